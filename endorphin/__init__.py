@@ -1,0 +1,19 @@
+"""endorphin: simulate endogenous opioid (beta-endorphin) release and its effects.
+
+The dose-response mathematics are compiled NumPy ufuncs (``endorphin.hill``,
+...): they broadcast, accept ``out=``/``where=``/``dtype=``, and work on dask
+arrays, xarray objects and pandas Series through the ufunc protocol.
+
+Units throughout the package: time in minutes, beta-endorphin in pmol/L,
+drugs and affinities in nmol/L.
+
+Importing endorphin imports only NumPy and pandas; plotting (matplotlib),
+xarray and dask are imported lazily by the functions that need them.
+"""
+from ._version import __version__
+from ._ufuncs import hill
+from . import _ufunc_docs
+
+_ufunc_docs.attach(globals())
+
+__all__ = ["__version__", "hill"]

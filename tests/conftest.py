@@ -1,0 +1,37 @@
+"""Test configuration: the suite must exercise the *installed* package.
+
+``python -m pytest`` run from the repository root puts the root first on
+``sys.path``, where the ``endorphin/`` source folder (without its compiled
+extension) would shadow the installed package.  Drop that entry before any
+test imports endorphin, then check where endorphin came from.
+"""
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _is_repo_root(entry: str) -> bool:
+    try:
+        return Path(entry or os.getcwd()).resolve() == REPO_ROOT
+    except OSError:
+        return False
+
+
+sys.path[:] = [p for p in sys.path if not _is_repo_root(p)]
+
+import endorphin  # noqa: E402  (must follow the sys.path clean-up)
+
+if Path(endorphin.__file__).resolve().is_relative_to(REPO_ROOT):
+    raise pytest.UsageError(
+        f"endorphin was imported from the source tree ({endorphin.__file__}); "
+        "install it first: python -m pip install '.[test]'")
+
+
+def pytest_report_header(config):
+    import numpy
+    return (f"endorphin {endorphin.__version__} from {Path(endorphin.__file__).parent}; "
+            f"numpy {numpy.__version__}")

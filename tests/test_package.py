@@ -1,0 +1,76 @@
+"""Packaging promises: installed layout, lazy imports, command line, metadata files."""
+import json
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import endorphin as en
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run(*cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, **kw)
+
+
+def test_tested_package_is_the_installed_one():
+    assert not Path(en.__file__).resolve().is_relative_to(REPO)
+    assert Path(en._ufuncs.__file__).suffix in {".so", ".pyd"}
+
+
+def test_version_matches_metadata():
+    assert en.__version__ == metadata.version("endorphin")
+
+
+def test_import_does_not_pull_in_optional_heavy_packages():
+    code = ("import sys, json, endorphin; "
+            "print(json.dumps(sorted(m for m in ('matplotlib', 'xarray', 'dask', "
+            "'distributed', 'tqdm', 'scipy', 'numba') if m in sys.modules)))")
+    p = run(sys.executable, "-c", code, cwd="/")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout) == []
+
+
+def _cli_variants():
+    script = Path(sys.executable).with_name("endorphin")
+    return [[str(script)], [sys.executable, "-m", "endorphin"]]
+
+
+def test_cli_help_and_version():
+    for cli in _cli_variants():
+        p = run(*cli, "--help", cwd="/")
+        assert p.returncode == 0, p.stderr
+        assert "usage: endorphin" in p.stdout and "demo" in p.stdout
+        p = run(*cli, "--version", cwd="/")
+        assert p.returncode == 0
+        assert p.stdout.strip() == f"endorphin {en.__version__}"
+
+
+def test_cli_demo_says_it_is_a_placeholder_and_prints_real_numbers():
+    for cli in _cli_variants():
+        p = run(*cli, "demo", cwd="/")
+        assert p.returncode == 0, p.stderr
+        assert "PLACEHOLDER" in p.stdout
+        # the Hill row printed is the real function: half-maximal at c = ec50 = 3
+        row = [line for line in p.stdout.splitlines() if line.startswith("hill(")][0]
+        values = [float(v) for v in row.split(":")[1].split()]
+        assert values[2] == 0.5 and values == sorted(values)
+
+
+def test_cli_bad_usage_exits_nonzero():
+    for cli in _cli_variants():
+        assert run(*cli, "no-such-command", cwd="/").returncode == 2
+        p = run(*cli, cwd="/")
+        assert p.returncode == 2 and "usage" in p.stdout
+
+
+def test_stub_and_metadata_files_shipped():
+    pkg = Path(en.__file__).parent
+    assert (pkg / "_ufuncs.pyi").is_file() and (pkg / "py.typed").is_file()
+    stub = (pkg / "_ufuncs.pyi").read_text()
+    for name in en.__all__:
+        if name != "__version__":
+            assert f"{name}: np.ufunc" in stub
+    for f in ("LICENSE", "CITATION.cff", "CHANGELOG.md", "README.md"):
+        assert (REPO / f).is_file()
