@@ -27,6 +27,13 @@ tar -C "$REPO" --exclude=./build --exclude=./.git --exclude='*.egg-info' -cf - .
 ENDORPHIN_SANITIZE=1 ENDORPHIN_WERROR="${ENDORPHIN_WERROR:-0}" \
     "$VENV/bin/python" -m pip install --quiet --no-deps --force-reinstall "$SCRATCH/src"
 
+# Make sure the installed extension really is the instrumented one.
+SO=$(cd / && "$VENV/bin/python" -c "import importlib.util as u; print(u.find_spec('endorphin._ufuncs').origin)")
+if ! ldd "$SO" | grep -q libasan; then
+    echo "sanitize.sh: $SO is not linked against libasan" >&2
+    exit 1
+fi
+
 LIBASAN=$(gcc -print-file-name=libasan.so)
 LIBUBSAN=$(gcc -print-file-name=libubsan.so)
 cd "$SCRATCH"
