@@ -96,8 +96,10 @@ setup(
     ext_modules=[
         Extension(
             "endorphin._ufuncs",
-            sources=["csrc/_ufuncs.c", "csrc/kernels/dose_response.c"],
-            depends=["csrc/kernels/dose_response.h", "endorphin/_docstrings.py"],
+            sources=["csrc/_ufuncs.c", "csrc/kernels/dose_response.c",
+                     "csrc/kernels/receptor.c", "csrc/kernels/nca.c"],
+            depends=["csrc/kernels/dose_response.h", "csrc/kernels/receptor.h",
+                     "csrc/kernels/nca.h", "endorphin/_docstrings.py"],
             **common,
         ),
     ],

@@ -24,69 +24,464 @@
 #include <numpy/arrayobject.h>
 #include <numpy/ufuncobject.h>
 
+#include <stdlib.h>
+
 #include "kernels/dose_response.h"
+#include "kernels/nca.h"
+#include "kernels/receptor.h"
 #include "endorphin_docs.h"
 
 /* ------------------------------------------------------------------------- */
-/* GENERIC INNER LOOPS                                                        */
+/* ELEMENTWISE LOOPS: one generic loop per arity and dtype                    */
 /* ------------------------------------------------------------------------- */
 /*
- * Naming: loop_<in types>_<out types>.  `data` is the kernel pointer.  The
- * float32 loops evaluate the double kernel and round once, which gives a
- * float32 result that is correctly rounded in all but rare ties.
- * Strides are honoured for every argument; NumPy hands us aligned,
- * native-byte-order data (it buffers anything else).
+ * `data` is the double kernel.  The float32 loops evaluate the same double
+ * kernel and round once, which gives a float32 result that is correctly
+ * rounded in all but rare ties.  Every argument is addressed through its own
+ * stride (never assuming contiguity); NumPy hands us aligned, native-byte-order
+ * data (it buffers anything else).
  */
-typedef double (*kernel_dddd_d)(double, double, double, double);
+typedef double (*kernel_2)(double, double);
+typedef double (*kernel_3)(double, double, double);
+typedef double (*kernel_4)(double, double, double, double);
+typedef double (*kernel_5)(double, double, double, double, double);
+typedef double (*kernel_6)(double, double, double, double, double, double);
 
+/* argument k of element i, as double */
+#define ARG(T, k) ((double)*(const T *)(args[k] + i * steps[k]))
+
+#define ELEMENTWISE_LOOP(NAME, T, KT, NIN, CALL)                              \
+    static void NAME(char **args, npy_intp const *dimensions,                 \
+                     npy_intp const *steps, void *data)                       \
+    {                                                                         \
+        const KT f = (KT)data;                                                \
+        const npy_intp n = dimensions[0];                                     \
+        for (npy_intp i = 0; i < n; i++) {                                    \
+            *(T *)(args[NIN] + i * steps[NIN]) = (T)(CALL);                   \
+        }                                                                     \
+    }
+
+#define CALL2(T) f(ARG(T, 0), ARG(T, 1))
+#define CALL3(T) f(ARG(T, 0), ARG(T, 1), ARG(T, 2))
+#define CALL4(T) f(ARG(T, 0), ARG(T, 1), ARG(T, 2), ARG(T, 3))
+#define CALL5(T) f(ARG(T, 0), ARG(T, 1), ARG(T, 2), ARG(T, 3), ARG(T, 4))
+#define CALL6(T) f(ARG(T, 0), ARG(T, 1), ARG(T, 2), ARG(T, 3), ARG(T, 4), ARG(T, 5))
+
+ELEMENTWISE_LOOP(loop_ff_f, float, kernel_2, 2, CALL2(float))
+ELEMENTWISE_LOOP(loop_dd_d, double, kernel_2, 2, CALL2(double))
+ELEMENTWISE_LOOP(loop_fff_f, float, kernel_3, 3, CALL3(float))
+ELEMENTWISE_LOOP(loop_ddd_d, double, kernel_3, 3, CALL3(double))
+ELEMENTWISE_LOOP(loop_ffff_f, float, kernel_4, 4, CALL4(float))
+ELEMENTWISE_LOOP(loop_dddd_d, double, kernel_4, 4, CALL4(double))
+ELEMENTWISE_LOOP(loop_fffff_f, float, kernel_5, 5, CALL5(float))
+ELEMENTWISE_LOOP(loop_ddddd_d, double, kernel_5, 5, CALL5(double))
+ELEMENTWISE_LOOP(loop_ffffff_f, float, kernel_6, 6, CALL6(float))
+ELEMENTWISE_LOOP(loop_dddddd_d, double, kernel_6, 6, CALL6(double))
+
+/* ------------------------------------------------------------------------- */
+/* GUFUNC HELPERS                                                             */
+/* ------------------------------------------------------------------------- */
+
+/* Report an allocation failure from a loop that runs without the GIL. */
 static void
-loop_dddd_d(char **args, npy_intp const *dimensions, npy_intp const *steps,
-            void *data)
+loop_no_memory(void)
 {
-    const kernel_dddd_d f = (kernel_dddd_d)data;
-    const npy_intp n = dimensions[0];
-    char *a0 = args[0], *a1 = args[1], *a2 = args[2], *a3 = args[3];
-    char *o0 = args[4];
-    const npy_intp s0 = steps[0], s1 = steps[1], s2 = steps[2], s3 = steps[3];
-    const npy_intp so = steps[4];
+    NPY_ALLOW_C_API_DEF
+    NPY_ALLOW_C_API;
+    PyErr_NoMemory();
+    NPY_DISABLE_C_API;
+}
 
+/*
+ * A core vector of n elements at byte stride `stride`, as contiguous doubles:
+ * the data itself when it already is (double, unit stride), else a copy into
+ * `buf` (converted from float32 when is_float).
+ */
+static void
+copy_in(const char *p, npy_intp n, npy_intp stride, int is_float, double *buf)
+{
     for (npy_intp i = 0; i < n; i++) {
-        *(double *)o0 = f(*(double *)a0, *(double *)a1, *(double *)a2,
-                          *(double *)a3);
-        a0 += s0; a1 += s1; a2 += s2; a3 += s3; o0 += so;
+        buf[i] = is_float ? (double)*(const float *)(p + i * stride)
+                          : *(const double *)(p + i * stride);
     }
 }
 
-static void
-loop_ffff_f(char **args, npy_intp const *dimensions, npy_intp const *steps,
-            void *data)
+static const double *
+gather(const char *p, npy_intp n, npy_intp stride, int is_float, double *buf)
 {
-    const kernel_dddd_d f = (kernel_dddd_d)data;
-    const npy_intp n = dimensions[0];
-    char *a0 = args[0], *a1 = args[1], *a2 = args[2], *a3 = args[3];
-    char *o0 = args[4];
-    const npy_intp s0 = steps[0], s1 = steps[1], s2 = steps[2], s3 = steps[3];
-    const npy_intp so = steps[4];
-
-    for (npy_intp i = 0; i < n; i++) {
-        *(float *)o0 = (float)f(*(float *)a0, *(float *)a1, *(float *)a2,
-                                *(float *)a3);
-        a0 += s0; a1 += s1; a2 += s2; a3 += s3; o0 += so;
+    if (!is_float && stride == (npy_intp)sizeof(double)) {
+        return (const double *)p;
     }
+    copy_in(p, n, stride, is_float, buf);
+    return buf;
+}
+
+static void
+scatter(char *p, npy_intp n, npy_intp stride, int is_float, const double *v)
+{
+    for (npy_intp i = 0; i < n; i++) {
+        if (is_float) {
+            *(float *)(p + i * stride) = (float)v[i];
+        }
+        else {
+            *(double *)(p + i * stride) = v[i];
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------- */
+/* competitive_occupancy  (l),(r,l)->(r,l)                                    */
+/* ------------------------------------------------------------------------- */
+/*
+ * dimensions: [N, l, r]; steps: [conc, K, occ outer strides,
+ *   conc_l, K_r, K_l, occ_r, occ_l].  The reciprocal affinities are computed
+ * again only when K changes between points, i.e. once per call when K is
+ * broadcast (outer stride 0), which is the usual case.
+ */
+static void
+competitive_occupancy_loop(char **args, npy_intp const *dimensions,
+                           npy_intp const *steps, int is_float)
+{
+    const npy_intp N = dimensions[0], l = dimensions[1], r = dimensions[2];
+    const npy_intp s_c = steps[0], s_k = steps[1], s_o = steps[2];
+    const npy_intp c_l = steps[3], k_r = steps[4], k_l = steps[5];
+    const npy_intp o_r = steps[6], o_l = steps[7];
+    const npy_intp rl = r * l;
+    const npy_intp dsize = is_float ? (npy_intp)sizeof(float) : (npy_intp)sizeof(double);
+
+    if (N == 0 || rl == 0) {
+        return;
+    }
+    double *mem = malloc(sizeof(double) * (size_t)(l + 3 * rl) + (size_t)r);
+    if (mem == NULL) {
+        loop_no_memory();
+        return;
+    }
+    double *cbuf = mem, *kbuf = mem + l, *rk = mem + l + rl, *obuf = mem + l + 2 * rl;
+    unsigned char *bad = (unsigned char *)(mem + l + 3 * rl);
+    const int out_direct = !is_float && o_l == dsize && o_r == l * dsize;
+    const char *k_prev = NULL;
+
+    for (npy_intp i = 0; i < N; i++) {
+        const char *kp = args[1] + i * s_k;
+        if (kp != k_prev) {
+            for (npy_intp q = 0; q < r; q++) {
+                copy_in(kp + q * k_r, l, k_l, is_float, kbuf + q * l);
+            }
+            endo_reciprocal_affinities(kbuf, (size_t)r, (size_t)l, rk, bad);
+            k_prev = kp;
+        }
+        const double *conc = gather(args[0] + i * s_c, l, c_l, is_float, cbuf);
+        char *op = args[2] + i * s_o;
+        double *occ = out_direct ? (double *)op : obuf;
+        endo_competitive_occupancy(conc, (size_t)l, (size_t)r, rk, bad, occ);
+        if (!out_direct) {
+            for (npy_intp q = 0; q < r; q++) {
+                scatter(op + q * o_r, l, o_l, is_float, obuf + q * l);
+            }
+        }
+    }
+    free(mem);
+}
+
+static void
+competitive_occupancy_d(char **args, npy_intp const *dimensions,
+                        npy_intp const *steps, void *NPY_UNUSED(data))
+{
+    competitive_occupancy_loop(args, dimensions, steps, 0);
+}
+
+static void
+competitive_occupancy_f(char **args, npy_intp const *dimensions,
+                        npy_intp const *steps, void *NPY_UNUSED(data))
+{
+    competitive_occupancy_loop(args, dimensions, steps, 1);
+}
+
+/* ------------------------------------------------------------------------- */
+/* operational_multi  (l),(l),(l),()->()                                      */
+/* ------------------------------------------------------------------------- */
+static void
+operational_multi_loop(char **args, npy_intp const *dimensions,
+                       npy_intp const *steps, int is_float)
+{
+    const npy_intp N = dimensions[0], l = dimensions[1];
+    /* steps: conc, K, tau, n, out (outer); conc_l, K_l, tau_l (core) */
+    if (N == 0) {
+        return;
+    }
+    double *mem = malloc(sizeof(double) * (size_t)(3 * l + 1));
+    if (mem == NULL) {
+        loop_no_memory();
+        return;
+    }
+    for (npy_intp i = 0; i < N; i++) {
+        const double *c = gather(args[0] + i * steps[0], l, steps[5], is_float, mem);
+        const double *k = gather(args[1] + i * steps[1], l, steps[6], is_float, mem + l);
+        const double *t = gather(args[2] + i * steps[2], l, steps[7], is_float, mem + 2 * l);
+        const char *np_ = args[3] + i * steps[3];
+        const double n = is_float ? (double)*(const float *)np_ : *(const double *)np_;
+        const double e = endo_operational_multi(c, k, t, (size_t)l, n);
+        char *op = args[4] + i * steps[4];
+        if (is_float) {
+            *(float *)op = (float)e;
+        }
+        else {
+            *(double *)op = e;
+        }
+    }
+    free(mem);
+}
+
+static void
+operational_multi_d(char **args, npy_intp const *dimensions,
+                    npy_intp const *steps, void *NPY_UNUSED(data))
+{
+    operational_multi_loop(args, dimensions, steps, 0);
+}
+
+static void
+operational_multi_f(char **args, npy_intp const *dimensions,
+                    npy_intp const *steps, void *NPY_UNUSED(data))
+{
+    operational_multi_loop(args, dimensions, steps, 1);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Jacobian gufuncs  (),(),...->(p)                                           */
+/* ------------------------------------------------------------------------- */
+/* The kernel fills p doubles; nin inputs; the output's core stride is
+ * steps[nin + 1] (after the nin + 1 outer strides). */
+typedef void (*jac_kernel_4)(double, double, double, double, double *);
+typedef void (*jac_kernel_5)(double, double, double, double, double, double *);
+typedef void (*jac_kernel_6)(double, double, double, double, double, double,
+                             double *);
+
+static void
+jac_loop(char **args, npy_intp const *dimensions, npy_intp const *steps,
+         void *data, int nin, int is_float)
+{
+    const npy_intp N = dimensions[0], p = dimensions[1];
+    const npy_intp s_p = steps[nin + 1];
+    double jac[8];
+    for (npy_intp i = 0; i < N; i++) {
+        double a[6];
+        for (int k = 0; k < nin; k++) {
+            const char *ap = args[k] + i * steps[k];
+            a[k] = is_float ? (double)*(const float *)ap : *(const double *)ap;
+        }
+        switch (nin) {
+        case 4: ((jac_kernel_4)data)(a[0], a[1], a[2], a[3], jac); break;
+        case 5: ((jac_kernel_5)data)(a[0], a[1], a[2], a[3], a[4], jac); break;
+        default: ((jac_kernel_6)data)(a[0], a[1], a[2], a[3], a[4], a[5], jac); break;
+        }
+        scatter(args[nin] + i * steps[nin], p, s_p, is_float, jac);
+    }
+}
+
+#define JAC_LOOPS(NAME, NIN)                                                  \
+    static void NAME##_d(char **args, npy_intp const *dimensions,             \
+                         npy_intp const *steps, void *data)                   \
+    {                                                                         \
+        jac_loop(args, dimensions, steps, data, NIN, 0);                      \
+    }                                                                         \
+    static void NAME##_f(char **args, npy_intp const *dimensions,             \
+                         npy_intp const *steps, void *data)                   \
+    {                                                                         \
+        jac_loop(args, dimensions, steps, data, NIN, 1);                      \
+    }
+
+JAC_LOOPS(jac4_loop, 4)
+JAC_LOOPS(jac5_loop, 5)
+JAC_LOOPS(jac6_loop, 6)
+
+/* ------------------------------------------------------------------------- */
+/* NCA gufuncs over the last axis                                             */
+/* ------------------------------------------------------------------------- */
+typedef double (*profile_kernel)(const double *, const double *, size_t);
+
+/* (n),(n)->() with a profile kernel in `data`; n = 0 gives NaN + invalid. */
+static void
+profile_loop(char **args, npy_intp const *dimensions, npy_intp const *steps,
+             void *data, int is_float)
+{
+    const npy_intp N = dimensions[0], n = dimensions[1];
+    const profile_kernel f = (profile_kernel)data;
+    if (N == 0) {
+        return;
+    }
+    double *mem = malloc(sizeof(double) * (size_t)(2 * n + 1));
+    if (mem == NULL) {
+        loop_no_memory();
+        return;
+    }
+    for (npy_intp i = 0; i < N; i++) {
+        double v;
+        if (n == 0) {
+            v = endo_invalid();
+        }
+        else {
+            const double *t = gather(args[0] + i * steps[0], n, steps[3], is_float, mem);
+            const double *c = gather(args[1] + i * steps[1], n, steps[4], is_float, mem + n);
+            v = f(t, c, (size_t)n);
+        }
+        scatter(args[2] + i * steps[2], 1, 0, is_float, &v);
+    }
+    free(mem);
+}
+
+static void profile_d(char **a, npy_intp const *d, npy_intp const *s, void *data)
+{
+    profile_loop(a, d, s, data, 0);
+}
+
+static void profile_f(char **a, npy_intp const *d, npy_intp const *s, void *data)
+{
+    profile_loop(a, d, s, data, 1);
+}
+
+/* cmax (n)->() */
+static void
+cmax_loop(char **args, npy_intp const *dimensions, npy_intp const *steps,
+          int is_float)
+{
+    const npy_intp N = dimensions[0], n = dimensions[1];
+    if (N == 0) {
+        return;
+    }
+    double *mem = malloc(sizeof(double) * (size_t)(n + 1));
+    if (mem == NULL) {
+        loop_no_memory();
+        return;
+    }
+    for (npy_intp i = 0; i < N; i++) {
+        double v;
+        if (n == 0) {
+            v = endo_invalid();
+        }
+        else {
+            const double *c = gather(args[0] + i * steps[0], n, steps[2], is_float, mem);
+            v = endo_cmax(c, (size_t)n);
+        }
+        scatter(args[1] + i * steps[1], 1, 0, is_float, &v);
+    }
+    free(mem);
+}
+
+static void cmax_d(char **a, npy_intp const *d, npy_intp const *s, void *NPY_UNUSED(data))
+{
+    cmax_loop(a, d, s, 0);
+}
+
+static void cmax_f(char **a, npy_intp const *d, npy_intp const *s, void *NPY_UNUSED(data))
+{
+    cmax_loop(a, d, s, 1);
+}
+
+/* half_life (n),(n),()->() with an intp number of points */
+static void
+half_life_loop(char **args, npy_intp const *dimensions, npy_intp const *steps,
+               int is_float)
+{
+    const npy_intp N = dimensions[0], n = dimensions[1];
+    /* steps: t, c, k, out (outer); t_n, c_n (core) */
+    if (N == 0) {
+        return;
+    }
+    double *mem = malloc(sizeof(double) * (size_t)(2 * n + 1));
+    if (mem == NULL) {
+        loop_no_memory();
+        return;
+    }
+    for (npy_intp i = 0; i < N; i++) {
+        const npy_intp k = *(const npy_intp *)(args[2] + i * steps[2]);
+        double v;
+        if (k < 2 || k > n) {
+            v = endo_invalid();
+        }
+        else {
+            const double *t = gather(args[0] + i * steps[0], n, steps[4], is_float, mem);
+            const double *c = gather(args[1] + i * steps[1], n, steps[5], is_float, mem + n);
+            v = endo_half_life(t, c, (size_t)n, (size_t)k);
+        }
+        scatter(args[3] + i * steps[3], 1, 0, is_float, &v);
+    }
+    free(mem);
+}
+
+static void half_life_d(char **a, npy_intp const *d, npy_intp const *s, void *NPY_UNUSED(data))
+{
+    half_life_loop(a, d, s, 0);
+}
+
+static void half_life_f(char **a, npy_intp const *d, npy_intp const *s, void *NPY_UNUSED(data))
+{
+    half_life_loop(a, d, s, 1);
 }
 
 /* ------------------------------------------------------------------------- */
 /* PER-UFUNC TABLES (all static: NumPy keeps the pointers)                   */
 /* ------------------------------------------------------------------------- */
+/* Loops are listed float32 first, then float64, so that NumPy's loop search
+ * picks float32 for float32 input and float64 for everything else. */
 
-/* hill(c, emax, ec50, n) -> effect */
-static PyUFuncGenericFunction hill_funcs[] = {loop_ffff_f, loop_dddd_d};
-static void *hill_data[] = {(void *)endo_hill, (void *)endo_hill};
-/*  c,          emax,       ec50,       n,          effect     */
-static const char hill_types[] = {
-    NPY_FLOAT,  NPY_FLOAT,  NPY_FLOAT,  NPY_FLOAT,  NPY_FLOAT,
-    NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE, NPY_DOUBLE,
+#define F NPY_FLOAT
+#define D NPY_DOUBLE
+
+static PyUFuncGenericFunction loops_2[] = {loop_ff_f, loop_dd_d};
+static PyUFuncGenericFunction loops_3[] = {loop_fff_f, loop_ddd_d};
+static PyUFuncGenericFunction loops_4[] = {loop_ffff_f, loop_dddd_d};
+static PyUFuncGenericFunction loops_5[] = {loop_fffff_f, loop_ddddd_d};
+static PyUFuncGenericFunction loops_6[] = {loop_ffffff_f, loop_dddddd_d};
+
+/* one row per loop: the nin inputs, then the output */
+static const char types_1[] = {F, F,  D, D};
+static const char types_2[] = {F, F, F,  D, D, D};
+static const char types_3[] = {F, F, F, F,  D, D, D, D};
+static const char types_4[] = {F, F, F, F, F,  D, D, D, D, D};
+static const char types_5[] = {F, F, F, F, F, F,  D, D, D, D, D, D};
+static const char types_6[] = {F, F, F, F, F, F, F,  D, D, D, D, D, D, D};
+
+/* `data` of the elementwise ufuncs: the same double kernel for both loops */
+#define KERNEL_DATA(name, kernel) \
+    static void *name##_data[] = {(void *)(kernel), (void *)(kernel)}
+
+KERNEL_DATA(hill, endo_hill);
+KERNEL_DATA(emax_model, endo_emax_model);
+KERNEL_DATA(ll4, endo_ll4);
+KERNEL_DATA(ll5, endo_ll5);
+KERNEL_DATA(occupancy, endo_occupancy);
+KERNEL_DATA(operational, endo_operational);
+KERNEL_DATA(dose_ratio, endo_dose_ratio);
+KERNEL_DATA(hill_inverse, endo_hill_inverse);
+KERNEL_DATA(ecx, endo_ecx);
+KERNEL_DATA(hill_jac, endo_hill_jac);
+KERNEL_DATA(ll4_jac, endo_ll4_jac);
+KERNEL_DATA(ll5_jac, endo_ll5_jac);
+KERNEL_DATA(auc_linear, endo_auc_linear);
+KERNEL_DATA(auc_linlog, endo_auc_linlog);
+KERNEL_DATA(tmax, endo_tmax);
+static void *no_data[] = {NULL, NULL};
+
+static PyUFuncGenericFunction competitive_occupancy_funcs[] = {
+    competitive_occupancy_f, competitive_occupancy_d};
+static PyUFuncGenericFunction operational_multi_funcs[] = {
+    operational_multi_f, operational_multi_d};
+static PyUFuncGenericFunction jac4_funcs[] = {jac4_loop_f, jac4_loop_d};
+static PyUFuncGenericFunction jac5_funcs[] = {jac5_loop_f, jac5_loop_d};
+static PyUFuncGenericFunction jac6_funcs[] = {jac6_loop_f, jac6_loop_d};
+static PyUFuncGenericFunction profile_funcs[] = {profile_f, profile_d};
+static PyUFuncGenericFunction cmax_funcs[] = {cmax_f, cmax_d};
+static PyUFuncGenericFunction half_life_funcs[] = {half_life_f, half_life_d};
+
+/*  t,  c,  n_points,  half_life  */
+static const char half_life_types[] = {
+    F,  F,  NPY_INTP,  F,
+    D,  D,  NPY_INTP,  D,
 };
+
+#undef F
+#undef D
 
 /* ------------------------------------------------------------------------- */
 /* THE DESCRIPTOR TABLE                                                       */
@@ -97,17 +492,44 @@ typedef struct {
     const char *doc;
     int nin;
     int nout;
-    int ntypes;
     PyUFuncGenericFunction *funcs;
     void **data;
     const char *types;
 } endo_ufunc_descriptor;
 
-#define ENDO_NTYPES(funcs) ((int)(sizeof(funcs) / sizeof((funcs)[0])))
+/* Every ufunc has exactly two loops (float32, float64). */
+#define NLOOPS 2
 
 static const endo_ufunc_descriptor ufunc_descriptors[] = {
-    {"hill", NULL, ENDO_DOC_hill, 4, 1, ENDO_NTYPES(hill_funcs),
-     hill_funcs, hill_data, hill_types},
+    /* name, signature, doc, nin, nout, loops, data, types */
+    {"hill", NULL, ENDO_DOC_hill, 4, 1, loops_4, hill_data, types_4},
+    {"emax_model", NULL, ENDO_DOC_emax_model, 5, 1, loops_5, emax_model_data, types_5},
+    {"ll4", NULL, ENDO_DOC_ll4, 5, 1, loops_5, ll4_data, types_5},
+    {"ll5", NULL, ENDO_DOC_ll5, 6, 1, loops_6, ll5_data, types_6},
+    {"occupancy", NULL, ENDO_DOC_occupancy, 2, 1, loops_2, occupancy_data, types_2},
+    {"operational", NULL, ENDO_DOC_operational, 5, 1, loops_5, operational_data, types_5},
+    {"dose_ratio", NULL, ENDO_DOC_dose_ratio, 3, 1, loops_3, dose_ratio_data, types_3},
+    {"hill_inverse", NULL, ENDO_DOC_hill_inverse, 4, 1, loops_4, hill_inverse_data, types_4},
+    {"ecx", NULL, ENDO_DOC_ecx, 3, 1, loops_3, ecx_data, types_3},
+    {"competitive_occupancy", "(l),(r,l)->(r,l)", ENDO_DOC_competitive_occupancy,
+     2, 1, competitive_occupancy_funcs, no_data, types_2},
+    {"operational_multi", "(l),(l),(l),()->()", ENDO_DOC_operational_multi,
+     4, 1, operational_multi_funcs, no_data, types_4},
+    {"hill_jac", "(),(),(),()->(3)", ENDO_DOC_hill_jac, 4, 1, jac4_funcs,
+     hill_jac_data, types_4},
+    {"ll4_jac", "(),(),(),(),()->(4)", ENDO_DOC_ll4_jac, 5, 1, jac5_funcs,
+     ll4_jac_data, types_5},
+    {"ll5_jac", "(),(),(),(),(),()->(5)", ENDO_DOC_ll5_jac, 6, 1, jac6_funcs,
+     ll5_jac_data, types_6},
+    /* NCA gufuncs, wrapped by endorphin/nca.py */
+    {"_auc_linear", "(n),(n)->()", ENDO_DOC__auc_linear, 2, 1, profile_funcs,
+     auc_linear_data, types_2},
+    {"_auc_linlog", "(n),(n)->()", ENDO_DOC__auc_linlog, 2, 1, profile_funcs,
+     auc_linlog_data, types_2},
+    {"_tmax", "(n),(n)->()", ENDO_DOC__tmax, 2, 1, profile_funcs, tmax_data, types_2},
+    {"_cmax", "(n)->()", ENDO_DOC__cmax, 1, 1, cmax_funcs, no_data, types_1},
+    {"_half_life", "(n),(n),()->()", ENDO_DOC__half_life, 3, 1, half_life_funcs,
+     no_data, half_life_types},
 };
 
 /* ------------------------------------------------------------------------- */
@@ -121,7 +543,7 @@ add_ufuncs(PyObject *module)
         const endo_ufunc_descriptor *d = &ufunc_descriptors[i];
         /* NumPy's prototype takes non-const pointers but only reads them. */
         PyObject *f = PyUFunc_FromFuncAndDataAndSignature(
-            d->funcs, d->data, (char *)d->types, d->ntypes, d->nin, d->nout,
+            d->funcs, d->data, (char *)d->types, NLOOPS, d->nin, d->nout,
             PyUFunc_None, d->name, d->doc, 0, d->signature);
         if (f == NULL) {
             return -1;

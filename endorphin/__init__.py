@@ -11,9 +11,42 @@ Importing endorphin imports only NumPy and pandas; plotting (matplotlib),
 xarray and dask are imported lazily by the functions that need them.
 """
 from ._version import __version__
-from ._ufuncs import hill
-from . import _ufunc_docs
+from ._ufuncs import (
+    competitive_occupancy,
+    dose_ratio,
+    ecx,
+    emax_model,
+    hill,
+    hill_inverse,
+    hill_jac,
+    ll4,
+    ll4_jac,
+    ll5,
+    ll5_jac,
+    occupancy,
+    operational,
+    operational_multi,
+)
+from . import nca
+from . import _ufunc_docs, _ufuncs
 
-_ufunc_docs.attach(globals())
+_ufunc_docs.attach(_ufuncs)
 
-__all__ = ["__version__", "hill"]
+__all__ = [
+    "__version__",
+    "competitive_occupancy",
+    "dose_ratio",
+    "ecx",
+    "emax_model",
+    "hill",
+    "hill_inverse",
+    "hill_jac",
+    "ll4",
+    "ll4_jac",
+    "ll5",
+    "ll5_jac",
+    "nca",
+    "occupancy",
+    "operational",
+    "operational_multi",
+]

@@ -12,10 +12,10 @@ import numpy as np
 from ._docstrings import DOCS
 
 
-def attach(namespace: dict) -> None:
-    """Set ``__doc__`` of every documented ufunc found in `namespace`."""
+def attach(namespace) -> None:
+    """Set ``__doc__`` of every documented ufunc found in `namespace` (a module)."""
     for name, doc in DOCS.items():
-        func = namespace.get(name)
+        func = getattr(namespace, name, None)
         if not isinstance(func, np.ufunc):
             continue
         try:

@@ -1,0 +1,141 @@
+/*
+ * receptor.c -- multi-ligand receptor kernels (see receptor.h).
+ *
+ * Competitive occupancy is the hot path of workload W2 (10^6 points x 3
+ * ligands x 3 receptors): with the reciprocal affinities precomputed once per
+ * call, each receptor row costs l multiplications, one division and l more
+ * multiplications, which keeps the loop at the memory floor.  Multiplying by
+ * 1/K instead of dividing by K costs at most one extra rounding per term.
+ */
+#include "receptor.h"
+#include "dose_response.h"
+
+#include <math.h>
+
+size_t endo_reciprocal_affinities(const double *K, size_t r, size_t l,
+                                  double *rk, unsigned char *bad_r)
+{
+    size_t nbad = 0;
+    for (size_t q = 0; q < r; q++) {
+        bad_r[q] = 0;
+        for (size_t j = 0; j < l; j++) {
+            const double k = K[q * l + j];
+            if (!(k > 0.0)) {
+                if (!isnan(k)) {
+                    (void)endo_invalid();
+                }
+                bad_r[q] = 1;
+            }
+            rk[q * l + j] = 1.0 / k;    /* K = inf: no binding, 1/K = 0 */
+        }
+        nbad += bad_r[q];
+    }
+    return nbad;
+}
+
+/* Slow path for one receptor row whose denominator is not finite: one
+ * infinite term takes all the receptors, two or more are indeterminate. */
+static void occupancy_row_infinite(const double *conc, const double *rkq,
+                                   size_t l, double *occq)
+{
+    size_t ninf = 0, jinf = 0;
+    for (size_t j = 0; j < l; j++) {
+        if (isinf(conc[j] * rkq[j])) {
+            ninf++;
+            jinf = j;
+        }
+    }
+    if (ninf != 1) {
+        const double v = endo_invalid();
+        for (size_t j = 0; j < l; j++) {
+            occq[j] = v;
+        }
+        return;
+    }
+    for (size_t j = 0; j < l; j++) {
+        occq[j] = (j == jinf) ? 1.0 : 0.0;
+    }
+}
+
+void endo_competitive_occupancy(const double *conc, size_t l, size_t r,
+                                const double *rk, const unsigned char *bad_r,
+                                double *occ)
+{
+    /* Validate the concentrations once for all receptors. */
+    int nan = 0, neg = 0;
+    for (size_t j = 0; j < l; j++) {
+        nan |= isnan(conc[j]);
+        neg |= (conc[j] < 0.0);
+    }
+    if (nan || neg) {
+        const double v = neg ? endo_invalid() : NAN;
+        for (size_t i = 0; i < r * l; i++) {
+            occ[i] = v;
+        }
+        return;
+    }
+    for (size_t q = 0; q < r; q++) {
+        const double *rkq = rk + q * l;
+        double *occq = occ + q * l;
+        if (bad_r[q]) {                 /* flag already raised */
+            for (size_t j = 0; j < l; j++) {
+                occq[j] = NAN;
+            }
+            continue;
+        }
+        double sum = 1.0;
+        for (size_t j = 0; j < l; j++) {
+            sum += conc[j] * rkq[j];
+        }
+        if (!(sum < INFINITY)) {
+            occupancy_row_infinite(conc, rkq, l, occq);
+            continue;
+        }
+        const double inv = 1.0 / sum;
+        for (size_t j = 0; j < l; j++) {
+            occq[j] = (conc[j] * rkq[j]) * inv;
+        }
+    }
+}
+
+double endo_operational_multi(const double *conc, const double *K,
+                              const double *tau, size_t l, double n)
+{
+    int nan = isnan(n), bad = !(n > 0.0) && !isnan(n);
+    for (size_t j = 0; j < l; j++) {
+        nan |= isnan(conc[j]) | isnan(K[j]) | isnan(tau[j]);
+        bad |= (conc[j] < 0.0) | (K[j] <= 0.0) | (tau[j] < 0.0);
+    }
+    if (nan) {
+        return NAN;
+    }
+    if (bad) {
+        return endo_invalid();
+    }
+    double sx = 0.0, stx = 0.0;
+    size_t ninf = 0, jinf = 0;
+    for (size_t j = 0; j < l; j++) {
+        const double x = conc[j] / K[j];
+        if (isinf(x)) {
+            ninf++;
+            jinf = j;
+            continue;
+        }
+        sx += x;
+        stx += (tau[j] == 0.0) ? 0.0 : tau[j] * x;
+    }
+    double u;
+    if (ninf == 1) {
+        u = tau[jinf];                  /* one ligand saturates the receptor */
+    }
+    else if (ninf > 1) {
+        return endo_invalid();          /* indeterminate */
+    }
+    else {
+        u = stx / (1.0 + sx);
+    }
+    if (u == 0.0) {
+        return 0.0;
+    }
+    return endo_hill(u, 1.0, 1.0, n);
+}

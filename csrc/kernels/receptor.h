@@ -1,0 +1,31 @@
+/*
+ * receptor.h -- multi-ligand receptor kernels (competitive binding, operational
+ * model with competing ligands).  Pure C; arrays are contiguous doubles (the
+ * ufunc glue gathers strided or float32 data into scratch buffers first).
+ * Error convention as in dose_response.h.
+ */
+#ifndef ENDORPHIN_RECEPTOR_H
+#define ENDORPHIN_RECEPTOR_H
+
+#include <stddef.h>
+
+/* rk[i] = 1/K[i] for the r*l affinities K (row-major [receptor][ligand]);
+ * bad_r[q] = 1 when receptor q has an invalid affinity (K <= 0 or NaN), in
+ * which case the invalid flag is raised (K NaN: quietly).  Returns the number
+ * of receptors marked bad. */
+size_t endo_reciprocal_affinities(const double *K, size_t r, size_t l,
+                                  double *rk, unsigned char *bad_r);
+
+/* Competitive occupancy at one point: occ[q*l + j] = x_qj / (1 + sum_m x_qm),
+ * x_qj = conc[j] * rk[q*l + j], for q < r, j < l.  conc >= 0; exactly one
+ * infinite x_qj in a row gives 1 for that ligand and 0 for the others. */
+void endo_competitive_occupancy(const double *conc, size_t l, size_t r,
+                                const double *rk, const unsigned char *bad_r,
+                                double *occ);
+
+/* Operational model with l competing ligands at one receptor (Em = 1):
+ * u = sum_j tau_j x_j / (1 + sum_j x_j), x_j = conc_j / K_j, E = u^n/(1+u^n). */
+double endo_operational_multi(const double *conc, const double *K,
+                              const double *tau, size_t l, double n);
+
+#endif /* ENDORPHIN_RECEPTOR_H */
