@@ -57,7 +57,11 @@ def write_docs_header(target: Path) -> None:
 def _compiler_flags() -> list[str]:
     if sys.platform == "win32":
         return []
-    flags = ["-std=c11", "-Wall", "-Wextra", "-Wshadow", "-fno-math-errno", "-fvisibility=hidden"]
+    # -O3 and -fopenmp-simd: the vectorised kernels (csrc/kernels/vhill*.c)
+    # rely on the loop vectoriser, whatever optimisation level Python was
+    # built with.  No -ffast-math anywhere (../shared/BENCHMARKS.md).
+    flags = ["-std=c11", "-O3", "-fopenmp-simd", "-Wall", "-Wextra", "-Wshadow",
+             "-fno-math-errno", "-fvisibility=hidden"]
     if os.environ.get("ENDORPHIN_WERROR") == "1":
         flags.append("-Werror")
     if os.environ.get("ENDORPHIN_SANITIZE") == "1":
@@ -97,9 +101,12 @@ setup(
         Extension(
             "endorphin._ufuncs",
             sources=["csrc/_ufuncs.c", "csrc/kernels/dose_response.c",
-                     "csrc/kernels/receptor.c", "csrc/kernels/nca.c"],
+                     "csrc/kernels/receptor.c", "csrc/kernels/nca.c",
+                     "csrc/kernels/vhill.c", "csrc/kernels/vhill_avx2.c",
+                     "csrc/kernels/vhill_avx512.c"],
             depends=["csrc/kernels/dose_response.h", "csrc/kernels/receptor.h",
-                     "csrc/kernels/nca.h", "endorphin/_docstrings.py"],
+                     "csrc/kernels/nca.h", "csrc/kernels/vhill.h",
+                     "csrc/kernels/vhill_impl.h", "endorphin/_docstrings.py"],
             **common,
         ),
     ],

@@ -1,0 +1,80 @@
+/*
+ * vhill.c -- dispatcher for the vectorised Hill block (see vhill.h) and its
+ * portable variant.  On x86-64 with gcc, the AVX2+FMA and AVX-512 variants
+ * (vhill_avx2.c, vhill_avx512.c) are picked at run time from the CPU's
+ * features; they round identically (same operations, all with FMA).  The
+ * portable variant, without FMA, may differ from them in the last ulp.
+ */
+#include "vhill.h"
+#include "dose_response.h"
+
+#include <stddef.h>
+
+#define VHILL_NAME endo_hill_block_generic
+#if defined(__FMA__)
+#define VHILL_FMA 1
+#endif
+void endo_hill_block_generic(const double *, const double *, const double *,
+                             const double *, double *, unsigned char *, size_t, int, int);
+#include "vhill_impl.h"
+#undef VHILL_NAME
+#undef VHILL_FMA
+
+typedef void (*vhill_fn)(const double *, const double *, const double *,
+                         const double *, double *, unsigned char *, size_t, int, int);
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+void endo_hill_block_avx2(const double *, const double *, const double *,
+                          const double *, double *, unsigned char *, size_t, int, int);
+void endo_hill_block_avx512(const double *, const double *, const double *,
+                            const double *, double *, unsigned char *, size_t, int, int);
+#define VHILL_X86 1
+#endif
+
+/* Chosen once; a benign race (every thread computes the same answer). */
+static vhill_fn vhill_impl = NULL;
+static const char *vhill_isa_name = "generic";
+
+static vhill_fn vhill_select(void)
+{
+    vhill_fn f = endo_hill_block_generic;
+    const char *name = "generic";
+#ifdef VHILL_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")
+        && __builtin_cpu_supports("avx512vl")) {
+        f = endo_hill_block_avx512;
+        name = "avx512";
+    }
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        f = endo_hill_block_avx2;
+        name = "avx2";
+    }
+#endif
+    vhill_isa_name = name;
+    return f;
+}
+
+const char *endo_vhill_isa(void)
+{
+    if (vhill_impl == NULL) {
+        vhill_impl = vhill_select();
+    }
+    return vhill_isa_name;
+}
+
+void endo_hill_block(const double *c, const double *emax, const double *ec50,
+                     const double *n, double *out, size_t len, int ec50_const,
+                     int n_const)
+{
+    unsigned char fallback[ENDO_VBLOCK];
+    double tmp[ENDO_VBLOCK];
+    if (vhill_impl == NULL) {
+        vhill_impl = vhill_select();
+    }
+    /* results go to tmp first: `out` may be the same memory as an input */
+    vhill_impl(c, emax, ec50, n, tmp, fallback, len, ec50_const, n_const);
+    for (size_t i = 0; i < len; i++) {
+        out[i] = fallback[i] ? endo_hill(c[i], emax[i], ec50[i], n[i]) : tmp[i];
+    }
+}
