@@ -217,6 +217,21 @@ competitive_occupancy_loop(char **args, npy_intp const *dimensions,
     const int out_direct = !is_float && o_l == dsize && o_r == l * dsize;
     const char *k_prev = NULL;
 
+    /* The common case, C-contiguous float64 (N, l) -> (N, r, l) with K
+     * broadcast: one call over all rows. */
+    if (!is_float && s_k == 0 && c_l == dsize && s_c == l * dsize && out_direct
+        && s_o == rl * dsize) {
+        for (npy_intp q = 0; q < r; q++) {
+            copy_in(args[1] + q * k_r, l, k_l, 0, kbuf + q * l);
+        }
+        endo_reciprocal_affinities(kbuf, (size_t)r, (size_t)l, rk, bad);
+        endo_competitive_occupancy_rows((const double *)args[0], (size_t)N,
+                                        (size_t)l, (size_t)r, rk, bad,
+                                        (double *)args[2]);
+        free(mem);
+        return;
+    }
+
     for (npy_intp i = 0; i < N; i++) {
         const char *kp = args[1] + i * s_k;
         if (kp != k_prev) {

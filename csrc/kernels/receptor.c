@@ -12,6 +12,9 @@
 
 #include <math.h>
 
+/* receptors handled by the unrolled rows kernel (more use the general one) */
+#define ENDO_OCC_MAX_R 16
+
 size_t endo_reciprocal_affinities(const double *K, size_t r, size_t l,
                                   double *rk, unsigned char *bad_r)
 {
@@ -94,6 +97,68 @@ void endo_competitive_occupancy(const double *conc, size_t l, size_t r,
         const double inv = 1.0 / sum;
         for (size_t j = 0; j < l; j++) {
             occq[j] = (conc[j] * rkq[j]) * inv;
+        }
+    }
+}
+
+/*
+ * Rows kernel.  The body is written for compile-time l and r through an
+ * always-inline helper, so that for the common 3-ligand x 3-receptor case
+ * (beta-endorphin, a drug, naloxone at mu, delta, kappa) the compiler unrolls
+ * everything and the loop runs at the memory floor.
+ */
+static inline __attribute__((always_inline)) void
+occupancy_rows_fixed(const double *conc, size_t nrows, size_t l, size_t r,
+                     const double *rk, const unsigned char *bad_r, double *occ)
+{
+    double inv[ENDO_OCC_MAX_R];
+    for (size_t i = 0; i < nrows; i++) {
+        const double *c = conc + i * l;
+        double *o = occ + i * r * l;
+        int ok = 1;
+        for (size_t j = 0; j < l; j++) {
+            /* quiet comparison: NaN fails it without raising a flag */
+            ok &= __builtin_isgreaterequal(c[j], 0.0);
+        }
+        for (size_t q = 0; q < r; q++) {
+            double sum = 1.0;
+            for (size_t j = 0; j < l; j++) {
+                sum += c[j] * rk[q * l + j];
+            }
+            /* an infinite concentration, or c/K overflowing: general kernel */
+            ok &= __builtin_isless(sum, INFINITY);
+            inv[q] = sum;
+        }
+        if (!ok) {
+            endo_competitive_occupancy(c, l, r, rk, bad_r, o);
+            continue;
+        }
+        for (size_t q = 0; q < r; q++) {
+            const double iv = 1.0 / inv[q];
+            for (size_t j = 0; j < l; j++) {
+                o[q * l + j] = (c[j] * rk[q * l + j]) * iv;
+            }
+        }
+    }
+}
+
+void endo_competitive_occupancy_rows(const double *conc, size_t nrows, size_t l,
+                                     size_t r, const double *rk,
+                                     const unsigned char *bad_r, double *occ)
+{
+    int any_bad = 0;
+    for (size_t q = 0; q < r; q++) {
+        any_bad |= bad_r[q];
+    }
+    if (!any_bad && l == 3 && r == 3) {
+        occupancy_rows_fixed(conc, nrows, 3, 3, rk, bad_r, occ);
+    }
+    else if (!any_bad && r <= ENDO_OCC_MAX_R) {
+        occupancy_rows_fixed(conc, nrows, l, r, rk, bad_r, occ);
+    }
+    else {
+        for (size_t i = 0; i < nrows; i++) {
+            endo_competitive_occupancy(conc + i * l, l, r, rk, bad_r, occ + i * r * l);
         }
     }
 }

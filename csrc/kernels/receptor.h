@@ -23,6 +23,14 @@ void endo_competitive_occupancy(const double *conc, size_t l, size_t r,
                                 const double *rk, const unsigned char *bad_r,
                                 double *occ);
 
+/* The same for nrows consecutive points: conc rows of l contiguous doubles,
+ * occ rows of r*l contiguous doubles (the layout of a C-contiguous
+ * (N, l) -> (N, r, l) call).  Rows with a NaN, a negative or an infinite
+ * concentration take the general kernel above. */
+void endo_competitive_occupancy_rows(const double *conc, size_t nrows, size_t l,
+                                     size_t r, const double *rk,
+                                     const unsigned char *bad_r, double *occ);
+
 /* Operational model with l competing ligands at one receptor (Em = 1):
  * u = sum_j tau_j x_j / (1 + sum_j x_j), x_j = conc_j / K_j, E = u^n/(1+u^n). */
 double endo_operational_multi(const double *conc, const double *K,
