@@ -79,6 +79,8 @@ ELEMENTWISE_LOOP(loop_ddddd_d, double, kernel_5, 5, CALL5(double))
 ELEMENTWISE_LOOP(loop_ffffff_f, float, kernel_6, 6, CALL6(float))
 ELEMENTWISE_LOOP(loop_dddddd_d, double, kernel_6, 6, CALL6(double))
 
+static void copy_in(const char *p, npy_intp n, npy_intp stride, int is_float,
+                    double *buf);
 static const double *gather(const char *p, npy_intp n, npy_intp stride,
                             int is_float, double *buf);
 static void scatter(char *p, npy_intp n, npy_intp stride, int is_float,
@@ -100,19 +102,32 @@ hill_loop(char **args, npy_intp const *dimensions, npy_intp const *steps,
     const npy_intp N = dimensions[0];
     const npy_intp dsize = (npy_intp)sizeof(double);
     double buf[5][ENDO_VBLOCK];
-    const int ec50_const = (steps[2] == 0), n_const = (steps[3] == 0);
+    const int consts = (steps[1] == 0 ? ENDO_CONST_EMAX : 0)
+                       | (steps[2] == 0 ? ENDO_CONST_EC50 : 0)
+                       | (steps[3] == 0 ? ENDO_CONST_N : 0);
+
+    int filled[4] = {0, 0, 0, 0};      /* broadcast inputs: buffer filled once */
 
     for (npy_intp start = 0; start < N; start += ENDO_VBLOCK) {
         const npy_intp len = (N - start < ENDO_VBLOCK) ? N - start : ENDO_VBLOCK;
         const double *in[4];
         for (int k = 0; k < 4; k++) {
-            in[k] = gather(args[k] + start * steps[k], len, steps[k], is_float, buf[k]);
+            if (steps[k] == 0) {
+                if (!filled[k]) {
+                    copy_in(args[k], ENDO_VBLOCK, 0, is_float, buf[k]);
+                    filled[k] = 1;
+                }
+                in[k] = buf[k];
+            }
+            else {
+                in[k] = gather(args[k] + start * steps[k], len, steps[k], is_float,
+                               buf[k]);
+            }
         }
         char *op = args[4] + start * steps[4];
         const int direct = !is_float && steps[4] == dsize;
         double *out = direct ? (double *)op : buf[4];
-        endo_hill_block(in[0], in[1], in[2], in[3], out, (size_t)len, ec50_const,
-                        n_const);
+        endo_hill_block(in[0], in[1], in[2], in[3], out, (size_t)len, consts);
         if (!direct) {
             scatter(op, len, steps[4], is_float, out);
         }

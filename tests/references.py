@@ -25,8 +25,16 @@ DPS = 50
 mp = mpmath.mp
 
 
+def _work():
+    """At least DPS digits; more if the caller (e.g. mpmath.diff) already works higher."""
+    return mpmath.workdps(max(DPS, mp.dps))
+
+
 def _m(v):
-    """The exact mpmath value of one float (or int) input."""
+    """The exact mpmath value of one float (or int) input; mpf values pass through
+    unchanged (so mpmath.diff can differentiate the references)."""
+    if isinstance(v, mpmath.mpf):
+        return v
     return mpmath.mpf(float(v))
 
 
@@ -34,7 +42,7 @@ def _m(v):
 
 def hill(c, emax, ec50, n):
     """emax c^n / (ec50^n + c^n)  (c >= 0, ec50 > 0, n > 0)."""
-    with mpmath.workdps(DPS):
+    with _work():
         c, emax, ec50, n = map(_m, (c, emax, ec50, n))
         if c == 0:
             return mpmath.mpf(0)
@@ -48,7 +56,7 @@ def hill(c, emax, ec50, n):
 
 def emax_model(c, e0, emax, ec50, n):
     """e0 + hill(c, emax, ec50, n)."""
-    with mpmath.workdps(DPS):
+    with _work():
         return _m(e0) + hill(c, emax, ec50, n)
 
 
@@ -76,7 +84,7 @@ def _logistic_z(x, b, e):
 
 def ll4(x, b, c, d, e):
     """drc LL.4: c + (d - c) / (1 + exp(b (log x - log e)))."""
-    with mpmath.workdps(DPS):
+    with _work():
         z = _logistic_z(x, b, e)
         c, d = _m(c), _m(d)
         if mpmath.isinf(z):
@@ -86,7 +94,7 @@ def ll4(x, b, c, d, e):
 
 def ll5(x, b, c, d, e, f):
     """drc LL.5: c + (d - c) / (1 + exp(b (log x - log e)))^f."""
-    with mpmath.workdps(DPS):
+    with _work():
         z = _logistic_z(x, b, e)
         c, d, f = _m(c), _m(d), _m(f)
         if mpmath.isinf(z):
@@ -96,7 +104,7 @@ def ll5(x, b, c, d, e, f):
 
 def ll5_fraction(x, b, e, f):
     """1 / (1 + (x/e)^b)^f: the fraction of (d - c) that ll5 adds to c."""
-    with mpmath.workdps(DPS):
+    with _work():
         z = _logistic_z(x, b, e)
         if mpmath.isinf(z):
             return mpmath.mpf(0)
@@ -105,7 +113,7 @@ def ll5_fraction(x, b, e, f):
 
 def occupancy(c, kd):
     """c / (c + kd)  (c >= 0, kd > 0; c = inf -> 1)."""
-    with mpmath.workdps(DPS):
+    with _work():
         c, kd = _m(c), _m(kd)
         if mpmath.isinf(c):
             return mpmath.mpf(1)
@@ -119,7 +127,7 @@ def operational(a, ka, tau, em, n):
     function and avoids huge intermediate powers (mpmath would not care, but
     the limits a = inf and tau = 0 become explicit).
     """
-    with mpmath.workdps(DPS):
+    with _work():
         a, ka, tau, em, n = map(_m, (a, ka, tau, em, n))
         if a == 0 or tau == 0:
             return mpmath.mpf(0)
@@ -129,14 +137,14 @@ def operational(a, ka, tau, em, n):
 
 def dose_ratio(b, kb, slope):
     """Schild: 1 + (b/kb)^slope."""
-    with mpmath.workdps(DPS):
+    with _work():
         b, kb, slope = map(_m, (b, kb, slope))
         return 1 + mpmath.power(b / kb, slope)
 
 
 def hill_inverse(effect, emax, ec50, n):
     """ec50 (effect / (emax - effect))^(1/n); effect = 0 -> 0, effect = emax -> inf."""
-    with mpmath.workdps(DPS):
+    with _work():
         effect, emax, ec50, n = map(_m, (effect, emax, ec50, n))
         if effect == 0:
             return mpmath.mpf(0)
@@ -161,7 +169,7 @@ def competitive_occupancy(conc, K):
     conc = [_m(v) for v in np.asarray(conc, dtype=np.float64).ravel()]
     K = np.asarray(K, dtype=np.float64)
     out = []
-    with mpmath.workdps(DPS):
+    with _work():
         inf_idx = [j for j, v in enumerate(conc) if mpmath.isinf(v)]
         for row in K:
             if len(inf_idx) == 1:
@@ -176,7 +184,7 @@ def competitive_occupancy(conc, K):
 
 def operational_multi(conc, K, tau, n):
     """(l),(l),(l),()->(): u = sum tau_j x_j / (1 + sum x_j), E = u^n / (1 + u^n)."""
-    with mpmath.workdps(DPS):
+    with _work():
         conc = [_m(v) for v in np.ravel(conc)]
         K = [_m(v) for v in np.ravel(K)]
         tau = [_m(v) for v in np.ravel(tau)]
@@ -199,7 +207,7 @@ def operational_multi(conc, K, tau, n):
 
 def hill_jac(c, emax, ec50, n):
     """d hill / d(emax, ec50, n)."""
-    with mpmath.workdps(DPS):
+    with _work():
         c, emax, ec50, n = map(_m, (c, emax, ec50, n))
         if c == 0:
             return [mpmath.mpf(0)] * 3
@@ -210,7 +218,7 @@ def hill_jac(c, emax, ec50, n):
 
 def ll4_jac(x, b, c, d, e):
     """d ll4 / d(b, c, d, e)."""
-    with mpmath.workdps(DPS):
+    with _work():
         x, b, c, d, e = map(_m, (x, b, c, d, e))
         if x == 0:
             fx = mpmath.mpf(1) if b > 0 else (mpmath.mpf(0) if b < 0 else mpmath.mpf(0.5))
@@ -223,7 +231,7 @@ def ll4_jac(x, b, c, d, e):
 
 def ll5_jac(x, b, c, d, e, f):
     """d ll5 / d(b, c, d, e, f)."""
-    with mpmath.workdps(DPS):
+    with _work():
         x, b, c, d, e, f = map(_m, (x, b, c, d, e, f))
         if x == 0:
             g = mpmath.mpf(1) if b > 0 else (mpmath.mpf(0) if b < 0 else mpmath.power(2, -f))
@@ -264,8 +272,9 @@ def evaluate_jac(func, *args):
 
 def exact_float32_ulp(ref):
     """1 float32 ulp at each reference value (spacing of the float32 nearest to it)."""
-    r = np.abs(np.asarray(ref, dtype=np.float64)).astype(np.float32)
-    return np.spacing(r).astype(np.float64)
+    with np.errstate(over="ignore"):          # beyond float32's range -> inf, filtered later
+        r = np.abs(np.asarray(ref, dtype=np.float64)).astype(np.float32)
+        return np.spacing(r).astype(np.float64)
 
 
 def perturbed_logspace(lo, hi, num, delta=math.pi * 1e-3):

@@ -15,7 +15,28 @@ import endorphin as en
 # name -> (callable, valid positional arguments)
 PUBLIC_UFUNCS = {
     "hill": (en.hill, (np.array([1.0, 3.0]), 1.0, 3.0, 1.7)),
+    "emax_model": (en.emax_model, (np.array([1.0, 3.0]), 0.5, 1.0, 3.0, 1.7)),
+    "ll4": (en.ll4, (np.array([1.0, 3.0]), 1.3, 0.1, 2.0, 3.0)),
+    "ll5": (en.ll5, (np.array([1.0, 3.0]), 1.3, 0.1, 2.0, 3.0, 0.7)),
+    "occupancy": (en.occupancy, (np.array([1.0, 3.0]), 3.0)),
+    "operational": (en.operational, (np.array([1.0, 3.0]), 3.0, 5.0, 1.0, 1.7)),
+    "dose_ratio": (en.dose_ratio, (np.array([1.0, 3.0]), 3.0, 0.9)),
+    "hill_inverse": (en.hill_inverse, (np.array([0.5, 1.0]), 2.0, 3.0, 1.7)),
+    "ecx": (en.ecx, (np.array([0.1, 0.9]), 3.0, 1.7)),
+    # gufuncs: (l),(r,l)->(r,l) with l = 3, r = 2
+    "competitive_occupancy": (en.competitive_occupancy,
+                              (np.array([1.0, 2.0, 3.0]),
+                               np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))),
+    # (l),(l),(l),()->(): K carries a loop dimension of 3, so that a 4-vector in the
+    # last slot (below) is a loop-dimension mismatch
+    "operational_multi": (en.operational_multi,
+                          (np.array([1.0, 2.0, 3.0]), np.full((3, 3), 2.0),
+                           np.array([4.0, 0.0, 1.0]), 1.7)),
+    "hill_jac": (en.hill_jac, (np.array([1.0, 3.0]), 1.0, 3.0, 1.7)),
+    "ll4_jac": (en.ll4_jac, (np.array([1.0, 3.0]), 1.3, 0.1, 2.0, 3.0)),
+    "ll5_jac": (en.ll5_jac, (np.array([1.0, 3.0]), 1.3, 0.1, 2.0, 3.0, 0.7)),
 }
+GUFUNC_NAMES = sorted(n for n, (f, _) in PUBLIC_UFUNCS.items() if f.signature is not None)
 
 JUNK = {
     "None": None,
@@ -66,6 +87,13 @@ def test_ufunc_any_numeric_dtype_does_not_crash(name, dtype):
     garbage = np.frombuffer(np.random.default_rng(0).bytes(64), dtype=np.uint8)
     arr = garbage.view(np.dtype(dtype).newbyteorder("=") if dtype[0] in "<>" else dtype)
     arr = arr.astype(np.dtype(dtype)) if dtype[0] in "<>" else arr
+    if func.signature is not None:
+        # a gufunc: garbage in the shape of the first argument's core dimensions
+        first = np.asarray(valid[0])
+        arr = arr[:first.size].reshape(first.shape)
+        expected_shape = func(*valid).shape
+    else:
+        expected_shape = arr.shape
     with np.errstate(all="ignore"):
         try:
             r = func(arr, *valid[1:])
@@ -73,4 +101,30 @@ def test_ufunc_any_numeric_dtype_does_not_crash(name, dtype):
             # longdouble -> float64 is not a safe cast: NumPy refuses, which is fine
             assert np.dtype(dtype) == np.dtype("longdouble")
             return
-    assert r.shape == arr.shape
+    assert r.shape == expected_shape
+
+
+@pytest.mark.parametrize("name", GUFUNC_NAMES)
+def test_gufunc_wrong_core_sizes_raise_valueerror(name):
+    """Every input with core dimensions, one element too long or too short; and an output
+    whose core dimensions do not match."""
+    func, valid = PUBLIC_UFUNCS[name]
+    valid = [np.asarray(v, dtype=np.float64) for v in valid]
+    tried = 0
+    for pos, v in enumerate(valid):
+        if v.ndim == 0 or name.endswith("_jac"):
+            continue
+        for delta in (1, -1):
+            bad = list(valid)
+            bad[pos] = np.ones(v.shape[:-1] + (v.shape[-1] + delta,))
+            with pytest.raises(ValueError):
+                func(*bad)
+            tried += 1
+    out = func(*valid)
+    with pytest.raises(ValueError):
+        func(*valid, out=np.empty(out.shape[:-1] + (out.shape[-1] + 1,)) if out.ndim
+             else np.empty(3))
+    if name.endswith("_jac"):
+        assert tried == 0
+    else:
+        assert tried >= 2

@@ -46,28 +46,33 @@ static double endo_overflow(void)
  * (a/b)^n for a >= 0, b > 0, n > 0.  Write a = ma 2^ea, b = mb 2^eb with
  * ma, mb in [0.5, 1); then (a/b)^n = (ma/mb)^n 2^(n d), d = ea - eb an exact
  * integer.  n*d is split into hi + lo exactly with fma, so the rounding of the
- * product costs nothing.  This path is only taken when a/b is outside the
- * normal range; there |d| >= 1021, so (ma/mb)^n, in (2^-n, 2^n), cannot
- * overflow or underflow whenever the result is representable.
+ * product costs nothing.  This path is only taken when a/b would leave the
+ * normal range (the division is not even attempted, so it raises no overflow
+ * flag); there |d| >= 1020, so (ma/mb)^n, in (2^-n, 2^n), cannot overflow or
+ * underflow whenever the result is representable.
  */
 double endo_ratio_pow(double a, double b, double n)
 {
-    const double q = a / b;
-    if ((q >= DBL_MIN && q <= DBL_MAX) || a == 0.0 || isinf(a) || isinf(b)
-        || isinf(n)) {
-        return pow(q, n);
+    if (a == 0.0 || isinf(a) || isinf(b) || isinf(n)) {
+        return pow(a / b, n);           /* inf/inf raises invalid, as it should */
     }
     int ea, eb;
-    const double r = frexp(a, &ea) / frexp(b, &eb);     /* in (0.5, 2) */
-    const double d = (double)(ea - eb);
-    if (d < 0.0 && n * (d + 1.0) < -1100.0) {
+    const double ma = frexp(a, &ea), mb = frexp(b, &eb);
+    const int d = ea - eb;              /* a/b lies in [2^(d-1), 2^(d+1)] */
+    if (d > -1020 && d < 1020) {
+        return pow(a / b, n);           /* a/b is a normal number */
+    }
+    /* a/b would under- or overflow (and raise a flag) before the power */
+    const double r = ma / mb;           /* in (0.5, 2) */
+    const double dd = (double)d;
+    if (d < 0 && n * (dd + 1.0) < -1100.0) {
         return 0.0;                     /* below 2^-1100: underflows anyway */
     }
-    if (d > 0.0 && n * (d - 1.0) > 1100.0) {
+    if (d > 0 && n * (dd - 1.0) > 1100.0) {
         return endo_overflow();         /* above 2^1100: overflows anyway */
     }
-    const double hi = n * d;
-    const double lo = fma(n, d, -hi);
+    const double hi = n * dd;
+    const double lo = fma(n, dd, -hi);
     return pow(r, n) * exp2(hi) * exp2(lo);
 }
 
@@ -247,28 +252,42 @@ double endo_dose_ratio(double b, double kb, double slope)
 }
 
 /*
- * y = (a/(b + blo))^(1/n) for a >= 0, b > 0, with b + blo the exact value of
- * the denominator (blo its rounding error, from a two-difference).  A first
- * guess from pow with the rounded exponent 1/n can be off by |log(a/b)|/n
- * ulp; one Newton step on y^n (b + blo) = a, with the residual formed in
- * scaled (mantissa, exponent) arithmetic so that nothing under- or overflows,
- * brings it back to about 1/n + 1.5 ulp.
+ * y = (a/(b + blo))^(1/n) for a > 0, b > 0, returned as ym 2^(*ky) with ym
+ * near [0.5, 1), so that nothing overflows or underflows before the caller
+ * scales by ec50: the ratio may be 1e16 and y 1e319 while ec50 y = 1e39.
+ * b + blo is the exact denominator (blo its rounding error, from a
+ * two-difference).  The first guess 2^G, G = (log2(ma/mb) + ea - eb)/n, can
+ * be off by a few |G| ulp (the rounded 1/n); one Newton step on
+ * y^n (b + blo) = a, with the residual formed in mantissa/exponent arithmetic,
+ * brings it back to about 1/n + 1.5 ulp.  For n > 500, y is within a factor
+ * 2^5 of 1, the guess is already good to an ulp, and y^n could not be formed
+ * safely, so the step is skipped.
  */
-static double root_of_ratio(double a, double b, double blo, double n)
+static double root_of_ratio(double a, double b, double blo, double n, int *ky)
 {
-    const double y0 = endo_ratio_pow(a, b, 1.0 / n);
-    if (!(y0 > 0.0) || isinf(y0) || a == 0.0) {
-        return y0;
+    int ea, eb;
+    const double ma = frexp(a, &ea), mb = frexp(b, &eb);
+    const double inv_n = 1.0 / n;
+    const double G = log2(ma / mb) * inv_n + (double)(ea - eb) * inv_n;
+    if (G > 4200.0 || G < -4200.0) {
+        *ky = (G > 0.0) ? 4200 : -4200;     /* the caller's ldexp saturates */
+        return 0.5;
     }
-    int ky, ka, kb;
-    const double my = frexp(y0, &ky), ma = frexp(a, &ka), mb = frexp(b, &kb);
-    /* exponent of y0^n b / a: n ky + kb - ka, with n ky split exactly */
-    const double hi = n * (double)ky;
-    const double lo = fma(n, (double)ky, -hi);
-    const double e2 = (hi + (double)(kb - ka)) + lo;
-    const double ratio = pow(my, n) * (mb / ma) * exp2(e2) * (1.0 + blo / b);
-    const double rho = ratio - 1.0;     /* y0^n (b + blo) / a - 1 */
-    return y0 - y0 * (rho / n);
+    const double gi = floor(G);
+    int k0;
+    double ym = frexp(exp2(G - gi), &k0);   /* in [0.5, 1) */
+    *ky = (int)gi + k0;
+    if (n > 500.0) {
+        return ym;
+    }
+    /* rho = y^n (b + blo) / a - 1, exponent n ky + eb - ea split exactly */
+    const double hi = n * (double)(*ky);
+    const double lo = fma(n, (double)(*ky), -hi);
+    const double e2 = (hi + (double)(eb - ea)) + lo;
+    const double ratio = pow(ym, n) * (mb / ma) * exp2(e2) * (1.0 + blo / b);
+    const double rho = ratio - 1.0;
+    ym -= ym * (rho / n);
+    return ym;
 }
 
 double endo_hill_inverse(double effect, double emax, double ec50, double n)
@@ -276,11 +295,14 @@ double endo_hill_inverse(double effect, double emax, double ec50, double n)
     if (isnan(effect) || isnan(emax) || isnan(ec50) || isnan(n)) {
         return NAN;
     }
-    if (!(ec50 > 0.0) || !(n > 0.0) || emax == 0.0 || isinf(emax)) {
+    if (!(ec50 > 0.0) || isinf(ec50) || !(n > 0.0) || isinf(n) || emax == 0.0
+        || isinf(emax)) {
         return endo_invalid();
     }
-    const double fr = effect / emax;    /* only for the domain check */
-    if (!(fr >= 0.0 && fr <= 1.0)) {
+    /* effect between 0 and emax, compared without dividing (no overflow) */
+    const int inside = (emax > 0.0) ? (effect >= 0.0 && effect <= emax)
+                                    : (effect <= 0.0 && effect >= emax);
+    if (!inside) {
         return endo_invalid();
     }
     if (effect == 0.0) {
@@ -293,9 +315,11 @@ double endo_hill_inverse(double effect, double emax, double ec50, double n)
     const double den = emax - effect;
     const double bv = den - emax;           /* the part of -effect in den */
     const double den_lo = (emax - (den - bv)) + (-effect - bv);
-    const double y = root_of_ratio(fabs(effect), fabs(den),
-                                   (den < 0.0) ? -den_lo : den_lo, n);
-    return ec50 * y;
+    int ky, ke;
+    const double ym = root_of_ratio(fabs(effect), fabs(den),
+                                    (den < 0.0) ? -den_lo : den_lo, n, &ky);
+    const double me = frexp(ec50, &ke);
+    return ldexp(me * ym, ke + ky);     /* over/underflows only if c does */
 }
 
 double endo_ecx(double x, double ec50, double n)

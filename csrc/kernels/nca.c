@@ -9,12 +9,13 @@
 /* 0: ok; 1: NaN somewhere (quiet); 2: invalid (t not increasing, c < 0). */
 static int profile_status(const double *t, const double *c, size_t n)
 {
+    /* quiet comparisons: a NaN must not raise the invalid flag */
     int nan = 0, bad = 0;
     for (size_t i = 0; i < n; i++) {
         nan |= isnan(t[i]) | isnan(c[i]);
-        bad |= (c[i] < 0.0) | isinf(t[i]);
+        bad |= __builtin_isless(c[i], 0.0) | isinf(t[i]);
         if (i > 0) {
-            bad |= !(t[i] > t[i - 1]) & !isnan(t[i]) & !isnan(t[i - 1]);
+            bad |= __builtin_islessequal(t[i], t[i - 1]);
         }
     }
     return nan ? 1 : (bad ? 2 : 0);
@@ -67,7 +68,7 @@ double endo_cmax(const double *c, size_t n)
         if (isnan(c[i])) {
             return NAN;
         }
-        if (c[i] > m) {
+        if (__builtin_isgreater(c[i], m)) {
             m = c[i];
         }
     }
@@ -81,7 +82,7 @@ double endo_tmax(const double *t, const double *c, size_t n)
         if (isnan(c[i]) || isnan(t[i])) {
             return NAN;
         }
-        if (c[i] > c[im]) {
+        if (__builtin_isgreater(c[i], c[im])) {
             im = i;
         }
     }

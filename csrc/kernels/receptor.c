@@ -23,11 +23,13 @@ size_t endo_reciprocal_affinities(const double *K, size_t r, size_t l,
         bad_r[q] = 0;
         for (size_t j = 0; j < l; j++) {
             const double k = K[q * l + j];
-            if (!(k > 0.0)) {
+            if (!__builtin_isgreater(k, 0.0)) {     /* quiet for NaN */
                 if (!isnan(k)) {
                     (void)endo_invalid();
                 }
                 bad_r[q] = 1;
+                rk[q * l + j] = NAN;    /* never 1/0: no divide-by-zero flag */
+                continue;
             }
             rk[q * l + j] = 1.0 / k;    /* K = inf: no binding, 1/K = 0 */
         }
@@ -68,7 +70,7 @@ void endo_competitive_occupancy(const double *conc, size_t l, size_t r,
     int nan = 0, neg = 0;
     for (size_t j = 0; j < l; j++) {
         nan |= isnan(conc[j]);
-        neg |= (conc[j] < 0.0);
+        neg |= __builtin_isless(conc[j], 0.0);     /* quiet for NaN */
     }
     if (nan || neg) {
         const double v = neg ? endo_invalid() : NAN;
@@ -166,10 +168,12 @@ void endo_competitive_occupancy_rows(const double *conc, size_t nrows, size_t l,
 double endo_operational_multi(const double *conc, const double *K,
                               const double *tau, size_t l, double n)
 {
-    int nan = isnan(n), bad = !(n > 0.0) && !isnan(n);
+    /* quiet comparisons throughout: a NaN must not raise the invalid flag */
+    int nan = isnan(n), bad = __builtin_islessequal(n, 0.0);
     for (size_t j = 0; j < l; j++) {
         nan |= isnan(conc[j]) | isnan(K[j]) | isnan(tau[j]);
-        bad |= (conc[j] < 0.0) | (K[j] <= 0.0) | (tau[j] < 0.0);
+        bad |= __builtin_isless(conc[j], 0.0) | __builtin_islessequal(K[j], 0.0)
+               | __builtin_isless(tau[j], 0.0);
     }
     if (nan) {
         return NAN;

@@ -14,20 +14,20 @@
 #if defined(__FMA__)
 #define VHILL_FMA 1
 #endif
-void endo_hill_block_generic(const double *, const double *, const double *,
-                             const double *, double *, unsigned char *, size_t, int, int);
+int endo_hill_block_generic(const double *, const double *, const double *,
+                             const double *, double *, unsigned char *, size_t, int);
 #include "vhill_impl.h"
 #undef VHILL_NAME
 #undef VHILL_FMA
 
-typedef void (*vhill_fn)(const double *, const double *, const double *,
-                         const double *, double *, unsigned char *, size_t, int, int);
+typedef int (*vhill_fn)(const double *, const double *, const double *,
+                         const double *, double *, unsigned char *, size_t, int);
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-void endo_hill_block_avx2(const double *, const double *, const double *,
-                          const double *, double *, unsigned char *, size_t, int, int);
-void endo_hill_block_avx512(const double *, const double *, const double *,
-                            const double *, double *, unsigned char *, size_t, int, int);
+int endo_hill_block_avx2(const double *, const double *, const double *,
+                          const double *, double *, unsigned char *, size_t, int);
+int endo_hill_block_avx512(const double *, const double *, const double *,
+                            const double *, double *, unsigned char *, size_t, int);
 #define VHILL_X86 1
 #endif
 
@@ -42,7 +42,7 @@ static vhill_fn vhill_select(void)
 #ifdef VHILL_X86
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")
-        && __builtin_cpu_supports("avx512vl")) {
+        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("bmi2")) {
         f = endo_hill_block_avx512;
         name = "avx512";
     }
@@ -64,17 +64,28 @@ const char *endo_vhill_isa(void)
 }
 
 void endo_hill_block(const double *c, const double *emax, const double *ec50,
-                     const double *n, double *out, size_t len, int ec50_const,
-                     int n_const)
+                     const double *n, double *out, size_t len, int consts)
 {
     unsigned char fallback[ENDO_VBLOCK];
     double tmp[ENDO_VBLOCK];
     if (vhill_impl == NULL) {
         vhill_impl = vhill_select();
     }
-    /* results go to tmp first: `out` may be the same memory as an input */
-    vhill_impl(c, emax, ec50, n, tmp, fallback, len, ec50_const, n_const);
-    for (size_t i = 0; i < len; i++) {
-        out[i] = fallback[i] ? endo_hill(c[i], emax[i], ec50[i], n[i]) : tmp[i];
+    /* When `out` is the memory of an input (in-place out=), the vector results
+     * go to tmp first, so the scalar fallback still reads the inputs. */
+    const int alias = out == c || out == emax || out == ec50 || out == n;
+    double *dst = alias ? tmp : out;
+    const int any = vhill_impl(c, emax, ec50, n, dst, fallback, len, consts);
+    if (alias) {
+        for (size_t i = 0; i < len; i++) {
+            out[i] = fallback[i] ? endo_hill(c[i], emax[i], ec50[i], n[i]) : tmp[i];
+        }
+    }
+    else if (any) {
+        for (size_t i = 0; i < len; i++) {
+            if (fallback[i]) {
+                out[i] = endo_hill(c[i], emax[i], ec50[i], n[i]);
+            }
+        }
     }
 }

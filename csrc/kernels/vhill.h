@@ -14,13 +14,18 @@
 
 #define ENDO_VBLOCK 256
 
+/* `consts` flags: this input is the same value in every element (a broadcast
+ * scalar), which lets the kernel check it and take its logarithm once. */
+#define ENDO_CONST_EMAX 1
+#define ENDO_CONST_EC50 2
+#define ENDO_CONST_N 4
+
 /* out[i] = hill(c[i], emax[i], ec50[i], n[i]) for i < len <= ENDO_VBLOCK.
- * ec50_const != 0 promises that every ec50[i] equals ec50[0] (its logarithm
- * is then computed once), n_const the same for n.  n = 1 is evaluated
- * exactly as c/(c + ec50) (no logarithms), like endo_hill. */
+ * `consts` (ENDO_CONST_* flags) promises which inputs hold one value in every
+ * element.  n = 1 is evaluated exactly as c/(c + ec50) (no logarithms), like
+ * endo_hill. */
 void endo_hill_block(const double *c, const double *emax, const double *ec50,
-                     const double *n, double *out, size_t len, int ec50_const,
-                     int n_const);
+                     const double *n, double *out, size_t len, int consts);
 
 /* Name of the instruction set the dispatcher picked ("avx512", "avx2",
  * "generic"), for benchmarks and bug reports. */

@@ -4,8 +4,9 @@
 #define VHILL_FMA 1
 #define VHILL_NAME endo_hill_block_avx2
 #include <stddef.h>
-void endo_hill_block_avx2(const double *, const double *, const double *,
-                          const double *, double *, unsigned char *, size_t, int, int);
+#include "vhill.h"
+int endo_hill_block_avx2(const double *, const double *, const double *,
+                          const double *, double *, unsigned char *, size_t, int);
 #include "vhill_impl.h"
 #else
 /* Not built on this compiler/architecture (the dispatcher never calls it). */

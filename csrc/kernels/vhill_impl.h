@@ -214,18 +214,21 @@ static inline double vh_hill_n1(double ci, double ei, double ki, unsigned char *
     return vh_sel(up, es / (1.0 + q), es * (q / (1.0 + q)));
 }
 
-void VHILL_NAME(const double *c, const double *emax, const double *ec50,
-                const double *n, double *out, unsigned char *fallback,
-                size_t len, int ec50_const, int n_const)
+int VHILL_NAME(const double *c, const double *emax, const double *ec50,
+               const double *n, double *out, unsigned char *fallback,
+               size_t len, int consts)
 {
+    const int ec50_const = consts & ENDO_CONST_EC50, n_const = consts & ENDO_CONST_N;
+    int any = 0;
     if (n_const && n[0] == 1.0) {
 #pragma omp simd
         for (size_t i = 0; i < len; i++) {
             unsigned char fb;
             out[i] = vh_hill_n1(c[i], emax[i], ec50[i], &fb);
             fallback[i] = fb;
+            any |= fb;
         }
-        return;
+        return any;
     }
     if (ec50_const && __builtin_isgreaterequal(ec50[0], DBL_MIN)
         && __builtin_islessequal(ec50[0], DBL_MAX)) {
@@ -237,6 +240,7 @@ void VHILL_NAME(const double *c, const double *emax, const double *ec50,
             unsigned char fb;
             out[i] = vh_hill_one(c[i], emax[i], k0, n[i], lk, lk_lo, 1, &fb);
             fallback[i] = fb;
+            any |= fb;
         }
     }
     else {
@@ -245,8 +249,10 @@ void VHILL_NAME(const double *c, const double *emax, const double *ec50,
             unsigned char fb;
             out[i] = vh_hill_one(c[i], emax[i], ec50[i], n[i], 0.0, 0.0, 0, &fb);
             fallback[i] = fb;
+            any |= fb;
         }
     }
+    return any;
 }
 
 #undef FMA
