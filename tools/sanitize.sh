@@ -28,7 +28,10 @@ ENDORPHIN_SANITIZE=1 ENDORPHIN_WERROR="${ENDORPHIN_WERROR:-0}" \
     "$VENV/bin/python" -m pip install --quiet --no-deps --force-reinstall "$SCRATCH/src"
 
 # Make sure the installed extension really is the instrumented one.
-SO=$(cd / && "$VENV/bin/python" -c "import importlib.util as u; print(u.find_spec('endorphin._ufuncs').origin)")
+# (located without importing it: an instrumented module cannot load without
+# the libasan preload)
+PKG=$(cd / && "$VENV/bin/python" -c "import importlib.util as u; print(u.find_spec('endorphin').submodule_search_locations[0])")
+SO=$(ls "$PKG"/_ufuncs*.so)
 if ! ldd "$SO" | grep -q libasan; then
     echo "sanitize.sh: $SO is not linked against libasan" >&2
     exit 1
