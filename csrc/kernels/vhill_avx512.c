@@ -145,38 +145,28 @@ static inline V avx512_exp_dd(V zh, V zl)
 }
 
 /* 8 lanes; ec50 log given (have_lk) or computed.  Returns the fallback mask. */
-/* params_ok: emax, ec50 and n are the same in every lane and inside the
- * vector domain (checked once per block by the caller), so only c needs a
- * per-lane check.  The result is the same either way. */
-static inline __mmask8 avx512_hill8(const double *cp, const double *ep,
-                                    const double *kp, const double *np,
-                                    double *op, V lk0, V lk0_lo, int have_lk,
-                                    int params_ok)
+/* 8 lanes; ec50 log given (have_lk) or computed.  Returns the fallback mask. */
+static inline __attribute__((always_inline)) __mmask8
+avx512_hill8(const double *cp, const double *ep, const double *kp,
+             const double *np, double *op, V lk0, V lk0_lo, int have_lk)
 {
     const V one = SET1(1.0);
     const V c = _mm512_loadu_pd(cp), e = _mm512_loadu_pd(ep), n = _mm512_loadu_pd(np);
+    const V k = _mm512_loadu_pd(kp);
     /* domain (quiet comparisons: NaN lanes raise no flag) */
-    __mmask8 ok = _mm512_cmp_pd_mask(c, SET1(DBL_MIN), _CMP_GE_OQ)
-                  & _mm512_cmp_pd_mask(c, SET1(DBL_MAX), _CMP_LE_OQ);
-    V ns = n;
-    const V k = params_ok ? SET1(1.0) : _mm512_loadu_pd(kp);
-    if (!params_ok) {
-        ok &= _mm512_cmp_pd_mask(k, SET1(DBL_MIN), _CMP_GE_OQ)
-              & _mm512_cmp_pd_mask(k, SET1(DBL_MAX), _CMP_LE_OQ)
-              & _mm512_cmp_pd_mask(n, _mm512_setzero_pd(), _CMP_GT_OQ)
-              & _mm512_cmp_pd_mask(n, SET1(1e300), _CMP_LE_OQ)
-              & _mm512_cmp_pd_mask(n, one, _CMP_NEQ_OQ)
-              & _mm512_cmp_pd_mask(_mm512_abs_pd(e), SET1(DBL_MAX), _CMP_LE_OQ);
-        ns = _mm512_mask_blend_pd(ok, one, n);
-    }
+    const __mmask8 ok = _mm512_cmp_pd_mask(c, SET1(DBL_MIN), _CMP_GE_OQ)
+                        & _mm512_cmp_pd_mask(c, SET1(DBL_MAX), _CMP_LE_OQ)
+                        & _mm512_cmp_pd_mask(k, SET1(DBL_MIN), _CMP_GE_OQ)
+                        & _mm512_cmp_pd_mask(k, SET1(DBL_MAX), _CMP_LE_OQ)
+                        & _mm512_cmp_pd_mask(n, _mm512_setzero_pd(), _CMP_GT_OQ)
+                        & _mm512_cmp_pd_mask(n, SET1(1e300), _CMP_LE_OQ)
+                        & _mm512_cmp_pd_mask(n, one, _CMP_NEQ_OQ)
+                        & _mm512_cmp_pd_mask(_mm512_abs_pd(e), SET1(DBL_MAX), _CMP_LE_OQ);
+    const V ns = _mm512_mask_blend_pd(ok, one, n);
     const V cs = _mm512_mask_blend_pd(ok, one, c);
     V lc_lo, lk, lk_lo;
     const V lc = LOGDD(cs, &lc_lo);
-    if (have_lk && params_ok) {
-        lk = lk0;
-        lk_lo = lk0_lo;
-    }
-    else if (have_lk) {
+    if (have_lk) {
         lk = _mm512_maskz_mov_pd(ok, lk0);
         lk_lo = _mm512_maskz_mov_pd(ok, lk0_lo);
     }
@@ -203,7 +193,7 @@ static inline __mmask8 avx512_hill8(const double *cp, const double *ep,
     zl = _mm512_mask_blend_pd(tiny, zl, _mm512_setzero_pd());
     const V p = avx512_exp_dd(zh, zl);
     const V num = _mm512_mask_blend_pd(up, p, one);
-    const V es = params_ok ? e : _mm512_maskz_mov_pd(ok, e);
+    const V es = _mm512_maskz_mov_pd(ok, e);
     _mm512_storeu_pd(op, MUL(es, _mm512_div_pd(num, ADD(one, p))));
     return (__mmask8)(~ok | tiny);
 }
@@ -213,7 +203,6 @@ int endo_hill_block_avx512(const double *c, const double *emax, const double *ec
                             size_t len, int consts)
 {
     const int ec50_const = consts & ENDO_CONST_EC50, n_const = consts & ENDO_CONST_N;
-    const int emax_const = consts & ENDO_CONST_EMAX;
     if (n_const && n[0] == 1.0) {
         return vhill_avx512_autovec(c, emax, ec50, n, out, fallback, len, consts);
     }
@@ -224,16 +213,11 @@ int endo_hill_block_avx512(const double *c, const double *emax, const double *ec
     if (have_lk) {
         lk = avx512_log_dd(SET1(ec50[0]), &lk_lo);
     }
-    /* emax, ec50, n broadcast and inside the vector domain: checked once */
-    const int params_ok = have_lk && n_const && ec50_const
-        && __builtin_isgreater(n[0], 0.0) && __builtin_islessequal(n[0], 1e300)
-        && __builtin_islessequal(__builtin_fabs(emax[0]), DBL_MAX)
-        && emax_const;
     __mmask8 any = 0;
     size_t i = 0;
     for (; i + 8 <= len; i += 8) {
         const __mmask8 fb = avx512_hill8(c + i, emax + i, ec50 + i, n + i, out + i,
-                                         lk, lk_lo, have_lk, params_ok);
+                                         lk, lk_lo, have_lk);
         any |= fb;
         /* one byte per lane, 0 or 1: spread the 8 mask bits over 8 bytes */
         const uint64_t bytes = _pdep_u64((uint64_t)fb, 0x0101010101010101ULL);
@@ -249,8 +233,7 @@ int endo_hill_block_avx512(const double *c, const double *emax, const double *ec
             kb[j] = ec50[s];
             nb[j] = n[s];
         }
-        const __mmask8 fb = avx512_hill8(cb, eb, kb, nb, ob, lk, lk_lo, have_lk,
-                                         params_ok);
+        const __mmask8 fb = avx512_hill8(cb, eb, kb, nb, ob, lk, lk_lo, have_lk);
         for (size_t j = 0; i + j < len; j++) {
             out[i + j] = ob[j];
             fallback[i + j] = (unsigned char)((fb >> j) & 1u);
