@@ -642,11 +642,25 @@ add_ufuncs(PyObject *module)
     return 0;
 }
 
+static PyObject *
+simd_isa(PyObject *NPY_UNUSED(self), PyObject *NPY_UNUSED(args))
+{
+    return PyUnicode_FromString(endo_vhill_isa());
+}
+
+static PyMethodDef module_methods[] = {
+    {"_simd_isa", simd_isa, METH_NOARGS,
+     "_simd_isa()\n\nName of the SIMD variant of the hill kernel in use "
+     "(\"avx512\", \"avx2\" or \"generic\"; cap it with ENDORPHIN_SIMD)."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef moduledef = {
     PyModuleDef_HEAD_INIT,
     .m_name = "endorphin._ufuncs",
     .m_doc = "Compiled dose-response ufuncs of endorphin (see endorphin.hill).",
     .m_size = -1,
+    .m_methods = module_methods,
 };
 
 PyMODINIT_FUNC

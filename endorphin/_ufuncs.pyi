@@ -23,3 +23,5 @@ _auc_linlog: np.ufunc             # (n),(n)->()
 _tmax: np.ufunc                   # (n),(n)->()
 _cmax: np.ufunc                   # (n)->()
 _half_life: np.ufunc              # (n),(n),()->()  (n_points: intp)
+
+def _simd_isa() -> str: ...

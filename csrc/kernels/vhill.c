@@ -9,6 +9,8 @@
 #include "dose_response.h"
 
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define VHILL_NAME endo_hill_block_generic
 #if defined(__FMA__)
@@ -35,18 +37,27 @@ int endo_hill_block_avx512(const double *, const double *, const double *,
 static vhill_fn vhill_impl = NULL;
 static const char *vhill_isa_name = "generic";
 
+/*
+ * The best variant the CPU supports, capped by the environment variable
+ * ENDORPHIN_SIMD ("generic", "avx2" or "avx512"), which the tests use to
+ * check every variant on one machine.
+ */
 static vhill_fn vhill_select(void)
 {
     vhill_fn f = endo_hill_block_generic;
     const char *name = "generic";
 #ifdef VHILL_X86
+    const char *cap = getenv("ENDORPHIN_SIMD");
+    const int allow512 = cap == NULL || strcmp(cap, "avx512") == 0;
+    const int allow2 = allow512 || strcmp(cap, "avx2") == 0;
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")
-        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("bmi2")) {
+    if (allow512 && __builtin_cpu_supports("avx512f")
+        && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")
+        && __builtin_cpu_supports("bmi2")) {
         f = endo_hill_block_avx512;
         name = "avx512";
     }
-    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    else if (allow2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
         f = endo_hill_block_avx2;
         name = "avx2";
     }
