@@ -149,6 +149,17 @@ setup(
                      "csrc/kernels/vhill_impl.h", "endorphin/_docstrings.py"],
             **common,
         ),
+        Extension(
+            "endorphin._integrate",
+            sources=["csrc/_integrate.c", "csrc/kernels/dopri5.c",
+                     "csrc/kernels/models.c"],
+            depends=["csrc/kernels/dopri5.h", "csrc/kernels/models.h"],
+            include_dirs=["csrc", numpy.get_include()],
+            extra_compile_args=_compiler_flags() + ([] if sys.platform == "win32"
+                                                    else ["-pthread"]),
+            extra_link_args=_link_flags() + ([] if sys.platform == "win32"
+                                             else ["-pthread"]),
+        ),
     ],
     cmdclass={"build_ext": BuildExt},
 )

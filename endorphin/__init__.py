@@ -27,13 +27,14 @@ from ._ufuncs import (
     operational,
     operational_multi,
 )
-from . import nca
+from . import core, nca
 from . import _ufunc_docs, _ufuncs
 
 _ufunc_docs.attach(_ufuncs)
 
 __all__ = [
     "__version__",
+    "core",
     "competitive_occupancy",
     "dose_ratio",
     "ecx",

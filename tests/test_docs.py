@@ -18,6 +18,14 @@ def test_readme_doctest():
     assert res.attempted >= 3 and res.failed == 0
 
 
+def test_core_simulate_docstring_examples():
+    from endorphin import core
+    test = doctest.DocTestParser().get_doctest(core.simulate.__doc__, {}, "simulate", None, 0)
+    runner = doctest.DocTestRunner(optionflags=FLAGS)
+    runner.run(test)
+    assert runner.tries >= 3 and runner.failures == 0
+
+
 @pytest.mark.parametrize("name", sorted(DOCS))
 def test_docstring_examples(name):
     parser = doctest.DocTestParser()

@@ -1,0 +1,448 @@
+/*
+ * _integrate.c -- Python glue of the batched ODE engine (endorphin._integrate).
+ *
+ * The arrays arrive validated, converted and C-contiguous from
+ * endorphin/core.py; this file checks them once more (never trust a private
+ * entry point with raw pointers), releases the GIL for the whole integration,
+ * and runs the subjects on a pool of POSIX threads that take subjects from a
+ * shared atomic counter, so uneven subjects do not idle a thread.  Every
+ * subject is integrated independently, so any thread count gives bitwise
+ * identical results.  The calling thread waits in slices of 50 ms and takes
+ * the GIL between slices to run Python's signal handlers: Ctrl-C stops a long
+ * run (workers finish their current subject and stop).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#define NPY_NO_DEPRECATED_API NPY_1_25_API_VERSION
+#define NPY_TARGET_VERSION NPY_1_25_API_VERSION
+#include <numpy/arrayobject.h>
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef _WIN32
+#include <errno.h>
+#include <pthread.h>
+#include <time.h>
+#define ENDO_HAVE_PTHREADS 1
+#endif
+
+#include "kernels/dopri5.h"
+#include "kernels/models.h"
+
+/* ------------------------------------------------------------------------- */
+/* ARGUMENT CHECKS                                                            */
+/* ------------------------------------------------------------------------- */
+
+/* `obj` must be a C-contiguous ndarray of `type` with `ndim` dimensions whose
+ * sizes match `dims` (-1: any).  Sets ValueError naming `name` otherwise. */
+static PyArrayObject *
+checked(PyObject *obj, const char *name, int type, int ndim, const npy_intp *dims)
+{
+    if (!PyArray_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a numpy array", name);
+        return NULL;
+    }
+    PyArrayObject *a = (PyArrayObject *)obj;
+    if (PyArray_TYPE(a) != type || !PyArray_IS_C_CONTIGUOUS(a)
+        || !PyArray_ISALIGNED(a) || PyArray_ISBYTESWAPPED(a)) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s must be an aligned C-contiguous array of the right dtype", name);
+        return NULL;
+    }
+    if (PyArray_NDIM(a) != ndim) {
+        PyErr_Format(PyExc_ValueError, "%s must have %d dimensions, got %d", name,
+                     ndim, PyArray_NDIM(a));
+        return NULL;
+    }
+    for (int d = 0; d < ndim; d++) {
+        if (dims[d] >= 0 && PyArray_DIM(a, d) != dims[d]) {
+            PyErr_Format(PyExc_ValueError, "%s has size %zd along axis %d, expected %zd",
+                         name, (Py_ssize_t)PyArray_DIM(a, d), d, (Py_ssize_t)dims[d]);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+/* leading size must be 1 (shared: stride 0) or n (per subject) */
+static int
+per_subject_stride(PyArrayObject *a, const char *name, npy_intp n, size_t row,
+                   size_t *stride)
+{
+    const npy_intp lead = PyArray_DIM(a, 0);
+    if (lead == n) {
+        *stride = row;
+    }
+    else if (lead == 1) {
+        *stride = 0;
+    }
+    else {
+        PyErr_Format(PyExc_ValueError, "%s has %zd rows; expected 1 or %zd", name,
+                     (Py_ssize_t)lead, (Py_ssize_t)n);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* THREAD POOL                                                                */
+/* ------------------------------------------------------------------------- */
+typedef struct {
+    const endo_problem *prob;
+    atomic_size_t next;             /* next subject to take */
+    atomic_int cancel;              /* set on KeyboardInterrupt */
+    atomic_int nomem;               /* a worker could not allocate */
+    size_t ws_size;
+#ifdef ENDO_HAVE_PTHREADS
+    pthread_mutex_t lock;
+    pthread_cond_t done_cond;
+    int running;                    /* workers still running (under lock) */
+#endif
+} pool;
+
+/* Subjects are taken in chunks to keep the counter cold, small enough that
+ * the last chunks balance uneven subjects. */
+#define CHUNK 4
+
+static void
+run_worker(pool *pl)
+{
+    double *work = malloc(pl->ws_size * sizeof(double));
+    if (work == NULL) {
+        atomic_store(&pl->nomem, 1);
+        return;
+    }
+    const size_t n = pl->prob->n_subjects;
+    for (;;) {
+        if (atomic_load(&pl->cancel)) {
+            break;
+        }
+        const size_t start = atomic_fetch_add(&pl->next, CHUNK);
+        if (start >= n) {
+            break;
+        }
+        const size_t stop = (start + CHUNK < n) ? start + CHUNK : n;
+        for (size_t i = start; i < stop; i++) {
+            endo_integrate_subject(pl->prob, i, work);
+        }
+    }
+    free(work);
+}
+
+#ifdef ENDO_HAVE_PTHREADS
+static void *
+worker_main(void *arg)
+{
+    pool *pl = (pool *)arg;
+    run_worker(pl);
+    pthread_mutex_lock(&pl->lock);
+    pl->running--;
+    pthread_cond_signal(&pl->done_cond);
+    pthread_mutex_unlock(&pl->lock);
+    return NULL;
+}
+#endif
+
+/* Run the problem on `nthreads` threads with the GIL released.  Returns 0,
+ * or -1 with a Python exception set (KeyboardInterrupt, MemoryError). */
+static int
+run_pool(const endo_problem *prob, int nthreads)
+{
+    pool pl;
+    memset(&pl, 0, sizeof pl);
+    pl.prob = prob;
+    atomic_init(&pl.next, 0);
+    atomic_init(&pl.cancel, 0);
+    atomic_init(&pl.nomem, 0);
+    pl.ws_size = endo_workspace_size(prob);
+    int interrupted = 0;
+
+#ifdef ENDO_HAVE_PTHREADS
+    if ((size_t)nthreads > prob->n_subjects) {
+        nthreads = prob->n_subjects > 0 ? (int)prob->n_subjects : 1;
+    }
+    pthread_t *tids = calloc((size_t)nthreads, sizeof(pthread_t));
+    if (tids == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    pthread_mutex_init(&pl.lock, NULL);
+    pthread_cond_init(&pl.done_cond, NULL);
+    int started = 0;
+    Py_BEGIN_ALLOW_THREADS
+    pthread_mutex_lock(&pl.lock);
+    for (int i = 0; i < nthreads; i++) {
+        if (pthread_create(&tids[i], NULL, worker_main, &pl) == 0) {
+            started++;
+            pl.running++;
+        }
+    }
+    pthread_mutex_unlock(&pl.lock);
+    if (started == 0) {
+        run_worker(&pl);                /* could not start a thread: do it here */
+    }
+    pthread_mutex_lock(&pl.lock);
+    while (pl.running > 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 50 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec += 1;
+            ts.tv_nsec -= 1000000000L;
+        }
+        const int rc = pthread_cond_timedwait(&pl.done_cond, &pl.lock, &ts);
+        if (rc == ETIMEDOUT && !interrupted) {
+            /* take the GIL to let Python run its signal handlers */
+            pthread_mutex_unlock(&pl.lock);
+            Py_BLOCK_THREADS
+            if (PyErr_CheckSignals() < 0) {
+                interrupted = 1;
+                atomic_store(&pl.cancel, 1);
+            }
+            Py_UNBLOCK_THREADS
+            pthread_mutex_lock(&pl.lock);
+        }
+    }
+    pthread_mutex_unlock(&pl.lock);
+    for (int i = 0; i < started; i++) {
+        pthread_join(tids[i], NULL);
+    }
+    Py_END_ALLOW_THREADS
+    pthread_cond_destroy(&pl.done_cond);
+    pthread_mutex_destroy(&pl.lock);
+    free(tids);
+#else
+    (void)nthreads;
+    Py_BEGIN_ALLOW_THREADS
+    run_worker(&pl);
+    Py_END_ALLOW_THREADS
+#endif
+    if (interrupted) {
+        return -1;                      /* KeyboardInterrupt already set */
+    }
+    if (atomic_load(&pl.nomem)) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* simulate                                                                   */
+/* ------------------------------------------------------------------------- */
+PyDoc_STRVAR(simulate_doc,
+"_simulate(model, params, t_out, t0, breaks, inputs, dose_times, dose_states,\n"
+"          dose_amounts, y0, out_idx, rtol, atol, max_steps, threads,\n"
+"          y, status, n_rhs, n_accepted, n_rejected)\n\n"
+"Private: use endorphin.core.simulate, which validates and converts the\n"
+"arguments.  Fills y (N, n_sel, T), status (N,) and the counters in place.");
+
+static PyObject *
+simulate(PyObject *NPY_UNUSED(self), PyObject *args)
+{
+    const char *name;
+    PyObject *o_params, *o_tout, *o_breaks, *o_inputs, *o_dt, *o_ds, *o_da, *o_y0;
+    PyObject *o_idx, *o_y, *o_status, *o_rhs, *o_acc, *o_rej;
+    double t0, rtol, atol;
+    long long max_steps;
+    int threads;
+    if (!PyArg_ParseTuple(args, "sOOdOOOOOOOddLiOOOOO", &name, &o_params, &o_tout,
+                          &t0, &o_breaks, &o_inputs, &o_dt, &o_ds, &o_da, &o_y0,
+                          &o_idx, &rtol, &atol, &max_steps, &threads, &o_y,
+                          &o_status, &o_rhs, &o_acc, &o_rej)) {
+        return NULL;
+    }
+    const endo_model *m = endo_find_model(name);
+    if (m == NULL) {
+        PyErr_Format(PyExc_ValueError, "unknown model %R", PyTuple_GET_ITEM(args, 0));
+        return NULL;
+    }
+    if (!(rtol > 0.0) || !(atol >= 0.0) || max_steps < 1 || threads < 1) {
+        PyErr_SetString(PyExc_ValueError, "rtol, atol, max_steps or threads out of range");
+        return NULL;
+    }
+    const npy_intp any = -1;
+    npy_intp d2[3];
+
+    PyArrayObject *y = NULL, *status, *rhs, *acc, *rej, *params, *tout, *breaks;
+    PyArrayObject *inputs, *dt, *ds, *da, *idx, *y0 = NULL;
+    d2[0] = any; d2[1] = any; d2[2] = any;
+    if ((y = checked(o_y, "y", NPY_DOUBLE, 3, d2)) == NULL) return NULL;
+    const npy_intp N = PyArray_DIM(y, 0), NSEL = PyArray_DIM(y, 1), T = PyArray_DIM(y, 2);
+    d2[0] = N;
+    if ((status = checked(o_status, "status", NPY_INT8, 1, d2)) == NULL) return NULL;
+    if ((rhs = checked(o_rhs, "n_rhs", NPY_INT64, 1, d2)) == NULL) return NULL;
+    if ((acc = checked(o_acc, "n_accepted", NPY_INT64, 1, d2)) == NULL) return NULL;
+    if ((rej = checked(o_rej, "n_rejected", NPY_INT64, 1, d2)) == NULL) return NULL;
+    d2[0] = any; d2[1] = m->n_params;
+    if ((params = checked(o_params, "params", NPY_DOUBLE, 2, d2)) == NULL) return NULL;
+    d2[0] = T;
+    if ((tout = checked(o_tout, "t_out", NPY_DOUBLE, 1, d2)) == NULL) return NULL;
+    d2[0] = any;
+    if ((breaks = checked(o_breaks, "breaks", NPY_DOUBLE, 1, d2)) == NULL) return NULL;
+    const npy_intp B = PyArray_DIM(breaks, 0);
+    d2[0] = any; d2[1] = B + 1; d2[2] = m->n_inputs;
+    if ((inputs = checked(o_inputs, "inputs", NPY_DOUBLE, 3, d2)) == NULL) return NULL;
+    d2[0] = any; d2[1] = any;
+    if ((dt = checked(o_dt, "dose_times", NPY_DOUBLE, 2, d2)) == NULL) return NULL;
+    const npy_intp D = PyArray_DIM(dt, 1);
+    d2[0] = D;
+    if ((ds = checked(o_ds, "dose_states", NPY_INT64, 1, d2)) == NULL) return NULL;
+    d2[0] = any; d2[1] = D;
+    if ((da = checked(o_da, "dose_amounts", NPY_DOUBLE, 2, d2)) == NULL) return NULL;
+    d2[0] = NSEL;
+    if ((idx = checked(o_idx, "out_idx", NPY_INT64, 1, d2)) == NULL) return NULL;
+    if (o_y0 != Py_None) {
+        d2[0] = any; d2[1] = m->n_states;
+        if ((y0 = checked(o_y0, "y0", NPY_DOUBLE, 2, d2)) == NULL) return NULL;
+    }
+    /* indices in range (a bad index would write out of bounds) */
+    const int64_t *pidx = (const int64_t *)PyArray_DATA(idx);
+    for (npy_intp j = 0; j < NSEL; j++) {
+        if (pidx[j] < 0 || pidx[j] >= m->n_outputs) {
+            PyErr_SetString(PyExc_ValueError, "out_idx out of range");
+            return NULL;
+        }
+    }
+    const int64_t *pds = (const int64_t *)PyArray_DATA(ds);
+    for (npy_intp j = 0; j < D; j++) {
+        if (pds[j] < 0 || pds[j] >= m->n_states) {
+            PyErr_SetString(PyExc_ValueError, "dose_states out of range");
+            return NULL;
+        }
+    }
+
+    endo_problem pb;
+    memset(&pb, 0, sizeof pb);
+    pb.model = m;
+    pb.n_subjects = (size_t)N;
+    pb.params = PyArray_DATA(params);
+    if (per_subject_stride(params, "params", N, (size_t)m->n_params, &pb.params_stride) < 0)
+        return NULL;
+    if (y0 != NULL) {
+        pb.y0 = PyArray_DATA(y0);
+        if (per_subject_stride(y0, "y0", N, (size_t)m->n_states, &pb.y0_stride) < 0)
+            return NULL;
+    }
+    pb.t0 = t0;
+    pb.t_out = PyArray_DATA(tout);
+    pb.n_times = (size_t)T;
+    pb.breaks = PyArray_DATA(breaks);
+    pb.n_breaks = (size_t)B;
+    pb.inputs = PyArray_DATA(inputs);
+    if (per_subject_stride(inputs, "inputs", N, (size_t)((B + 1) * m->n_inputs),
+                           &pb.inputs_stride) < 0)
+        return NULL;
+    pb.n_doses = (size_t)D;
+    pb.dose_times = PyArray_DATA(dt);
+    if (per_subject_stride(dt, "dose_times", N, (size_t)D, &pb.dose_times_stride) < 0)
+        return NULL;
+    pb.dose_states = pds;
+    pb.dose_amounts = PyArray_DATA(da);
+    if (per_subject_stride(da, "dose_amounts", N, (size_t)D, &pb.dose_amounts_stride) < 0)
+        return NULL;
+    pb.out_idx = pidx;
+    pb.n_sel = (size_t)NSEL;
+    pb.rtol = rtol;
+    pb.atol = atol;
+    pb.max_steps = (int64_t)max_steps;
+    pb.y = PyArray_DATA(y);
+    pb.status = PyArray_DATA(status);
+    pb.n_rhs = PyArray_DATA(rhs);
+    pb.n_accepted = PyArray_DATA(acc);
+    pb.n_rejected = PyArray_DATA(rej);
+    if (N == 0) {
+        Py_RETURN_NONE;
+    }
+    if (run_pool(&pb, threads) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* ------------------------------------------------------------------------- */
+/* models                                                                     */
+/* ------------------------------------------------------------------------- */
+static PyObject *
+names_tuple(const char *const *names, int n)
+{
+    PyObject *t = PyTuple_New(n);
+    if (t == NULL) {
+        return NULL;
+    }
+    for (int i = 0; i < n; i++) {
+        PyObject *s = PyUnicode_FromString(names[i]);
+        if (s == NULL) {
+            Py_DECREF(t);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(t, i, s);
+    }
+    return t;
+}
+
+PyDoc_STRVAR(models_doc,
+"_models()\n\nPrivate: the registered models as a list of tuples\n"
+"(name, doc, states, params, inputs, outputs, has_init).");
+
+static PyObject *
+models(PyObject *NPY_UNUSED(self), PyObject *NPY_UNUSED(args))
+{
+    PyObject *lst = PyList_New(0);
+    if (lst == NULL) {
+        return NULL;
+    }
+    for (int i = 0; endo_models[i] != NULL; i++) {
+        const endo_model *m = endo_models[i];
+        PyObject *item = Py_BuildValue(
+            "(ssNNNNO)", m->name, m->doc,
+            names_tuple(m->state_names, m->n_states),
+            names_tuple(m->param_names, m->n_params),
+            names_tuple(m->input_names, m->n_inputs),
+            names_tuple(m->output_names, m->n_outputs),
+            m->init != NULL ? Py_True : Py_False);
+        if (item == NULL || PyList_Append(lst, item) < 0) {
+            Py_XDECREF(item);
+            Py_DECREF(lst);
+            return NULL;
+        }
+        Py_DECREF(item);
+    }
+    return lst;
+}
+
+static PyMethodDef methods[] = {
+    {"_simulate", simulate, METH_VARARGS, simulate_doc},
+    {"_models", models, METH_NOARGS, models_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef moduledef = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "endorphin._integrate",
+    .m_doc = "The batched ODE engine of endorphin (use endorphin.core).",
+    .m_size = -1,
+    .m_methods = methods,
+};
+
+PyMODINIT_FUNC
+PyInit__integrate(void)
+{
+    if (PyArray_ImportNumPyAPI() < 0) {
+        return NULL;
+    }
+    PyObject *module = PyModule_Create(&moduledef);
+    if (module == NULL) {
+        return NULL;
+    }
+#ifdef Py_GIL_DISABLED
+    if (PyUnstable_Module_SetGIL(module, Py_MOD_GIL_NOT_USED) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+#endif
+    return module;
+}

@@ -1,0 +1,344 @@
+/*
+ * dopri5.c -- per-subject Dormand-Prince 5(4) with dense output, PI step
+ * control and breakpoint events (see dopri5.h).
+ *
+ * The Butcher tableau and error coefficients are those of Dormand & Prince
+ * (1980), J Comput Appl Math 6:19-26; the dense output (continuous extension
+ * of order 4) and the PI controller (beta = 0.04, safety 0.9, step ratio in
+ * [0.2, 10]) and the initial-step heuristic follow Hairer, Norsett & Wanner,
+ * Solving ODEs I, 2nd ed., sections II.4-II.6 (their DOPRI5 code).  The
+ * error norm is the RMS of err_i / (atol + rtol max(|y_i|, |ynew_i|)), as
+ * in scipy's RK45, so tolerances mean the same thing here as there.
+ */
+#include "dopri5.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Tableau */
+static const double C2 = 1.0 / 5.0, C3 = 3.0 / 10.0, C4 = 4.0 / 5.0, C5 = 8.0 / 9.0;
+static const double A21 = 1.0 / 5.0;
+static const double A31 = 3.0 / 40.0, A32 = 9.0 / 40.0;
+static const double A41 = 44.0 / 45.0, A42 = -56.0 / 15.0, A43 = 32.0 / 9.0;
+static const double A51 = 19372.0 / 6561.0, A52 = -25360.0 / 2187.0,
+                    A53 = 64448.0 / 6561.0, A54 = -212.0 / 729.0;
+static const double A61 = 9017.0 / 3168.0, A62 = -355.0 / 33.0, A63 = 46732.0 / 5247.0,
+                    A64 = 49.0 / 176.0, A65 = -5103.0 / 18656.0;
+static const double A71 = 35.0 / 384.0, A73 = 500.0 / 1113.0, A74 = 125.0 / 192.0,
+                    A75 = -2187.0 / 6784.0, A76 = 11.0 / 84.0;
+/* error estimate: y5 - y4 */
+static const double E1 = 71.0 / 57600.0, E3 = -71.0 / 16695.0, E4 = 71.0 / 1920.0,
+                    E5 = -17253.0 / 339200.0, E6 = 22.0 / 525.0, E7 = -1.0 / 40.0;
+/* dense output */
+static const double D1 = -12715105075.0 / 11282082432.0, D3 = 87487479700.0 / 32700410799.0,
+                    D4 = -10690763975.0 / 1880347072.0, D5 = 701980252875.0 / 199316789632.0,
+                    D6 = -1453857185.0 / 822651844.0, D7 = 69997945.0 / 29380423.0;
+
+/* step control (Hairer's DOPRI5 defaults) */
+static const double SAFE = 0.9, FAC_MIN = 0.2, FAC_MAX = 10.0, BETA = 0.04;
+
+size_t endo_workspace_size(const endo_problem *prob)
+{
+    const size_t S = (size_t)prob->model->n_states;
+    const size_t O = (size_t)prob->model->n_outputs;
+    /* y, ynew, k1..k7, r1..r5 (dense), ytmp, outbuf */
+    return 15 * S + S + O + 8;
+}
+
+/* Per-subject state of one integration. */
+typedef struct {
+    const endo_problem *pb;
+    const endo_model *m;
+    size_t S;
+    const double *p, *u;        /* parameters; inputs of the current segment */
+    double *y, *ynew, *k[8], *r[5], *ytmp, *obuf;
+    double *yout;               /* this subject's (n_sel, n_times) block */
+    size_t iout;                /* next output time index */
+    int64_t n_rhs, n_acc, n_rej;
+    double h;                   /* proposed next step size (0: unknown) */
+    double facold;
+} subject;
+
+static void rhs(subject *s, double t, const double *y, double *dy)
+{
+    s->m->rhs(t, y, s->p, s->u, dy);
+    s->n_rhs++;
+}
+
+/* Write the selected outputs of state y at output index s->iout. */
+static void emit(subject *s, double t, const double *y)
+{
+    const endo_problem *pb = s->pb;
+    s->m->output(t, y, s->p, s->u, s->obuf);
+    for (size_t j = 0; j < pb->n_sel; j++) {
+        s->yout[j * pb->n_times + s->iout] = s->obuf[pb->out_idx[j]];
+    }
+    s->iout++;
+}
+
+/* Mark every remaining output NaN. */
+static void emit_nan_rest(subject *s)
+{
+    const endo_problem *pb = s->pb;
+    for (; s->iout < pb->n_times; s->iout++) {
+        for (size_t j = 0; j < pb->n_sel; j++) {
+            s->yout[j * pb->n_times + s->iout] = NAN;
+        }
+    }
+}
+
+static double err_norm(const subject *s, const double *y, const double *ynew,
+                       const double *e)
+{
+    const double rtol = s->pb->rtol, atol = s->pb->atol;
+    double acc = 0.0;
+    for (size_t i = 0; i < s->S; i++) {
+        const double sc = atol + rtol * fmax(fabs(y[i]), fabs(ynew[i]));
+        const double q = e[i] / sc;
+        acc += q * q;
+    }
+    return sqrt(acc / (double)s->S);
+}
+
+/* Hairer's initial step: one extra RHS evaluation, at t + h0 <= t + span. */
+static double initial_step(subject *s, double t, double span)
+{
+    const double rtol = s->pb->rtol, atol = s->pb->atol;
+    const double *y = s->y, *f0 = s->k[1];
+    double d0 = 0.0, d1 = 0.0;
+    for (size_t i = 0; i < s->S; i++) {
+        const double sc = atol + rtol * fabs(y[i]);
+        d0 += (y[i] / sc) * (y[i] / sc);
+        d1 += (f0[i] / sc) * (f0[i] / sc);
+    }
+    d0 = sqrt(d0 / (double)s->S);
+    d1 = sqrt(d1 / (double)s->S);
+    double h0 = (d0 < 1e-5 || d1 < 1e-5) ? 1e-6 : 0.01 * d0 / d1;
+    h0 = fmin(h0, span);
+    for (size_t i = 0; i < s->S; i++) {
+        s->ytmp[i] = y[i] + h0 * f0[i];
+    }
+    rhs(s, t + h0, s->ytmp, s->k[2]);
+    double d2 = 0.0;
+    for (size_t i = 0; i < s->S; i++) {
+        const double sc = atol + rtol * fabs(y[i]);
+        const double q = (s->k[2][i] - f0[i]) / sc;
+        d2 += q * q;
+    }
+    d2 = sqrt(d2 / (double)s->S) / h0;
+    const double dm = fmax(d1, d2);
+    const double h1 = (dm <= 1e-15) ? fmax(1e-6, h0 * 1e-3) : pow(0.01 / dm, 0.2);
+    return fmin(fmin(100.0 * h0, h1), span);
+}
+
+/* Dense output at theta in (0, 1) of the last accepted step, into ytmp. */
+static void dense(subject *s, double theta)
+{
+    const double th1 = 1.0 - theta;
+    for (size_t i = 0; i < s->S; i++) {
+        s->ytmp[i] = s->r[0][i] + theta * (s->r[1][i] + th1 * (s->r[2][i]
+                     + theta * (s->r[3][i] + th1 * s->r[4][i])));
+    }
+}
+
+/*
+ * Integrate from ta to tb (> ta) with the inputs of the current segment,
+ * writing the outputs requested strictly inside (ta, tb).  Returns a status.
+ */
+static int integrate_interval(subject *s, double ta, double tb)
+{
+    const endo_problem *pb = s->pb;
+    const size_t S = s->S;
+    double *y = s->y, *yn = s->ynew;
+    double **k = s->k;
+    double t = ta;
+    int reject = 0;
+
+    rhs(s, t, y, k[1]);                 /* no FSAL across an event */
+    if (s->h <= 0.0) {
+        s->h = initial_step(s, t, tb - ta);
+    }
+    while (t < tb) {
+        if (s->n_acc + s->n_rej >= pb->max_steps) {
+            return ENDO_MAX_STEPS;
+        }
+        double h = s->h;
+        int last = 0;
+        if (t + h >= tb || t + 1.0000001 * h >= tb) {
+            h = tb - t;
+            last = 1;
+        }
+        if (!last && h <= 1e-14 * fmax(fabs(t), 1.0)) {
+            return ENDO_STEP_UNDERFLOW;
+        }
+        /* stages */
+        for (size_t i = 0; i < S; i++) s->ytmp[i] = y[i] + h * A21 * k[1][i];
+        rhs(s, t + C2 * h, s->ytmp, k[2]);
+        for (size_t i = 0; i < S; i++)
+            s->ytmp[i] = y[i] + h * (A31 * k[1][i] + A32 * k[2][i]);
+        rhs(s, t + C3 * h, s->ytmp, k[3]);
+        for (size_t i = 0; i < S; i++)
+            s->ytmp[i] = y[i] + h * (A41 * k[1][i] + A42 * k[2][i] + A43 * k[3][i]);
+        rhs(s, t + C4 * h, s->ytmp, k[4]);
+        for (size_t i = 0; i < S; i++)
+            s->ytmp[i] = y[i] + h * (A51 * k[1][i] + A52 * k[2][i] + A53 * k[3][i]
+                                     + A54 * k[4][i]);
+        rhs(s, t + C5 * h, s->ytmp, k[5]);
+        const double tnew = last ? tb : t + h;
+        for (size_t i = 0; i < S; i++)
+            s->ytmp[i] = y[i] + h * (A61 * k[1][i] + A62 * k[2][i] + A63 * k[3][i]
+                                     + A64 * k[4][i] + A65 * k[5][i]);
+        rhs(s, tnew, s->ytmp, k[6]);
+        for (size_t i = 0; i < S; i++)
+            yn[i] = y[i] + h * (A71 * k[1][i] + A73 * k[3][i] + A74 * k[4][i]
+                                + A75 * k[5][i] + A76 * k[6][i]);
+        rhs(s, tnew, yn, k[7]);
+        for (size_t i = 0; i < S; i++)
+            s->ytmp[i] = h * (E1 * k[1][i] + E3 * k[3][i] + E4 * k[4][i]
+                              + E5 * k[5][i] + E6 * k[6][i] + E7 * k[7][i]);
+        const double err = err_norm(s, y, yn, s->ytmp);
+
+        const double fac11 = pow(err, 0.2 - BETA * 0.75);
+        if (err <= 1.0) {               /* accepted */
+            s->n_acc++;
+            /* dense-output coefficients of this step */
+            for (size_t i = 0; i < S; i++) {
+                const double ydiff = yn[i] - y[i];
+                const double bspl = h * k[1][i] - ydiff;
+                s->r[0][i] = y[i];
+                s->r[1][i] = ydiff;
+                s->r[2][i] = bspl;
+                s->r[3][i] = ydiff - h * k[7][i] - bspl;
+                s->r[4][i] = h * (D1 * k[1][i] + D3 * k[3][i] + D4 * k[4][i]
+                                  + D5 * k[5][i] + D6 * k[6][i] + D7 * k[7][i]);
+            }
+            /* outputs strictly inside (t, tnew), and at tnew unless tnew = tb */
+            while (s->iout < pb->n_times && pb->t_out[s->iout] < tnew) {
+                const double to = pb->t_out[s->iout];
+                dense(s, (to - t) / h);
+                emit(s, to, s->ytmp);
+            }
+            double fac = fac11 / pow(s->facold, BETA);
+            fac = fmax(1.0 / FAC_MAX, fmin(1.0 / FAC_MIN, fac / SAFE));
+            double hnew = h / fac;
+            if (reject) {
+                hnew = fmin(hnew, h);
+            }
+            s->facold = fmax(err, 1e-4);
+            reject = 0;
+            memcpy(y, yn, S * sizeof(double));
+            memcpy(k[1], k[7], S * sizeof(double));     /* FSAL */
+            t = tnew;
+            for (size_t i = 0; i < S; i++) {
+                if (!isfinite(y[i])) {
+                    return ENDO_NONFINITE;
+                }
+            }
+            if (tnew < tb) {
+                while (s->iout < pb->n_times && pb->t_out[s->iout] == tnew) {
+                    emit(s, tnew, y);
+                }
+            }
+            /* after a step cut short to land on tb, keep the larger of the
+             * two proposals for the next interval (no wasted first steps) */
+            s->h = last ? fmax(hnew, s->h) : hnew;
+        }
+        else {                          /* rejected */
+            s->n_rej++;
+            if (!isfinite(err)) {
+                s->h = h * FAC_MIN;
+            }
+            else {
+                s->h = h / fmin(1.0 / FAC_MIN, fac11 / SAFE);
+            }
+            reject = 1;
+        }
+    }
+    return ENDO_OK;
+}
+
+void endo_integrate_subject(const endo_problem *pb, size_t i, double *work)
+{
+    subject s;
+    const endo_model *m = pb->model;
+    const size_t S = (size_t)m->n_states;
+    const size_t U = (size_t)m->n_inputs;
+    memset(&s, 0, sizeof s);
+    s.pb = pb;
+    s.m = m;
+    s.S = S;
+    s.p = pb->params + i * pb->params_stride;
+    s.y = work;
+    s.ynew = work + S;
+    for (int j = 1; j <= 7; j++) {
+        s.k[j] = work + (size_t)(1 + j) * S;
+    }
+    for (int j = 0; j < 5; j++) {
+        s.r[j] = work + (size_t)(9 + j) * S;
+    }
+    s.ytmp = work + 14 * S;
+    s.obuf = work + 15 * S;
+    s.yout = pb->y + i * pb->n_sel * pb->n_times;
+    s.facold = 1e-4;
+
+    static const double no_inputs[1] = {0.0};
+    const double *inputs = pb->inputs ? pb->inputs + i * pb->inputs_stride : NULL;
+    size_t seg = 0;
+    s.u = (U > 0) ? inputs : no_inputs;
+
+    const double *dt = pb->dose_times ? pb->dose_times + i * pb->dose_times_stride : NULL;
+    const double *da = pb->dose_amounts ? pb->dose_amounts + i * pb->dose_amounts_stride : NULL;
+    size_t idose = 0, ibreak = 0;
+    const double t_end = pb->n_times ? pb->t_out[pb->n_times - 1] : pb->t0;
+    int status = ENDO_OK;
+
+    /* initial state */
+    if (pb->y0 != NULL) {
+        memcpy(s.y, pb->y0 + i * pb->y0_stride, S * sizeof(double));
+    }
+    else if (m->init != NULL) {
+        if (m->init(pb->t0, s.p, s.u, s.y) != 0) {
+            status = ENDO_INIT_FAILED;
+        }
+    }
+    else {
+        memset(s.y, 0, S * sizeof(double));
+    }
+
+    double t = pb->t0;
+    while (status == ENDO_OK) {
+        /* events at t: input switches, then doses (all of those at t) */
+        while (ibreak < pb->n_breaks && pb->breaks[ibreak] <= t) {
+            ibreak++;
+            seg++;
+            s.u = inputs + seg * U;
+        }
+        while (idose < pb->n_doses && dt[idose] <= t) {
+            s.y[pb->dose_states[idose]] += da[idose];
+            idose++;
+        }
+        /* right-continuous outputs at t */
+        while (s.iout < pb->n_times && pb->t_out[s.iout] <= t) {
+            emit(&s, pb->t_out[s.iout], s.y);
+        }
+        if (t >= t_end) {
+            break;
+        }
+        double te = t_end;
+        if (ibreak < pb->n_breaks && pb->breaks[ibreak] < te) {
+            te = pb->breaks[ibreak];
+        }
+        if (idose < pb->n_doses && dt[idose] < te) {
+            te = dt[idose];
+        }
+        status = integrate_interval(&s, t, te);
+        t = te;
+    }
+    if (status != ENDO_OK) {
+        emit_nan_rest(&s);
+    }
+    pb->status[i] = (int8_t)status;
+    pb->n_rhs[i] = s.n_rhs;
+    pb->n_accepted[i] = s.n_acc;
+    pb->n_rejected[i] = s.n_rej;
+}

@@ -1,0 +1,59 @@
+/*
+ * dopri5.h -- the batched explicit integrator of the engine (pure C).
+ *
+ * Every subject is integrated on its own (its own step sizes) by
+ * Dormand-Prince 5(4) with Hairer's dense output and PI step control.  Events
+ * are breakpoints, never located by step control: the integrator stops
+ * exactly at every input switch (`breaks`) and dose time, applies the doses,
+ * and restarts.  Outputs are right-continuous (a request at a dose time sees
+ * the dosed state) and come from the dense output, so the step sequence does
+ * not depend on the requested times.  Subjects never share mutable state, so
+ * any split of the population over threads gives bitwise identical results.
+ */
+#ifndef ENDORPHIN_DOPRI5_H
+#define ENDORPHIN_DOPRI5_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models.h"
+
+enum {
+    ENDO_OK = 0,
+    ENDO_MAX_STEPS = 1,         /* the step budget was exhausted */
+    ENDO_STEP_UNDERFLOW = 2,    /* the step size fell below the time resolution */
+    ENDO_NONFINITE = 3,         /* the state became NaN or infinite */
+    ENDO_INIT_FAILED = 4,       /* the model found no initial state */
+};
+
+/* One call: arrays laid out as documented; a stride of 0 means "shared by all
+ * subjects", otherwise it is the number of doubles from one subject to the next. */
+typedef struct {
+    const endo_model *model;
+    size_t n_subjects;
+    const double *params;   size_t params_stride;     /* n_params per subject */
+    const double *y0;       size_t y0_stride;         /* NULL: model init or zero */
+    double t0;
+    const double *t_out;    size_t n_times;           /* nondecreasing, >= t0 */
+    const double *breaks;   size_t n_breaks;          /* strictly increasing in (t0, t_end) */
+    const double *inputs;   size_t inputs_stride;     /* (n_breaks + 1) x n_inputs */
+    size_t n_doses;
+    const double *dose_times;   size_t dose_times_stride;    /* nondecreasing */
+    const int64_t *dose_states;                              /* shared */
+    const double *dose_amounts; size_t dose_amounts_stride;
+    const int64_t *out_idx; size_t n_sel;             /* selected model outputs */
+    double rtol, atol;
+    int64_t max_steps;                                /* per subject */
+    /* results */
+    double *y;              /* (n_subjects, n_sel, n_times), C order */
+    int8_t *status;
+    int64_t *n_rhs, *n_accepted, *n_rejected;
+} endo_problem;
+
+/* Doubles of workspace one thread needs for this problem. */
+size_t endo_workspace_size(const endo_problem *prob);
+
+/* Integrate subject i; `work` holds endo_workspace_size(prob) doubles. */
+void endo_integrate_subject(const endo_problem *prob, size_t i, double *work);
+
+#endif /* ENDORPHIN_DOPRI5_H */

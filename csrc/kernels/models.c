@@ -1,0 +1,244 @@
+/*
+ * models.c -- the models registered with the engine (see models.h).
+ *
+ *   linear1         one-compartment PK with first-order absorption (analytic tests)
+ *   linear2         two-compartment PK with first-order absorption (analytic tests)
+ *   lotka_volterra  a smooth nonlinear system (order-of-convergence tests)
+ *   w4_bench        the W4 benchmark workload of ../shared/bench/w4_model.py: the
+ *                   endogenous part of MODEL.md with the workload's fixed values
+ */
+#include "models.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------- */
+/* linear1: depot -> central -> out, plus an infusion rate into central       */
+/* ------------------------------------------------------------------------- */
+static const char *const linear1_states[] = {"depot", "central"};
+static const char *const linear1_params[] = {"ka", "ke", "V"};
+static const char *const rate_input[] = {"rate"};
+static const char *const linear1_outputs[] = {"conc", "amount"};
+
+static void linear1_rhs(double t, const double *y, const double *p,
+                        const double *u, double *dy)
+{
+    (void)t;
+    dy[0] = -p[0] * y[0];
+    dy[1] = p[0] * y[0] - p[1] * y[1] + u[0];
+}
+
+static void linear1_output(double t, const double *y, const double *p,
+                           const double *u, double *out)
+{
+    (void)t;
+    (void)u;
+    out[0] = y[1] / p[2];
+    out[1] = y[1];
+}
+
+static const endo_model linear1 = {
+    "linear1", "one-compartment PK, first-order absorption, infusion input",
+    2, 3, 1, 2, linear1_states, linear1_params, rate_input, linear1_outputs,
+    linear1_rhs, linear1_output, NULL,
+};
+
+/* ------------------------------------------------------------------------- */
+/* linear2: depot -> central <-> peripheral                                   */
+/* ------------------------------------------------------------------------- */
+static const char *const linear2_states[] = {"depot", "central", "peripheral"};
+static const char *const linear2_params[] = {"ka", "k10", "k12", "k21", "V"};
+static const char *const conc_output[] = {"conc"};
+
+static void linear2_rhs(double t, const double *y, const double *p,
+                        const double *u, double *dy)
+{
+    (void)t;
+    dy[0] = -p[0] * y[0];
+    dy[1] = p[0] * y[0] - (p[1] + p[2]) * y[1] + p[3] * y[2] + u[0];
+    dy[2] = p[2] * y[1] - p[3] * y[2];
+}
+
+static void linear2_output(double t, const double *y, const double *p,
+                           const double *u, double *out)
+{
+    (void)t;
+    (void)u;
+    out[0] = y[1] / p[4];
+}
+
+static const endo_model linear2 = {
+    "linear2", "two-compartment PK, first-order absorption, infusion input",
+    3, 5, 1, 1, linear2_states, linear2_params, rate_input, conc_output,
+    linear2_rhs, linear2_output, NULL,
+};
+
+/* ------------------------------------------------------------------------- */
+/* lotka_volterra                                                             */
+/* ------------------------------------------------------------------------- */
+static const char *const lv_states[] = {"x", "y"};
+static const char *const lv_params[] = {"a", "b", "c", "d"};
+
+static void lv_rhs(double t, const double *y, const double *p, const double *u,
+                   double *dy)
+{
+    (void)t;
+    (void)u;
+    dy[0] = p[0] * y[0] - p[1] * y[0] * y[1];
+    dy[1] = p[2] * y[0] * y[1] - p[3] * y[1];
+}
+
+static void lv_output(double t, const double *y, const double *p, const double *u,
+                      double *out)
+{
+    (void)t;
+    (void)p;
+    (void)u;
+    out[0] = y[0];
+    out[1] = y[1];
+}
+
+static const endo_model lotka_volterra = {
+    "lotka_volterra", "Lotka-Volterra predator-prey system (smooth, nonlinear)",
+    2, 4, 0, 2, lv_states, lv_params, NULL, lv_states,
+    lv_rhs, lv_output, NULL,
+};
+
+/* ------------------------------------------------------------------------- */
+/* w4_bench (../shared/bench/w4_model.py, whose docstring is the definition)  */
+/* ------------------------------------------------------------------------- */
+static const char *const w4_states[] = {
+    "A_p", "A_h", "P_p", "P_h", "S_p", "S_h", "C_p", "C_h",
+    "R_mu", "R_delta", "R_kappa"};
+static const char *const w4_params[] = {
+    "k_el_p", "rho_p", "rho_h", "tau_A", "C_p_base",
+    "tau_syn", "k_rel_p", "k_rel_h", "sigma_p", "sigma_h", "k_el_h", "C_h_base",
+    "a_circ", "t_peak", "t_clock0", "m",
+    "K_mu", "K_delta", "K_kappa", "tau_mu", "tau_delta", "tau_kappa",
+    "k_des_mu", "k_des_delta", "k_des_kappa", "k_rec_mu", "k_rec_delta",
+    "k_rec_kappa", "w_mu", "w_delta", "w_kappa", "pm2nm"};
+static const char *const w4_inputs[] = {"D_p", "D_h"};
+static const char *const w4_outputs[] = {"C_p", "C_h", "analgesia"};
+
+enum {
+    W4_KELP, W4_RHOP, W4_RHOH, W4_TAUA, W4_CPB,
+    W4_TSYN, W4_KRELP, W4_KRELH, W4_SIGP, W4_SIGH, W4_KELH, W4_CHB,
+    W4_ACIRC, W4_TPEAK, W4_TCLOCK, W4_M,
+    W4_K, W4_TAU = W4_K + 3, W4_KDES = W4_TAU + 3, W4_KREC = W4_KDES + 3,
+    W4_W = W4_KREC + 3, W4_PM2NM = W4_W + 3, W4_NPARAMS
+};
+
+static double w4_circ(double t, const double *p)
+{
+    return 1.0 + p[W4_ACIRC] * cos(2.0 * 3.14159265358979323846 * (t + p[W4_TCLOCK] - p[W4_TPEAK]) / 1440.0);
+}
+
+/* operational-model transducer E(s) = s^m / (1 + s^m) */
+static double w4_emax(double s, double m)
+{
+    const double sm = (m == 1.0) ? s : pow(s, m);
+    return sm / (1.0 + sm);
+}
+
+static void w4_rhs(double t, const double *y, const double *p, const double *u,
+                   double *dy)
+{
+    const double Ap = y[0], Ah = y[1], Pp = y[2], Ph = y[3], Sp = y[4], Sh = y[5];
+    const double Cp = y[6], Ch = y[7];
+    const double c = w4_circ(t, p);
+    const double relp = (1.0 + p[W4_RHOP] * Ap) * Sp;
+    const double relh = (1.0 + p[W4_RHOH] * Ah) * Sh;
+    dy[0] = (u[0] - Ap) / p[W4_TAUA];
+    dy[1] = (u[1] - Ah) / p[W4_TAUA];
+    dy[2] = (c * (1.0 + p[W4_SIGP] * Ap) - Pp) / p[W4_TSYN];
+    dy[3] = (c * (1.0 + p[W4_SIGH] * Ah) - Ph) / p[W4_TSYN];
+    dy[4] = p[W4_KRELP] * (Pp - relp);
+    dy[5] = p[W4_KRELH] * (Ph - relh);
+    dy[6] = p[W4_KELP] * (p[W4_CPB] * relp - Cp);
+    dy[7] = p[W4_KELH] * (p[W4_CHB] * relh - Ch);
+    const double L = Ch * p[W4_PM2NM];
+    for (int r = 0; r < 3; r++) {
+        const double x = L / p[W4_K + r];
+        const double R = y[8 + r];
+        const double E = w4_emax(R * p[W4_TAU + r] * (x / (1.0 + x)), p[W4_M]);
+        dy[8 + r] = p[W4_KREC + r] * (1.0 - R) - p[W4_KDES + r] * E * R;
+    }
+}
+
+static void w4_output(double t, const double *y, const double *p, const double *u,
+                      double *out)
+{
+    (void)t;
+    (void)u;
+    const double L = y[7] * p[W4_PM2NM];
+    double prod = 1.0;
+    for (int r = 0; r < 3; r++) {
+        const double x = L / p[W4_K + r];
+        const double occ = x / (1.0 + x);
+        prod *= 1.0 - p[W4_W + r] * w4_emax(y[8 + r] * p[W4_TAU + r] * occ, p[W4_M]);
+    }
+    out[0] = y[6];
+    out[1] = y[7];
+    out[2] = 1.0 - prod;
+}
+
+/* Resting steady state with the rhythm frozen at t0 and no stimulus (u is
+ * ignored: the workload starts at rest).  R_r solves
+ * k_rec (1 - R) = k_des E(R a) R by bisection on [0, 1], 200 halvings, as in
+ * w4_model.steady_state. */
+static int w4_init(double t0, const double *p, const double *u, double *y)
+{
+    (void)u;
+    const double c0 = w4_circ(t0, p);
+    y[0] = y[1] = 0.0;
+    y[2] = y[3] = y[4] = y[5] = c0;
+    y[6] = p[W4_CPB] * c0;
+    y[7] = p[W4_CHB] * c0;
+    const double L = y[7] * p[W4_PM2NM];
+    for (int r = 0; r < 3; r++) {
+        const double x = L / p[W4_K + r];
+        const double a = p[W4_TAU + r] * x / (1.0 + x);
+        double lo = 0.0, hi = 1.0;
+        for (int it = 0; it < 200; it++) {
+            const double mid = 0.5 * (lo + hi);
+            const double g = p[W4_KREC + r] * (1.0 - mid)
+                             - p[W4_KDES + r] * w4_emax(mid * a, p[W4_M]) * mid;
+            if (g > 0.0) {
+                lo = mid;
+            }
+            else {
+                hi = mid;
+            }
+        }
+        y[8 + r] = 0.5 * (lo + hi);
+    }
+    for (int i = 0; i < 11; i++) {
+        if (!isfinite(y[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static const endo_model w4_bench = {
+    "w4_bench", "the W4 benchmark workload (endogenous model, fixed workload values)",
+    11, W4_NPARAMS, 2, 3, w4_states, w4_params, w4_inputs, w4_outputs,
+    w4_rhs, w4_output, w4_init,
+};
+
+/* ------------------------------------------------------------------------- */
+/* REGISTRY                                                                   */
+/* ------------------------------------------------------------------------- */
+const endo_model *const endo_models[] = {
+    &linear1, &linear2, &lotka_volterra, &w4_bench, NULL,
+};
+
+const endo_model *endo_find_model(const char *name)
+{
+    for (int i = 0; endo_models[i] != NULL; i++) {
+        if (strcmp(endo_models[i]->name, name) == 0) {
+            return endo_models[i];
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,44 @@
+/*
+ * models.h -- the model interface of the batched ODE engine (pure C).
+ *
+ * A model is a table: its dimensions and names, the right-hand side, the
+ * output function and, optionally, its own initial state.  The engine
+ * (dopri5.c) only ever talks to a model through this table, so the
+ * endogenous-opioid model is one entry among the test and benchmark models.
+ *
+ * Conventions: t in minutes; y[n_states], p[n_params], u[n_inputs] (the
+ * piecewise-constant inputs of the current segment), all contiguous.
+ * Functions must be pure (no globals): they are called from several threads.
+ */
+#ifndef ENDORPHIN_MODELS_H
+#define ENDORPHIN_MODELS_H
+
+#include <stddef.h>
+
+typedef void (*endo_rhs_fn)(double t, const double *y, const double *p,
+                            const double *u, double *dydt);
+typedef void (*endo_output_fn)(double t, const double *y, const double *p,
+                               const double *u, double *out);
+/* Returns 0 on success, non-zero when no initial state exists for p. */
+typedef int (*endo_init_fn)(double t0, const double *p, const double *u, double *y);
+
+typedef struct {
+    const char *name;
+    const char *doc;                    /* one line: what the model is */
+    int n_states, n_params, n_inputs, n_outputs;
+    const char *const *state_names;
+    const char *const *param_names;
+    const char *const *input_names;
+    const char *const *output_names;
+    endo_rhs_fn rhs;
+    endo_output_fn output;
+    endo_init_fn init;                  /* NULL: the initial state is zero */
+} endo_model;
+
+/* The registry: a NULL-terminated array of pointers to the models. */
+extern const endo_model *const endo_models[];
+
+/* The model called `name`, or NULL. */
+const endo_model *endo_find_model(const char *name);
+
+#endif /* ENDORPHIN_MODELS_H */

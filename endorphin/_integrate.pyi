@@ -1,0 +1,6 @@
+# Type stubs for the compiled module endorphin._integrate (private; use endorphin.core).
+from typing import Any
+
+def _simulate(*args: Any) -> None: ...
+def _models() -> list[tuple[str, str, tuple[str, ...], tuple[str, ...],
+                            tuple[str, ...], tuple[str, ...], bool]]: ...

@@ -1,0 +1,348 @@
+"""The engine underneath: batched ODE integration over NumPy arrays.
+
+``endorphin.core.simulate`` integrates many independent subjects of one
+registered model (``endorphin.core.models``) at once, in C, with the GIL
+released and the subjects spread over threads.  Arrays in, arrays out: no
+Python object per subject.  The scenario layer builds its calls from
+stimuli, doses and populations; this level is for users who bring their own
+arrays.
+
+Method (``method="explicit"``): Dormand-Prince 5(4) with dense output and PI
+step control, every subject with its own step sizes.  Input switches
+(``breaks``) and doses are breakpoints: the integrator stops exactly there,
+applies the doses and restarts, so no event is ever missed by step control.
+Outputs are right-continuous (an output requested at a dose time sees the
+dosed state) and are taken from the dense output, so the steps do not depend
+on the requested times.  Results are bitwise identical for any thread count
+and any split of the population.  Time is in minutes throughout endorphin.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _integrate
+
+__all__ = ["Model", "SimResult", "models", "simulate", "STATUS"]
+
+
+class Model(NamedTuple):
+    """A model registered with the engine: names of its states, parameters,
+    piecewise-constant inputs and outputs, in the engine's order."""
+    name: str
+    doc: str
+    states: tuple
+    params: tuple
+    inputs: tuple
+    outputs: tuple
+    has_init: bool
+
+
+class SimResult(NamedTuple):
+    """Result of :func:`simulate`.
+
+    t : (T,) output times; y : (N, n_outputs, T) the selected outputs;
+    output_names : their names; status : (N,) int8, see :data:`STATUS`;
+    n_rhs, n_accepted, n_rejected : (N,) int64 counters per subject.
+    """
+    t: np.ndarray
+    y: np.ndarray
+    output_names: tuple
+    status: np.ndarray
+    n_rhs: np.ndarray
+    n_accepted: np.ndarray
+    n_rejected: np.ndarray
+
+
+#: Meaning of the status codes in :attr:`SimResult.status`.
+STATUS = {
+    0: "success",
+    1: "step budget (max_steps) exhausted",
+    2: "step size underflow",
+    3: "non-finite state",
+    4: "the model found no initial state",
+}
+
+models: dict[str, Model] = {
+    m[0]: Model(*m) for m in _integrate._models()
+}
+
+# Refuse requests whose result alone would exceed this many bytes (the check
+# happens before anything is allocated).
+_MAX_RESULT_BYTES = 1 << 40
+
+
+def _float_array(x, name: str, ndim: Sequence[int]) -> np.ndarray:
+    try:
+        a = np.asarray(x)
+    except Exception as exc:
+        raise TypeError(f"{name} must be array-like of numbers: {exc}") from None
+    if a.dtype == object or not (np.issubdtype(a.dtype, np.floating)
+                                 or np.issubdtype(a.dtype, np.integer)):
+        raise TypeError(f"{name} must be a real numeric array, got dtype {a.dtype}")
+    if a.ndim not in ndim:
+        raise ValueError(f"{name} must have {' or '.join(map(str, ndim))} dimensions, "
+                         f"got shape {a.shape}")
+    a = np.ascontiguousarray(a, dtype=np.float64)
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return a
+
+
+def _lead(a: np.ndarray, name: str, n: int) -> None:
+    if a.shape[0] not in (1, n):
+        raise ValueError(f"{name} has {a.shape[0]} rows; expected 1 or N = {n}")
+
+
+def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None,
+             doses=None, rtol=1e-6, atol=1e-9, method="explicit", threads=None,
+             outputs=None, max_steps=100_000, out=None) -> SimResult:
+    """Integrate N subjects of a registered model and return the outputs.
+
+    Parameters
+    ----------
+    model : str or Model
+        A name in :data:`endorphin.core.models`.
+    params : array_like, (N, P) or (P,)
+        Parameters per subject, in ``models[model].params`` order (units as
+        the model documents them; minutes for rates).
+    t_out : array_like, (T,)
+        Output times (minutes), finite and nondecreasing; the last one is
+        the end of the integration.
+    y0 : array_like, (N, S) or (S,), optional
+        Initial states.  Default: the model's own initial state (the resting
+        steady state for physiological models), else zeros.
+    t0 : float, optional
+        Start time, ``<= t_out[0]`` (default ``t_out[0]``).
+    breaks : array_like, (B,), optional
+        Times where the piecewise-constant inputs change, strictly
+        increasing, inside ``(t0, t_end)``.
+    inputs : array_like, (B+1, U) or (N, B+1, U), optional
+        Input values on ``[t0, b0), [b0, b1), ..., [b_{B-1}, t_end]``
+        (default zeros).
+    doses : tuple (times, states, amounts), optional
+        Boluses: ``times`` (D,) or (N, D), nondecreasing, within
+        ``[t0, t_end]``; ``states`` (D,) state indices or names; ``amounts``
+        (D,) or (N, D).  A dose adds its amount to the state at that time.
+        Oral doses with lag and bioavailability are doses into a depot state
+        at ``time + lag`` of ``F * amount``.
+    rtol, atol : float
+        Relative (> 0) and absolute (>= 0) tolerances, used as in scipy's
+        ``solve_ivp``: the RMS over states of
+        ``err / (atol + rtol * |y|)`` is kept below 1 at every step.
+    method : {"explicit"}
+        Dormand-Prince 5(4).  The stiff method arrives with the engine's
+        part 2.
+    threads : int, optional
+        Worker threads (default: all cores).  Results do not depend on it.
+    outputs : sequence of str, optional
+        Output names to keep (default: all of the model's outputs).
+    max_steps : int
+        Step budget per subject (accepted plus rejected); a subject that
+        exhausts it gets status 1 and NaN outputs from then on.
+    out : ndarray, (N, n_outputs, T) float64, optional
+        Where to write the outputs (C-contiguous); returned as ``result.y``.
+
+    Returns
+    -------
+    SimResult
+        ``t``, ``y`` (N, n_outputs, T), ``output_names``, ``status``,
+        ``n_rhs``, ``n_accepted``, ``n_rejected``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from endorphin import core
+    >>> t = np.array([0.0, 60.0, 120.0])
+    >>> res = core.simulate("linear1", [0.0, np.log(2) / 60, 10.0], t, rtol=1e-10,
+    ...                     doses=([0.0], ["central"], [100.0]), outputs=["conc"])
+    >>> res.y.round(6)                      # 10 * 2**(-t/60): IV bolus, t1/2 60 min
+    array([[[10. ,  5. ,  2.5]]])
+
+    A population of 3 subjects with different elimination rates (broadcast doses):
+
+    >>> p = np.array([[0.0, k, 10.0] for k in (0.01, 0.02, 0.04)])
+    >>> core.simulate("linear1", p, t, doses=([0.0], [1], [100.0])).y.shape
+    (3, 2, 3)
+    """
+    if isinstance(model, Model):
+        model = model.name
+    if not isinstance(model, str):
+        raise TypeError(f"model must be a model name or core.Model, got {type(model).__name__}")
+    if model not in models:
+        raise ValueError(f"model {model!r} is not registered; known: {sorted(models)}")
+    m = models[model]
+    S, P, U = len(m.states), len(m.params), len(m.inputs)
+    if method != "explicit":
+        if method in ("stiff", "auto"):
+            raise NotImplementedError(
+                f"method={method!r} arrives with the engine's part 2; use method='explicit'")
+        raise ValueError(f"method must be 'explicit', got {method!r}")
+
+    # -- scalars
+    for name, v in (("rtol", rtol), ("atol", atol)):
+        if not isinstance(v, (int, float, np.integer, np.floating)) or isinstance(v, bool):
+            raise TypeError(f"{name} must be a number, got {type(v).__name__}")
+    if not (np.isfinite(rtol) and rtol > 0):
+        raise ValueError(f"rtol must be > 0 and finite, got {rtol}")
+    if not (np.isfinite(atol) and atol >= 0):
+        raise ValueError(f"atol must be >= 0 and finite, got {atol}")
+    if rtol < 1e-14:
+        raise ValueError(f"rtol must be >= 1e-14 (below, rounding dominates), got {rtol}")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) \
+            or max_steps < 1:
+        raise ValueError(f"max_steps must be a positive integer, got {max_steps!r}")
+    if threads is None:
+        threads = os.cpu_count() or 1
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
+        raise ValueError(f"threads must be a positive integer, got {threads!r}")
+    threads = int(min(threads, 1024))
+
+    # -- arrays
+    params = _float_array(params, "params", (1, 2))
+    if params.shape[-1] != P:
+        raise ValueError(f"params must have {P} columns for model {model!r} "
+                         f"({', '.join(m.params)}), got shape {params.shape}")
+    t_out = _float_array(t_out, "t_out", (1,))
+    if t_out.size == 0:
+        raise ValueError("t_out must hold at least one time")
+    if (np.diff(t_out) < 0).any():
+        raise ValueError("t_out must be nondecreasing")
+    t_end = float(t_out[-1])
+    if t0 is None:
+        t0 = float(t_out[0])
+    else:
+        if not isinstance(t0, (int, float, np.integer, np.floating)) or not np.isfinite(t0):
+            raise ValueError(f"t0 must be a finite number, got {t0!r}")
+        t0 = float(t0)
+        if t0 > t_out[0]:
+            raise ValueError(f"t0 = {t0} must be <= t_out[0] = {t_out[0]}")
+
+    if breaks is None:
+        breaks = np.zeros(0)
+    breaks = _float_array(breaks, "breaks", (1,))
+    if breaks.size and ((np.diff(breaks) <= 0).any() or breaks[0] <= t0
+                        or breaks[-1] >= t_end):
+        raise ValueError(f"breaks must be strictly increasing and inside (t0, t_end) = "
+                         f"({t0}, {t_end})")
+    B = breaks.size
+    if inputs is None:
+        inputs = np.zeros((1, B + 1, U))
+    else:
+        inputs = _float_array(inputs, "inputs", (2, 3))
+        if inputs.ndim == 2:
+            inputs = inputs[None]
+        if inputs.shape[1:] != (B + 1, U):
+            raise ValueError(f"inputs must have shape (B+1, U) = ({B + 1}, {U}) or "
+                             f"(N, {B + 1}, {U}) for {B} breaks and model inputs "
+                             f"{m.inputs}, got {inputs.shape}")
+
+    if doses is None:
+        dt = np.zeros((1, 0))
+        ds = np.zeros(0, dtype=np.int64)
+        da = np.zeros((1, 0))
+    else:
+        if not isinstance(doses, (tuple, list)) or len(doses) != 3:
+            raise TypeError("doses must be a tuple (times, states, amounts)")
+        times, states, amounts = doses
+        dt = _float_array(times, "doses times", (1, 2))
+        da = _float_array(amounts, "doses amounts", (1, 2))
+        states = np.asarray(states)
+        if states.ndim != 1:
+            raise ValueError("doses states must be one-dimensional")
+        if states.dtype.kind in "US":
+            idx = []
+            for sname in states.tolist():
+                if sname not in m.states:
+                    raise ValueError(f"doses state {sname!r} is not a state of {model!r}: "
+                                     f"{m.states}")
+                idx.append(m.states.index(sname))
+            ds = np.array(idx, dtype=np.int64)
+        elif states.size == 0 or np.issubdtype(states.dtype, np.integer):
+            ds = states.astype(np.int64)
+            if ((ds < 0) | (ds >= S)).any():
+                raise ValueError(f"doses states must be indices in [0, {S})")
+        else:
+            raise TypeError("doses states must be state indices or names")
+        if dt.ndim == 1:
+            dt = dt[None]
+        if da.ndim == 1:
+            da = da[None]
+        D = ds.size
+        if dt.shape[1] != D or da.shape[1] != D:
+            raise ValueError(f"doses times, states and amounts must have the same length "
+                             f"(got {dt.shape[1]}, {D}, {da.shape[1]})")
+        if D:
+            if (np.diff(dt, axis=1) < 0).any():
+                raise ValueError("doses times must be nondecreasing for every subject")
+            if (dt < t0).any() or (dt > t_end).any():
+                raise ValueError(f"doses times must lie within [t0, t_end] = [{t0}, {t_end}]")
+        dt = np.ascontiguousarray(dt)
+        da = np.ascontiguousarray(da)
+
+    if y0 is not None:
+        y0 = _float_array(y0, "y0", (1, 2))
+        if y0.shape[-1] != S:
+            raise ValueError(f"y0 must have {S} columns (states {m.states}), got {y0.shape}")
+        if y0.ndim == 1:
+            y0 = y0[None]
+
+    # -- N from the per-subject arrays
+    leads = {a.shape[0] for a in (params if params.ndim == 2 else params[None], inputs, dt,
+                                  da, *(() if y0 is None else (y0,)))}
+    leads.discard(1)
+    if len(leads) > 1:
+        raise ValueError(f"per-subject arrays disagree on N: leading sizes {sorted(leads)}")
+    N = leads.pop() if leads else (params.shape[0] if params.ndim == 2 else 1)
+    if params.ndim == 1:
+        params = params[None]
+    for a, name in ((params, "params"), (inputs, "inputs"), (dt, "doses times"),
+                    (da, "doses amounts")):
+        _lead(a, name, N)
+    if y0 is not None:
+        _lead(y0, "y0", N)
+
+    # -- outputs
+    if outputs is None:
+        out_idx = np.arange(len(m.outputs), dtype=np.int64)
+    else:
+        if isinstance(outputs, str):
+            outputs = [outputs]
+        out_idx = []
+        for oname in outputs:
+            if oname not in m.outputs:
+                raise ValueError(f"outputs: {oname!r} is not an output of {model!r}; "
+                                 f"known: {m.outputs}")
+            out_idx.append(m.outputs.index(oname))
+        out_idx = np.array(out_idx, dtype=np.int64)
+    names = tuple(m.outputs[i] for i in out_idx)
+    shape = (N, len(out_idx), t_out.size)
+    nbytes = 8 * N * len(out_idx) * t_out.size
+    if out is None:
+        if nbytes > _MAX_RESULT_BYTES:
+            raise MemoryError(f"the result would need {nbytes / 2**30:.0f} GiB "
+                              f"(N={N}, outputs={len(out_idx)}, T={t_out.size}); "
+                              "select fewer outputs or times, or simulate in chunks")
+        try:
+            y = np.empty(shape)
+        except (MemoryError, ValueError) as exc:
+            raise MemoryError(f"cannot allocate the result of shape {shape}: {exc}") from None
+    else:
+        if not isinstance(out, np.ndarray) or out.dtype != np.float64 \
+                or out.shape != shape or not out.flags.c_contiguous \
+                or not out.flags.writeable:
+            raise ValueError(f"out must be a writeable C-contiguous float64 array of "
+                             f"shape {shape}")
+        y = out
+    status = np.zeros(N, dtype=np.int8)
+    n_rhs = np.zeros(N, dtype=np.int64)
+    n_acc = np.zeros(N, dtype=np.int64)
+    n_rej = np.zeros(N, dtype=np.int64)
+    _integrate._simulate(model, params, t_out, t0, breaks, inputs, dt, ds, da, y0,
+                         out_idx, float(rtol), float(atol), int(max_steps), threads,
+                         y, status, n_rhs, n_acc, n_rej)
+    return SimResult(t_out, y, names, status, n_rhs, n_acc, n_rej)
