@@ -1,0 +1,108 @@
+"""W4 population_day: the engine (endorphin.core.simulate) against the plain C limit.
+
+Workload (../shared/BENCHMARKS.md, W4; defined by ../shared/bench/w4_model.py):
+the 11-state endogenous model, 24 h, outputs C_p, C_h and analgesia every minute
+(N, 3, 1441), rtol 1e-6, atol 1e-9, restarts at every switching time, each
+subject from its resting steady state.
+
+Rows (rounds interleaved, output buffers preallocated and touched for all):
+    endorphin, 1 thread / 2 threads  (core.simulate(..., out=buffer))
+    plain C Dormand-Prince 5(4), 1 thread  [LIMIT] and 2 OpenMP threads, from the
+    peer folder (w4_model.run_c, compiled there with -O3 -march=native)
+Ratios are per round; throughput in subject-days per second.  Also reported:
+RHS evaluations per subject-day, and the max relative difference of the engine
+from the limit on C_p and C_h.
+
+The peers are not part of the package: pass their folder with --peers (default
+../shared/bench beside the repository).  Run:
+    python benchmarks/w4_population.py --n 10000
+"""
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+
+
+def _load_common():
+    """benchmarks/common.py under another name: the peers have a common.py too."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("endorphin_bench_common",
+                                                  HERE / "common.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+cm = _load_common()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=10_000)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--peers", default=str(HERE.parent.parent / "shared" / "bench"))
+    args = ap.parse_args()
+
+    peers = Path(args.peers)
+    if not (peers / "w4_model.py").exists():
+        sys.exit(f"peer folder {peers} not found (pass --peers)")
+    # the peer scripts write build/ and results/ beside themselves: use a copy
+    import shutil
+    import tempfile
+    work = Path(tempfile.mkdtemp(prefix="endorphin-w4-"))
+    shutil.copytree(peers, work / "bench")
+    sys.path.insert(0, str(work / "bench"))
+    import w4_model as w  # noqa: E402
+
+    from endorphin import core
+
+    N = args.n
+    subj = w.population(N)
+    y0 = w.steady_state(subj)
+    params = np.hstack([subj, np.tile(w.fixed_vector(), (N, 1))])
+    seg_t, seg_D = w.segments()
+    kw = dict(breaks=seg_t[1:-1], inputs=seg_D, rtol=w.RTOL, atol=w.ATOL)
+    out_e = np.zeros((N, 3, w.T_OUT.size))
+    out_c = np.zeros((N, 3, w.T_OUT.size))
+
+    def engine(threads):
+        return core.simulate("w4_bench", params, w.T_OUT, threads=threads, out=out_e, **kw)
+
+    engine(1)
+    w.run_c(subj[:500], y0[:500], 1, out=out_c[:500])      # builds the limit
+    fns = {
+        "endorphin core.simulate, 1 thread": lambda: engine(1),
+        "endorphin core.simulate, 2 threads": lambda: engine(2),
+        "plain C DP5(4), 1 thread  [LIMIT]": lambda: w.run_c(subj, y0, 1, out=out_c),
+        "plain C DP5(4), 2 OpenMP threads": lambda: w.run_c(subj, y0, 2, out=out_c),
+    }
+    times = cm.interleaved({k: (lambda f=f: (f(), None)[1]) for k, f in fns.items()},
+                           repeats=args.repeats, warmup=0)
+    lim = times["plain C DP5(4), 1 thread  [LIMIT]"]
+    res = engine(1)
+    _, st, _ = w.run_c(subj, y0, 1, out=out_c)
+    rel = [float(np.max(np.abs(out_e[:, k] - out_c[:, k]) / np.abs(out_c[:, k])))
+           for k in (0, 1)]
+    print(f"\nW4, N = {N:,}: engine RHS evaluations per subject-day "
+          f"{res.n_rhs.mean():.0f} (limit {st[:, 0].mean():.0f}); "
+          f"max rel diff engine vs limit: C_p {rel[0]:.1e}, C_h {rel[1]:.1e}")
+    rows = []
+    for k in fns:
+        med = float(np.median(times[k]))
+        ratio = cm.per_round_ratio(times[k], lim)
+        thr = cm.summary([N / t for t in times[k]])
+        rows.append([k, f"{thr['median']:,.0f} ({thr['min']:,.0f}-{thr['max']:,.0f})",
+                     cm.fmt_ratio(ratio), cm.fmt_time(med)])
+    print(cm.markdown_table(["row", "subject-days/s: median (min-max)",
+                             "time / limit's time, per round", "median time"], rows))
+    e1 = times["endorphin core.simulate, 1 thread"]
+    e2 = times["endorphin core.simulate, 2 threads"]
+    print(cm.target("engine speed-up 1 -> 2 threads", cm.per_round_ratio(e1, e2),
+                    1.8, True)["line"])
+    shutil.rmtree(work, ignore_errors=True)
+
+if __name__ == "__main__":
+    main()
