@@ -1,0 +1,118 @@
+"""Reliability of the engine entry point: Ctrl-C, leaks, junk arguments.
+
+(Accuracy, events and threads are in test_engine.py and test_engine_w4.py.)
+"""
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from endorphin import core
+
+
+def _w4_params(n):
+    # W4 workload values (../shared/bench/w4_model.py): typical subject, fixed vector
+    subject = [np.log(2) / 25.0, 3.0, 2.0, 5.0, 3.0]
+    fixed = [240.0, 1 / 120.0, 1 / 120.0, 1.0, 1.0, np.log(2) / 60.0, 30.0, 0.3, 480.0,
+             0.0, 1.0, 1.0, 1.0, 50.0, 3.0, 3.0, 0.5, 1e-3, 1e-3, 1e-3,
+             1 / 2880.0, 1 / 2880.0, 1 / 2880.0, 1.0, 0.5, 0.3, 1e-3]
+    return np.tile(subject + fixed, (n, 1))
+
+
+def test_ctrl_c_stops_a_long_run_quickly():
+    script = textwrap.dedent("""
+        import sys, time, numpy as np
+        from endorphin import core
+        sys.path.insert(0, %r)
+        from test_engine_reliability import _w4_params
+        p = _w4_params(400_000)
+        t = np.arange(0.0, 1441.0, 60.0)
+        print("start", flush=True)
+        try:
+            core.simulate("w4_bench", p, t, threads=1, rtol=1e-10, atol=1e-12)
+        except KeyboardInterrupt:
+            print("interrupted", flush=True)
+            sys.exit(0)
+        print("finished", flush=True)
+    """ % str(__import__("pathlib").Path(__file__).parent))
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd="/")
+    assert proc.stdout.readline().strip() == "start"
+    time.sleep(1.0)                      # well inside the run (minutes long)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    elapsed = time.monotonic() - t0
+    assert "interrupted" in out, (out, err)
+    # the workers stop after their current chunk of subjects (a few ms each)
+    assert elapsed < 3.0, elapsed
+
+
+def test_repeated_calls_do_not_leak():
+    p = _w4_params(8)
+    t = np.arange(0.0, 241.0, 10.0)
+    for _ in range(3):
+        core.simulate("w4_bench", p, t, threads=2)
+    tracemalloc.start()
+    snap0 = tracemalloc.take_snapshot()
+    for _ in range(200):
+        core.simulate("w4_bench", p, t, threads=2)
+    snap1 = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    growth = sum(s.size_diff for s in snap1.compare_to(snap0, "filename"))
+    assert growth < 64 * 1024, growth
+    before = [sys.getrefcount(p), sys.getrefcount(t)]
+    for _ in range(200):
+        core.simulate("w4_bench", p, t, threads=1)
+    assert [sys.getrefcount(p), sys.getrefcount(t)] == before
+
+
+@pytest.mark.parametrize("junk", [None, "abc", {"a": 1}, object(), np.array(["x"]),
+                                  np.array([1 + 2j]), np.array([None], dtype=object)])
+@pytest.mark.parametrize("arg", ["params", "t_out", "y0", "breaks", "inputs"])
+def test_junk_arguments_raise_clean_errors(arg, junk):
+    kwargs = dict(y0=None, breaks=None, inputs=None)
+    params, t_out = [0.5, 0.1, 10.0], np.array([0.0, 1.0, 2.0])
+    if arg == "params":
+        params = junk
+    elif arg == "t_out":
+        t_out = junk
+    else:
+        kwargs[arg] = junk
+    if junk is None and arg in kwargs:
+        pytest.skip("None is the documented default")
+    with pytest.raises((TypeError, ValueError)):
+        core.simulate("linear1", params, t_out, **kwargs)
+
+
+def test_private_entry_point_rejects_inconsistent_arrays():
+    """endorphin._integrate checks shapes itself: no out-of-bounds write even if
+    the Python layer were bypassed."""
+    from endorphin import _integrate
+    y = np.zeros((2, 1, 3))
+    args = ["linear1", np.zeros((2, 3)), np.array([0.0, 1.0, 2.0]), 0.0, np.zeros(0),
+            np.zeros((1, 1, 1)), np.zeros((1, 1)), np.array([7], dtype=np.int64),
+            np.ones((1, 1)), None, np.array([0], dtype=np.int64), 1e-6, 1e-9, 1000, 1,
+            y, np.zeros(2, np.int8), np.zeros(2, np.int64), np.zeros(2, np.int64),
+            np.zeros(2, np.int64)]
+    with pytest.raises(ValueError, match="dose_states"):
+        _integrate._simulate(*args)          # state index 7 of a 2-state model
+    args[7] = np.array([1], dtype=np.int64)
+    args[10] = np.array([5], dtype=np.int64)
+    with pytest.raises(ValueError, match="out_idx"):
+        _integrate._simulate(*args)
+    args[10] = np.array([0], dtype=np.int64)
+    args[1] = np.zeros((2, 4))
+    with pytest.raises(ValueError, match="params"):
+        _integrate._simulate(*args)
+    args[1] = np.zeros((3, 3))
+    with pytest.raises(ValueError, match="params"):
+        _integrate._simulate(*args)
+    args[1] = np.ones((2, 3))                # ka = ke = V = 1
+    _integrate._simulate(*args)              # consistent: runs
+    assert np.isfinite(y).all()
