@@ -27,7 +27,7 @@ import numpy as np
 
 from . import _integrate
 
-__all__ = ["Model", "SimResult", "models", "simulate", "STATUS"]
+__all__ = ["Model", "SimResult", "models", "simulate", "STATUS", "dose_schedule"]
 
 
 class Model(NamedTuple):
@@ -98,6 +98,56 @@ def _lead(a: np.ndarray, name: str, n: int) -> None:
         raise ValueError(f"{name} has {a.shape[0]} rows; expected 1 or N = {n}")
 
 
+def dose_schedule(start, amount, *, every=None, times=1, lag=0.0, bioavailability=1.0):
+    """Times and amounts of a (repeated) dose, for the ``doses=`` of :func:`simulate`.
+
+    Parameters
+    ----------
+    start : float
+        Time of the first administration (minutes).
+    amount : float
+        Amount per administration (the unit of the state dosed), ``>= 0``.
+    every : float, optional
+        Dosing interval (minutes, ``> 0``); required when ``times > 1``.
+    times : int
+        Number of administrations, ``>= 1``.
+    lag : float
+        Absorption lag (minutes, ``>= 0``): each dose reaches the depot at
+        ``time + lag``.
+    bioavailability : float
+        Fraction F in [0, 1] of each amount that reaches the dosed state.
+
+    Returns
+    -------
+    times, amounts : ndarray, (times,)
+
+    Examples
+    --------
+    >>> from endorphin import core
+    >>> core.dose_schedule(0.0, 10.0, every=720.0, times=3, lag=15.0, bioavailability=0.5)
+    (array([  15.,  735., 1455.]), array([5., 5., 5.]))
+    """
+    vals = {"start": start, "amount": amount, "lag": lag, "bioavailability": bioavailability}
+    for name, v in vals.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(v):
+            raise ValueError(f"{name} must be a finite number, got {v!r}")
+    if amount < 0:
+        raise ValueError(f"amount must be >= 0, got {amount}")
+    if lag < 0:
+        raise ValueError(f"lag must be >= 0 minutes, got {lag}")
+    if not 0 <= bioavailability <= 1:
+        raise ValueError(f"bioavailability must be in [0, 1], got {bioavailability}")
+    if isinstance(times, bool) or not isinstance(times, (int, np.integer)) or times < 1:
+        raise ValueError(f"times must be a positive integer, got {times!r}")
+    if times > 1:
+        if every is None or isinstance(every, bool) or not np.isfinite(every) or every <= 0:
+            raise ValueError(f"every must be a positive number of minutes when times > 1, "
+                             f"got {every!r}")
+    t = float(start) + float(lag) + (float(every) if times > 1 else 0.0) * np.arange(times)
+    return t, np.full(times, float(amount) * float(bioavailability))
+
+
 def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None,
              doses=None, rtol=1e-6, atol=1e-9, method="explicit", threads=None,
              outputs=None, max_steps=100_000, out=None) -> SimResult:
@@ -129,7 +179,8 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
         ``[t0, t_end]``; ``states`` (D,) state indices or names; ``amounts``
         (D,) or (N, D).  A dose adds its amount to the state at that time.
         Oral doses with lag and bioavailability are doses into a depot state
-        at ``time + lag`` of ``F * amount``.
+        at ``time + lag`` of ``F * amount``; :func:`dose_schedule` builds
+        repeated schedules.
     rtol, atol : float
         Relative (> 0) and absolute (>= 0) tolerances, used as in scipy's
         ``solve_ivp``: the RMS over states of

@@ -18,12 +18,14 @@ def test_readme_doctest():
     assert res.attempted >= 3 and res.failed == 0
 
 
-def test_core_simulate_docstring_examples():
+@pytest.mark.parametrize("func", ["simulate", "dose_schedule"])
+def test_core_docstring_examples(func):
     from endorphin import core
-    test = doctest.DocTestParser().get_doctest(core.simulate.__doc__, {}, "simulate", None, 0)
+    doc = getattr(core, func).__doc__
+    test = doctest.DocTestParser().get_doctest(doc, {}, func, None, 0)
     runner = doctest.DocTestRunner(optionflags=FLAGS)
     runner.run(test)
-    assert runner.tries >= 3 and runner.failures == 0
+    assert runner.tries >= 1 and runner.failures == 0
 
 
 @pytest.mark.parametrize("name", sorted(DOCS))

@@ -116,3 +116,32 @@ def test_private_entry_point_rejects_inconsistent_arrays():
     args[1] = np.ones((2, 3))                # ka = ke = V = 1
     _integrate._simulate(*args)              # consistent: runs
     assert np.isfinite(y).all()
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(start=0.0, amount=-1.0), "amount"),
+    (dict(start=np.nan, amount=1.0), "start"),
+    (dict(start=0.0, amount=1.0, lag=-5.0), "lag"),
+    (dict(start=0.0, amount=1.0, bioavailability=1.5), "bioavailability"),
+    (dict(start=0.0, amount=1.0, times=0), "times"),
+    (dict(start=0.0, amount=1.0, times=3), "every"),
+    (dict(start=0.0, amount=1.0, times=3, every=-1.0), "every"),
+])
+def test_dose_schedule_bad_input_names_argument(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        core.dose_schedule(**kwargs)
+
+
+def test_dose_schedule_oral_repeated_matches_superposition():
+    """Three oral doses with lag and F against the sum of shifted Bateman curves."""
+    ka, ke, V, D, F, lag, tau = 0.05, 0.01, 20.0, 100.0, 0.6, 20.0, 240.0
+    times, amounts = core.dose_schedule(0.0, D, every=tau, times=3, lag=lag,
+                                        bioavailability=F)
+    t = np.linspace(0.0, 1000.0, 201)
+    res = core.simulate("linear1", [ka, ke, V], t, doses=(times, ["depot"] * 3, amounts),
+                        rtol=1e-10, atol=1e-12, outputs=["conc"])
+    ref = np.zeros_like(t)
+    for td in times:
+        s = np.clip(t - td, 0.0, None)
+        ref += F * D * ka / (V * (ka - ke)) * (np.exp(-ke * s) - np.exp(-ka * s))
+    np.testing.assert_allclose(res.y[0, 0], ref, rtol=1e-8, atol=1e-10)
