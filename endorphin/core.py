@@ -169,8 +169,9 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
     t0 : float, optional
         Start time, ``<= t_out[0]`` (default ``t_out[0]``).
     breaks : array_like, (B,), optional
-        Times where the piecewise-constant inputs change, strictly
-        increasing, inside ``(t0, t_end)``.
+        Times where the piecewise-constant inputs change, nondecreasing,
+        inside ``(t0, t_end)``.  Two equal breaks make a zero-length segment,
+        whose inputs never act.
     inputs : array_like, (B+1, U) or (N, B+1, U), optional
         Input values on ``[t0, b0), [b0, b1), ..., [b_{B-1}, t_end]``
         (default zeros).
@@ -276,9 +277,9 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
     if breaks is None:
         breaks = np.zeros(0)
     breaks = _float_array(breaks, "breaks", (1,))
-    if breaks.size and ((np.diff(breaks) <= 0).any() or breaks[0] <= t0
+    if breaks.size and ((np.diff(breaks) < 0).any() or breaks[0] <= t0
                         or breaks[-1] >= t_end):
-        raise ValueError(f"breaks must be strictly increasing and inside (t0, t_end) = "
+        raise ValueError(f"breaks must be nondecreasing and inside (t0, t_end) = "
                          f"({t0}, {t_end})")
     B = breaks.size
     if inputs is None:

@@ -145,3 +145,16 @@ def test_dose_schedule_oral_repeated_matches_superposition():
         s = np.clip(t - td, 0.0, None)
         ref += F * D * ka / (V * (ka - ke)) * (np.exp(-ke * s) - np.exp(-ka * s))
     np.testing.assert_allclose(res.y[0, 0], ref, rtol=1e-8, atol=1e-10)
+
+
+def test_zero_length_segment_has_no_effect():
+    """Equal breaks: the segment between them lasts no time, so its (huge) input never
+    acts; the run equals the one without that segment."""
+    p = [0.1, 0.02, 5.0]
+    t = np.linspace(0.0, 100.0, 11)
+    a = core.simulate("linear1", p, t, breaks=[30.0, 30.0, 60.0],
+                      inputs=[[0.0], [1e6], [2.0], [0.0]], rtol=1e-9)
+    b = core.simulate("linear1", p, t, breaks=[30.0, 60.0], inputs=[[0.0], [2.0], [0.0]],
+                      rtol=1e-9)
+    np.testing.assert_array_equal(a.y, b.y)
+    assert a.y[0, 0, -1] > 0

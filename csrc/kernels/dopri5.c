@@ -87,13 +87,18 @@ static void emit_nan_rest(subject *s)
     }
 }
 
-static double err_norm(const subject *s, const double *y, const double *ynew,
-                       const double *e)
+static inline double maxd(double a, double b)
+{
+    return a > b ? a : b;   /* libm's fmax is a call; NaN handled by the caller */
+}
+
+static double err_norm(const subject *s, const double *restrict y,
+                       const double *restrict ynew, const double *restrict e)
 {
     const double rtol = s->pb->rtol, atol = s->pb->atol;
     double acc = 0.0;
     for (size_t i = 0; i < s->S; i++) {
-        const double sc = atol + rtol * fmax(fabs(y[i]), fabs(ynew[i]));
+        const double sc = atol + rtol * maxd(fabs(y[i]), fabs(ynew[i]));
         const double q = e[i] / sc;
         acc += q * q;
     }
@@ -171,31 +176,37 @@ static int integrate_interval(subject *s, double ta, double tb)
         if (!last && h <= 1e-14 * fmax(fabs(t), 1.0)) {
             return ENDO_STEP_UNDERFLOW;
         }
-        /* stages */
-        for (size_t i = 0; i < S; i++) s->ytmp[i] = y[i] + h * A21 * k[1][i];
-        rhs(s, t + C2 * h, s->ytmp, k[2]);
-        for (size_t i = 0; i < S; i++)
-            s->ytmp[i] = y[i] + h * (A31 * k[1][i] + A32 * k[2][i]);
-        rhs(s, t + C3 * h, s->ytmp, k[3]);
-        for (size_t i = 0; i < S; i++)
-            s->ytmp[i] = y[i] + h * (A41 * k[1][i] + A42 * k[2][i] + A43 * k[3][i]);
-        rhs(s, t + C4 * h, s->ytmp, k[4]);
-        for (size_t i = 0; i < S; i++)
-            s->ytmp[i] = y[i] + h * (A51 * k[1][i] + A52 * k[2][i] + A53 * k[3][i]
-                                     + A54 * k[4][i]);
-        rhs(s, t + C5 * h, s->ytmp, k[5]);
+        /* stages (local restrict pointers: the compiler may keep them in
+         * registers and vectorise the loops) */
+        {
+            double *restrict yt = s->ytmp;
+            const double *restrict y_ = y;
+            double *restrict k1 = k[1], *restrict k2 = k[2], *restrict k3 = k[3];
+            double *restrict k4 = k[4], *restrict k5 = k[5], *restrict k6 = k[6];
+            double *restrict k7 = k[7], *restrict yn_ = yn;
+            for (size_t i = 0; i < S; i++) yt[i] = y_[i] + h * A21 * k1[i];
+            rhs(s, t + C2 * h, yt, k2);
+            for (size_t i = 0; i < S; i++) yt[i] = y_[i] + h * (A31 * k1[i] + A32 * k2[i]);
+            rhs(s, t + C3 * h, yt, k3);
+            for (size_t i = 0; i < S; i++)
+                yt[i] = y_[i] + h * (A41 * k1[i] + A42 * k2[i] + A43 * k3[i]);
+            rhs(s, t + C4 * h, yt, k4);
+            for (size_t i = 0; i < S; i++)
+                yt[i] = y_[i] + h * (A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i]);
+            rhs(s, t + C5 * h, yt, k5);
+            for (size_t i = 0; i < S; i++)
+                yt[i] = y_[i] + h * (A61 * k1[i] + A62 * k2[i] + A63 * k3[i]
+                                     + A64 * k4[i] + A65 * k5[i]);
+            rhs(s, last ? tb : t + h, yt, k6);
+            for (size_t i = 0; i < S; i++)
+                yn_[i] = y_[i] + h * (A71 * k1[i] + A73 * k3[i] + A74 * k4[i]
+                                      + A75 * k5[i] + A76 * k6[i]);
+            rhs(s, last ? tb : t + h, yn_, k7);
+            for (size_t i = 0; i < S; i++)
+                yt[i] = h * (E1 * k1[i] + E3 * k3[i] + E4 * k4[i] + E5 * k5[i]
+                             + E6 * k6[i] + E7 * k7[i]);
+        }
         const double tnew = last ? tb : t + h;
-        for (size_t i = 0; i < S; i++)
-            s->ytmp[i] = y[i] + h * (A61 * k[1][i] + A62 * k[2][i] + A63 * k[3][i]
-                                     + A64 * k[4][i] + A65 * k[5][i]);
-        rhs(s, tnew, s->ytmp, k[6]);
-        for (size_t i = 0; i < S; i++)
-            yn[i] = y[i] + h * (A71 * k[1][i] + A73 * k[3][i] + A74 * k[4][i]
-                                + A75 * k[5][i] + A76 * k[6][i]);
-        rhs(s, tnew, yn, k[7]);
-        for (size_t i = 0; i < S; i++)
-            s->ytmp[i] = h * (E1 * k[1][i] + E3 * k[3][i] + E4 * k[4][i]
-                              + E5 * k[5][i] + E6 * k[6][i] + E7 * k[7][i]);
         const double err = err_norm(s, y, yn, s->ytmp);
 
         const double fac11 = pow(err, 0.2 - BETA * 0.75);
