@@ -344,12 +344,15 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
             y0 = y0[None]
 
     # -- N from the per-subject arrays
-    leads = {a.shape[0] for a in (params if params.ndim == 2 else params[None], inputs, dt,
-                                  da, *(() if y0 is None else (y0,)))}
-    leads.discard(1)
-    if len(leads) > 1:
-        raise ValueError(f"per-subject arrays disagree on N: leading sizes {sorted(leads)}")
-    N = leads.pop() if leads else (params.shape[0] if params.ndim == 2 else 1)
+    per_subject = {"params": params if params.ndim == 2 else params[None],
+                   "inputs": inputs, "doses times": dt, "doses amounts": da}
+    if y0 is not None:
+        per_subject["y0"] = y0
+    sizes = {name: a.shape[0] for name, a in per_subject.items() if a.shape[0] != 1}
+    if len(set(sizes.values())) > 1:
+        detail = ", ".join(f"{name} has N={n}" for name, n in sizes.items())
+        raise ValueError(f"per-subject arrays disagree on the number of subjects: {detail}")
+    N = next(iter(sizes.values())) if sizes else 1
     if params.ndim == 1:
         params = params[None]
     for a, name in ((params, "params"), (inputs, "inputs"), (dt, "doses times"),

@@ -158,3 +158,13 @@ def test_zero_length_segment_has_no_effect():
                       rtol=1e-9)
     np.testing.assert_array_equal(a.y, b.y)
     assert a.y[0, 0, -1] > 0
+
+
+def test_riccati_nonlinear_exact_solution():
+    """y' = y^2, y(0) = 1: y = 1/(1 - t); error in tolerance units below 5."""
+    t = np.linspace(0.0, 0.9, 19)
+    for rtol in (1e-5, 1e-8, 1e-11):
+        res = core.simulate("riccati", [1.0], t, y0=[1.0], rtol=rtol, atol=0.0)
+        exact = 1.0 / (1.0 - t)
+        units = np.abs(res.y[0, 0] - exact) / (rtol * exact)
+        assert units.max() < 5, (rtol, units.max())

@@ -3,7 +3,8 @@
  *
  *   linear1         one-compartment PK with first-order absorption (analytic tests)
  *   linear2         two-compartment PK with first-order absorption (analytic tests)
- *   lotka_volterra  a smooth nonlinear system (order-of-convergence tests)
+ *   lotka_volterra  a smooth nonlinear system (accuracy tests)
+ *   riccati         y' = a y^2, nonlinear with an exact solution (order of convergence)
  *   w4_bench        the W4 benchmark workload of ../shared/bench/w4_model.py: the
  *                   endogenous part of MODEL.md with the workload's fixed values
  */
@@ -102,6 +103,35 @@ static const endo_model lotka_volterra = {
     "lotka_volterra", "Lotka-Volterra predator-prey system (smooth, nonlinear)",
     2, 4, 0, 2, lv_states, lv_params, NULL, lv_states,
     lv_rhs, lv_output, NULL,
+};
+
+/* ------------------------------------------------------------------------- */
+/* riccati: y' = a y^2, exact y0 / (1 - a y0 t) (order-of-convergence tests)  */
+/* ------------------------------------------------------------------------- */
+static const char *const riccati_states[] = {"y"};
+static const char *const riccati_params[] = {"a"};
+
+static void riccati_rhs(double t, const double *y, const double *p, const double *u,
+                        double *dy)
+{
+    (void)t;
+    (void)u;
+    dy[0] = p[0] * y[0] * y[0];
+}
+
+static void riccati_output(double t, const double *y, const double *p,
+                           const double *u, double *out)
+{
+    (void)t;
+    (void)p;
+    (void)u;
+    out[0] = y[0];
+}
+
+static const endo_model riccati = {
+    "riccati", "y' = a y^2, with the exact solution y0 / (1 - a y0 t)",
+    1, 1, 0, 1, riccati_states, riccati_params, NULL, riccati_states,
+    riccati_rhs, riccati_output, NULL,
 };
 
 /* ------------------------------------------------------------------------- */
@@ -230,7 +260,7 @@ static const endo_model w4_bench = {
 /* REGISTRY                                                                   */
 /* ------------------------------------------------------------------------- */
 const endo_model *const endo_models[] = {
-    &linear1, &linear2, &lotka_volterra, &w4_bench, NULL,
+    &linear1, &linear2, &lotka_volterra, &riccati, &w4_bench, NULL,
 };
 
 const endo_model *endo_find_model(const char *name)
