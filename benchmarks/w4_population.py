@@ -7,6 +7,8 @@ subject from its resting steady state.
 
 Rows (rounds interleaved, output buffers preallocated and touched for all):
     endorphin, 1 thread / 2 threads  (core.simulate(..., out=buffer))
+    numba @njit Dormand-Prince 5(4), 1 thread (the peer's w4_numba_dopri, if numba is
+    installed)
     plain C Dormand-Prince 5(4), 1 thread  [LIMIT] and 2 OpenMP threads, from the
     peer folder (w4_model.run_c, compiled there with -O3 -march=native)
 Ratios are per round; throughput in subject-days per second.  Also reported:
@@ -73,12 +75,19 @@ def main():
 
     engine(1)
     w.run_c(subj[:500], y0[:500], 1, out=out_c[:500])      # builds the limit
-    fns = {
+    fns = {}
+    try:                                    # the numba peer, when numba is installed
+        import w4_numba_dopri as nb
+        nb.run_numba(subj[:50], y0[:50], out=out_c[:50])    # compile (cached)
+        fns["numba @njit DP5(4), 1 thread (peer)"] = lambda: nb.run_numba(subj, y0, out=out_c)
+    except ImportError:
+        print("numba not installed: its row is skipped (pip install '.[bench]')")
+    fns.update({
         "endorphin core.simulate, 1 thread": lambda: engine(1),
         "endorphin core.simulate, 2 threads": lambda: engine(2),
         "plain C DP5(4), 1 thread  [LIMIT]": lambda: w.run_c(subj, y0, 1, out=out_c),
         "plain C DP5(4), 2 OpenMP threads": lambda: w.run_c(subj, y0, 2, out=out_c),
-    }
+    })
     times = cm.interleaved({k: (lambda f=f: (f(), None)[1]) for k, f in fns.items()},
                            repeats=args.repeats, warmup=0)
     lim = times["plain C DP5(4), 1 thread  [LIMIT]"]
@@ -102,6 +111,10 @@ def main():
     e2 = times["endorphin core.simulate, 2 threads"]
     print(cm.target("engine speed-up 1 -> 2 threads", cm.per_round_ratio(e1, e2),
                     1.8, True)["line"])
+    nbk = "numba @njit DP5(4), 1 thread (peer)"
+    if nbk in times:
+        print(cm.target("engine speed vs numba per core (numba time / engine time)",
+                        cm.per_round_ratio(times[nbk], e1), 1.0, True)["line"])
     shutil.rmtree(work, ignore_errors=True)
 
 if __name__ == "__main__":

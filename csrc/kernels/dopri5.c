@@ -136,11 +136,16 @@ static double initial_step(subject *s, double t, double span)
     return fmin(fmin(100.0 * h0, h1), span);
 }
 
-/* Dense output at theta in (0, 1) of the last accepted step, into ytmp. */
+/* Dense output at theta in (0, 1) of the last accepted step, into ytmp:
+ * only the states the model's output function reads (the others keep
+ * whatever ytmp held; the output function does not look at them). */
 static void dense(subject *s, double theta)
 {
     const double th1 = 1.0 - theta;
-    for (size_t i = 0; i < s->S; i++) {
+    const int *idx = s->m->output_states;
+    const size_t n = idx ? (size_t)s->m->n_output_states : s->S;
+    for (size_t j = 0; j < n; j++) {
+        const size_t i = idx ? (size_t)idx[j] : j;
         s->ytmp[i] = s->r[0][i] + theta * (s->r[1][i] + th1 * (s->r[2][i]
                      + theta * (s->r[3][i] + th1 * s->r[4][i])));
     }
@@ -212,8 +217,13 @@ static int integrate_interval(subject *s, double ta, double tb)
         const double fac11 = pow(err, 0.2 - BETA * 0.75);
         if (err <= 1.0) {               /* accepted */
             s->n_acc++;
-            /* dense-output coefficients of this step */
-            for (size_t i = 0; i < S; i++) {
+            /* dense-output coefficients of this step (the states the outputs
+             * read), only when an output falls inside the step */
+            const int need_dense = s->iout < pb->n_times && pb->t_out[s->iout] < tnew;
+            const int *oidx = s->m->output_states;
+            const size_t nd = need_dense ? (oidx ? (size_t)s->m->n_output_states : S) : 0;
+            for (size_t j = 0; j < nd; j++) {
+                const size_t i = oidx ? (size_t)oidx[j] : j;
                 const double ydiff = yn[i] - y[i];
                 const double bspl = h * k[1][i] - ydiff;
                 s->r[0][i] = y[i];

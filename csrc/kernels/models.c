@@ -41,7 +41,7 @@ static void linear1_output(double t, const double *y, const double *p,
 static const endo_model linear1 = {
     "linear1", "one-compartment PK, first-order absorption, infusion input",
     2, 3, 1, 2, linear1_states, linear1_params, rate_input, linear1_outputs,
-    linear1_rhs, linear1_output, NULL,
+    linear1_rhs, linear1_output, NULL, 0, NULL,
 };
 
 /* ------------------------------------------------------------------------- */
@@ -71,7 +71,7 @@ static void linear2_output(double t, const double *y, const double *p,
 static const endo_model linear2 = {
     "linear2", "two-compartment PK, first-order absorption, infusion input",
     3, 5, 1, 1, linear2_states, linear2_params, rate_input, conc_output,
-    linear2_rhs, linear2_output, NULL,
+    linear2_rhs, linear2_output, NULL, 0, NULL,
 };
 
 /* ------------------------------------------------------------------------- */
@@ -102,7 +102,7 @@ static void lv_output(double t, const double *y, const double *p, const double *
 static const endo_model lotka_volterra = {
     "lotka_volterra", "Lotka-Volterra predator-prey system (smooth, nonlinear)",
     2, 4, 0, 2, lv_states, lv_params, NULL, lv_states,
-    lv_rhs, lv_output, NULL,
+    lv_rhs, lv_output, NULL, 0, NULL,
 };
 
 /* ------------------------------------------------------------------------- */
@@ -131,7 +131,7 @@ static void riccati_output(double t, const double *y, const double *p,
 static const endo_model riccati = {
     "riccati", "y' = a y^2, with the exact solution y0 / (1 - a y0 t)",
     1, 1, 0, 1, riccati_states, riccati_params, NULL, riccati_states,
-    riccati_rhs, riccati_output, NULL,
+    riccati_rhs, riccati_output, NULL, 0, NULL,
 };
 
 /* ------------------------------------------------------------------------- */
@@ -250,10 +250,13 @@ static int w4_init(double t0, const double *p, const double *u, double *y)
     return 0;
 }
 
+/* w4_output reads C_p, C_h and the three receptor fractions only */
+static const int w4_output_states[] = {6, 7, 8, 9, 10};
+
 static const endo_model w4_bench = {
     "w4_bench", "the W4 benchmark workload (endogenous model, fixed workload values)",
     11, W4_NPARAMS, 2, 3, w4_states, w4_params, w4_inputs, w4_outputs,
-    w4_rhs, w4_output, w4_init,
+    w4_rhs, w4_output, w4_init, 5, w4_output_states,
 };
 
 /* ------------------------------------------------------------------------- */

@@ -33,6 +33,11 @@ typedef struct {
     endo_rhs_fn rhs;
     endo_output_fn output;
     endo_init_fn init;                  /* NULL: the initial state is zero */
+    /* The states the output function reads (n_output_states indices), so
+     * that dense output interpolates only those; NULL: all states.  The
+     * output function must not read any other state. */
+    int n_output_states;
+    const int *output_states;
 } endo_model;
 
 /* The registry: a NULL-terminated array of pointers to the models. */
