@@ -19,7 +19,6 @@ and any split of the population.  Time is in minutes throughout endorphin.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -190,7 +189,8 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
         Dormand-Prince 5(4).  The stiff method arrives with the engine's
         part 2.
     threads : int, optional
-        Worker threads (default: all cores).  Results do not depend on it.
+        Worker threads (default: the cores this process may use).  Results do
+        not depend on it.
     outputs : sequence of str, optional
         Output names to keep (default: all of the model's outputs).
     max_steps : int
@@ -249,7 +249,11 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
             or max_steps < 1:
         raise ValueError(f"max_steps must be a positive integer, got {max_steps!r}")
     if threads is None:
-        threads = os.cpu_count() or 1
+        # the cores this process may run on (a container's limit), not the machine's
+        try:
+            threads = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):
+            threads = os.cpu_count() or 1
     if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
         raise ValueError(f"threads must be a positive integer, got {threads!r}")
     threads = int(min(threads, 1024))
