@@ -383,15 +383,26 @@ JAC_LOOPS(jac6_loop, 6)
 /* ------------------------------------------------------------------------- */
 /* NCA gufuncs over the last axis                                             */
 /* ------------------------------------------------------------------------- */
+/*
+ * One loop for the three layouts: (n)->() [cmax], (n),(n)->() [auc, tmax]
+ * and (n),(n),()->() [half_life, whose third input is an intp].  The core
+ * vectors are gathered into contiguous doubles when their stride or dtype
+ * requires it; a zero-length core dimension gives NaN and the invalid flag.
+ */
 typedef double (*profile_kernel)(const double *, const double *, size_t);
+typedef double (*c_only_kernel)(const double *, size_t);
 
-/* (n),(n)->() with a profile kernel in `data`; n = 0 gives NaN + invalid. */
+enum { NCA_C_ONLY, NCA_T_C, NCA_T_C_K };
+
 static void
-profile_loop(char **args, npy_intp const *dimensions, npy_intp const *steps,
-             void *data, int is_float)
+nca_loop(char **args, npy_intp const *dimensions, npy_intp const *steps,
+         void *data, int is_float, int layout)
 {
     const npy_intp N = dimensions[0], n = dimensions[1];
-    const profile_kernel f = (profile_kernel)data;
+    const int nin = (layout == NCA_C_ONLY) ? 1 : (layout == NCA_T_C ? 2 : 3);
+    /* steps: nin + 1 outer strides, then the core strides of t (and c) */
+    const npy_intp *core = steps + nin + 1;
+    char *out = args[nin];
     if (N == 0) {
         return;
     }
@@ -405,104 +416,42 @@ profile_loop(char **args, npy_intp const *dimensions, npy_intp const *steps,
         if (n == 0) {
             v = endo_invalid();
         }
-        else {
-            const double *t = gather(args[0] + i * steps[0], n, steps[3], is_float, mem);
-            const double *c = gather(args[1] + i * steps[1], n, steps[4], is_float, mem + n);
-            v = f(t, c, (size_t)n);
+        else if (layout == NCA_C_ONLY) {
+            const double *c = gather(args[0] + i * steps[0], n, core[0], is_float, mem);
+            v = ((c_only_kernel)data)(c, (size_t)n);
         }
-        scatter(args[2] + i * steps[2], 1, 0, is_float, &v);
+        else {
+            const double *t = gather(args[0] + i * steps[0], n, core[0], is_float, mem);
+            const double *c = gather(args[1] + i * steps[1], n, core[1], is_float, mem + n);
+            if (layout == NCA_T_C) {
+                v = ((profile_kernel)data)(t, c, (size_t)n);
+            }
+            else {
+                const npy_intp k = *(const npy_intp *)(args[2] + i * steps[2]);
+                v = (k < 2 || k > n) ? endo_invalid()
+                                     : endo_half_life(t, c, (size_t)n, (size_t)k);
+            }
+        }
+        scatter(out + i * steps[nin], 1, 0, is_float, &v);
     }
     free(mem);
 }
 
-static void profile_d(char **a, npy_intp const *d, npy_intp const *s, void *data)
-{
-    profile_loop(a, d, s, data, 0);
-}
-
-static void profile_f(char **a, npy_intp const *d, npy_intp const *s, void *data)
-{
-    profile_loop(a, d, s, data, 1);
-}
-
-/* cmax (n)->() */
-static void
-cmax_loop(char **args, npy_intp const *dimensions, npy_intp const *steps,
-          int is_float)
-{
-    const npy_intp N = dimensions[0], n = dimensions[1];
-    if (N == 0) {
-        return;
+#define NCA_LOOPS(NAME, LAYOUT)                                               \
+    static void NAME##_d(char **a, npy_intp const *d, npy_intp const *s,      \
+                         void *data)                                          \
+    {                                                                         \
+        nca_loop(a, d, s, data, 0, LAYOUT);                                   \
+    }                                                                         \
+    static void NAME##_f(char **a, npy_intp const *d, npy_intp const *s,      \
+                         void *data)                                          \
+    {                                                                         \
+        nca_loop(a, d, s, data, 1, LAYOUT);                                   \
     }
-    double *mem = malloc(sizeof(double) * (size_t)(n + 1));
-    if (mem == NULL) {
-        loop_no_memory();
-        return;
-    }
-    for (npy_intp i = 0; i < N; i++) {
-        double v;
-        if (n == 0) {
-            v = endo_invalid();
-        }
-        else {
-            const double *c = gather(args[0] + i * steps[0], n, steps[2], is_float, mem);
-            v = endo_cmax(c, (size_t)n);
-        }
-        scatter(args[1] + i * steps[1], 1, 0, is_float, &v);
-    }
-    free(mem);
-}
 
-static void cmax_d(char **a, npy_intp const *d, npy_intp const *s, void *NPY_UNUSED(data))
-{
-    cmax_loop(a, d, s, 0);
-}
-
-static void cmax_f(char **a, npy_intp const *d, npy_intp const *s, void *NPY_UNUSED(data))
-{
-    cmax_loop(a, d, s, 1);
-}
-
-/* half_life (n),(n),()->() with an intp number of points */
-static void
-half_life_loop(char **args, npy_intp const *dimensions, npy_intp const *steps,
-               int is_float)
-{
-    const npy_intp N = dimensions[0], n = dimensions[1];
-    /* steps: t, c, k, out (outer); t_n, c_n (core) */
-    if (N == 0) {
-        return;
-    }
-    double *mem = malloc(sizeof(double) * (size_t)(2 * n + 1));
-    if (mem == NULL) {
-        loop_no_memory();
-        return;
-    }
-    for (npy_intp i = 0; i < N; i++) {
-        const npy_intp k = *(const npy_intp *)(args[2] + i * steps[2]);
-        double v;
-        if (k < 2 || k > n) {
-            v = endo_invalid();
-        }
-        else {
-            const double *t = gather(args[0] + i * steps[0], n, steps[4], is_float, mem);
-            const double *c = gather(args[1] + i * steps[1], n, steps[5], is_float, mem + n);
-            v = endo_half_life(t, c, (size_t)n, (size_t)k);
-        }
-        scatter(args[3] + i * steps[3], 1, 0, is_float, &v);
-    }
-    free(mem);
-}
-
-static void half_life_d(char **a, npy_intp const *d, npy_intp const *s, void *NPY_UNUSED(data))
-{
-    half_life_loop(a, d, s, 0);
-}
-
-static void half_life_f(char **a, npy_intp const *d, npy_intp const *s, void *NPY_UNUSED(data))
-{
-    half_life_loop(a, d, s, 1);
-}
+NCA_LOOPS(profile, NCA_T_C)
+NCA_LOOPS(cmax, NCA_C_ONLY)
+NCA_LOOPS(half_life, NCA_T_C_K)
 
 /* ------------------------------------------------------------------------- */
 /* PER-UFUNC TABLES (all static: NumPy keeps the pointers)                   */
@@ -546,6 +495,7 @@ KERNEL_DATA(ll5_jac, endo_ll5_jac);
 KERNEL_DATA(auc_linear, endo_auc_linear);
 KERNEL_DATA(auc_linlog, endo_auc_linlog);
 KERNEL_DATA(tmax, endo_tmax);
+KERNEL_DATA(cmax, endo_cmax);
 static void *no_data[] = {NULL, NULL};
 
 static PyUFuncGenericFunction competitive_occupancy_funcs[] = {
@@ -612,7 +562,7 @@ static const endo_ufunc_descriptor ufunc_descriptors[] = {
     {"_auc_linlog", "(n),(n)->()", ENDO_DOC__auc_linlog, 2, 1, profile_funcs,
      auc_linlog_data, types_2},
     {"_tmax", "(n),(n)->()", ENDO_DOC__tmax, 2, 1, profile_funcs, tmax_data, types_2},
-    {"_cmax", "(n)->()", ENDO_DOC__cmax, 1, 1, cmax_funcs, no_data, types_1},
+    {"_cmax", "(n)->()", ENDO_DOC__cmax, 1, 1, cmax_funcs, cmax_data, types_1},
     {"_half_life", "(n),(n),()->()", ENDO_DOC__half_life, 3, 1, half_life_funcs,
      no_data, half_life_types},
 };
