@@ -155,6 +155,12 @@ static void dense(subject *s, double theta)
  * Integrate from ta to tb (> ta) with the inputs of the current segment,
  * writing the outputs requested strictly inside (ta, tb).  Returns a status.
  */
+/* Built twice on x86-64 with gcc (AVX2+FMA and baseline), chosen at load
+ * time.  ISO C mode (-std=c11) disables floating-point contraction and no
+ * reassociation is allowed, so both clones round identically. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
 static int integrate_interval(subject *s, double ta, double tb)
 {
     const endo_problem *pb = s->pb;
