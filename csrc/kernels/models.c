@@ -13,6 +13,15 @@
 #include <math.h>
 #include <string.h>
 
+/* The W4 functions are also built for x86-64-v3 and chosen at load time (as
+ * the integrator is); ISO C mode forbids contraction, so both clones round
+ * identically. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+#define ENDO_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define ENDO_CLONES
+#endif
+
 /* ------------------------------------------------------------------------- */
 /* linear1: depot -> central -> out, plus an infusion rate into central       */
 /* ------------------------------------------------------------------------- */
@@ -170,7 +179,7 @@ static double w4_emax(double s, double m)
     return sm / (1.0 + sm);
 }
 
-static void w4_rhs(double t, const double *y, const double *p, const double *u,
+ENDO_CLONES static void w4_rhs(double t, const double *y, const double *p, const double *u,
                    double *dy)
 {
     const double Ap = y[0], Ah = y[1], Pp = y[2], Ph = y[3], Sp = y[4], Sh = y[5];
@@ -195,7 +204,7 @@ static void w4_rhs(double t, const double *y, const double *p, const double *u,
     }
 }
 
-static void w4_output(double t, const double *y, const double *p, const double *u,
+ENDO_CLONES static void w4_output(double t, const double *y, const double *p, const double *u,
                       double *out)
 {
     (void)t;
