@@ -37,9 +37,6 @@ static int vhill_avx512_autovec(const double *, const double *, const double *,
 #define ADD _mm512_add_pd
 #define SUB _mm512_sub_pd
 #define MUL _mm512_mul_pd
-#ifndef LOGDD
-#define LOGDD avx512_log_dd
-#endif
 
 /* log(x) = hi + lo, x normal and finite (vh_log_dd in vhill_impl.h). */
 static inline V avx512_log_dd(V x, V *lo)
@@ -72,46 +69,6 @@ static inline V avx512_log_dd(V x, V *lo)
     q = FMADD(q, r, SET1(1.0 / 3.0));
     q = FMADD(q, r, SET1(-0.5));
     *lo = ADD(ADD(ADD(t1, t2), FMADD(ed, ln2_lo, lcl)), MUL(q, r2));
-    return hi;
-}
-
-/* log(x) = hi + lo without tables: fdlibm's kernel, log(1+f) = f - hf +
- * s (hf + R(s^2)), s = f/(2+f), with m in [sqrt(1/2), sqrt(2)) and the
- * leading terms split exactly.  One division instead of three gathers. */
-static inline V avx512_log_dd_div(V x, V *lo)
-{
-    const V ln2_hi = SET1(6.93147180369123816490e-01);
-    const V ln2_lo = SET1(1.90821492927058770002e-10);
-    const VI u = _mm512_castpd_si512(x);
-    VI e = _mm512_sub_epi64(_mm512_srli_epi64(u, 52), _mm512_set1_epi64(1023));
-    VI mb = _mm512_or_si512(_mm512_and_si512(u, _mm512_set1_epi64(0x000fffffffffffffLL)),
-                            _mm512_set1_epi64(0x3ff0000000000000LL));
-    const __mmask8 big = _mm512_cmpgt_epi64_mask(mb, _mm512_set1_epi64(0x3ff6a09e667f3bcdLL));
-    mb = _mm512_mask_sub_epi64(mb, big, mb, _mm512_set1_epi64(0x0010000000000000LL));
-    e = _mm512_mask_add_epi64(e, big, e, _mm512_set1_epi64(1));
-    const V f = SUB(_mm512_castsi512_pd(mb), SET1(1.0));
-    const V s = _mm512_div_pd(f, ADD(SET1(2.0), f));
-    const V z = MUL(s, s), w = MUL(z, z);
-    const V t1 = MUL(w, FMADD(w, FMADD(w, SET1(1.531383769920937332e-01),
-                                       SET1(2.222219843214978396e-01)),
-                              SET1(3.999999999940941908e-01)));
-    const V t2 = MUL(z, FMADD(w, FMADD(w, FMADD(w, SET1(1.479819860511658591e-01),
-                                                SET1(1.818357216161805012e-01)),
-                                       SET1(2.857142874366239149e-01)),
-                              SET1(6.666666666666735130e-01)));
-    const V R = ADD(t2, t1);
-    const V ff = MUL(f, f);
-    const V ff_lo = FMSUB(f, f, ff);
-    const V hf = MUL(SET1(0.5), ff), hf_lo = MUL(SET1(0.5), ff_lo);
-    const V T = MUL(s, ADD(hf, R));
-    const V A = SUB(f, hf);
-    const V a = SUB(SUB(f, A), hf);
-    const V ed = _mm512_cvtepi64_pd(e);
-    const V eh = MUL(ed, ln2_hi);
-    const V hi = ADD(eh, A);
-    const V bb = SUB(hi, eh);
-    const V tail = ADD(SUB(eh, SUB(hi, bb)), SUB(A, bb));
-    *lo = ADD(tail, ADD(ADD(a, SUB(T, hf_lo)), MUL(ed, ln2_lo)));
     return hi;
 }
 
@@ -164,7 +121,7 @@ avx512_hill8(const double *cp, const double *ep, const double *kp,
     const V ns = _mm512_mask_blend_pd(ok, one, n);
     const V cs = _mm512_mask_blend_pd(ok, one, c);
     V lc_lo, lk, lk_lo;
-    const V lc = LOGDD(cs, &lc_lo);
+    const V lc = avx512_log_dd(cs, &lc_lo);
     if (have_lk) {
         lk = _mm512_maskz_mov_pd(ok, lk0);
         lk_lo = _mm512_maskz_mov_pd(ok, lk0_lo);
