@@ -166,8 +166,9 @@ setup(
         Extension(
             "endorphin._integrate",
             sources=["csrc/_integrate.c", "csrc/kernels/dopri5.c",
-                     "csrc/kernels/models.c"],
-            depends=["csrc/kernels/dopri5.h", "csrc/kernels/models.h"],
+                     "csrc/kernels/models.c", "csrc/kernels/endorphin_model.c"],
+            depends=["csrc/kernels/dopri5.h", "csrc/kernels/models.h",
+                     "csrc/kernels/endorphin_model.h"],
             include_dirs=["csrc", numpy.get_include()],
             extra_compile_args=_compiler_flags() + ([] if sys.platform == "win32"
                                                     else ["-pthread"]),

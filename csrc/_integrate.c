@@ -414,9 +414,69 @@ models(PyObject *NPY_UNUSED(self), PyObject *NPY_UNUSED(args))
     return lst;
 }
 
+PyDoc_STRVAR(evaluate_doc,
+"_evaluate(model, t, y, p, u) -> (dydt, outputs)\n\n"
+"Private, for tests: the model's right-hand side and output function at one\n"
+"point.  y is None: the model's initial state at t instead, returned as\n"
+"(y0, None); ValueError when the model has none or finds none.");
+
+static PyObject *
+evaluate(PyObject *NPY_UNUSED(self), PyObject *args)
+{
+    const char *name;
+    double t;
+    PyObject *oy, *op, *ou;
+    if (!PyArg_ParseTuple(args, "sdOOO", &name, &t, &oy, &op, &ou)) {
+        return NULL;
+    }
+    const endo_model *m = endo_find_model(name);
+    if (m == NULL) {
+        PyErr_Format(PyExc_ValueError, "no model %s", name);
+        return NULL;
+    }
+    npy_intp dp = m->n_params, du = m->n_inputs, ds = m->n_states, dn = m->n_outputs;
+    PyArrayObject *p = checked(op, "p", NPY_DOUBLE, 1, &dp);
+    PyArrayObject *u = p == NULL ? NULL : checked(ou, "u", NPY_DOUBLE, 1, &du);
+    if (u == NULL) {
+        return NULL;
+    }
+    const double *pp = PyArray_DATA(p), *uu = PyArray_DATA(u);
+    if (oy == Py_None) {
+        if (m->init == NULL) {
+            PyErr_SetString(PyExc_ValueError, "the model has no initial-state function");
+            return NULL;
+        }
+        PyArrayObject *y0 = (PyArrayObject *)PyArray_SimpleNew(1, &ds, NPY_DOUBLE);
+        if (y0 == NULL) {
+            return NULL;
+        }
+        if (m->init(t, pp, uu, PyArray_DATA(y0)) != 0) {
+            Py_DECREF(y0);
+            PyErr_SetString(PyExc_ValueError, "the model found no initial state");
+            return NULL;
+        }
+        return Py_BuildValue("(NO)", (PyObject *)y0, Py_None);
+    }
+    PyArrayObject *y = checked(oy, "y", NPY_DOUBLE, 1, &ds);
+    if (y == NULL) {
+        return NULL;
+    }
+    PyArrayObject *dy = (PyArrayObject *)PyArray_SimpleNew(1, &ds, NPY_DOUBLE);
+    PyArrayObject *out = (PyArrayObject *)PyArray_SimpleNew(1, &dn, NPY_DOUBLE);
+    if (dy == NULL || out == NULL) {
+        Py_XDECREF(dy);
+        Py_XDECREF(out);
+        return NULL;
+    }
+    m->rhs(t, PyArray_DATA(y), pp, uu, PyArray_DATA(dy));
+    m->output(t, PyArray_DATA(y), pp, uu, PyArray_DATA(out));
+    return Py_BuildValue("(NN)", (PyObject *)dy, (PyObject *)out);
+}
+
 static PyMethodDef methods[] = {
     {"_simulate", simulate, METH_VARARGS, simulate_doc},
     {"_models", models, METH_NOARGS, models_doc},
+    {"_evaluate", evaluate, METH_VARARGS, evaluate_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -27,7 +27,8 @@ from ._ufuncs import (
     operational,
     operational_multi,
 )
-from . import core, nca
+from . import core, nca, model
+from .model import parameters
 from . import _ufunc_docs, _ufuncs
 
 _ufunc_docs.attach(_ufuncs)
@@ -46,7 +47,9 @@ __all__ = [
     "ll4_jac",
     "ll5",
     "ll5_jac",
+    "model",
     "nca",
+    "parameters",
     "occupancy",
     "operational",
     "operational_multi",

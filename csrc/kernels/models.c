@@ -9,6 +9,7 @@
  *                   endogenous part of MODEL.md with the workload's fixed values
  */
 #include "models.h"
+#include "endorphin_model.h"
 
 #include <math.h>
 #include <string.h>
@@ -272,7 +273,7 @@ static const endo_model w4_bench = {
 /* REGISTRY                                                                   */
 /* ------------------------------------------------------------------------- */
 const endo_model *const endo_models[] = {
-    &linear1, &linear2, &lotka_volterra, &riccati, &w4_bench, NULL,
+    &endo_endorphin_model, &linear1, &linear2, &lotka_volterra, &riccati, &w4_bench, NULL,
 };
 
 const endo_model *endo_find_model(const char *name)

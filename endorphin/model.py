@@ -1,0 +1,569 @@
+"""The endorphin model's parameters, population draws and pulse generator.
+
+The equations are in ``docs/model.md`` (engine model ``"endorphin"``, C in
+``csrc/kernels/endorphin_model.c``).  This module holds the one table of
+record of its parameters (:func:`parameters`), with value, unit, range,
+inter-individual variability and source; draws of virtual subjects
+(:func:`sample_parameters`); the pituitary pulse generator
+(:func:`pulse_schedule`); and :func:`simulate`, the array-level run of the
+model with stimuli given as piecewise-constant segments.  Times are in
+minutes, concentrations in pmol/L (cortisol nmol/L).
+
+The values marked "calibrated" are the output of ``tools/calibrate.py``
+against the validation targets of ``docs/model.md``.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from . import core
+
+__all__ = ["parameters", "default_parameters", "sample_parameters", "pulse_schedule",
+           "bend_dose",
+           "stimulus_inputs", "simulate", "CHANNELS", "PMOL_PER_L_TO_PG_PER_ML",
+           "BEND_MW", "ACTH_MW"]
+
+#: Stimulus channels, in the engine's input order.
+CHANNELS = ("exercise", "stress", "pain", "laughter", "meditation", "acupuncture", "placebo")
+#: beta-endorphin(1-31) molar mass, g/mol (from its sequence).
+BEND_MW = 3465.0
+#: ACTH(1-39) molar mass, g/mol.
+ACTH_MW = 4541.0
+#: 1 pmol/L of beta-endorphin in pg/mL.
+PMOL_PER_L_TO_PG_PER_ML = BEND_MW / 1000.0
+
+# -- sources (short keys -> citation)
+SOURCES = {
+    "goldfarb1990": "Goldfarb AH, Hatfield BD, Armstrong D, Potts J. Med Sci Sports Exerc "
+                    "1990;22:241-244. PMID 2141380",
+    "foley1979": "Foley KM, Kourides IA, Inturrisi CE, et al. PNAS 1979;76:5377-5381. "
+                 "doi:10.1073/pnas.76.10.5377, PMID 291954",
+    "iranmanesh1989": "Iranmanesh A, Lizarralde G, Johnson ML, Veldhuis JD. J Clin "
+                      "Endocrinol Metab 1989;68:1019-1026. PMID 2524500",
+    "nakao1980": "Nakao K, Oki S, Tanaka I, et al. (Imura H). J Clin Invest: CSF "
+                 "beta-endorphin-LI in 24 controls 22.2 +- 1.3 fmol/mL. doi:10.1172/JCI109991",
+    "keenan2004": "Keenan DM, Roelfsema F, Veldhuis JD. Endogenous ACTH "
+                  "concentration-dependent drive of pulsatile cortisol secretion in the "
+                  "human. Am J Physiol Endocrinol Metab (32 adults; ACTH t1/2 20 +- 1.3 min, "
+                  "total cortisol t1/2 49 +- 2.4 min, EC50 26 +- 2.4 ng/L, slope 0.65)",
+    "horrocks1990": "Horrocks PM, Jones AF, Ratcliffe WA, et al. Clin Endocrinol (Oxf) "
+                    "1990: plasma ACTH mesor 9.2-18.6 ng/L (15-min sampling)",
+    "molecules2022": "Molecules 2022, Table 1 (PMC8840597): human MOR Ki of "
+                     "beta-endorphin 0.9 nmol/L",
+    "model_md": "endorphin model contract (MODEL.md section 4), provisional value",
+    "siebers2021": "Siebers M et al. Psychoneuroendocrinology 2021;126:105173. "
+                   "doi:10.1016/j.psyneuen.2021.105173 (runner's euphoria not blocked by "
+                   "naltrexone)",
+    "zeidan2016": "Zeidan F et al. J Neurosci 2016;36:3391. "
+                  "doi:10.1523/JNEUROSCI.4328-15.2016; May LM et al. Psychosom Med "
+                  "2018;80:807 (meditation analgesia not reversed by naloxone)",
+    "pomeranz": "Pomeranz B (review chapter): high-frequency electro-acupuncture analgesia "
+                "is not endorphin-mediated; EA +27 % dental pain threshold, partly "
+                "naloxone-reversible (Acupunct Electrother Res 1987;12(1))",
+}
+
+_ASSUMED = "assumed: "
+
+
+class _P(NamedTuple):
+    name: str
+    value: float
+    unit: str
+    low: float
+    high: float
+    cv: float
+    description: str
+    source: str
+
+
+def _channel_rows():
+    # (u50, n, gain_p, gain_h, nonopioid gain, unit of u, u50 note, nonopioid source)
+    spec = {
+        "exercise": (0.75, 20.0, 1.0, 0.8, 0.10, "fraction of VO2max",
+                     "calibrated: tools/calibrate.py to Goldfarb 1990 (no rise at 60 %, "
+                     "rise by 15 min at 70 %, 5-fold at 80 %); the steep slope stands for "
+                     "the lactate threshold",
+                     "assumed: part of exercise hypoalgesia is not opioid "
+                     "(endocannabinoid); size not measured (" + SOURCES["siebers2021"] + ")"),
+        "stress": (0.5, 2.0, 0.8, 0.4, 0.0, "0-1", None, None),
+        "pain": (5.0, 2.0, 0.6, 0.6, 0.0, "NRS 0-10", None, None),
+        "laughter": (0.5, 1.0, 0.1, 0.6, 0.0, "0-1", None, None),
+        "meditation": (0.5, 1.0, 0.05, 0.1, 0.20, "0-1", None,
+                       "assumed: about 20 % less pain, naloxone-insensitive (May 2018: "
+                       "unpleasantness -20 %; " + SOURCES["zeidan2016"] + ")"),
+        "acupuncture": (0.5, 1.0, 0.2, 0.8, 0.10, "0-1", None,
+                        "assumed: the naloxone-insensitive part of acupuncture analgesia "
+                        "(" + SOURCES["pomeranz"] + ")"),
+        "placebo": (0.5, 1.0, 0.1, 0.6, 0.0, "0-1", None, None),
+    }
+    rows = []
+    for k, (u50, n, gp, gh, gam, unit, u50_src, gam_src) in spec.items():
+        rows.append(_P(f"{k}_u50", u50, unit, 0.5 * u50, 1.5 * u50,
+                       0.04 if k == "exercise" else 0.2,
+                       f"{k} intensity giving half the maximal drive",
+                       u50_src or _ASSUMED + "no dose-response data; midpoint of the scale"))
+        rows.append(_P(f"{k}_n", n, "1", 10.0 if k == "exercise" else 0.5,
+                       30.0 if k == "exercise" else 4.0, 0.0,
+                       f"Hill slope of the {k} drive",
+                       "MODEL.md section 2: a slope near 20 is required for exercise "
+                       "(Goldfarb 1990)" if k == "exercise"
+                       else _ASSUMED + "no dose-response data; a gentle saturating slope"))
+        rows.append(_P(f"{k}_gain_pituitary", gp, "1", 0.0, 2.0 * max(gp, 0.1), 0.0,
+                       f"maximal drive of {k} to the pituitary POMC pool",
+                       SOURCES["model_md"] + " (section 2)"))
+        rows.append(_P(f"{k}_gain_hypothalamic", gh, "1", 0.0, 2.0 * max(gh, 0.1), 0.0,
+                       f"maximal drive of {k} to the hypothalamic (arcuate) POMC pool",
+                       SOURCES["model_md"] + " (section 2)"))
+        rows.append(_P(f"{k}_nonopioid_gain", gam, "1", 0.0, 0.5, 0.0,
+                       f"maximal non-opioid (naloxone-insensitive) analgesia from {k}",
+                       gam_src or _ASSUMED + "no naloxone-insensitive component reported"))
+    return rows
+
+
+_TABLE: list[_P] = _channel_rows() + [
+    _P("tau_act", 5.0, "min", 2.0, 15.0, 0.2, "activation time constant of both pools",
+       SOURCES["model_md"] + " (tau_A ~ 5 min); " + _ASSUMED + "no direct measurement"),
+    _P("tau_syn", 120.0, "min", 60.0, 480.0, 0.2,
+       "time constant of POMC synthesis capacity", _ASSUMED + "hours-scale POMC "
+       "transcription and processing; 120 rather than the contract's provisional ~240 "
+       "min so that a circadian synthesis amplitude below 1 can give the measured plasma "
+       "rhythm through the three lags (see tools/calibrate.py)"),
+    _P("sigma_p", 1.0, "1", 0.0, 3.0, 0.0, "induction of pituitary synthesis by activation",
+       _ASSUMED + "synthesis doubles at full activation"),
+    _P("sigma_h", 1.0, "1", 0.0, 3.0, 0.0, "induction of hypothalamic synthesis by activation",
+       _ASSUMED + "synthesis doubles at full activation"),
+    _P("store_time_p", 600.0, "min", 300.0, 1500.0, 0.2,
+       "pituitary releasable store, in minutes of basal secretion (1/k_rel)",
+       "calibrated: a 5-fold plasma peak after 30 min at 80 % VO2max needs a store of "
+       "many hours of basal secretion (MODEL.md section 3; Goldfarb 1990)"),
+    _P("store_time_h", 600.0, "min", 300.0, 1500.0, 0.2,
+       "hypothalamic releasable store, in minutes of basal secretion",
+       _ASSUMED + "as the pituitary store; no human measurement"),
+    _P("rho_p", 19.4, "1", 2.0, 40.0, 0.3, "release gain of the pituitary pool per unit activation",
+       "calibrated: tools/calibrate.py to the Goldfarb 1990 80 % VO2max peak "
+       "(21.91 +- 2.03 pmol/L, SD/mean 0.32 over 12 men gives the CV)"),
+    _P("rho_h", 5.0, "1", 0.0, 20.0, 0.3,
+       "release gain of the hypothalamic pool per unit activation",
+       _ASSUMED + "CSF rises several-fold with stimulation (Akil 1978: 13-20-fold with "
+       "thalamic stimulation); a moderate gain"),
+    _P("tau_pulse", 30.0, "min", 10.0, 60.0, 0.2,
+       "decay time of a pituitary secretory pulse (exocytosis multiplier)",
+       "calibrated: plasma pulses lasting ~68 min (Iranmanesh 1989)"),
+    _P("pulse_mean", 0.0, "1", 0.0, 2.0, 0.0,
+       "time-averaged pulse multiplier used by the resting state (set by the pulse "
+       "generator: amplitude x tau_pulse / interval; 0 with pulses off)",
+       "derived from pulse_amplitude, tau_pulse and pulse_interval"),
+    _P("a_circ", 0.6, "1", 0.0, 0.95, 0.2, "amplitude of the circadian factor on synthesis",
+       "calibrated: plasma amplitude 23 % of the 24-h mean (Iranmanesh 1989)"),
+    _P("t_peak", 420.0, "min after midnight", 0.0, 1440.0, 0.0,
+       "clock time of the synthesis peak",
+       "calibrated: plasma acrophase 10:43 (Iranmanesh 1989)"),
+    _P("clock_start", 480.0, "min after midnight", 0.0, 1440.0, 0.0,
+       "clock time of t = 0 (a scenario setting)", _ASSUMED + "08:00, a morning lab visit"),
+    _P("t_half_plasma", 37.0, "min", 25.0, 55.0, 0.15,
+       "half-life of plasma beta-endorphin", SOURCES["foley1979"]
+       + " (terminal t1/2 37 min after IV 5-10 mg); CV " + _ASSUMED + "n = 3"),
+    _P("t_half_csf", 93.0, "min", 60.0, 140.0, 0.15,
+       "half-life of CSF beta-endorphin", SOURCES["foley1979"] + " (after ICV); CV "
+       + _ASSUMED + "n small"),
+    _P("bend_plasma_base", 4.34, "pmol/L", 1.5, 10.0, 0.29,
+       "resting plasma beta-endorphin (RIA, <5 % beta-LPH cross-reactivity)",
+       SOURCES["goldfarb1990"] + " (4.34 +- 0.36 SE, n = 12: CV 0.29)"),
+    _P("bend_csf_base", 22.2, "pmol/L", 10.0, 40.0, 0.3,
+       "resting lumbar CSF beta-endorphin", SOURCES["nakao1980"]
+       + "; CV 0.3 (SE 1.3 over 24 controls)"),
+    _P("acth_base", 3.06, "pmol/L", 1.5, 6.0, 0.3, "resting plasma ACTH",
+       SOURCES["horrocks1990"] + ": mid-range 13.9 ng/L / 4541 g/mol; CV "
+       + _ASSUMED + "the mesor range spans 2-fold"),
+    _P("t_half_acth", 20.0, "min", 10.0, 30.0, 0.1, "half-life of plasma ACTH",
+       SOURCES["keenan2004"]),
+    _P("cortisol_base", 300.0, "nmol/L", 150.0, 550.0, 0.25,
+       "resting serum cortisol (morning, total)",
+       _ASSUMED + "middle of the usual morning reference range (about 150-550 nmol/L, "
+       "MODEL.md section 3)"),
+    _P("t_half_cortisol", 49.0, "min", 30.0, 80.0, 0.1, "half-life of total cortisol",
+       SOURCES["keenan2004"]),
+    _P("acth_ec50", 5.73, "pmol/L", 2.0, 15.0, 0.2,
+       "ACTH concentration for half-maximal cortisol secretion",
+       SOURCES["keenan2004"] + ": 26 ng/L / 4541 g/mol"),
+    _P("cortisol_hill", 0.65, "1", 0.3, 1.5, 0.0, "slope of cortisol secretion on ACTH",
+       SOURCES["keenan2004"]),
+    _P("tau_nonopioid", 5.0, "min", 1.0, 30.0, 0.0,
+       "time constant of the non-opioid analgesic activations",
+       _ASSUMED + "'a time constant of minutes' (MODEL.md section 2)"),
+    _P("K_bend_mu", 0.9, "nmol/L", 0.3, 3.0, 0.0, "beta-endorphin affinity at mu",
+       SOURCES["molecules2022"]),
+    _P("K_bend_delta", 2.0, "nmol/L", 0.5, 10.0, 0.0, "beta-endorphin affinity at delta",
+       _ASSUMED + "middle of the 1-5 nmol/L range (science.md 4a, unverified)"),
+    _P("K_bend_kappa", 50.0, "nmol/L", 10.0, 200.0, 0.0, "beta-endorphin affinity at kappa",
+       _ASSUMED + "middle of the 20-100 nmol/L range; 'low affinity for kappa' "
+                  "(UniProt OPRK)"),
+    _P("tau_bend_mu", 2.0, "1", 0.5, 10.0, 0.0,
+       "in-vivo efficacy (receptor reserve) of beta-endorphin at mu",
+       _ASSUMED + "small resting opioid tone (naloxone alone barely changes pain: "
+                  "Grevert 1983); calibrated jointly with morphine in part 2"),
+    _P("tau_bend_delta", 1.0, "1", 0.2, 5.0, 0.0, "efficacy of beta-endorphin at delta",
+       _ASSUMED + "lower reserve than mu"),
+    _P("tau_bend_kappa", 1.0, "1", 0.2, 5.0, 0.0, "efficacy of beta-endorphin at kappa",
+       _ASSUMED + "lower reserve than mu"),
+    _P("slope_mu", 1.0, "1", 0.5, 2.0, 0.0, "operational slope at mu",
+       _ASSUMED + "the hyperbolic operational model"),
+    _P("slope_delta", 1.0, "1", 0.5, 2.0, 0.0, "operational slope at delta",
+       _ASSUMED + "the hyperbolic operational model"),
+    _P("slope_kappa", 1.0, "1", 0.5, 2.0, 0.0, "operational slope at kappa",
+       _ASSUMED + "the hyperbolic operational model"),
+    _P("receptor_mu", 1.0, "1", 0.3, 1.0, 0.0,
+       "functional mu-receptor fraction (fixed until desensitization arrives)",
+       _ASSUMED + "healthy reference = 1"),
+    _P("receptor_delta", 1.0, "1", 0.3, 1.0, 0.0, "functional delta-receptor fraction",
+       _ASSUMED + "healthy reference = 1"),
+    _P("receptor_kappa", 1.0, "1", 0.3, 1.0, 0.0, "functional kappa-receptor fraction",
+       _ASSUMED + "healthy reference = 1"),
+    _P("w_mu", 1.0, "1", 0.0, 1.0, 0.0, "weight of mu effect in analgesia",
+       SOURCES["model_md"]),
+    _P("w_delta", 0.5, "1", 0.0, 1.0, 0.0, "weight of delta effect in analgesia",
+       SOURCES["model_md"]),
+    _P("w_kappa", 0.3, "1", 0.0, 1.0, 0.0, "weight of kappa effect in analgesia",
+       SOURCES["model_md"]),
+    _P("v_mu", 1.0, "1", 0.0, 2.0, 0.0, "weight of mu effect in mood",
+       _ASSUMED + "mu reward as the unit of mood"),
+    _P("v_delta", 0.5, "1", 0.0, 2.0, 0.0, "weight of delta effect in mood",
+       _ASSUMED + "delta anxiolysis, half of mu"),
+    _P("v_kappa", 1.0, "1", 0.0, 2.0, 0.0, "weight of kappa effect in mood (dysphoria)",
+       _ASSUMED + "kappa dysphoria as strong as mu reward"),
+]
+
+# Parameters of the pulse generator (Python side, not engine parameters).
+_PULSE_TABLE: list[_P] = [
+    _P("pulse_interval", 100.0, "min", 60.0, 160.0, 0.0,
+       "mean interval between pituitary pulses (gamma renewal process)",
+       SOURCES["iranmanesh1989"] + " (100 +- 7 min, 13 +- 1 pulses/24 h)"),
+    _P("pulse_interval_cv", 0.4, "1", 0.1, 1.0, 0.0,
+       "coefficient of variation of the inter-pulse intervals",
+       _ASSUMED + "hormone pulse intervals are irregular but not Poisson"),
+    _P("pulse_amplitude", 1.2, "1", 0.2, 3.0, 0.0,
+       "mean jump of the pulse multiplier at a pulse",
+       "calibrated: plasma increments about 63 % (Iranmanesh 1989)"),
+    _P("pulse_amplitude_cv", 0.3, "1", 0.0, 1.0, 0.0, "CV of the pulse sizes (log-normal)",
+       _ASSUMED + "Iranmanesh 1989 report 63 +- 13 % (SE) increments"),
+]
+
+# Volumes that turn an administered amount of beta-endorphin into a
+# concentration step (Python side: bend_dose).
+_DOSING_TABLE: list[_P] = [
+    _P("body_weight", 70.0, "kg", 40.0, 150.0, 0.0, "body weight",
+       _ASSUMED + "reference adult"),
+    _P("bend_plasma_volume", 178.0, "mL/kg", 100.0, 300.0, 0.0,
+       "volume of distribution of beta-endorphin given IV",
+       SOURCES["foley1979"] + " (178 mL/kg)"),
+    _P("bend_csf_volume", 0.74, "mL/kg", 0.3, 2.0, 0.0,
+       "volume of distribution of beta-endorphin given ICV",
+       SOURCES["foley1979"] + " (0.74 mL/kg)"),
+]
+
+_ENGINE = core.models["endorphin"]
+assert tuple(r.name for r in _TABLE) == _ENGINE.params, "parameter table out of engine order"
+_INDEX = {name: i for i, name in enumerate(_ENGINE.params)}
+
+
+def parameters():
+    """Every default parameter of the model, as a pandas DataFrame.
+
+    Columns: ``name``, ``value``, ``unit``, ``low`` and ``high`` (the range
+    over which the model is documented and tested), ``cv`` (the
+    inter-individual coefficient of variation of a log-normal draw; 0: the
+    same for every subject), ``kind`` ("engine" for the C model's parameters,
+    in its order, then "pulses" for the pulse generator and "dosing" for
+    :func:`bend_dose`), ``description`` and
+    ``source`` (a citation with DOI/PMID, "calibrated: ..." or "assumed: " with
+    the reason).
+
+    Examples
+    --------
+    >>> import endorphin as en
+    >>> tab = en.parameters()
+    >>> tab.set_index("name").loc["t_half_plasma", ["value", "unit"]].tolist()
+    [37.0, 'min']
+    """
+    import pandas as pd
+    rows = [dict(r._asdict(), kind="engine") for r in _TABLE]
+    rows += [dict(r._asdict(), kind="pulses") for r in _PULSE_TABLE]
+    rows += [dict(r._asdict(), kind="dosing") for r in _DOSING_TABLE]
+    cols = ["name", "value", "unit", "low", "high", "cv", "kind", "description", "source"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _overrides(values: np.ndarray, overrides: Mapping[str, float] | None,
+               table: Sequence[_P]) -> np.ndarray:
+    names = [r.name for r in table]
+    for key, v in (overrides or {}).items():
+        if key not in names:
+            raise ValueError(f"unknown parameter {key!r}; see endorphin.parameters()")
+        if isinstance(v, bool) or not np.isscalar(v) or not np.isfinite(v):
+            raise ValueError(f"parameter {key} must be a finite number, got {v!r}")
+        values[..., names.index(key)] = float(v)
+    return values
+
+
+def default_parameters(**overrides) -> np.ndarray:
+    """The default engine parameter vector (float64, in
+    ``core.models["endorphin"].params`` order), with keyword overrides.
+
+    >>> from endorphin.model import default_parameters
+    >>> default_parameters(t_half_plasma=40.0)[[48, 49]]
+    array([40., 93.])
+    """
+    return _overrides(np.array([r.value for r in _TABLE]), overrides, _TABLE)
+
+
+def _pulse_defaults(**overrides) -> dict:
+    vals = _overrides(np.array([r.value for r in _PULSE_TABLE]), overrides, _PULSE_TABLE)
+    return dict(zip([r.name for r in _PULSE_TABLE], vals.tolist()))
+
+
+# purposes of the keyed random streams (never renumber: results depend on them)
+PURPOSE_PARAMETERS = 0
+PURPOSE_PULSES = 1
+
+
+def _rng(seed: int, subject: int, purpose: int) -> np.random.Generator:
+    return np.random.Generator(np.random.Philox(
+        np.random.SeedSequence(seed, spawn_key=(subject, purpose))))
+
+
+def _check_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    return int(seed)
+
+
+def _check_n(n) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    if n > 10**9:
+        raise ValueError(f"n must be <= 1e9 subjects per call, got {n}")
+    return int(n)
+
+
+def sample_parameters(n: int, seed: int = 0, variability: float = 1.0, *,
+                      base: np.ndarray | None = None, first_subject: int = 0) -> np.ndarray:
+    """Parameters of ``n`` virtual subjects, (n, P) float64.
+
+    Every parameter with a nonzero ``cv`` in :func:`parameters` is drawn
+    log-normal around its value (median = value, so that the typical subject
+    is the default subject) with coefficient of variation ``cv *
+    variability``, and clipped to its documented ``[low, high]``.  Subject
+    ``i`` draws from its own generator keyed by ``(seed, first_subject + i,
+    purpose)``, so a subject's parameters do not depend on ``n``, on chunking
+    or on threads.
+
+    Parameters
+    ----------
+    n : int
+        Number of subjects (>= 1).
+    seed : int
+        Non-negative seed.
+    variability : float
+        Multiplier of every CV (0: all subjects equal to ``base``).
+    base : ndarray (P,), optional
+        The typical subject (default :func:`default_parameters`).
+    first_subject : int
+        Index of the first subject (for chunked populations).
+    """
+    n = _check_n(n)
+    seed = _check_seed(seed)
+    if isinstance(variability, bool) or not np.isscalar(variability) \
+            or not np.isfinite(variability) or variability < 0:
+        raise ValueError(f"variability must be a finite number >= 0, got {variability!r}")
+    if isinstance(first_subject, bool) or not isinstance(first_subject, (int, np.integer)) \
+            or first_subject < 0:
+        raise ValueError(f"first_subject must be a non-negative integer, got {first_subject!r}")
+    P = len(_TABLE)
+    if base is None:
+        base = default_parameters()
+    base = np.asarray(base, dtype=np.float64)
+    if base.shape != (P,) or not np.isfinite(base).all():
+        raise ValueError(f"base must be a finite vector of {P} parameters")
+    cv = np.array([r.cv for r in _TABLE]) * float(variability)
+    low = np.array([r.low for r in _TABLE])
+    high = np.array([r.high for r in _TABLE])
+    varied = np.flatnonzero(cv > 0)
+    sigma = np.sqrt(np.log1p(cv[varied] ** 2))
+    out = np.empty((n, P))
+    out[:] = base
+    for i in range(n):
+        z = _rng(seed, first_subject + i, PURPOSE_PARAMETERS).standard_normal(varied.size)
+        out[i, varied] = base[varied] * np.exp(sigma * z)
+    out[:, varied] = np.clip(out[:, varied], low[varied], high[varied])
+    return out
+
+
+def pulse_schedule(n: int, t0: float, t_end: float, seed: int = 0, *, first_subject: int = 0,
+                   tau_pulse=None, **pulse_params):
+    """Pituitary pulse times and sizes for ``n`` subjects.
+
+    A gamma renewal process per subject (mean interval ``pulse_interval``,
+    CV ``pulse_interval_cv``) with log-normal sizes (mean ``pulse_amplitude``,
+    CV ``pulse_amplitude_cv``), started one day before ``t0`` so that ``t0``
+    falls at a random phase of the process.  Each subject draws from its own
+    generator keyed by ``(seed, first_subject + i, PURPOSE_PULSES)``.
+
+    Returns
+    -------
+    times, amounts : ndarray (n, D)
+        Doses of the engine's ``pulse`` state, padded with zero amounts at
+        ``t_end``.  The first column is the tail at ``t0`` of the pulses
+        before ``t0`` (sum of ``a_j exp(-(t0 - t_j) / tau_pulse)``), which
+        needs ``tau_pulse`` (scalar or (n,)).
+    pulse_mean : float
+        Time average of the pulse state, ``amplitude * tau_pulse / interval``
+        (for the ``pulse_mean`` engine parameter).
+    """
+    n = _check_n(n)
+    seed = _check_seed(seed)
+    pp = _pulse_defaults(**pulse_params)
+    if not (np.isfinite(t0) and np.isfinite(t_end) and t_end >= t0):
+        raise ValueError(f"need finite t0 <= t_end, got {t0!r}, {t_end!r}")
+    if tau_pulse is None:
+        tau_pulse = default_parameters()[_INDEX["tau_pulse"]]
+    tau = np.broadcast_to(np.asarray(tau_pulse, dtype=np.float64), (n,))
+    if not (np.isfinite(tau).all() and (tau > 0).all()):
+        raise ValueError("tau_pulse must be positive and finite")
+    mean_i, cv_i = pp["pulse_interval"], pp["pulse_interval_cv"]
+    mean_a, cv_a = pp["pulse_amplitude"], pp["pulse_amplitude_cv"]
+    if not (mean_i > 0 and cv_i > 0 and mean_a >= 0 and cv_a >= 0):
+        raise ValueError("pulse_interval and pulse_interval_cv must be > 0, "
+                         "pulse_amplitude and pulse_amplitude_cv >= 0")
+    shape = 1.0 / cv_i**2
+    scale = mean_i / shape
+    s_a = np.sqrt(np.log1p(cv_a**2))
+    start = t0 - 1440.0
+    times, amounts = [], []
+    for i in range(n):
+        g = _rng(seed, first_subject + i, PURPOSE_PULSES)
+        ti, ai = [], []
+        t = start + g.uniform(0.0, mean_i)
+        while t <= t_end:
+            ti.append(t)
+            ai.append(mean_a * np.exp(s_a * g.standard_normal() - 0.5 * s_a**2))
+            t += g.gamma(shape, scale)
+        ti, ai = np.array(ti), np.array(ai)
+        before = ti < t0
+        tail = float(np.sum(ai[before] * np.exp(-(t0 - ti[before]) / tau[i])))
+        times.append(np.concatenate([[t0], ti[~before]]))
+        amounts.append(np.concatenate([[tail], ai[~before]]))
+    D = max(len(t) for t in times)
+    T = np.full((n, D), float(t_end))
+    A = np.zeros((n, D))
+    for i in range(n):
+        T[i, :times[i].size] = times[i]
+        A[i, :amounts[i].size] = amounts[i]
+    return T, A, mean_a * tau / mean_i
+
+
+def bend_dose(amount_mg: float, route: str = "iv", body_weight: float | None = None):
+    """Concentration step (pmol/L) of an administered dose of beta-endorphin.
+
+    ``route="iv"`` doses plasma (state ``bend_plasma``), ``"icv"`` the CSF
+    compartment (state ``bend_csf``), through the volumes of distribution
+    measured by Foley et al. 1979 (178 and 0.74 mL/kg).  Returns ``(state,
+    step)`` for the ``doses=`` of :func:`simulate`.
+
+    >>> from endorphin.model import bend_dose
+    >>> state, step = bend_dose(10.0, "iv")      # 10 mg IV, 70 kg
+    >>> state, round(step)
+    ('bend_plasma', 231621)
+    """
+    if isinstance(amount_mg, bool) or not np.isscalar(amount_mg) \
+            or not np.isfinite(amount_mg) or amount_mg < 0:
+        raise ValueError(f"amount_mg must be a finite number >= 0, got {amount_mg!r}")
+    vals = {r.name: r.value for r in _DOSING_TABLE}
+    bw = vals["body_weight"] if body_weight is None else body_weight
+    if isinstance(bw, bool) or not np.isscalar(bw) or not np.isfinite(bw) or bw <= 0:
+        raise ValueError(f"body_weight must be a positive number of kg, got {body_weight!r}")
+    if route == "iv":
+        state, v_ml = "bend_plasma", vals["bend_plasma_volume"] * bw
+    elif route == "icv":
+        state, v_ml = "bend_csf", vals["bend_csf_volume"] * bw
+    else:
+        raise ValueError(f"route must be 'iv' or 'icv', got {route!r}")
+    pmol = float(amount_mg) * 1e-3 / BEND_MW * 1e12
+    return state, pmol / (v_ml * 1e-3)
+
+
+def stimulus_inputs(segments, t0: float, t_end: float):
+    """Breaks and inputs for ``core.simulate`` from stimulus segments.
+
+    ``segments``: iterable of ``(input_name, start, duration, level)``, input
+    names from ``core.models["endorphin"].inputs``; overlapping segments add.
+    Returns ``breaks (B,)`` and ``inputs (B+1, 9)``.
+    """
+    names = _ENGINE.inputs
+    edges = set()
+    segs = []
+    for seg in segments:
+        if len(seg) != 4:
+            raise ValueError("each segment must be (input, start, duration, level)")
+        name, start, dur, level = seg
+        if name not in names:
+            raise ValueError(f"unknown input {name!r}; known: {names}")
+        for lab, v in (("start", start), ("duration", dur), ("level", level)):
+            if isinstance(v, bool) or not np.isscalar(v) or not np.isfinite(v):
+                raise ValueError(f"segment {lab} must be a finite number, got {v!r}")
+        if dur < 0 or level < 0:
+            raise ValueError(f"segment duration and level must be >= 0, got {dur}, {level}")
+        a, b = max(float(start), t0), min(float(start) + float(dur), t_end)
+        if b <= a:
+            continue
+        segs.append((names.index(name), a, b, float(level)))
+        edges.update(e for e in (a, b) if t0 < e < t_end)
+    breaks = np.array(sorted(edges))
+    inputs = np.zeros((breaks.size + 1, len(names)))
+    lefts = np.concatenate([[t0], breaks])
+    for j, a, b, level in segs:
+        inputs[(lefts >= a) & (lefts < b), j] += level
+    return breaks, inputs
+
+
+def simulate(params, t_out, *, segments=(), pulses=False, circadian=True, seed=0,
+             t0=None, doses=None, outputs=None, rtol=1e-6, atol=1e-9, threads=None,
+             **pulse_params) -> core.SimResult:
+    """Run the endorphin model for the subjects in ``params`` (array level).
+
+    ``params`` (N, P) or (P,) from :func:`default_parameters` or
+    :func:`sample_parameters`; ``segments`` as in :func:`stimulus_inputs`;
+    ``pulses`` draws each subject's pituitary pulses (keyed by ``seed``);
+    ``circadian=False`` sets ``a_circ = 0``.  ``doses`` as in
+    :func:`endorphin.core.simulate` (e.g. ``([0.0], ["bend_plasma"], [50.0])``
+    for an IV bolus raising plasma by 50 pmol/L).  The initial state is each
+    subject's resting state.
+    """
+    params = np.array(params, dtype=np.float64, ndmin=1)
+    if params.ndim == 1:
+        params = params[None]
+    t_out = np.asarray(t_out, dtype=np.float64)
+    if t_out.ndim != 1 or t_out.size == 0:
+        raise ValueError("t_out must be a non-empty 1-D array of times (minutes)")
+    t0 = float(t_out[0]) if t0 is None else float(t0)
+    t_end = float(t_out[-1])
+    N = params.shape[0]
+    if not circadian:
+        params[:, _INDEX["a_circ"]] = 0.0
+    breaks, inputs = stimulus_inputs(segments, t0, t_end)
+    if pulses:
+        pt, pa, pmean = pulse_schedule(N, t0, t_end, seed,
+                                       tau_pulse=params[:, _INDEX["tau_pulse"]],
+                                       **pulse_params)
+        params[:, _INDEX["pulse_mean"]] = pmean
+        if doses is not None:
+            raise NotImplementedError("pulses together with doses arrive with the "
+                                      "scenarios layer")
+        doses = (pt, np.full(pt.shape[1], _ENGINE.states.index("pulse")), pa)
+    else:
+        params[:, _INDEX["pulse_mean"]] = 0.0
+    return core.simulate("endorphin", params, t_out, t0=t0, breaks=breaks,
+                         inputs=inputs, doses=doses, outputs=outputs, rtol=rtol,
+                         atol=atol, threads=threads)
