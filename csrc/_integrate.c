@@ -289,8 +289,8 @@ simulate(PyObject *NPY_UNUSED(self), PyObject *args)
     d2[0] = any; d2[1] = any;
     if ((dt = checked(o_dt, "dose_times", NPY_DOUBLE, 2, d2)) == NULL) return NULL;
     const npy_intp D = PyArray_DIM(dt, 1);
-    d2[0] = D;
-    if ((ds = checked(o_ds, "dose_states", NPY_INT64, 1, d2)) == NULL) return NULL;
+    d2[0] = any; d2[1] = D;
+    if ((ds = checked(o_ds, "dose_states", NPY_INT64, 2, d2)) == NULL) return NULL;
     d2[0] = any; d2[1] = D;
     if ((da = checked(o_da, "dose_amounts", NPY_DOUBLE, 2, d2)) == NULL) return NULL;
     d2[0] = NSEL;
@@ -308,7 +308,7 @@ simulate(PyObject *NPY_UNUSED(self), PyObject *args)
         }
     }
     const int64_t *pds = (const int64_t *)PyArray_DATA(ds);
-    for (npy_intp j = 0; j < D; j++) {
+    for (npy_intp j = 0; j < PyArray_SIZE(ds); j++) {
         if (pds[j] < 0 || pds[j] >= m->n_states) {
             PyErr_SetString(PyExc_ValueError, "dose_states out of range");
             return NULL;
@@ -341,6 +341,8 @@ simulate(PyObject *NPY_UNUSED(self), PyObject *args)
     if (per_subject_stride(dt, "dose_times", N, (size_t)D, &pb.dose_times_stride) < 0)
         return NULL;
     pb.dose_states = pds;
+    if (per_subject_stride(ds, "dose_states", N, (size_t)D, &pb.dose_states_stride) < 0)
+        return NULL;
     pb.dose_amounts = PyArray_DATA(da);
     if (per_subject_stride(da, "dose_amounts", N, (size_t)D, &pb.dose_amounts_stride) < 0)
         return NULL;

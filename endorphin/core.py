@@ -176,8 +176,9 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
         (default zeros).
     doses : tuple (times, states, amounts), optional
         Boluses: ``times`` (D,) or (N, D), nondecreasing, within
-        ``[t0, t_end]``; ``states`` (D,) state indices or names; ``amounts``
-        (D,) or (N, D).  A dose adds its amount to the state at that time.
+        ``[t0, t_end]``; ``states`` (D,) or (N, D) state indices or names;
+        ``amounts`` (D,) or (N, D).  A dose adds its amount to the state at
+        that time; doses at the same time are applied in their order.
         Oral doses with lag and bioavailability are doses into a depot state
         at ``time + lag`` of ``F * amount``; :func:`dose_schedule` builds
         repeated schedules.
@@ -299,7 +300,7 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
 
     if doses is None:
         dt = np.zeros((1, 0))
-        ds = np.zeros(0, dtype=np.int64)
+        ds = np.zeros((1, 0), dtype=np.int64)
         da = np.zeros((1, 0))
     else:
         if not isinstance(doses, (tuple, list)) or len(doses) != 3:
@@ -308,16 +309,16 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
         dt = _float_array(times, "doses times", (1, 2))
         da = _float_array(amounts, "doses amounts", (1, 2))
         states = np.asarray(states)
-        if states.ndim != 1:
-            raise ValueError("doses states must be one-dimensional")
+        if states.ndim not in (1, 2):
+            raise ValueError("doses states must have shape (D,) or (N, D)")
         if states.dtype.kind in "US":
             idx = []
-            for sname in states.tolist():
+            for sname in states.ravel().tolist():
                 if sname not in m.states:
                     raise ValueError(f"doses state {sname!r} is not a state of {model!r}: "
                                      f"{m.states}")
                 idx.append(m.states.index(sname))
-            ds = np.array(idx, dtype=np.int64)
+            ds = np.array(idx, dtype=np.int64).reshape(states.shape)
         elif states.size == 0 or np.issubdtype(states.dtype, np.integer):
             ds = states.astype(np.int64)
             if ((ds < 0) | (ds >= S)).any():
@@ -328,7 +329,9 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
             dt = dt[None]
         if da.ndim == 1:
             da = da[None]
-        D = ds.size
+        if ds.ndim == 1:
+            ds = ds[None]
+        D = ds.shape[1]
         if dt.shape[1] != D or da.shape[1] != D:
             raise ValueError(f"doses times, states and amounts must have the same length "
                              f"(got {dt.shape[1]}, {D}, {da.shape[1]})")
@@ -339,6 +342,7 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
                 raise ValueError(f"doses times must lie within [t0, t_end] = [{t0}, {t_end}]")
         dt = np.ascontiguousarray(dt)
         da = np.ascontiguousarray(da)
+        ds = np.ascontiguousarray(ds)
 
     if y0 is not None:
         y0 = _float_array(y0, "y0", (1, 2))
@@ -349,7 +353,8 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
 
     # -- N from the per-subject arrays
     per_subject = {"params": params if params.ndim == 2 else params[None],
-                   "inputs": inputs, "doses times": dt, "doses amounts": da}
+                   "inputs": inputs, "doses times": dt, "doses amounts": da,
+                   "doses states": ds}
     if y0 is not None:
         per_subject["y0"] = y0
     sizes = {name: a.shape[0] for name, a in per_subject.items() if a.shape[0] != 1}
@@ -360,7 +365,7 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
     if params.ndim == 1:
         params = params[None]
     for a, name in ((params, "params"), (inputs, "inputs"), (dt, "doses times"),
-                    (da, "doses amounts")):
+                    (da, "doses amounts"), (ds, "doses states")):
         _lead(a, name, N)
     if y0 is not None:
         _lead(y0, "y0", N)

@@ -528,6 +528,35 @@ def stimulus_inputs(segments, t0: float, t_end: float):
     return breaks, inputs
 
 
+def _merge_doses(pulses, doses, n):
+    """Pulse doses (N, Dp) and user doses into one per-subject schedule,
+    sorted by time in every row (the states travel with their doses)."""
+    if not isinstance(doses, (tuple, list)) or len(doses) != 3:
+        raise TypeError("doses must be a tuple (times, states, amounts)")
+    times, states, amounts = (np.asarray(a) for a in doses)
+    if states.dtype.kind in "US":
+        bad = [s for s in np.unique(states) if s not in _ENGINE.states]
+        if bad:
+            raise ValueError(f"doses state {bad[0]!r} is not a state of the model: "
+                             f"{_ENGINE.states}")
+        states = np.vectorize(_ENGINE.states.index, otypes=[np.int64])(states) \
+            if states.size else states.astype(np.int64)
+    try:
+        D = np.broadcast_shapes(times.shape[-1:], states.shape[-1:], amounts.shape[-1:])[0]
+        t = np.broadcast_to(times.astype(np.float64), (n, D))
+        s = np.broadcast_to(states.astype(np.int64), (n, D))
+        a = np.broadcast_to(amounts.astype(np.float64), (n, D))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"doses times, states and amounts do not fit {n} subjects: "
+                         f"{exc}") from None
+    T = np.concatenate([pulses[0], t], axis=1)
+    S = np.concatenate([pulses[1], s], axis=1)
+    A = np.concatenate([pulses[2], a], axis=1)
+    order = np.argsort(T, axis=1, kind="stable")
+    return (np.take_along_axis(T, order, 1), np.take_along_axis(S, order, 1),
+            np.take_along_axis(A, order, 1))
+
+
 def simulate(params, t_out, *, segments=(), pulses=False, circadian=True, seed=0,
              t0=None, doses=None, outputs=None, rtol=1e-6, atol=1e-9, threads=None,
              **pulse_params) -> core.SimResult:
@@ -558,10 +587,10 @@ def simulate(params, t_out, *, segments=(), pulses=False, circadian=True, seed=0
                                        tau_pulse=params[:, _INDEX["tau_pulse"]],
                                        **pulse_params)
         params[:, _INDEX["pulse_mean"]] = pmean
+        ps = np.full(pt.shape, _ENGINE.states.index("pulse"), dtype=np.int64)
         if doses is not None:
-            raise NotImplementedError("pulses together with doses arrive with the "
-                                      "scenarios layer")
-        doses = (pt, np.full(pt.shape[1], _ENGINE.states.index("pulse")), pa)
+            pt, ps, pa = _merge_doses((pt, ps, pa), doses, N)
+        doses = (pt, ps, pa)
     else:
         params[:, _INDEX["pulse_mean"]] = 0.0
     return core.simulate("endorphin", params, t_out, t0=t0, breaks=breaks,

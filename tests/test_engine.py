@@ -366,6 +366,25 @@ def test_per_subject_dose_schedules():
         np.testing.assert_array_equal(alone.y[0], res.y[i])
 
 
+def test_per_subject_dose_states():
+    """Doses into different states per subject, (N, D) names or indices, against
+    the exact solution of each subject."""
+    t = np.linspace(0, 480, 49)
+    times = np.array([[0.0, 60.0], [30.0, 30.0], [0.0, 400.0]])
+    states = np.array([["depot", "central"], ["central", "depot"], ["central", "central"]])
+    amounts = np.array([[100.0, 20.0], [40.0, 60.0], [10.0, 5.0]])
+    p = np.array([LIN1, (0.2, 0.03, 5.0), (0.07, 0.07, 8.0)])
+    res = sim("linear1", p, t, doses=(times, states, amounts))
+    idx = sim("linear1", p, t, doses=(times, np.where(states == "depot", 0, 1), amounts))
+    np.testing.assert_array_equal(res.y, idx.y)
+    for i in range(3):
+        si = [0 if s == "depot" else 1 for s in states[i]]
+        ref = R.linear_exact("linear1", p[i], t, doses=list(zip(times[i], si, amounts[i])))
+        assert_tu(res.y[i, 1], ref[1], what=f"subject {i}")
+    with pytest.raises(ValueError, match="doses states"):
+        sim("linear1", p, t, doses=(times, states[:2], amounts))
+
+
 def test_explicit_t0_before_first_output():
     t_full = np.linspace(0, 100, 21)
     doses = ([0.0, 33.0], [0, 1], [50.0, 5.0])

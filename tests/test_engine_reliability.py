@@ -99,13 +99,16 @@ def test_private_entry_point_rejects_inconsistent_arrays():
     from endorphin import _integrate
     y = np.zeros((2, 1, 3))
     args = ["linear1", np.zeros((2, 3)), np.array([0.0, 1.0, 2.0]), 0.0, np.zeros(0),
-            np.zeros((1, 1, 1)), np.zeros((1, 1)), np.array([7], dtype=np.int64),
+            np.zeros((1, 1, 1)), np.zeros((1, 1)), np.array([[7]], dtype=np.int64),
             np.ones((1, 1)), None, np.array([0], dtype=np.int64), 1e-6, 1e-9, 1000, 1,
             y, np.zeros(2, np.int8), np.zeros(2, np.int64), np.zeros(2, np.int64),
             np.zeros(2, np.int64)]
     with pytest.raises(ValueError, match="dose_states"):
         _integrate._simulate(*args)          # state index 7 of a 2-state model
-    args[7] = np.array([1], dtype=np.int64)
+    args[7] = np.array([1, 1], dtype=np.int64)
+    with pytest.raises(ValueError, match="dose_states"):
+        _integrate._simulate(*args)          # one-dimensional: refused
+    args[7] = np.array([[1]], dtype=np.int64)
     args[10] = np.array([5], dtype=np.int64)
     with pytest.raises(ValueError, match="out_idx"):
         _integrate._simulate(*args)

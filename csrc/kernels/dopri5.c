@@ -319,6 +319,7 @@ void endo_integrate_subject(const endo_problem *pb, size_t i, double *work)
 
     const double *dt = pb->dose_times ? pb->dose_times + i * pb->dose_times_stride : NULL;
     const double *da = pb->dose_amounts ? pb->dose_amounts + i * pb->dose_amounts_stride : NULL;
+    const int64_t *ds = pb->dose_states ? pb->dose_states + i * pb->dose_states_stride : NULL;
     size_t idose = 0, ibreak = 0;
     const double t_end = pb->n_times ? pb->t_out[pb->n_times - 1] : pb->t0;
     int status = ENDO_OK;
@@ -345,7 +346,7 @@ void endo_integrate_subject(const endo_problem *pb, size_t i, double *work)
             s.u = inputs + seg * U;
         }
         while (idose < pb->n_doses && dt[idose] <= t) {
-            s.y[pb->dose_states[idose]] += da[idose];
+            s.y[ds[idose]] += da[idose];
             idose++;
         }
         /* right-continuous outputs at t */

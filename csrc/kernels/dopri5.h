@@ -39,7 +39,7 @@ typedef struct {
     const double *inputs;   size_t inputs_stride;     /* (n_breaks + 1) x n_inputs */
     size_t n_doses;
     const double *dose_times;   size_t dose_times_stride;    /* nondecreasing */
-    const int64_t *dose_states;                              /* shared */
+    const int64_t *dose_states; size_t dose_states_stride;   /* state indices */
     const double *dose_amounts; size_t dose_amounts_stride;
     const int64_t *out_idx; size_t n_sel;             /* selected model outputs */
     double rtol, atol;
