@@ -282,11 +282,14 @@ static int em_init(double t0, const double *p, const double *u, double *y)
     y[EM_Y_ACTH] = xb * orbit(t0, p, xr, xi);
 
     /* cortisol: dF/dt = k (f(t) - F), f = F_base H(X(t)) / H(X_base); exponential
-     * integrator with 3-point Gauss-Legendre quadrature, 20-min steps, 1.5 days */
+     * integrator with 3-point Gauss-Legendre quadrature of the forcing, steps of
+     * at most 20 min and 0.35/k, over a window of at least 1.5 days and 28/k
+     * (the start's error contracts by exp(-28) ~ 1e-12), at most 60 days */
     const double k = LN2 / p[EM_THALF_CORT];
     const double scale = p[EM_CORT_BASE] / cort_hill(xb, p);
-    const double h = 20.0;
-    const int nsteps = 108;
+    const double h = fmin(20.0, 0.35 / k);
+    const double window = fmin(fmax(2160.0, 28.0 / k), 86400.0);
+    const int nsteps = (int)ceil(window / h);
     const double q = sqrt(0.6);
     const double node[3] = {0.5 * (1.0 - q), 0.5, 0.5 * (1.0 + q)};
     const double wgt[3] = {5.0 / 18.0, 8.0 / 18.0, 5.0 / 18.0};
