@@ -18,6 +18,7 @@
 #define NPY_TARGET_VERSION NPY_1_25_API_VERSION
 #include <numpy/arrayobject.h>
 
+#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,7 +237,7 @@ run_pool(const endo_problem *prob, int nthreads)
 PyDoc_STRVAR(simulate_doc,
 "_simulate(model, params, t_out, t0, breaks, inputs, dose_times, dose_states,\n"
 "          dose_amounts, y0, out_idx, rtol, atol, max_steps, threads,\n"
-"          y, status, n_rhs, n_accepted, n_rejected)\n\n"
+"          y, status, n_rhs, n_accepted, n_rejected[, fixed_step])\n\n"
 "Private: use endorphin.core.simulate, which validates and converts the\n"
 "arguments.  Fills y (N, n_sel, T), status (N,) and the counters in place.");
 
@@ -246,13 +247,17 @@ simulate(PyObject *NPY_UNUSED(self), PyObject *args)
     const char *name;
     PyObject *o_params, *o_tout, *o_breaks, *o_inputs, *o_dt, *o_ds, *o_da, *o_y0;
     PyObject *o_idx, *o_y, *o_status, *o_rhs, *o_acc, *o_rej;
-    double t0, rtol, atol;
+    double t0, rtol, atol, fixed_step = 0.0;
     long long max_steps;
     int threads;
-    if (!PyArg_ParseTuple(args, "sOOdOOOOOOOddLiOOOOO", &name, &o_params, &o_tout,
+    if (!PyArg_ParseTuple(args, "sOOdOOOOOOOddLiOOOOO|d", &name, &o_params, &o_tout,
                           &t0, &o_breaks, &o_inputs, &o_dt, &o_ds, &o_da, &o_y0,
                           &o_idx, &rtol, &atol, &max_steps, &threads, &o_y,
-                          &o_status, &o_rhs, &o_acc, &o_rej)) {
+                          &o_status, &o_rhs, &o_acc, &o_rej, &fixed_step)) {
+        return NULL;
+    }
+    if (!(fixed_step >= 0.0) || !isfinite(fixed_step)) {
+        PyErr_SetString(PyExc_ValueError, "fixed_step must be >= 0 and finite");
         return NULL;
     }
     const endo_model *m = endo_find_model(name);
@@ -351,6 +356,7 @@ simulate(PyObject *NPY_UNUSED(self), PyObject *args)
     pb.rtol = rtol;
     pb.atol = atol;
     pb.max_steps = (int64_t)max_steps;
+    pb.fixed_step = fixed_step;
     pb.y = PyArray_DATA(y);
     pb.status = PyArray_DATA(status);
     pb.n_rhs = PyArray_DATA(rhs);

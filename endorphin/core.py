@@ -149,7 +149,7 @@ def dose_schedule(start, amount, *, every=None, times=1, lag=0.0, bioavailabilit
 
 def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None,
              doses=None, rtol=1e-6, atol=1e-9, method="explicit", threads=None,
-             outputs=None, max_steps=100_000, out=None) -> SimResult:
+             outputs=None, max_steps=100_000, out=None, fixed_step=None) -> SimResult:
     """Integrate N subjects of a registered model and return the outputs.
 
     Parameters
@@ -199,6 +199,11 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
         exhausts it gets status 1 and NaN outputs from then on.
     out : ndarray, (N, n_outputs, T) float64, optional
         Where to write the outputs (C-contiguous); returned as ``result.y``.
+    fixed_step : float, optional
+        Constant step size (minutes) instead of adaptive step control, for
+        convergence studies: every step is accepted, ``rtol``/``atol`` are
+        not used, and the last step of each segment is shortened to land on
+        its end.  Default: adaptive.
 
     Returns
     -------
@@ -249,6 +254,12 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
     if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) \
             or max_steps < 1:
         raise ValueError(f"max_steps must be a positive integer, got {max_steps!r}")
+    if fixed_step is not None:
+        if isinstance(fixed_step, bool) or not isinstance(
+                fixed_step, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(fixed_step) or fixed_step <= 0:
+            raise ValueError(f"fixed_step must be a positive number of minutes, "
+                             f"got {fixed_step!r}")
     if threads is None:
         # the cores this process may run on (a container's limit), not the machine's
         try:
@@ -408,5 +419,6 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
     n_rej = np.zeros(N, dtype=np.int64)
     _integrate._simulate(model, params, t_out, t0, breaks, inputs, dt, ds, da, y0,
                          out_idx, float(rtol), float(atol), int(max_steps), threads,
-                         y, status, n_rhs, n_acc, n_rej)
+                         y, status, n_rhs, n_acc, n_rej,
+                         0.0 if fixed_step is None else float(fixed_step))
     return SimResult(t_out, y, names, status, n_rhs, n_acc, n_rej)

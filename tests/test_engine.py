@@ -507,6 +507,41 @@ def test_order_of_convergence_lotka_volterra():
     assert np.all((units > 1e-2) & (units < 100)), units
 
 
+def test_order_of_convergence_fixed_step_riccati():
+    """The method's order, measured with constant steps on y' = a y^2 (a = -1,
+    y(0) = 1: y = 1 / (1 + t), exact), t in [0, 1], 8 .. 128 steps.
+
+    Dormand-Prince 5(4) was chosen for small fifth-order error constants, so the
+    sixth-order term still shows at these step sizes: the local slopes of
+    log(error) against log(steps) go -6.0, -5.7, -5.4, -5.2 as h halves (the
+    next halving reaches rounding).  With e = C h^5 (1 + D h), the local slope is
+    s(h) = -5 - D h + O(h^2), so Richardson extrapolation of two consecutive
+    local slopes, 2 s(h/2) - s(h), estimates the order as h -> 0: it must be
+    within 0.2 of 5 (the specification's margin)."""
+    Ns = np.array([8, 16, 32, 64, 128])
+    errs = []
+    for n in Ns:
+        res = sim("riccati", [-1.0], [0.0, 1.0], y0=[1.0], fixed_step=1.0 / n)
+        assert res.n_accepted[0] == n and res.n_rejected[0] == 0
+        errs.append(abs(res.y[0, 0, -1] - 0.5))
+    local = np.diff(np.log(errs)) / np.diff(np.log(Ns))
+    # the local slopes approach -5 monotonically from below ...
+    assert np.all(np.diff(local) > 0) and local[-1] < -5.0, local
+    # ... and their extrapolation to h -> 0 is 5 within 0.2
+    order = -(2 * local[1:] - local[:-1])
+    assert np.all(np.abs(order[-2:] - 5.0) < 0.2), (local, order)
+
+
+def test_fixed_step_bad_values_and_segments():
+    t = np.array([0.0, 10.0])
+    for bad in (0.0, -1.0, np.nan, np.inf, True, "1"):
+        with pytest.raises(ValueError, match="fixed_step"):
+            sim("linear1", LIN1, t, fixed_step=bad)
+    # a break at 2.5 with step 1: steps 1, 1, 0.5 | 1, 1, ..., landing on the break
+    res = sim("linear1", LIN1, t, breaks=[2.5], inputs=[[0.0], [1.0]], fixed_step=1.0)
+    assert res.n_accepted[0] == 3 + 8
+
+
 # ============================================================== counters and status
 def test_counters():
     t = np.linspace(0, 10, 11)

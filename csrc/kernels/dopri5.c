@@ -171,8 +171,12 @@ static int integrate_interval(subject *s, double ta, double tb)
     double t = ta;
     int reject = 0;
 
+    const double hfix = pb->fixed_step;     /* > 0: constant steps, no error control */
     rhs(s, t, y, k[1]);                 /* no FSAL across an event */
-    if (s->h <= 0.0) {
+    if (hfix > 0.0) {
+        s->h = hfix;
+    }
+    else if (s->h <= 0.0) {
         s->h = initial_step(s, t, tb - ta);
     }
     while (t < tb) {
@@ -224,7 +228,7 @@ static int integrate_interval(subject *s, double ta, double tb)
         /* err^(0.2 - 0.75 beta) and facold^beta through one log and one exp
          * (two pow calls cost 5% of a W4 run) */
         const double le = log(maxd(err, 1e-300));   /* no log(0) divide flag */
-        if (err <= 1.0) {               /* accepted */
+        if (err <= 1.0 || hfix > 0.0) {     /* accepted */
             s->n_acc++;
             /* dense-output coefficients of this step (the states the outputs
              * read), only when an output falls inside the step */
@@ -271,7 +275,7 @@ static int integrate_interval(subject *s, double ta, double tb)
             }
             /* after a step cut short to land on tb, keep the larger of the
              * two proposals for the next interval (no wasted first steps) */
-            s->h = last ? fmax(hnew, s->h) : hnew;
+            s->h = hfix > 0.0 ? hfix : (last ? fmax(hnew, s->h) : hnew);
         }
         else {                          /* rejected */
             s->n_rej++;

@@ -44,6 +44,7 @@ typedef struct {
     const int64_t *out_idx; size_t n_sel;             /* selected model outputs */
     double rtol, atol;
     int64_t max_steps;                                /* per subject */
+    double fixed_step;      /* > 0: constant steps of this size, no error control */
     /* results */
     double *y;              /* (n_subjects, n_sel, n_times), C order */
     int8_t *status;
