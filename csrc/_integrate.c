@@ -287,8 +287,9 @@ simulate(PyObject *NPY_UNUSED(self), PyObject *args)
     d2[0] = T;
     if ((tout = checked(o_tout, "t_out", NPY_DOUBLE, 1, d2)) == NULL) return NULL;
     d2[0] = any;
-    if ((breaks = checked(o_breaks, "breaks", NPY_DOUBLE, 1, d2)) == NULL) return NULL;
-    const npy_intp B = PyArray_DIM(breaks, 0);
+    d2[1] = any;
+    if ((breaks = checked(o_breaks, "breaks", NPY_DOUBLE, 2, d2)) == NULL) return NULL;
+    const npy_intp B = PyArray_DIM(breaks, 1);
     d2[0] = any; d2[1] = B + 1; d2[2] = m->n_inputs;
     if ((inputs = checked(o_inputs, "inputs", NPY_DOUBLE, 3, d2)) == NULL) return NULL;
     d2[0] = any; d2[1] = any;
@@ -337,6 +338,8 @@ simulate(PyObject *NPY_UNUSED(self), PyObject *args)
     pb.n_times = (size_t)T;
     pb.breaks = PyArray_DATA(breaks);
     pb.n_breaks = (size_t)B;
+    if (per_subject_stride(breaks, "breaks", N, (size_t)B, &pb.breaks_stride) < 0)
+        return NULL;
     pb.inputs = PyArray_DATA(inputs);
     if (per_subject_stride(inputs, "inputs", N, (size_t)((B + 1) * m->n_inputs),
                            &pb.inputs_stride) < 0)

@@ -167,10 +167,11 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
         steady state for physiological models), else zeros.
     t0 : float, optional
         Start time, ``<= t_out[0]`` (default ``t_out[0]``).
-    breaks : array_like, (B,), optional
+    breaks : array_like, (B,) or (N, B), optional
         Times where the piecewise-constant inputs change, nondecreasing,
-        inside ``(t0, t_end)``.  Two equal breaks make a zero-length segment,
-        whose inputs never act.
+        inside ``(t0, t_end)``, shared or per subject.  Two equal breaks make
+        a zero-length segment, whose inputs never act (so subjects with fewer
+        switches pad their rows by repeating their last break).
     inputs : array_like, (B+1, U) or (N, B+1, U), optional
         Input values on ``[t0, b0), [b0, b1), ..., [b_{B-1}, t_end]``
         (default zeros).
@@ -291,13 +292,15 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
             raise ValueError(f"t0 = {t0} must be <= t_out[0] = {t_out[0]}")
 
     if breaks is None:
-        breaks = np.zeros(0)
-    breaks = _float_array(breaks, "breaks", (1,))
-    if breaks.size and ((np.diff(breaks) < 0).any() or breaks[0] <= t0
-                        or breaks[-1] >= t_end):
+        breaks = np.zeros((1, 0))
+    breaks = _float_array(breaks, "breaks", (1, 2))
+    if breaks.ndim == 1:
+        breaks = breaks[None]
+    if breaks.size and ((np.diff(breaks, axis=1) < 0).any() or (breaks[:, 0] <= t0).any()
+                        or (breaks[:, -1] >= t_end).any()):
         raise ValueError(f"breaks must be nondecreasing and inside (t0, t_end) = "
-                         f"({t0}, {t_end})")
-    B = breaks.size
+                         f"({t0}, {t_end}) for every subject")
+    B = breaks.shape[1]
     if inputs is None:
         inputs = np.zeros((1, B + 1, U))
     else:
@@ -364,7 +367,7 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
 
     # -- N from the per-subject arrays
     per_subject = {"params": params if params.ndim == 2 else params[None],
-                   "inputs": inputs, "doses times": dt, "doses amounts": da,
+                   "breaks": breaks, "inputs": inputs, "doses times": dt, "doses amounts": da,
                    "doses states": ds}
     if y0 is not None:
         per_subject["y0"] = y0
@@ -375,7 +378,8 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
     N = next(iter(sizes.values())) if sizes else 1
     if params.ndim == 1:
         params = params[None]
-    for a, name in ((params, "params"), (inputs, "inputs"), (dt, "doses times"),
+    for a, name in ((params, "params"), (breaks, "breaks"), (inputs, "inputs"),
+                    (dt, "doses times"),
                     (da, "doses amounts"), (ds, "doses states")):
         _lead(a, name, N)
     if y0 is not None:

@@ -385,6 +385,31 @@ def test_per_subject_dose_states():
         sim("linear1", p, t, doses=(times, states[:2], amounts))
 
 
+def test_per_subject_breaks_equal_separate_runs():
+    """Breaks (N, B) per subject, rows padded by repeating the last break: every
+    subject equals its own run with its own shared schedule, bit for bit, and
+    the exact infusion solution."""
+    t = np.linspace(0.0, 300.0, 31)
+    breaks = np.array([[30.0, 90.0, 90.0], [10.0, 20.0, 250.0], [100.0, 100.0, 100.0]])
+    inputs = np.array([[[0.0], [2.0], [0.0], [0.0]],
+                       [[1.0], [0.0], [3.0], [0.5]],
+                       [[0.0], [5.0], [5.0], [5.0]]])
+    p = np.array([LIN1, (0.2, 0.03, 5.0), (0.07, 0.07, 8.0)])
+    res = sim("linear1", p, t, breaks=breaks, inputs=inputs)
+    for i in range(3):
+        alone = sim("linear1", p[i], t, breaks=breaks[i], inputs=inputs[i])
+        np.testing.assert_array_equal(alone.y[0], res.y[i])
+        b, r = np.unique(breaks[i], return_index=True)
+        rates = [inputs[i, 0, 0]] + [inputs[i, j + 1, 0] for j in
+                                     [np.flatnonzero(breaks[i] == x)[-1] for x in b]]
+        ref = R.linear_exact("linear1", p[i], t, breaks=b, rates=rates)
+        assert_tu(res.y[i, 1], ref[1], what=f"subject {i}")
+    with pytest.raises(ValueError, match="breaks"):
+        sim("linear1", p, t, breaks=breaks[:2], inputs=inputs)
+    with pytest.raises(ValueError, match="breaks"):
+        sim("linear1", p, t, breaks=np.array([[30.0, 20.0, 90.0]] * 3), inputs=inputs)
+
+
 def test_explicit_t0_before_first_output():
     t_full = np.linspace(0, 100, 21)
     doses = ([0.0, 33.0], [0, 1], [50.0, 5.0])

@@ -98,7 +98,7 @@ def test_private_entry_point_rejects_inconsistent_arrays():
     the Python layer were bypassed."""
     from endorphin import _integrate
     y = np.zeros((2, 1, 3))
-    args = ["linear1", np.zeros((2, 3)), np.array([0.0, 1.0, 2.0]), 0.0, np.zeros(0),
+    args = ["linear1", np.zeros((2, 3)), np.array([0.0, 1.0, 2.0]), 0.0, np.zeros((1, 0)),
             np.zeros((1, 1, 1)), np.zeros((1, 1)), np.array([[7]], dtype=np.int64),
             np.ones((1, 1)), None, np.array([0], dtype=np.int64), 1e-6, 1e-9, 1000, 1,
             y, np.zeros(2, np.int8), np.zeros(2, np.int64), np.zeros(2, np.int64),

@@ -341,10 +341,11 @@ void endo_integrate_subject(const endo_problem *pb, size_t i, double *work)
         memset(s.y, 0, S * sizeof(double));
     }
 
+    const double *bk = pb->breaks ? pb->breaks + i * pb->breaks_stride : NULL;
     double t = pb->t0;
     while (status == ENDO_OK) {
         /* events at t: input switches, then doses (all of those at t) */
-        while (ibreak < pb->n_breaks && pb->breaks[ibreak] <= t) {
+        while (ibreak < pb->n_breaks && bk[ibreak] <= t) {
             ibreak++;
             seg++;
             s.u = inputs + seg * U;
@@ -361,8 +362,8 @@ void endo_integrate_subject(const endo_problem *pb, size_t i, double *work)
             break;
         }
         double te = t_end;
-        if (ibreak < pb->n_breaks && pb->breaks[ibreak] < te) {
-            te = pb->breaks[ibreak];
+        if (ibreak < pb->n_breaks && bk[ibreak] < te) {
+            te = bk[ibreak];
         }
         if (idose < pb->n_doses && dt[idose] < te) {
             te = dt[idose];

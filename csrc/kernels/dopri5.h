@@ -35,7 +35,8 @@ typedef struct {
     const double *y0;       size_t y0_stride;         /* NULL: model init or zero */
     double t0;
     const double *t_out;    size_t n_times;           /* nondecreasing, >= t0 */
-    const double *breaks;   size_t n_breaks;          /* strictly increasing in (t0, t_end) */
+    const double *breaks;   size_t n_breaks;          /* nondecreasing in (t0, t_end) */
+    size_t breaks_stride;
     const double *inputs;   size_t inputs_stride;     /* (n_breaks + 1) x n_inputs */
     size_t n_doses;
     const double *dose_times;   size_t dose_times_stride;    /* nondecreasing */
