@@ -484,7 +484,46 @@ evaluate(PyObject *NPY_UNUSED(self), PyObject *args)
     return Py_BuildValue("(NN)", (PyObject *)dy, (PyObject *)out);
 }
 
+PyDoc_STRVAR(jacobian_doc,
+"_jacobian(model, t, y, p, u) -> J or None\n\n"
+"Private, for tests: the model's analytic Jacobian (S, S) at one point, or\n"
+"None when the model has none.");
+
+static PyObject *
+jacobian(PyObject *NPY_UNUSED(self), PyObject *args)
+{
+    const char *name;
+    double t;
+    PyObject *oy, *op, *ou;
+    if (!PyArg_ParseTuple(args, "sdOOO", &name, &t, &oy, &op, &ou)) {
+        return NULL;
+    }
+    const endo_model *m = endo_find_model(name);
+    if (m == NULL) {
+        PyErr_Format(PyExc_ValueError, "no model %s", name);
+        return NULL;
+    }
+    if (m->jac == NULL) {
+        Py_RETURN_NONE;
+    }
+    npy_intp dp = m->n_params, du = m->n_inputs, ds = m->n_states;
+    PyArrayObject *p = checked(op, "p", NPY_DOUBLE, 1, &dp);
+    PyArrayObject *u = p == NULL ? NULL : checked(ou, "u", NPY_DOUBLE, 1, &du);
+    PyArrayObject *y = u == NULL ? NULL : checked(oy, "y", NPY_DOUBLE, 1, &ds);
+    if (y == NULL) {
+        return NULL;
+    }
+    npy_intp dims[2] = {ds, ds};
+    PyArrayObject *J = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_DOUBLE);
+    if (J == NULL) {
+        return NULL;
+    }
+    m->jac(t, PyArray_DATA(y), PyArray_DATA(p), PyArray_DATA(u), PyArray_DATA(J));
+    return (PyObject *)J;
+}
+
 static PyMethodDef methods[] = {
+    {"_jacobian", jacobian, METH_VARARGS, jacobian_doc},
     {"_simulate", simulate, METH_VARARGS, simulate_doc},
     {"_models", models, METH_NOARGS, models_doc},
     {"_evaluate", evaluate, METH_VARARGS, evaluate_doc},

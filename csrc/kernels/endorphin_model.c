@@ -123,6 +123,74 @@ static void em_rhs(double t, const double *y, const double *p, const double *u, 
                        / cort_hill(p[EM_ACTH_BASE], p) - y[EM_Y_CORT]);
 }
 
+/* d H / d X of the cortisol secretion curve (0 for X <= 0) */
+static inline double cort_hill_deriv(double x, const double *p)
+{
+    if (!(x > 0.0)) {
+        return 0.0;
+    }
+    const double q = pow(p[EM_ACTH_EC50] / x, p[EM_CORT_HILL]);
+    return p[EM_CORT_HILL] * q / (x * (1.0 + q) * (1.0 + q));
+}
+
+/* The analytic Jacobian of em_rhs (row-major, d f_i / d y_j). */
+static void em_jac(double t, const double *y, const double *p, const double *u, double *J)
+{
+    (void)u;
+    enum { S = ENDO_EM_NSTATES };
+    for (int i = 0; i < S * S; i++) {
+        J[i] = 0.0;
+    }
+#define JJ(i, j) J[(i) * S + (j)]
+    const double Ap = y[EM_Y_ACT_P], Ah = y[EM_Y_ACT_H];
+    const double Sp = y[EM_Y_STORE_P], Sh = y[EM_Y_STORE_H];
+    const double c = circadian(t, p);
+    const int on = y[EM_Y_PULSE] > 0.0;
+    const double pulse = on ? y[EM_Y_PULSE] : 0.0;
+    const double rp = (1.0 + p[EM_RHO_P] * Ap) * (1.0 + pulse);
+    const double rp_a = p[EM_RHO_P] * (1.0 + pulse);        /* d rp / d A_p */
+    const double rp_pi = on ? 1.0 + p[EM_RHO_P] * Ap : 0.0;  /* d rp / d pulse */
+    const double rh = 1.0 + p[EM_RHO_H] * Ah;
+    const double tsyn = p[EM_TAU_SYN], tp = p[EM_STORE_TIME_P], th = p[EM_STORE_TIME_H];
+    const double kp = LN2 / p[EM_THALF_PLASMA], kh = LN2 / p[EM_THALF_CSF];
+    const double kx = LN2 / p[EM_THALF_ACTH], kf = LN2 / p[EM_THALF_CORT];
+
+    JJ(EM_Y_ACT_P, EM_Y_ACT_P) = -1.0 / p[EM_TAU_ACT];
+    JJ(EM_Y_ACT_H, EM_Y_ACT_H) = -1.0 / p[EM_TAU_ACT];
+    JJ(EM_Y_SYN_P, EM_Y_ACT_P) = c * p[EM_SIGMA_P] / tsyn;
+    JJ(EM_Y_SYN_P, EM_Y_SYN_P) = -1.0 / tsyn;
+    JJ(EM_Y_SYN_H, EM_Y_ACT_H) = c * p[EM_SIGMA_H] / tsyn;
+    JJ(EM_Y_SYN_H, EM_Y_SYN_H) = -1.0 / tsyn;
+    JJ(EM_Y_STORE_P, EM_Y_SYN_P) = 1.0 / tp;
+    JJ(EM_Y_STORE_P, EM_Y_STORE_P) = -rp / tp;
+    JJ(EM_Y_STORE_P, EM_Y_ACT_P) = -rp_a * Sp / tp;
+    JJ(EM_Y_STORE_P, EM_Y_PULSE) = -rp_pi * Sp / tp;
+    JJ(EM_Y_STORE_H, EM_Y_SYN_H) = 1.0 / th;
+    JJ(EM_Y_STORE_H, EM_Y_STORE_H) = -rh / th;
+    JJ(EM_Y_STORE_H, EM_Y_ACT_H) = -p[EM_RHO_H] * Sh / th;
+    JJ(EM_Y_PULSE, EM_Y_PULSE) = -1.0 / p[EM_TAU_PULSE];
+    /* plasma and ACTH read the pituitary release rp S_p */
+    const int rows[2] = {EM_Y_CP, EM_Y_ACTH};
+    const double gain[2] = {kp * p[EM_CP_BASE], kx * p[EM_ACTH_BASE]};
+    const double decay[2] = {kp, kx};
+    for (int r = 0; r < 2; r++) {
+        JJ(rows[r], rows[r]) = -decay[r];
+        JJ(rows[r], EM_Y_STORE_P) = gain[r] * rp;
+        JJ(rows[r], EM_Y_ACT_P) = gain[r] * rp_a * Sp;
+        JJ(rows[r], EM_Y_PULSE) = gain[r] * rp_pi * Sp;
+    }
+    JJ(EM_Y_CH, EM_Y_CH) = -kh;
+    JJ(EM_Y_CH, EM_Y_STORE_H) = kh * p[EM_CH_BASE] * rh;
+    JJ(EM_Y_CH, EM_Y_ACT_H) = kh * p[EM_CH_BASE] * p[EM_RHO_H] * Sh;
+    JJ(EM_Y_CORT, EM_Y_CORT) = -kf;
+    JJ(EM_Y_CORT, EM_Y_ACTH) = kf * p[EM_CORT_BASE] * cort_hill_deriv(y[EM_Y_ACTH], p)
+                               / cort_hill(p[EM_ACTH_BASE], p);
+    for (int k = 0; k < NCH; k++) {
+        JJ(EM_Y_NONOP + k, EM_Y_NONOP + k) = -1.0 / p[EM_TAU_NONOP];
+    }
+#undef JJ
+}
+
 /* Operational-model effects of beta-endorphin (CSF, pmol/L) at mu, delta, kappa. */
 static void em_effects(double ch, const double *p, double occ[3], double eff[3])
 {
@@ -323,5 +391,5 @@ const endo_model endo_endorphin_model = {
     "ACTH, cortisol, receptor effects (docs/model.md)",
     ENDO_EM_NSTATES, ENDO_EM_NPARAMS, ENDO_EM_NINPUTS, ENDO_EM_NOUTPUTS,
     em_states, em_params, em_inputs, em_outputs,
-    em_rhs, em_output, em_init, 0, NULL,
+    em_rhs, em_output, em_init, 0, NULL, em_jac,
 };

@@ -48,10 +48,22 @@ static void linear1_output(double t, const double *y, const double *p,
     out[1] = y[1];
 }
 
+static void linear1_jac(double t, const double *y, const double *p,
+                        const double *u, double *J)
+{
+    (void)t;
+    (void)y;
+    (void)u;
+    J[0] = -p[0];
+    J[1] = 0.0;
+    J[2] = p[0];
+    J[3] = -p[1];
+}
+
 static const endo_model linear1 = {
     "linear1", "one-compartment PK, first-order absorption, infusion input",
     2, 3, 1, 2, linear1_states, linear1_params, rate_input, linear1_outputs,
-    linear1_rhs, linear1_output, NULL, 0, NULL,
+    linear1_rhs, linear1_output, NULL, 0, NULL, linear1_jac,
 };
 
 /* ------------------------------------------------------------------------- */
@@ -78,10 +90,22 @@ static void linear2_output(double t, const double *y, const double *p,
     out[0] = y[1] / p[4];
 }
 
+static void linear2_jac(double t, const double *y, const double *p,
+                        const double *u, double *J)
+{
+    (void)t;
+    (void)y;
+    (void)u;
+    const double r[9] = {-p[0], 0.0, 0.0,
+                         p[0], -(p[1] + p[2]), p[3],
+                         0.0, p[2], -p[3]};
+    memcpy(J, r, sizeof r);
+}
+
 static const endo_model linear2 = {
     "linear2", "two-compartment PK, first-order absorption, infusion input",
     3, 5, 1, 1, linear2_states, linear2_params, rate_input, conc_output,
-    linear2_rhs, linear2_output, NULL, 0, NULL,
+    linear2_rhs, linear2_output, NULL, 0, NULL, linear2_jac,
 };
 
 /* ------------------------------------------------------------------------- */
@@ -109,10 +133,21 @@ static void lv_output(double t, const double *y, const double *p, const double *
     out[1] = y[1];
 }
 
+static void lv_jac(double t, const double *y, const double *p, const double *u,
+                   double *J)
+{
+    (void)t;
+    (void)u;
+    J[0] = p[0] - p[1] * y[1];
+    J[1] = -p[1] * y[0];
+    J[2] = p[2] * y[1];
+    J[3] = p[2] * y[0] - p[3];
+}
+
 static const endo_model lotka_volterra = {
     "lotka_volterra", "Lotka-Volterra predator-prey system (smooth, nonlinear)",
     2, 4, 0, 2, lv_states, lv_params, NULL, lv_states,
-    lv_rhs, lv_output, NULL, 0, NULL,
+    lv_rhs, lv_output, NULL, 0, NULL, lv_jac,
 };
 
 /* ------------------------------------------------------------------------- */
@@ -138,10 +173,18 @@ static void riccati_output(double t, const double *y, const double *p,
     out[0] = y[0];
 }
 
+static void riccati_jac(double t, const double *y, const double *p, const double *u,
+                        double *J)
+{
+    (void)t;
+    (void)u;
+    J[0] = 2.0 * p[0] * y[0];
+}
+
 static const endo_model riccati = {
     "riccati", "y' = a y^2, with the exact solution y0 / (1 - a y0 t)",
     1, 1, 0, 1, riccati_states, riccati_params, NULL, riccati_states,
-    riccati_rhs, riccati_output, NULL, 0, NULL,
+    riccati_rhs, riccati_output, NULL, 0, NULL, riccati_jac,
 };
 
 /* ------------------------------------------------------------------------- */
@@ -266,7 +309,7 @@ static const int w4_output_states[] = {6, 7, 8, 9, 10};
 static const endo_model w4_bench = {
     "w4_bench", "the W4 benchmark workload (endogenous model, fixed workload values)",
     11, W4_NPARAMS, 2, 3, w4_states, w4_params, w4_inputs, w4_outputs,
-    w4_rhs, w4_output, w4_init, 5, w4_output_states,
+    w4_rhs, w4_output, w4_init, 5, w4_output_states, NULL,
 };
 
 /* ------------------------------------------------------------------------- */

@@ -19,6 +19,9 @@ typedef void (*endo_rhs_fn)(double t, const double *y, const double *p,
                             const double *u, double *dydt);
 typedef void (*endo_output_fn)(double t, const double *y, const double *p,
                                const double *u, double *out);
+/* Jacobian of the right-hand side, J[i * n_states + j] = d f_i / d y_j (row-major). */
+typedef void (*endo_jac_fn)(double t, const double *y, const double *p,
+                            const double *u, double *J);
 /* Returns 0 on success, non-zero when no initial state exists for p. */
 typedef int (*endo_init_fn)(double t0, const double *p, const double *u, double *y);
 
@@ -38,6 +41,7 @@ typedef struct {
      * output function must not read any other state. */
     int n_output_states;
     const int *output_states;
+    endo_jac_fn jac;                    /* NULL: no analytic Jacobian */
 } endo_model;
 
 /* The registry: a NULL-terminated array of pointers to the models. */
