@@ -237,7 +237,8 @@ run_pool(const endo_problem *prob, int nthreads)
 PyDoc_STRVAR(simulate_doc,
 "_simulate(model, params, t_out, t0, breaks, inputs, dose_times, dose_states,\n"
 "          dose_amounts, y0, out_idx, rtol, atol, max_steps, threads,\n"
-"          y, status, n_rhs, n_accepted, n_rejected[, fixed_step])\n\n"
+"          y, status, n_rhs, n_accepted, n_rejected[, fixed_step, method,\n"
+"          n_jac, used_stiff])\n\n"
 "Private: use endorphin.core.simulate, which validates and converts the\n"
 "arguments.  Fills y (N, n_sel, T), status (N,) and the counters in place.");
 
@@ -249,11 +250,18 @@ simulate(PyObject *NPY_UNUSED(self), PyObject *args)
     PyObject *o_idx, *o_y, *o_status, *o_rhs, *o_acc, *o_rej;
     double t0, rtol, atol, fixed_step = 0.0;
     long long max_steps;
-    int threads;
-    if (!PyArg_ParseTuple(args, "sOOdOOOOOOOddLiOOOOO|d", &name, &o_params, &o_tout,
+    int threads, method = ENDO_METHOD_EXPLICIT;
+    PyObject *o_jac = Py_None, *o_used = Py_None;
+    if (!PyArg_ParseTuple(args, "sOOdOOOOOOOddLiOOOOO|diOO", &name, &o_params, &o_tout,
                           &t0, &o_breaks, &o_inputs, &o_dt, &o_ds, &o_da, &o_y0,
                           &o_idx, &rtol, &atol, &max_steps, &threads, &o_y,
-                          &o_status, &o_rhs, &o_acc, &o_rej, &fixed_step)) {
+                          &o_status, &o_rhs, &o_acc, &o_rej, &fixed_step, &method,
+                          &o_jac, &o_used)) {
+        return NULL;
+    }
+    if (method != ENDO_METHOD_EXPLICIT && method != ENDO_METHOD_STIFF
+        && method != ENDO_METHOD_AUTO) {
+        PyErr_SetString(PyExc_ValueError, "method must be 0, 1 or 2");
         return NULL;
     }
     if (!(fixed_step >= 0.0) || !isfinite(fixed_step)) {
@@ -365,6 +373,18 @@ simulate(PyObject *NPY_UNUSED(self), PyObject *args)
     pb.n_rhs = PyArray_DATA(rhs);
     pb.n_accepted = PyArray_DATA(acc);
     pb.n_rejected = PyArray_DATA(rej);
+    pb.method = method;
+    d2[0] = N;
+    if (o_jac != Py_None) {
+        PyArrayObject *nj = checked(o_jac, "n_jac", NPY_INT64, 1, d2);
+        if (nj == NULL) return NULL;
+        pb.n_jac = PyArray_DATA(nj);
+    }
+    if (o_used != Py_None) {
+        PyArrayObject *us = checked(o_used, "used_stiff", NPY_INT8, 1, d2);
+        if (us == NULL) return NULL;
+        pb.used_stiff = PyArray_DATA(us);
+    }
     if (N == 0) {
         Py_RETURN_NONE;
     }

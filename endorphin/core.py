@@ -46,7 +46,11 @@ class SimResult(NamedTuple):
 
     t : (T,) output times; y : (N, n_outputs, T) the selected outputs;
     output_names : their names; status : (N,) int8, see :data:`STATUS`;
-    n_rhs, n_accepted, n_rejected : (N,) int64 counters per subject.
+    n_rhs, n_accepted, n_rejected : (N,) int64 counters per subject
+    (right-hand-side evaluations, including those of finite-difference
+    Jacobians; accepted and rejected steps); n_jac : (N,) int64 Jacobian
+    evaluations; stiff : (N,) bool, True where the stiff method produced the
+    result (always for ``method="stiff"``; after a switch for ``"auto"``).
     """
     t: np.ndarray
     y: np.ndarray
@@ -55,6 +59,8 @@ class SimResult(NamedTuple):
     n_rhs: np.ndarray
     n_accepted: np.ndarray
     n_rejected: np.ndarray
+    n_jac: np.ndarray
+    stiff: np.ndarray
 
 
 #: Meaning of the status codes in :attr:`SimResult.status`.
@@ -64,7 +70,10 @@ STATUS = {
     2: "step size underflow",
     3: "non-finite state",
     4: "the model found no initial state",
+    5: "the stiff method's iteration matrix stayed singular",
 }
+
+_METHODS = {"explicit": 0, "stiff": 1, "auto": 2}
 
 models: dict[str, Model] = {
     m[0]: Model(*m) for m in _integrate._models()
@@ -187,9 +196,15 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
         Relative (> 0) and absolute (>= 0) tolerances, used as in scipy's
         ``solve_ivp``: the RMS over states of
         ``err / (atol + rtol * |y|)`` is kept below 1 at every step.
-    method : {"explicit"}
-        Dormand-Prince 5(4).  The stiff method arrives with the engine's
-        part 2.
+    method : {"explicit", "stiff", "auto"}
+        ``"explicit"``: Dormand-Prince 5(4).  ``"stiff"``: Rodas4, an
+        L-stable Rosenbrock method of order 4(3) using the model's analytic
+        Jacobian (finite differences when it has none).  ``"auto"``: every
+        subject starts with Dormand-Prince; when Hairer's stiffness test
+        fires (the step size is limited by stability: h |lambda| > 3.25 on 15
+        recent steps) or the step budget runs out, that subject is
+        integrated again from ``t0`` with Rodas4 (``result.stiff`` says
+        which subjects were; the counters include both attempts).
     threads : int, optional
         Worker threads (default: the cores this process may use).  Results do
         not depend on it.
@@ -236,11 +251,8 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
         raise ValueError(f"model {model!r} is not registered; known: {sorted(models)}")
     m = models[model]
     S, P, U = len(m.states), len(m.params), len(m.inputs)
-    if method != "explicit":
-        if method in ("stiff", "auto"):
-            raise NotImplementedError(
-                f"method={method!r} arrives with the engine's part 2; use method='explicit'")
-        raise ValueError(f"method must be 'explicit', got {method!r}")
+    if not isinstance(method, str) or method not in _METHODS:
+        raise ValueError(f"method must be one of {sorted(_METHODS)}, got {method!r}")
 
     # -- scalars
     for name, v in (("rtol", rtol), ("atol", atol)):
@@ -421,8 +433,11 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
     n_rhs = np.zeros(N, dtype=np.int64)
     n_acc = np.zeros(N, dtype=np.int64)
     n_rej = np.zeros(N, dtype=np.int64)
+    n_jac = np.zeros(N, dtype=np.int64)
+    used = np.zeros(N, dtype=np.int8)
     _integrate._simulate(model, params, t_out, t0, breaks, inputs, dt, ds, da, y0,
                          out_idx, float(rtol), float(atol), int(max_steps), threads,
                          y, status, n_rhs, n_acc, n_rej,
-                         0.0 if fixed_step is None else float(fixed_step))
-    return SimResult(t_out, y, names, status, n_rhs, n_acc, n_rej)
+                         0.0 if fixed_step is None else float(fixed_step),
+                         _METHODS[method], n_jac, used)
+    return SimResult(t_out, y, names, status, n_rhs, n_acc, n_rej, n_jac, used.astype(bool))

@@ -24,7 +24,11 @@ enum {
     ENDO_STEP_UNDERFLOW = 2,    /* the step size fell below the time resolution */
     ENDO_NONFINITE = 3,         /* the state became NaN or infinite */
     ENDO_INIT_FAILED = 4,       /* the model found no initial state */
+    ENDO_SINGULAR = 5,          /* the stiff method's matrix stayed singular */
+    ENDO_STIFF = 100,           /* internal: auto detected stiffness (never returned) */
 };
+
+enum { ENDO_METHOD_EXPLICIT = 0, ENDO_METHOD_STIFF = 1, ENDO_METHOD_AUTO = 2 };
 
 /* One call: arrays laid out as documented; a stride of 0 means "shared by all
  * subjects", otherwise it is the number of doubles from one subject to the next. */
@@ -46,10 +50,13 @@ typedef struct {
     double rtol, atol;
     int64_t max_steps;                                /* per subject */
     double fixed_step;      /* > 0: constant steps of this size, no error control */
+    int method;             /* ENDO_METHOD_* */
     /* results */
     double *y;              /* (n_subjects, n_sel, n_times), C order */
     int8_t *status;
     int64_t *n_rhs, *n_accepted, *n_rejected;
+    int64_t *n_jac;         /* Jacobian evaluations (NULL: not wanted) */
+    int8_t *used_stiff;     /* 1 where the stiff method produced the result (NULL: not wanted) */
 } endo_problem;
 
 /* Doubles of workspace one thread needs for this problem. */

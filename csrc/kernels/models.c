@@ -5,6 +5,8 @@
  *   linear2         two-compartment PK with first-order absorption (analytic tests)
  *   lotka_volterra  a smooth nonlinear system (accuracy tests)
  *   riccati         y' = a y^2, nonlinear with an exact solution (order of convergence)
+ *   robertson       Robertson's stiff chemical kinetics (stiff-method tests)
+ *   stiff_pk        fast absorption plus a slow tolerance process (stiff-method tests)
  *   w4_bench        the W4 benchmark workload of ../shared/bench/w4_model.py: the
  *                   endogenous part of MODEL.md with the workload's fixed values
  */
@@ -188,6 +190,96 @@ static const endo_model riccati = {
 };
 
 /* ------------------------------------------------------------------------- */
+/* robertson: the stiff chemical kinetics test problem (Robertson 1966)       */
+/* ------------------------------------------------------------------------- */
+static const char *const rob_states[] = {"y1", "y2", "y3"};
+static const char *const rob_params[] = {"k1", "k2", "k3"};
+
+static void rob_rhs(double t, const double *y, const double *p, const double *u,
+                    double *dy)
+{
+    (void)t;
+    (void)u;
+    const double r1 = p[0] * y[0], r2 = p[1] * y[1] * y[1], r3 = p[2] * y[1] * y[2];
+    dy[0] = -r1 + r3;
+    dy[1] = r1 - r2 - r3;
+    dy[2] = r2;
+}
+
+static void rob_output(double t, const double *y, const double *p, const double *u,
+                       double *out)
+{
+    (void)t;
+    (void)p;
+    (void)u;
+    out[0] = y[0];
+    out[1] = y[1];
+    out[2] = y[2];
+}
+
+static void rob_jac(double t, const double *y, const double *p, const double *u,
+                    double *J)
+{
+    (void)t;
+    (void)u;
+    const double r[9] = {-p[0], p[2] * y[2], p[2] * y[1],
+                         p[0], -2.0 * p[1] * y[1] - p[2] * y[2], -p[2] * y[1],
+                         0.0, 2.0 * p[1] * y[1], 0.0};
+    memcpy(J, r, sizeof r);
+}
+
+static const endo_model robertson = {
+    "robertson", "Robertson's stiff chemical kinetics (k1 0.04, k2 3e7, k3 1e4 classically)",
+    3, 3, 0, 3, rob_states, rob_params, NULL, rob_states,
+    rob_rhs, rob_output, NULL, 0, NULL, rob_jac,
+};
+
+/* ------------------------------------------------------------------------- */
+/* stiff_pk: fast absorption (ka ~ 100/min) into a one-compartment model and  */
+/* a slow tolerance process (days): stiff by the spread of time scales        */
+/* ------------------------------------------------------------------------- */
+static const char *const spk_states[] = {"depot", "central", "tolerance"};
+static const char *const spk_params[] = {"ka", "ke", "V", "c50", "kt"};
+static const char *const spk_outputs[] = {"conc", "tolerance"};
+
+static void spk_rhs(double t, const double *y, const double *p, const double *u,
+                    double *dy)
+{
+    (void)t;
+    const double c = y[1] / p[2];
+    dy[0] = -p[0] * y[0];
+    dy[1] = p[0] * y[0] - p[1] * y[1] + u[0];
+    dy[2] = p[4] * (c / (c + p[3]) - y[2]);
+}
+
+static void spk_output(double t, const double *y, const double *p, const double *u,
+                       double *out)
+{
+    (void)t;
+    (void)u;
+    out[0] = y[1] / p[2];
+    out[1] = y[2];
+}
+
+static void spk_jac(double t, const double *y, const double *p, const double *u,
+                    double *J)
+{
+    (void)t;
+    (void)u;
+    const double c = y[1] / p[2], d = c + p[3];
+    const double r[9] = {-p[0], 0.0, 0.0,
+                         p[0], -p[1], 0.0,
+                         0.0, p[4] * p[3] / (p[2] * d * d), -p[4]};
+    memcpy(J, r, sizeof r);
+}
+
+static const endo_model stiff_pk = {
+    "stiff_pk", "fast first-order absorption, one compartment, slow tolerance (stiff)",
+    3, 5, 1, 2, spk_states, spk_params, rate_input, spk_outputs,
+    spk_rhs, spk_output, NULL, 0, NULL, spk_jac,
+};
+
+/* ------------------------------------------------------------------------- */
 /* w4_bench (../shared/bench/w4_model.py, whose docstring is the definition)  */
 /* ------------------------------------------------------------------------- */
 static const char *const w4_states[] = {
@@ -316,7 +408,8 @@ static const endo_model w4_bench = {
 /* REGISTRY                                                                   */
 /* ------------------------------------------------------------------------- */
 const endo_model *const endo_models[] = {
-    &endo_endorphin_model, &linear1, &linear2, &lotka_volterra, &riccati, &w4_bench, NULL,
+    &endo_endorphin_model, &linear1, &linear2, &lotka_volterra, &riccati, &robertson,
+    &stiff_pk, &w4_bench, NULL,
 };
 
 const endo_model *endo_find_model(const char *name)
