@@ -238,7 +238,7 @@ PyDoc_STRVAR(simulate_doc,
 "_simulate(model, params, t_out, t0, breaks, inputs, dose_times, dose_states,\n"
 "          dose_amounts, y0, out_idx, rtol, atol, max_steps, threads,\n"
 "          y, status, n_rhs, n_accepted, n_rejected[, fixed_step, method,\n"
-"          n_jac, used_stiff])\n\n"
+"          n_jac, used_stiff, summary, thresholds])\n\n"
 "Private: use endorphin.core.simulate, which validates and converts the\n"
 "arguments.  Fills y (N, n_sel, T), status (N,) and the counters in place.");
 
@@ -251,12 +251,12 @@ simulate(PyObject *NPY_UNUSED(self), PyObject *args)
     double t0, rtol, atol, fixed_step = 0.0;
     long long max_steps;
     int threads, method = ENDO_METHOD_EXPLICIT;
-    PyObject *o_jac = Py_None, *o_used = Py_None;
-    if (!PyArg_ParseTuple(args, "sOOdOOOOOOOddLiOOOOO|diOO", &name, &o_params, &o_tout,
+    PyObject *o_jac = Py_None, *o_used = Py_None, *o_sum = Py_None, *o_thr = Py_None;
+    if (!PyArg_ParseTuple(args, "sOOdOOOOOOOddLiOOOOO|diOOOO", &name, &o_params, &o_tout,
                           &t0, &o_breaks, &o_inputs, &o_dt, &o_ds, &o_da, &o_y0,
                           &o_idx, &rtol, &atol, &max_steps, &threads, &o_y,
                           &o_status, &o_rhs, &o_acc, &o_rej, &fixed_step, &method,
-                          &o_jac, &o_used)) {
+                          &o_jac, &o_used, &o_sum, &o_thr)) {
         return NULL;
     }
     if (method != ENDO_METHOD_EXPLICIT && method != ENDO_METHOD_STIFF
@@ -384,6 +384,15 @@ simulate(PyObject *NPY_UNUSED(self), PyObject *args)
         PyArrayObject *us = checked(o_used, "used_stiff", NPY_INT8, 1, d2);
         if (us == NULL) return NULL;
         pb.used_stiff = PyArray_DATA(us);
+    }
+    if (o_sum != Py_None) {
+        npy_intp d3[3] = {N, NSEL, 6};
+        PyArrayObject *sm = checked(o_sum, "summary", NPY_DOUBLE, 3, d3);
+        if (sm == NULL) return NULL;
+        PyArrayObject *th = checked(o_thr, "thresholds", NPY_DOUBLE, 1, &NSEL);
+        if (th == NULL) return NULL;
+        pb.summary = PyArray_DATA(sm);
+        pb.thresholds = PyArray_DATA(th);
     }
     if (N == 0) {
         Py_RETURN_NONE;

@@ -26,7 +26,8 @@ import numpy as np
 
 from . import _integrate
 
-__all__ = ["Model", "SimResult", "models", "simulate", "STATUS", "dose_schedule"]
+__all__ = ["Model", "SimResult", "models", "simulate", "STATUS", "SUMMARY_STATS",
+           "dose_schedule"]
 
 
 class Model(NamedTuple):
@@ -50,7 +51,9 @@ class SimResult(NamedTuple):
     (right-hand-side evaluations, including those of finite-difference
     Jacobians; accepted and rejected steps); n_jac : (N,) int64 Jacobian
     evaluations; stiff : (N,) bool, True where the stiff method produced the
-    result (always for ``method="stiff"``; after a switch for ``"auto"``).
+    result (always for ``method="stiff"``; after a switch for ``"auto"``);
+    summary : (N, n_outputs, 6) or None, the per-subject statistics of
+    :data:`SUMMARY_STATS` over ``[t0, t_end]`` when ``summary=True``.
     """
     t: np.ndarray
     y: np.ndarray
@@ -61,6 +64,7 @@ class SimResult(NamedTuple):
     n_rejected: np.ndarray
     n_jac: np.ndarray
     stiff: np.ndarray
+    summary: np.ndarray | None = None
 
 
 #: Meaning of the status codes in :attr:`SimResult.status`.
@@ -74,6 +78,12 @@ STATUS = {
 }
 
 _METHODS = {"explicit": 0, "stiff": 1, "auto": 2}
+
+#: The statistics of summary mode, in the order of the last axis of
+#: :attr:`SimResult.summary`: maximum, time of the (first) maximum, minimum,
+#: area under the curve (trapezoid-free: Simpson's 3/8 rule on every step's
+#: dense output), time above the output's threshold, value at t_end.
+SUMMARY_STATS = ("max", "tmax", "min", "auc", "time_above", "end")
 
 models: dict[str, Model] = {
     m[0]: Model(*m) for m in _integrate._models()
@@ -158,7 +168,8 @@ def dose_schedule(start, amount, *, every=None, times=1, lag=0.0, bioavailabilit
 
 def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None,
              doses=None, rtol=1e-6, atol=1e-9, method="explicit", threads=None,
-             outputs=None, max_steps=100_000, out=None, fixed_step=None) -> SimResult:
+             outputs=None, max_steps=100_000, out=None, fixed_step=None,
+             summary=False, thresholds=None) -> SimResult:
     """Integrate N subjects of a registered model and return the outputs.
 
     Parameters
@@ -220,6 +231,15 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
         convergence studies: every step is accepted, ``rtol``/``atol`` are
         not used, and the last step of each segment is shortened to land on
         its end.  Default: adaptive.
+    summary : bool
+        Also compute, during the integration, per subject and selected
+        output the statistics of :data:`SUMMARY_STATS` over ``[t0, t_end]``
+        from the dense output (three nodes per step plus one refinement at
+        an interior extreme; events included), into ``result.summary``.
+        With ``t_out = [t_end]`` the memory is O(N): 10^7 subjects fit.
+    thresholds : array_like, (n_outputs,), optional
+        Thresholds of the ``time_above`` statistic, one per selected output
+        (default 0).
 
     Returns
     -------
@@ -429,6 +449,25 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
             raise ValueError(f"out must be a writeable C-contiguous float64 array of "
                              f"shape {shape}")
         y = out
+    if summary not in (True, False):
+        raise TypeError(f"summary must be True or False, got {summary!r}")
+    sm = thr = None
+    if summary:
+        if thresholds is None:
+            thr = np.zeros(len(out_idx))
+        else:
+            thr = _float_array(thresholds, "thresholds", (0, 1))
+            thr = np.broadcast_to(thr, (len(out_idx),)).copy() if thr.ndim == 0 or \
+                thr.size == 1 else thr
+            if thr.shape != (len(out_idx),):
+                raise ValueError(f"thresholds must have one value per selected output "
+                                 f"({len(out_idx)}), got shape {thr.shape}")
+        try:
+            sm = np.empty((N, len(out_idx), len(SUMMARY_STATS)))
+        except (MemoryError, ValueError) as exc:
+            raise MemoryError(f"cannot allocate the summary for N={N}: {exc}") from None
+    elif thresholds is not None:
+        raise ValueError("thresholds are used only with summary=True")
     status = np.zeros(N, dtype=np.int8)
     n_rhs = np.zeros(N, dtype=np.int64)
     n_acc = np.zeros(N, dtype=np.int64)
@@ -439,5 +478,6 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
                          out_idx, float(rtol), float(atol), int(max_steps), threads,
                          y, status, n_rhs, n_acc, n_rej,
                          0.0 if fixed_step is None else float(fixed_step),
-                         _METHODS[method], n_jac, used)
-    return SimResult(t_out, y, names, status, n_rhs, n_acc, n_rej, n_jac, used.astype(bool))
+                         _METHODS[method], n_jac, used, sm, thr)
+    return SimResult(t_out, y, names, status, n_rhs, n_acc, n_rej, n_jac, used.astype(bool),
+                     sm)

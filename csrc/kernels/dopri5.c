@@ -53,7 +53,7 @@ size_t endo_workspace_size(const endo_problem *prob)
     const size_t O = (size_t)prob->model->n_outputs;
     /* y, ynew, k1..k7, r1..r5 (dense), ytmp, outbuf; Rodas4: Jacobian, LU,
      * pivots, time derivative */
-    return 15 * S + S + O + 8 + 2 * S * S + 2 * S;
+    return 15 * S + S + O + 8 + 2 * S * S + 2 * S + 11 * prob->n_sel + S + 8;
 }
 
 /* Per-subject state of one integration. */
@@ -72,6 +72,7 @@ typedef struct {
     int64_t n_jac;
     int stiff_count, nonstiff_count;    /* stiffness detection (auto) */
     double stiff_hl;                    /* h |lambda| estimate of the last step */
+    double *sum, *prev, *vals;          /* summary mode: (n_sel, 6), (n_sel), (4, n_sel) */
 } subject;
 
 static void rhs(subject *s, double t, const double *y, double *dy)
@@ -99,6 +100,132 @@ static void emit_nan_rest(subject *s)
         for (size_t j = 0; j < pb->n_sel; j++) {
             s->yout[j * pb->n_times + s->iout] = NAN;
         }
+    }
+}
+
+/* ---- summary mode ------------------------------------------------------ */
+enum { SM_MAX, SM_TMAX, SM_MIN, SM_AUC, SM_ABOVE, SM_END, SM_N };
+
+/* the selected outputs of state y at time t into v[n_sel] */
+static inline void sel_outputs(subject *s, double t, const double *y, double *v)
+{
+    const endo_problem *pb = s->pb;
+    s->m->output(t, y, s->p, s->u, s->obuf);
+    for (size_t j = 0; j < pb->n_sel; j++) {
+        v[j] = s->obuf[pb->out_idx[j]];
+    }
+}
+
+static inline void sm_extreme(double *acc, double v, double t)
+{
+    if (v > acc[SM_MAX]) {
+        acc[SM_MAX] = v;
+        acc[SM_TMAX] = t;
+    }
+    if (v < acc[SM_MIN]) {
+        acc[SM_MIN] = v;
+    }
+}
+
+/* first call at t0 (start) or at an event: the right-continuous value at t */
+static void sm_point(subject *s, double t, const double *y, int start)
+{
+    const endo_problem *pb = s->pb;
+    double *v = s->vals;
+    sel_outputs(s, t, y, v);
+    for (size_t j = 0; j < pb->n_sel; j++) {
+        double *acc = s->sum + SM_N * j;
+        if (start) {
+            acc[SM_MAX] = acc[SM_MIN] = v[j];
+            acc[SM_TMAX] = t;
+            acc[SM_AUC] = acc[SM_ABOVE] = 0.0;
+        }
+        else {
+            sm_extreme(acc, v[j], t);
+        }
+        s->prev[j] = v[j];
+        acc[SM_END] = v[j];
+    }
+}
+
+/* time above thr on [a, b] for a linear segment from va to vb */
+static inline double sm_above(double va, double vb, double thr, double len)
+{
+    const int ia = va > thr, ib = vb > thr;
+    if (ia && ib) {
+        return len;
+    }
+    if (!ia && !ib) {
+        return 0.0;
+    }
+    const double f = (ia ? va - thr : vb - thr) / fabs(vb - va);
+    return f * len;
+}
+
+typedef void (*dense_fn)(subject *s, double theta, double *out);
+
+/* One accepted step [t, t + h]: outputs at theta = 1/3, 2/3 (dense output)
+ * and 1 (yn), AUC by Simpson's 3/8 rule, time above the threshold by linear
+ * interpolation between the four nodes, extremes with one parabolic
+ * refinement when an interior node is the largest (smallest). */
+static void sm_step(subject *s, double t, double h, const double *yn, dense_fn dense_at)
+{
+    const endo_problem *pb = s->pb;
+    const size_t n = pb->n_sel;
+    double *v1 = s->vals, *v2 = s->vals + n, *v3 = s->vals + 2 * n, *vr = s->vals + 3 * n;
+    double *ybuf = s->k[0];
+    dense_at(s, 1.0 / 3.0, ybuf);
+    sel_outputs(s, t + h / 3.0, ybuf, v1);
+    dense_at(s, 2.0 / 3.0, ybuf);
+    sel_outputs(s, t + 2.0 * h / 3.0, ybuf, v2);
+    sel_outputs(s, t + h, yn, v3);
+    for (size_t j = 0; j < n; j++) {
+        double *acc = s->sum + SM_N * j;
+        const double v[4] = {s->prev[j], v1[j], v2[j], v3[j]};
+        const double thr = pb->thresholds ? pb->thresholds[j] : 0.0;
+        acc[SM_AUC] += h * (v[0] + 3.0 * v[1] + 3.0 * v[2] + v[3]) / 8.0;
+        for (int q = 0; q < 3; q++) {
+            acc[SM_ABOVE] += sm_above(v[q], v[q + 1], thr, h / 3.0);
+        }
+        for (int q = 1; q < 4; q++) {
+            sm_extreme(acc, v[q], t + q * h / 3.0);
+        }
+        acc[SM_END] = v[3];
+    }
+    /* refine interior extremes: parabola through the node and its neighbours */
+    for (int which = 0; which < 2; which++) {
+        for (size_t j = 0; j < n; j++) {
+            const double v[4] = {s->prev[j], v1[j], v2[j], v3[j]};
+            int q = -1;
+            for (int c = 1; c <= 2; c++) {
+                const int up = which == 0;
+                if ((up && v[c] >= v[c - 1] && v[c] >= v[c + 1] && v[c] > v[0] && v[c] > v[3])
+                    || (!up && v[c] <= v[c - 1] && v[c] <= v[c + 1] && v[c] < v[0]
+                        && v[c] < v[3])) {
+                    q = c;
+                }
+            }
+            if (q < 0) {
+                continue;
+            }
+            const double a = v[q - 1], b = v[q], c = v[q + 1];
+            const double den = a - 2.0 * b + c;
+            if (den == 0.0) {
+                continue;
+            }
+            const double off = 0.5 * (a - c) / den;       /* in node spacings, |off| <= 1/2 */
+            if (!(fabs(off) <= 0.5)) {
+                continue;
+            }
+            const double theta = (q + off) / 3.0;
+            dense_at(s, theta, ybuf);
+            sel_outputs(s, t + theta * h, ybuf, vr);
+            double *acc = s->sum + SM_N * j;
+            sm_extreme(acc, vr[j], t + theta * h);
+        }
+    }
+    for (size_t j = 0; j < n; j++) {
+        s->prev[j] = v3[j];
     }
 }
 
@@ -164,6 +291,13 @@ static inline __attribute__((always_inline)) void dense(subject *s, double theta
         s->ytmp[i] = s->r[0][i] + theta * (s->r[1][i] + th1 * (s->r[2][i]
                      + theta * (s->r[3][i] + th1 * s->r[4][i])));
     }
+}
+
+/* DP5 dense output at theta into out (all the states the outputs read) */
+static void dp5_dense_at(subject *s, double theta, double *out)
+{
+    dense(s, theta);
+    memcpy(out, s->ytmp, s->S * sizeof(double));
 }
 
 /*
@@ -255,7 +389,8 @@ static int integrate_interval(subject *s, double ta, double tb)
             s->n_acc++;
             /* dense-output coefficients of this step (the states the outputs
              * read), only when an output falls inside the step */
-            const int need_dense = s->iout < pb->n_times && pb->t_out[s->iout] < tnew;
+            const int need_dense = pb->summary != NULL
+                                   || (s->iout < pb->n_times && pb->t_out[s->iout] < tnew);
             const int *oidx = s->m->output_states;
             const size_t nd = need_dense ? (oidx ? (size_t)s->m->n_output_states : S) : 0;
             for (size_t j = 0; j < nd; j++) {
@@ -274,6 +409,9 @@ static int integrate_interval(subject *s, double ta, double tb)
                 const double to = pb->t_out[s->iout];
                 dense(s, (to - t) / h);
                 emit(s, to, s->ytmp);
+            }
+            if (pb->summary != NULL) {
+                sm_step(s, t, tnew - t, yn, dp5_dense_at);
             }
             double fac = exp((0.2 - BETA * 0.75) * le - BETA * s->log_facold);
             fac = fmax(1.0 / FAC_MAX, fmin(1.0 / FAC_MIN, fac / SAFE));
@@ -459,6 +597,22 @@ static void rodas_solve(const subject *s, double *b)
     }
 }
 
+/* Rodas4 continuous extension at theta of the step just computed (y old,
+ * ynew, k1..k5) into out: y(t + th h) = (1 - th) y + th (ynew + (1 - th)(w2 + th w3)) */
+static void rodas_dense_at(subject *s, double th, double *out)
+{
+    const double t1 = 1.0 - th;
+    const double *y = s->y, *yn = s->ynew;
+    const double *k1 = s->k[1], *k2 = s->k[2], *k3 = s->k[3], *k4 = s->k[4], *k5 = s->k[5];
+    for (size_t i = 0; i < s->S; i++) {
+        const double w2 = RH21 * k1[i] + RH22 * k2[i] + RH23 * k3[i] + RH24 * k4[i]
+                          + RH25 * k5[i];
+        const double w3 = RH31 * k1[i] + RH32 * k2[i] + RH33 * k3[i] + RH34 * k4[i]
+                          + RH35 * k5[i];
+        out[i] = t1 * y[i] + th * (yn[i] + t1 * (w2 + th * w3));
+    }
+}
+
 /* Rodas4 from ta to tb (> ta) with the inputs of the current segment, writing
  * the outputs requested strictly inside (ta, tb).  Returns a status.
  * Stage values k1..k6 live in s->k[1..6]; f(t, y) in s->k[0]... the DP5
@@ -568,15 +722,11 @@ static int rodas_interval(subject *s, double ta, double tb)
             /* outputs strictly inside (t, tn) from the continuous extension:
              * y(t + th h) = (1 - th) y + th (ynew + (1 - th)(w2 + th w3)) */
             while (s->iout < pb->n_times && pb->t_out[s->iout] < tn) {
-                const double th = (pb->t_out[s->iout] - t) / h, t1 = 1.0 - th;
-                for (size_t i = 0; i < S; i++) {
-                    const double w2 = RH21 * k1[i] + RH22 * k2[i] + RH23 * k3[i]
-                                      + RH24 * k4[i] + RH25 * k5[i];
-                    const double w3 = RH31 * k1[i] + RH32 * k2[i] + RH33 * k3[i]
-                                      + RH34 * k4[i] + RH35 * k5[i];
-                    ft[i] = t1 * y[i] + th * (yn[i] + t1 * (w2 + th * w3));
-                }
+                rodas_dense_at(s, (pb->t_out[s->iout] - t) / h, ft);
                 emit(s, pb->t_out[s->iout], ft);
+            }
+            if (pb->summary != NULL) {
+                sm_step(s, t, tn - t, yn, rodas_dense_at);
             }
             memcpy(y, yn, S * sizeof(double));
             t = tn;
@@ -632,6 +782,10 @@ static int run_subject(const endo_problem *pb, size_t i, double *work, int stiff
     s.lu = s.jac + S * S;
     s.piv = s.lu + S * S;
     s.dfdt = s.piv + S;
+    s.sum = s.dfdt + S;
+    s.prev = s.sum + SM_N * pb->n_sel;
+    s.vals = s.prev + pb->n_sel;
+    s.k[0] = s.vals + 4 * pb->n_sel;    /* scratch state for summary nodes */
     s.yout = pb->y + i * pb->n_sel * pb->n_times;
     s.log_facold = LOG_1EM4;
 
@@ -677,6 +831,9 @@ static int run_subject(const endo_problem *pb, size_t i, double *work, int stiff
         while (s.iout < pb->n_times && pb->t_out[s.iout] <= t) {
             emit(&s, pb->t_out[s.iout], s.y);
         }
+        if (pb->summary != NULL) {
+            sm_point(&s, t, s.y, t == pb->t0);
+        }
         if (t >= t_end) {
             break;
         }
@@ -692,6 +849,12 @@ static int run_subject(const endo_problem *pb, size_t i, double *work, int stiff
     }
     if (status != ENDO_OK && status != ENDO_STIFF) {
         emit_nan_rest(&s);
+    }
+    if (pb->summary != NULL && status != ENDO_STIFF) {
+        double *dst = pb->summary + i * pb->n_sel * SM_N;
+        for (size_t j = 0; j < pb->n_sel * SM_N; j++) {
+            dst[j] = status == ENDO_OK ? s.sum[j] : NAN;
+        }
     }
     counts[0] += s.n_rhs;
     counts[1] += s.n_acc;

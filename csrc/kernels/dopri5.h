@@ -51,6 +51,10 @@ typedef struct {
     int64_t max_steps;                                /* per subject */
     double fixed_step;      /* > 0: constant steps of this size, no error control */
     int method;             /* ENDO_METHOD_* */
+    /* summary mode (NULL: off): per subject and selected output, max, time of
+     * max, min, AUC, time above thresholds[j], value at t_end */
+    double *summary;        /* (n_subjects, n_sel, 6) */
+    const double *thresholds;   /* (n_sel,) */
     /* results */
     double *y;              /* (n_subjects, n_sel, n_times), C order */
     int8_t *status;
