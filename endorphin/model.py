@@ -135,32 +135,39 @@ _TABLE: list[_P] = _channel_rows() + [
        _ASSUMED + "synthesis doubles at full activation"),
     _P("sigma_h", 1.0, "1", 0.0, 3.0, 0.0, "induction of hypothalamic synthesis by activation",
        _ASSUMED + "synthesis doubles at full activation"),
-    _P("store_time_p", 600.0, "min", 300.0, 1500.0, 0.2,
-       "pituitary releasable store, in minutes of basal secretion (1/k_rel)",
+    _P("store_time_p", 1200.0, "min", 600.0, 3000.0, 0.2,
+       "1 / k_rel of the pituitary store; with pulses on the store holds "
+       "store_time_p / (1 + pulse_mean) minutes of basal secretion (600 at the defaults)",
        "calibrated: a 5-fold plasma peak after 30 min at 80 % VO2max needs a store of "
-       "many hours of basal secretion (MODEL.md section 3; Goldfarb 1990)"),
+       "many hours of basal secretion (MODEL.md section 3; Goldfarb 1990), and a store "
+       "small enough that a circadian synthesis amplitude below 1 gives the plasma rhythm"),
     _P("store_time_h", 600.0, "min", 300.0, 1500.0, 0.2,
        "hypothalamic releasable store, in minutes of basal secretion",
        _ASSUMED + "as the pituitary store; no human measurement"),
-    _P("rho_p", 19.4, "1", 2.0, 40.0, 0.3, "release gain of the pituitary pool per unit activation",
+    _P("rho_p", 15.22, "1", 2.0, 40.0, 0.3, "release gain of the pituitary pool per unit activation",
        "calibrated: tools/calibrate.py to the Goldfarb 1990 80 % VO2max peak "
-       "(21.91 +- 2.03 pmol/L, SD/mean 0.32 over 12 men gives the CV)"),
+       "(21.91 +- 2.03 pmol/L; population mean, cycling from 08:00 with pulses and "
+       "rhythm on; SD/mean 0.32 over 12 men gives the CV)"),
     _P("rho_h", 5.0, "1", 0.0, 20.0, 0.3,
        "release gain of the hypothalamic pool per unit activation",
        _ASSUMED + "CSF rises several-fold with stimulation (Akil 1978: 13-20-fold with "
        "thalamic stimulation); a moderate gain"),
-    _P("tau_pulse", 30.0, "min", 10.0, 60.0, 0.2,
-       "decay time of a pituitary secretory pulse (exocytosis multiplier)",
-       "calibrated: plasma pulses lasting ~68 min (Iranmanesh 1989)"),
+    _P("tau_pulse", 10.0, "min", 5.0, 60.0, 0.2,
+       "decay time of a pituitary secretory burst (exocytosis multiplier)",
+       "calibrated: tools/pulse_sweep.py to the pulses detected on 10-min plasma samples "
+       "(Iranmanesh 1989: 13 +- 1 pulses/24 h, 100 +- 7 min apart, increments 63 +- 13 %); "
+       "short bursts, the plasma pulse's length comes from the 37-min half-life"),
     _P("pulse_mean", 0.0, "1", 0.0, 2.0, 0.0,
        "time-averaged pulse multiplier used by the resting state (set by the pulse "
        "generator: amplitude x tau_pulse / interval; 0 with pulses off)",
        "derived from pulse_amplitude, tau_pulse and pulse_interval"),
-    _P("a_circ", 0.6, "1", 0.0, 0.95, 0.2, "amplitude of the circadian factor on synthesis",
-       "calibrated: plasma amplitude 23 % of the 24-h mean (Iranmanesh 1989)"),
-    _P("t_peak", 420.0, "min after midnight", 0.0, 1440.0, 0.0,
+    _P("a_circ", 0.7471, "1", 0.0, 0.95, 0.2, "amplitude of the circadian factor on synthesis",
+       "calibrated: tools/calibrate.py, closed form with pulses on: plasma amplitude 23 % "
+       "of the 24-h mean (Iranmanesh 1989)"),
+    _P("t_peak", 203.6, "min after midnight", 0.0, 1440.0, 0.0,
        "clock time of the synthesis peak",
-       "calibrated: plasma acrophase 10:43 (Iranmanesh 1989)"),
+       "calibrated: tools/calibrate.py, closed form with pulses on: plasma acrophase "
+       "10:43 (Iranmanesh 1989); synthesis peaks at 03:24"),
     _P("clock_start", 480.0, "min after midnight", 0.0, 1440.0, 0.0,
        "clock time of t = 0 (a scenario setting)", _ASSUMED + "08:00, a morning lab visit"),
     _P("t_half_plasma", 37.0, "min", 25.0, 55.0, 0.15,
@@ -241,12 +248,15 @@ _PULSE_TABLE: list[_P] = [
     _P("pulse_interval", 100.0, "min", 60.0, 160.0, 0.0,
        "mean interval between pituitary pulses (gamma renewal process)",
        SOURCES["iranmanesh1989"] + " (100 +- 7 min, 13 +- 1 pulses/24 h)"),
-    _P("pulse_interval_cv", 0.4, "1", 0.1, 1.0, 0.0,
+    _P("pulse_interval_cv", 0.1, "1", 0.05, 1.0, 0.0,
        "coefficient of variation of the inter-pulse intervals",
-       _ASSUMED + "hormone pulse intervals are irregular but not Poisson"),
-    _P("pulse_amplitude", 1.2, "1", 0.2, 3.0, 0.0,
+       "calibrated: tools/pulse_sweep.py; nearly regular intervals (Iranmanesh 1989: "
+       "100 +- 7 min SE over 7 men); irregular intervals make close pairs that merge in "
+       "plasma and lower the detected frequency"),
+    _P("pulse_amplitude", 10.0, "1", 1.0, 20.0, 0.0,
        "mean jump of the pulse multiplier at a pulse",
-       "calibrated: plasma increments about 63 % (Iranmanesh 1989)"),
+       "calibrated: tools/pulse_sweep.py to the detected plasma increments (63 +- 13 %) "
+       "and frequency (Iranmanesh 1989)"),
     _P("pulse_amplitude_cv", 0.3, "1", 0.0, 1.0, 0.0, "CV of the pulse sizes (log-normal)",
        _ASSUMED + "Iranmanesh 1989 report 63 +- 13 % (SE) increments"),
 ]

@@ -2,8 +2,9 @@
 
     python tools/figures.py
 
-* exercise.png: 30 min cycling at 60/70/80 % VO2max, population median and
-  5-95 % band of plasma beta-endorphin, with Goldfarb et al. 1990's
+* exercise.png: 30 min cycling at 60/70/80 % VO2max from 08:00 (pulses and
+  rhythm on), population median and 5-95 % band of plasma beta-endorphin and
+  analgesia, with Goldfarb et al. 1990's
   published points (rest 4.34 +- 0.36, peak 21.91 +- 2.03 pmol/L, mean +- SE).
 * day.png: one day with pulses and the circadian rhythm (three subjects and
   the population mean), plasma beta-endorphin, ACTH and cortisol.
@@ -26,7 +27,7 @@ def exercise(pop):
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
     colors = {0.6: "tab:blue", 0.7: "tab:orange", 0.8: "tab:red"}
     for intensity, col in colors.items():
-        res = M.simulate(pop, t, t0=-15.0, circadian=False,
+        res = M.simulate(pop, t, t0=-15.0, pulses=True, seed=4,
                          segments=[("exercise", 0.0, 30.0, intensity)],
                          outputs=["plasma_beta_endorphin", "analgesia"])
         for ax, k in zip(axes, range(2)):

@@ -84,13 +84,14 @@ T_EX = np.array([-10.0, 0.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 35.0, 40.0, 45.0
 @pytest.fixture(scope="module")
 def exercise_runs(population):
     out = {}
-    base = population[:, IDX["bend_plasma_base"]][:, None]
     for intensity in (0.6, 0.7, 0.8):
-        res = M.simulate(population, T_EX, t0=-10.0, circadian=False,
+        # cycling from 08:00 (clock_start), with pulses and the rhythm, as in the lab;
+        # fold changes against each subject's own pre-exercise sample (t = -10)
+        res = M.simulate(population, T_EX, t0=-10.0, pulses=True, circadian=True, seed=SEED,
                          segments=[("exercise", 0.0, 30.0, intensity)],
                          outputs=["plasma_beta_endorphin"])
         assert (res.status == 0).all()
-        out[intensity] = (res.y[:, 0, :], res.y[:, 0, :] / base)
+        out[intensity] = (res.y[:, 0, :], res.y[:, 0, :] / res.y[:, 0, :1])
     return out
 
 
