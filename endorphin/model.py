@@ -580,9 +580,12 @@ def simulate(params, t_out, *, segments=(), pulses=False, circadian=True, seed=0
     for an IV bolus raising plasma by 50 pmol/L).  The initial state is each
     subject's resting state.
     """
-    params = np.array(params, dtype=np.float64, ndmin=1)
+    params = np.array(core._float_array(params, "params", (1, 2)), dtype=np.float64)
     if params.ndim == 1:
         params = params[None]
+    if params.shape[1] != len(_ENGINE.params):
+        raise ValueError(f"params must have {len(_ENGINE.params)} columns (see "
+                         f"endorphin.parameters()), got shape {params.shape}")
     t_out = np.asarray(t_out, dtype=np.float64)
     if t_out.ndim != 1 or t_out.size == 0:
         raise ValueError("t_out must be a non-empty 1-D array of times (minutes)")
