@@ -6,7 +6,8 @@ the 11-state endogenous model, 24 h, outputs C_p, C_h and analgesia every minute
 subject from its resting steady state.
 
 Rows (rounds interleaved, output buffers preallocated and touched for all):
-    endorphin, 1 thread / 2 threads  (core.simulate(..., out=buffer))
+    endorphin, 1 thread / 2 threads  (core.simulate(..., out=buffer)), with the
+    default Dormand-Prince and with method="tsit5"
     numba @njit Dormand-Prince 5(4), 1 thread (the peer's w4_numba_dopri, if numba is
     installed)
     plain C Dormand-Prince 5(4), 1 thread  [LIMIT] and 2 OpenMP threads, from the
@@ -70,8 +71,9 @@ def main():
     out_e = np.zeros((N, 3, w.T_OUT.size))
     out_c = np.zeros((N, 3, w.T_OUT.size))
 
-    def engine(threads):
-        return core.simulate("w4_bench", params, w.T_OUT, threads=threads, out=out_e, **kw)
+    def engine(threads, method="explicit"):
+        return core.simulate("w4_bench", params, w.T_OUT, threads=threads, out=out_e,
+                             method=method, **kw)
 
     engine(1)
     w.run_c(subj[:500], y0[:500], 1, out=out_c[:500])      # builds the limit
@@ -85,18 +87,22 @@ def main():
     fns.update({
         "endorphin core.simulate, 1 thread": lambda: engine(1),
         "endorphin core.simulate, 2 threads": lambda: engine(2),
+        "endorphin method='tsit5', 1 thread": lambda: engine(1, "tsit5"),
+        "endorphin method='tsit5', 2 threads": lambda: engine(2, "tsit5"),
         "plain C DP5(4), 1 thread  [LIMIT]": lambda: w.run_c(subj, y0, 1, out=out_c),
         "plain C DP5(4), 2 OpenMP threads": lambda: w.run_c(subj, y0, 2, out=out_c),
     })
     times = cm.interleaved({k: (lambda f=f: (f(), None)[1]) for k, f in fns.items()},
                            repeats=args.repeats, warmup=0)
     lim = times["plain C DP5(4), 1 thread  [LIMIT]"]
+    res_ts = engine(1, "tsit5")
     res = engine(1)
     _, st, _ = w.run_c(subj, y0, 1, out=out_c)
     rel = [float(np.max(np.abs(out_e[:, k] - out_c[:, k]) / np.abs(out_c[:, k])))
            for k in (0, 1)]
     print(f"\nW4, N = {N:,}: engine RHS evaluations per subject-day "
-          f"{res.n_rhs.mean():.0f} (limit {st[:, 0].mean():.0f}); "
+          f"{res.n_rhs.mean():.0f}, tsit5 {res_ts.n_rhs.mean():.0f} "
+          f"(limit {st[:, 0].mean():.0f}); "
           f"max rel diff engine vs limit: C_p {rel[0]:.1e}, C_h {rel[1]:.1e}")
     rows = []
     for k in fns:
@@ -111,10 +117,18 @@ def main():
     e2 = times["endorphin core.simulate, 2 threads"]
     print(cm.target("engine speed-up 1 -> 2 threads", cm.per_round_ratio(e1, e2),
                     1.8, True)["line"])
+    t1 = times["endorphin method='tsit5', 1 thread"]
+    t2 = times["endorphin method='tsit5', 2 threads"]
+    print(cm.target("tsit5 speed-up 1 -> 2 threads", cm.per_round_ratio(t1, t2),
+                    1.8, True)["line"])
+    print(cm.target("part 2: tsit5 vs the plain C limit per core (limit time / tsit5 time)",
+                    cm.per_round_ratio(lim, t1), 1.15, True)["line"])
     nbk = "numba @njit DP5(4), 1 thread (peer)"
     if nbk in times:
         print(cm.target("engine speed vs numba per core (numba time / engine time)",
                         cm.per_round_ratio(times[nbk], e1), 1.0, True)["line"])
+        print(cm.target("part 2: tsit5 vs numba per core (numba time / tsit5 time)",
+                        cm.per_round_ratio(times[nbk], t1), 1.5, True)["line"])
     shutil.rmtree(work, ignore_errors=True)
 
 if __name__ == "__main__":

@@ -238,7 +238,7 @@ PyDoc_STRVAR(simulate_doc,
 "_simulate(model, params, t_out, t0, breaks, inputs, dose_times, dose_states,\n"
 "          dose_amounts, y0, out_idx, rtol, atol, max_steps, threads,\n"
 "          y, status, n_rhs, n_accepted, n_rejected[, fixed_step, method,\n"
-"          n_jac, used_stiff, summary, thresholds])\n\n"
+"          n_jac, used_stiff, summary, thresholds, tsit5])\n\n"
 "Private: use endorphin.core.simulate, which validates and converts the\n"
 "arguments.  Fills y (N, n_sel, T), status (N,) and the counters in place.");
 
@@ -250,13 +250,13 @@ simulate(PyObject *NPY_UNUSED(self), PyObject *args)
     PyObject *o_idx, *o_y, *o_status, *o_rhs, *o_acc, *o_rej;
     double t0, rtol, atol, fixed_step = 0.0;
     long long max_steps;
-    int threads, method = ENDO_METHOD_EXPLICIT;
+    int threads, method = ENDO_METHOD_EXPLICIT, tsit5 = 0;
     PyObject *o_jac = Py_None, *o_used = Py_None, *o_sum = Py_None, *o_thr = Py_None;
-    if (!PyArg_ParseTuple(args, "sOOdOOOOOOOddLiOOOOO|diOOOO", &name, &o_params, &o_tout,
+    if (!PyArg_ParseTuple(args, "sOOdOOOOOOOddLiOOOOO|diOOOOp", &name, &o_params, &o_tout,
                           &t0, &o_breaks, &o_inputs, &o_dt, &o_ds, &o_da, &o_y0,
                           &o_idx, &rtol, &atol, &max_steps, &threads, &o_y,
                           &o_status, &o_rhs, &o_acc, &o_rej, &fixed_step, &method,
-                          &o_jac, &o_used, &o_sum, &o_thr)) {
+                          &o_jac, &o_used, &o_sum, &o_thr, &tsit5)) {
         return NULL;
     }
     if (method != ENDO_METHOD_EXPLICIT && method != ENDO_METHOD_STIFF
@@ -374,6 +374,7 @@ simulate(PyObject *NPY_UNUSED(self), PyObject *args)
     pb.n_accepted = PyArray_DATA(acc);
     pb.n_rejected = PyArray_DATA(rej);
     pb.method = method;
+    pb.tsit5 = tsit5;
     d2[0] = N;
     if (o_jac != Py_None) {
         PyArrayObject *nj = checked(o_jac, "n_jac", NPY_INT64, 1, d2);

@@ -77,7 +77,9 @@ STATUS = {
     5: "the stiff method's iteration matrix stayed singular",
 }
 
-_METHODS = {"explicit": 0, "stiff": 1, "auto": 2}
+# method name -> (engine method, Tsitouras pair)
+_METHODS = {"explicit": (0, False), "dopri5": (0, False), "tsit5": (0, True),
+            "stiff": (1, False), "auto": (2, False)}
 
 #: The statistics of summary mode, in the order of the last axis of
 #: :attr:`SimResult.summary`: maximum, time of the (first) maximum, minimum,
@@ -207,8 +209,13 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
         Relative (> 0) and absolute (>= 0) tolerances, used as in scipy's
         ``solve_ivp``: the RMS over states of
         ``err / (atol + rtol * |y|)`` is kept below 1 at every step.
-    method : {"explicit", "stiff", "auto"}
-        ``"explicit"``: Dormand-Prince 5(4).  ``"stiff"``: Rodas4, an
+    method : {"explicit", "dopri5", "tsit5", "stiff", "auto"}
+        ``"explicit"`` (= ``"dopri5"``): Dormand-Prince 5(4).  ``"tsit5"``:
+        Tsitouras 5(4), about 9 % fewer right-hand-side evaluations at the
+        same ``rtol`` on the W4 workload with the same measured accuracy, but
+        a less conservative error estimate where solutions grow fast (near a
+        pole it reached 8 tolerance units where Dormand-Prince stays below
+        5).  ``"stiff"``: Rodas4, an
         L-stable Rosenbrock method of order 4(3) using the model's analytic
         Jacobian (finite differences when it has none).  ``"auto"``: every
         subject starts with Dormand-Prince; when Hairer's stiffness test
@@ -478,6 +485,6 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
                          out_idx, float(rtol), float(atol), int(max_steps), threads,
                          y, status, n_rhs, n_acc, n_rej,
                          0.0 if fixed_step is None else float(fixed_step),
-                         _METHODS[method], n_jac, used, sm, thr)
+                         _METHODS[method][0], n_jac, used, sm, thr, _METHODS[method][1])
     return SimResult(t_out, y, names, status, n_rhs, n_acc, n_rej, n_jac, used.astype(bool),
                      sm)

@@ -68,6 +68,17 @@ def test_w4_against_radau_reference(ref, seg):
     assert np.all(rel <= 2e-6), dict(zip(OUTS, rel))
 
 
+def test_w4_tsit5_against_radau_reference(ref, seg):
+    """Tsitouras 5(4) meets the W4 accuracy target with fewer evaluations than
+    Dormand-Prince at the same tolerance."""
+    ts = _run(R.w4_params(ref["subj"]), seg, method="tsit5")
+    dp = _run(R.w4_params(ref["subj"]), seg, method="dopri5")
+    np.testing.assert_array_equal(ts.status, 0)
+    rel = _max_rel(ts.y, ref["out"])
+    assert np.all(rel <= 2e-6), dict(zip(OUTS, rel))
+    assert ts.n_rhs.sum() < 0.95 * dp.n_rhs.sum()
+
+
 @pytest.mark.parametrize("method", ["stiff", "auto"])
 def test_w4_stiff_and_auto_against_radau_reference(ref, seg, method):
     """The stiff method on a model without an analytic Jacobian (finite

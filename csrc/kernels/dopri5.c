@@ -43,6 +43,39 @@ static const double D1 = -12715105075.0 / 11282082432.0, D3 = 87487479700.0 / 32
                     D4 = -10690763975.0 / 1880347072.0, D5 = 701980252875.0 / 199316789632.0,
                     D6 = -1453857185.0 / 822651844.0, D7 = 69997945.0 / 29380423.0;
 
+/* Tsitouras 5(4) (Tsitouras 2011, Comput Math Appl 62:770-775; the
+ * simplifying-assumption-free pair), with its free order-4 interpolant written
+ * as y(t + th h) = y + h sum_m th^m sum_i TP_m[i] k_i, m = 1..4 */
+static const double TC2 = 0.161, TC3 = 0.327, TC4 = 0.9, TC5 = 0.9800255409045097;
+static const double TA21 = 0.161;
+static const double TA31 = -0.008480655492356989, TA32 = 0.33548065549235697;
+static const double TA41 = 2.8971530571054935, TA42 = -6.359448489975075,
+                    TA43 = 4.362295432869581;
+static const double TA51 = 5.325864828439257, TA52 = -11.748883564062828,
+                    TA53 = 7.495539342889836, TA54 = -0.09249506636175525;
+static const double TA61 = 5.86145544294642, TA62 = -12.92096931784711,
+                    TA63 = 8.159367898576158, TA64 = -0.071584973281401,
+                    TA65 = -0.028269050394068383;
+static const double TA71 = 0.09646076681806523, TA72 = 0.01, TA73 = 0.4798896504144996,
+                    TA74 = 1.3790085741037419, TA75 = -3.2900695154360807,
+                    TA76 = 2.324710524099774;
+/* error estimate: y5 - y4 (b - bhat) */
+static const double TE1 = 0.09646076681806523 - 0.09468075576583946,
+                    TE2 = 0.01 - 0.009183565540343253,
+                    TE3 = 0.4798896504144996 - 0.48777052842476157,
+                    TE4 = 1.3790085741037419 - 1.234297566930479,
+                    TE5 = -3.2900695154360807 + 2.7077123499835255,
+                    TE6 = 2.324710524099774 - 1.866628418170587, TE7 = -1.0 / 66.0;
+/* interpolant: coefficients of th^2, th^3, th^4 (th^1: k1 alone) */
+static const double TP[3][7] = {
+    {-2.7637061972748258, 0.13169999999999998, 3.9302962368947512, -12.411077166933676,
+     37.509313416511041, -27.896526289197286, 1.5},
+    {2.9132554618219126, -0.22339999999999999, -5.9410338721315048, 30.338188630282318,
+     -88.178904894766404, 65.091894674793679, -4.0},
+    {-1.0530884977290216, 0.1017, 2.4906272856512528, -16.548102889244902,
+     47.379521962819283, -34.870657861496611, 2.5},
+};
+
 /* step control (Hairer's DOPRI5 defaults) */
 static const double SAFE = 0.9, FAC_MIN = 0.2, FAC_MAX = 10.0, BETA = 0.04;
 #define LOG_1EM4 (-9.210340371976184)     /* log(1e-4): floor of the PI memory */
@@ -300,17 +333,32 @@ static void dp5_dense_at(subject *s, double theta, double *out)
     memcpy(out, s->ytmp, s->S * sizeof(double));
 }
 
+/* Tsit5 interpolant at theta into ytmp (the states the outputs read):
+ * r0 = y, r1..r4 = h sum_i TP_m[i] k_i */
+static inline __attribute__((always_inline)) void dense_poly(subject *s, double theta)
+{
+    const int *idx = s->m->output_states;
+    const size_t n = idx ? (size_t)s->m->n_output_states : s->S;
+    for (size_t j = 0; j < n; j++) {
+        const size_t i = idx ? (size_t)idx[j] : j;
+        s->ytmp[i] = s->r[0][i] + theta * (s->r[1][i] + theta * (s->r[2][i]
+                     + theta * (s->r[3][i] + theta * s->r[4][i])));
+    }
+}
+
+static void ts5_dense_at(subject *s, double theta, double *out)
+{
+    dense_poly(s, theta);
+    memcpy(out, s->ytmp, s->S * sizeof(double));
+}
+
 /*
  * Integrate from ta to tb (> ta) with the inputs of the current segment,
  * writing the outputs requested strictly inside (ta, tb).  Returns a status.
  */
-/* Built twice on x86-64 with gcc (AVX2+FMA and baseline), chosen at load
- * time.  ISO C mode (-std=c11) disables floating-point contraction and no
- * reassociation is allowed, so both clones round identically. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
-static int integrate_interval(subject *s, double ta, double tb)
+/* One explicit pair, Dormand-Prince (tsit = 0) or Tsitouras (tsit = 1). */
+static inline __attribute__((always_inline)) int
+erk_interval(subject *s, double ta, double tb, const int tsit)
 {
     const endo_problem *pb = s->pb;
     const size_t S = s->S;
@@ -348,23 +396,44 @@ static int integrate_interval(subject *s, double ta, double tb)
             double *restrict k1 = k[1], *restrict k2 = k[2], *restrict k3 = k[3];
             double *restrict k4 = k[4], *restrict k5 = k[5], *restrict k6 = k[6];
             double *restrict k7 = k[7], *restrict yn_ = yn;
-            for (size_t i = 0; i < S; i++) yt[i] = y_[i] + h * A21 * k1[i];
-            rhs(s, t + C2 * h, yt, k2);
-            for (size_t i = 0; i < S; i++) yt[i] = y_[i] + h * (A31 * k1[i] + A32 * k2[i]);
-            rhs(s, t + C3 * h, yt, k3);
+            /* the coefficients are compile-time constants: tsit is a
+             * constant at both call sites of this always-inline function */
+            const double a21 = tsit ? TA21 : A21, a31 = tsit ? TA31 : A31,
+                         a32 = tsit ? TA32 : A32, a41 = tsit ? TA41 : A41,
+                         a42 = tsit ? TA42 : A42, a43 = tsit ? TA43 : A43,
+                         a51 = tsit ? TA51 : A51, a52 = tsit ? TA52 : A52,
+                         a53 = tsit ? TA53 : A53, a54 = tsit ? TA54 : A54,
+                         a61 = tsit ? TA61 : A61, a62 = tsit ? TA62 : A62,
+                         a63 = tsit ? TA63 : A63, a64 = tsit ? TA64 : A64,
+                         a65 = tsit ? TA65 : A65, a71 = tsit ? TA71 : A71,
+                         a73 = tsit ? TA73 : A73, a74 = tsit ? TA74 : A74,
+                         a75 = tsit ? TA75 : A75, a76 = tsit ? TA76 : A76;
+            const double c2 = tsit ? TC2 : C2, c3 = tsit ? TC3 : C3, c4 = tsit ? TC4 : C4,
+                         c5 = tsit ? TC5 : C5;
+            for (size_t i = 0; i < S; i++) yt[i] = y_[i] + h * a21 * k1[i];
+            rhs(s, t + c2 * h, yt, k2);
+            for (size_t i = 0; i < S; i++) yt[i] = y_[i] + h * (a31 * k1[i] + a32 * k2[i]);
+            rhs(s, t + c3 * h, yt, k3);
             for (size_t i = 0; i < S; i++)
-                yt[i] = y_[i] + h * (A41 * k1[i] + A42 * k2[i] + A43 * k3[i]);
-            rhs(s, t + C4 * h, yt, k4);
+                yt[i] = y_[i] + h * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i]);
+            rhs(s, t + c4 * h, yt, k4);
             for (size_t i = 0; i < S; i++)
-                yt[i] = y_[i] + h * (A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i]);
-            rhs(s, t + C5 * h, yt, k5);
+                yt[i] = y_[i] + h * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] + a54 * k4[i]);
+            rhs(s, t + c5 * h, yt, k5);
             for (size_t i = 0; i < S; i++)
-                yt[i] = y_[i] + h * (A61 * k1[i] + A62 * k2[i] + A63 * k3[i]
-                                     + A64 * k4[i] + A65 * k5[i]);
+                yt[i] = y_[i] + h * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i]
+                                     + a64 * k4[i] + a65 * k5[i]);
             rhs(s, last ? tb : t + h, yt, k6);
-            for (size_t i = 0; i < S; i++)
-                yn_[i] = y_[i] + h * (A71 * k1[i] + A73 * k3[i] + A74 * k4[i]
-                                      + A75 * k5[i] + A76 * k6[i]);
+            if (tsit) {
+                for (size_t i = 0; i < S; i++)
+                    yn_[i] = y_[i] + h * (a71 * k1[i] + TA72 * k2[i] + a73 * k3[i]
+                                          + a74 * k4[i] + a75 * k5[i] + a76 * k6[i]);
+            }
+            else {
+                for (size_t i = 0; i < S; i++)
+                    yn_[i] = y_[i] + h * (a71 * k1[i] + a73 * k3[i] + a74 * k4[i]
+                                          + a75 * k5[i] + a76 * k6[i]);
+            }
             rhs(s, last ? tb : t + h, yn_, k7);
             if (pb->method == ENDO_METHOD_AUTO) {
                 /* Hairer's test: h |lambda| from the last two stages */
@@ -375,9 +444,16 @@ static int integrate_interval(subject *s, double ta, double tb)
                 }
                 s->stiff_hl = (den > 0.0) ? h * sqrt(num / den) : 0.0;
             }
-            for (size_t i = 0; i < S; i++)
-                yt[i] = h * (E1 * k1[i] + E3 * k3[i] + E4 * k4[i] + E5 * k5[i]
-                             + E6 * k6[i] + E7 * k7[i]);
+            if (tsit) {
+                for (size_t i = 0; i < S; i++)
+                    yt[i] = h * (TE1 * k1[i] + TE2 * k2[i] + TE3 * k3[i] + TE4 * k4[i]
+                                 + TE5 * k5[i] + TE6 * k6[i] + TE7 * k7[i]);
+            }
+            else {
+                for (size_t i = 0; i < S; i++)
+                    yt[i] = h * (E1 * k1[i] + E3 * k3[i] + E4 * k4[i] + E5 * k5[i]
+                                 + E6 * k6[i] + E7 * k7[i]);
+            }
         }
         const double tnew = last ? tb : t + h;
         const double err = err_norm(s, y, yn, s->ytmp);
@@ -395,23 +471,40 @@ static int integrate_interval(subject *s, double ta, double tb)
             const size_t nd = need_dense ? (oidx ? (size_t)s->m->n_output_states : S) : 0;
             for (size_t j = 0; j < nd; j++) {
                 const size_t i = oidx ? (size_t)oidx[j] : j;
-                const double ydiff = yn[i] - y[i];
-                const double bspl = h * k[1][i] - ydiff;
                 s->r[0][i] = y[i];
-                s->r[1][i] = ydiff;
-                s->r[2][i] = bspl;
-                s->r[3][i] = ydiff - h * k[7][i] - bspl;
-                s->r[4][i] = h * (D1 * k[1][i] + D3 * k[3][i] + D4 * k[4][i]
-                                  + D5 * k[5][i] + D6 * k[6][i] + D7 * k[7][i]);
+                if (tsit) {
+                    for (int m = 0; m < 3; m++) {
+                        const double *P = TP[m];
+                        s->r[2 + m][i] = h * (P[0] * k[1][i] + P[1] * k[2][i]
+                                              + P[2] * k[3][i] + P[3] * k[4][i]
+                                              + P[4] * k[5][i] + P[5] * k[6][i]
+                                              + P[6] * k[7][i]);
+                    }
+                    s->r[1][i] = h * k[1][i];
+                }
+                else {
+                    const double ydiff = yn[i] - y[i];
+                    const double bspl = h * k[1][i] - ydiff;
+                    s->r[1][i] = ydiff;
+                    s->r[2][i] = bspl;
+                    s->r[3][i] = ydiff - h * k[7][i] - bspl;
+                    s->r[4][i] = h * (D1 * k[1][i] + D3 * k[3][i] + D4 * k[4][i]
+                                      + D5 * k[5][i] + D6 * k[6][i] + D7 * k[7][i]);
+                }
             }
             /* outputs strictly inside (t, tnew), and at tnew unless tnew = tb */
             while (s->iout < pb->n_times && pb->t_out[s->iout] < tnew) {
                 const double to = pb->t_out[s->iout];
-                dense(s, (to - t) / h);
+                if (tsit) {
+                    dense_poly(s, (to - t) / h);
+                }
+                else {
+                    dense(s, (to - t) / h);
+                }
                 emit(s, to, s->ytmp);
             }
             if (pb->summary != NULL) {
-                sm_step(s, t, tnew - t, yn, dp5_dense_at);
+                sm_step(s, t, tnew - t, yn, tsit ? ts5_dense_at : dp5_dense_at);
             }
             double fac = exp((0.2 - BETA * 0.75) * le - BETA * s->log_facold);
             fac = fmax(1.0 / FAC_MAX, fmin(1.0 / FAC_MIN, fac / SAFE));
@@ -464,6 +557,25 @@ static int integrate_interval(subject *s, double ta, double tb)
     return ENDO_OK;
 }
 
+/* The two explicit methods, each built twice on x86-64 with gcc (AVX2+FMA and
+ * baseline) and chosen at load time.  ISO C mode (-std=c11) disables
+ * floating-point contraction and no reassociation is allowed, so both clones
+ * round identically. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+#define ENDO_ERK_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define ENDO_ERK_CLONES
+#endif
+
+ENDO_ERK_CLONES static int integrate_interval(subject *s, double ta, double tb)
+{
+    return erk_interval(s, ta, tb, 0);
+}
+
+ENDO_ERK_CLONES static int integrate_interval_tsit5(subject *s, double ta, double tb)
+{
+    return erk_interval(s, ta, tb, 1);
+}
 
 /* ------------------------------------------------------------------------- */
 /* Rodas4                                                                     */
@@ -844,7 +956,9 @@ static int run_subject(const endo_problem *pb, size_t i, double *work, int stiff
         if (idose < pb->n_doses && dt[idose] < te) {
             te = dt[idose];
         }
-        status = stiff ? rodas_interval(&s, t, te) : integrate_interval(&s, t, te);
+        status = stiff ? rodas_interval(&s, t, te)
+                 : pb->tsit5 ? integrate_interval_tsit5(&s, t, te)
+                 : integrate_interval(&s, t, te);
         t = te;
     }
     if (status != ENDO_OK && status != ENDO_STIFF) {

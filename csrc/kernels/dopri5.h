@@ -51,6 +51,7 @@ typedef struct {
     int64_t max_steps;                                /* per subject */
     double fixed_step;      /* > 0: constant steps of this size, no error control */
     int method;             /* ENDO_METHOD_* */
+    int tsit5;              /* explicit pair: 0 Dormand-Prince 5(4), 1 Tsitouras 5(4) */
     /* summary mode (NULL: off): per subject and selected output, max, time of
      * max, min, AUC, time above thresholds[j], value at t_end */
     double *summary;        /* (n_subjects, n_sel, 6) */
