@@ -47,15 +47,30 @@ def test_cli_help_and_version():
         assert p.stdout.strip() == f"endorphin {en.__version__}"
 
 
-def test_cli_demo_says_it_is_a_placeholder_and_prints_real_numbers():
-    for cli in _cli_variants():
-        p = run(*cli, "demo", cwd="/")
+def test_cli_demo_runs_the_default_scenario(tmp_path):
+    for k, cli in enumerate(_cli_variants()):
+        out = tmp_path / f"demo{k}"
+        p = run(*cli, "demo", "--n", "60", "--out", str(out), cwd="/")
         assert p.returncode == 0, p.stderr
-        assert "PLACEHOLDER" in p.stdout
-        # the Hill row printed is the real function: half-maximal at c = ec50 = 3
-        row = [line for line in p.stdout.splitlines() if line.startswith("hill(")][0]
-        values = [float(v) for v in row.split(":")[1].split()]
-        assert values[2] == 0.5 and values == sorted(values)
+        # the 80 % row: 5 min after the bout well above the resting level
+        row = [line for line in p.stdout.splitlines() if line.strip().startswith("80%")][0]
+        import re
+        pre, post = (float(v) for v in re.findall(r"(\d+\.\d+) \[", row))
+        fold = float(row.split()[-1])
+        assert 2.0 < pre < 10.0 and post > 2.5 * pre and fold > 2.5
+        csv = (out / "demo_exercise.csv").read_text().splitlines()
+        assert csv[0] == "subject,time_min,intensity,variable,value"
+        assert len(csv) > 1000
+        import importlib.util
+        if importlib.util.find_spec("matplotlib") is not None:
+            png = (out / "demo_exercise.png").read_bytes()
+            assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_demo_bad_arguments():
+    for cli in _cli_variants():
+        p = run(*cli, "demo", "--n", "0", cwd="/")
+        assert p.returncode == 2 and "--n" in p.stderr
 
 
 def test_cli_bad_usage_exits_nonzero():
