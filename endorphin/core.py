@@ -27,7 +27,7 @@ import numpy as np
 from . import _integrate
 
 __all__ = ["Model", "SimResult", "models", "simulate", "STATUS", "SUMMARY_STATS",
-           "dose_schedule"]
+           "dose_schedule", "population_percentiles"]
 
 
 class Model(NamedTuple):
@@ -488,3 +488,43 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
                          _METHODS[method][0], n_jac, used, sm, thr, _METHODS[method][1])
     return SimResult(t_out, y, names, status, n_rhs, n_acc, n_rej, n_jac, used.astype(bool),
                      sm)
+
+
+def population_percentiles(result: SimResult, q=(5, 50, 95)):
+    """Population percentiles of a summary-mode result, as a pandas DataFrame.
+
+    Rows are (output, statistic) pairs of :data:`SUMMARY_STATS`, columns the
+    percentiles ``q`` (0-100), computed over the subjects with status 0
+    (the others are counted in the ``n_failed`` column).  O(N) memory: made
+    for populations of millions run with ``summary=True``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from endorphin import core
+    >>> ke = np.linspace(0.01, 0.03, 101)
+    >>> p = np.column_stack([np.zeros(101), ke, np.full(101, 10.0)])
+    >>> r = core.simulate("linear1", p, [600.0], t0=0.0, outputs=["conc"], summary=True,
+    ...                   doses=([0.0], ["central"], [100.0]))
+    >>> tab = core.population_percentiles(r, q=(50,))
+    >>> round(float(tab.loc[("conc", "max"), 50.0]), 6)
+    10.0
+    """
+    import pandas as pd
+    if not isinstance(result, SimResult) or result.summary is None:
+        raise ValueError("result must be a SimResult of core.simulate(..., summary=True)")
+    qs = np.atleast_1d(np.asarray(q, dtype=np.float64))
+    if qs.ndim != 1 or qs.size == 0 or not np.isfinite(qs).all() \
+            or (qs < 0).any() or (qs > 100).any():
+        raise ValueError(f"q must be percentiles in [0, 100], got {q!r}")
+    ok = result.status == 0
+    s = result.summary[ok]
+    rows, index = [], []
+    for j, name in enumerate(result.output_names):
+        for k, stat in enumerate(SUMMARY_STATS):
+            vals = np.percentile(s[:, j, k], qs) if s.shape[0] else np.full(qs.size, np.nan)
+            rows.append(list(vals) + [int((~ok).sum())])
+            index.append((name, stat))
+    cols = [float(v) for v in qs] + ["n_failed"]
+    return pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=["output", "stat"]),
+                        columns=cols)

@@ -92,3 +92,22 @@ def test_summary_arguments():
         core.simulate("linear1", [0.1, 0.1, 1.0], [0.0, 1.0], summary="yes")
     r = core.simulate("linear1", [0.1, 0.1, 1.0], [0.0, 1.0])
     assert r.summary is None
+
+
+def test_population_percentiles_from_summaries():
+    n = 1001
+    ke = np.linspace(0.005, 0.05, n)
+    p = np.column_stack([np.zeros(n), ke, np.full(n, 10.0)])
+    r = core.simulate("linear1", p, [720.0], t0=0.0, doses=([0.0], ["central"], [100.0]),
+                      outputs=["conc", "amount"], summary=True)
+    tab = core.population_percentiles(r, q=(5, 50, 95))
+    assert list(tab.columns) == [5.0, 50.0, 95.0, "n_failed"]
+    assert tab.shape == (2 * len(core.SUMMARY_STATS), 4)
+    auc = 10.0 / ke * (1 - np.exp(-ke * 720))
+    np.testing.assert_allclose(tab.loc[("conc", "auc"), [5.0, 50.0, 95.0]].to_numpy(float),
+                               np.percentile(auc, [5, 50, 95]), rtol=2e-5)
+    assert (tab["n_failed"] == 0).all()
+    with pytest.raises(ValueError, match="summary"):
+        core.population_percentiles(core.simulate("linear1", p[:2], [0.0, 1.0]))
+    with pytest.raises(ValueError, match="q"):
+        core.population_percentiles(r, q=(5, 150))
