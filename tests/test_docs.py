@@ -18,10 +18,13 @@ def test_readme_doctest():
     assert res.attempted >= 3 and res.failed == 0
 
 
-@pytest.mark.parametrize("func", ["simulate", "dose_schedule"])
-def test_core_docstring_examples(func):
-    from endorphin import core
-    doc = getattr(core, func).__doc__
+@pytest.mark.parametrize("mod, func", [
+    ("core", "simulate"), ("core", "dose_schedule"), ("core", "population_percentiles"),
+    ("model", "parameters"), ("model", "default_parameters"), ("model", "bend_dose"),
+])
+def test_module_docstring_examples(mod, func):
+    import importlib
+    doc = getattr(importlib.import_module(f"endorphin.{mod}"), func).__doc__
     test = doctest.DocTestParser().get_doctest(doc, {}, func, None, 0)
     runner = doctest.DocTestRunner(optionflags=FLAGS)
     runner.run(test)
