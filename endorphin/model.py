@@ -295,8 +295,9 @@ def parameters():
     --------
     >>> import endorphin as en
     >>> tab = en.parameters()
-    >>> tab.set_index("name").loc["t_half_plasma", ["value", "unit"]].tolist()
-    [37.0, 'min']
+    >>> row = tab.set_index("name").loc["t_half_plasma"]
+    >>> float(row["value"]), row["unit"]
+    (37.0, 'min')
     """
     import pandas as pd
     rows = [dict(r._asdict(), kind="engine") for r in _TABLE]
