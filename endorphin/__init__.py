@@ -27,7 +27,7 @@ from ._ufuncs import (
     operational,
     operational_multi,
 )
-from . import core, nca, model
+from . import core, nca, model, drugs
 from .model import parameters
 from . import _ufunc_docs, _ufuncs
 
@@ -36,6 +36,7 @@ _ufunc_docs.attach(_ufuncs)
 __all__ = [
     "__version__",
     "core",
+    "drugs",
     "competitive_occupancy",
     "dose_ratio",
     "ecx",
