@@ -22,7 +22,7 @@ import numpy as np
 from . import core
 
 __all__ = ["parameters", "default_parameters", "sample_parameters", "pulse_schedule",
-           "bend_dose",
+           "bend_dose", "receptor_response",
            "stimulus_inputs", "simulate", "CHANNELS", "PMOL_PER_L_TO_PG_PER_ML",
            "BEND_MW", "ACTH_MW"]
 
@@ -503,6 +503,55 @@ def bend_dose(amount_mg: float, route: str = "iv", body_weight: float | None = N
         raise ValueError(f"route must be 'iv' or 'icv', got {route!r}")
     pmol = float(amount_mg) * 1e-3 / BEND_MW * 1e12
     return state, pmol / (v_ml * 1e-3)
+
+
+def receptor_response(agonist_conc, antagonist_conc=0.0, *, agonist="morphine",
+                      antagonist="naloxone", receptor="mu", receptor_fraction=1.0,
+                      slope=None):
+    """In-vitro-like operational response of one receptor type, R held fixed.
+
+    The readout a Schild experiment uses: agonist and antagonist at
+    equilibrium, competing for ``receptor`` ("mu", "delta" or "kappa"),
+    the operational model (Black and Leff) with efficacy scaled by the fixed
+    functional fraction ``receptor_fraction``, no pharmacokinetics, no
+    desensitization.  Affinities and efficacies come from
+    :mod:`endorphin.drugs` ("beta_endorphin" included), the slope from the
+    model's ``slope_<receptor>`` unless given.  Concentrations in nmol/L,
+    broadcast against each other.
+
+    Returns the fractional effect (Em = 1), ``s^m / (1 + s^m)`` with
+    ``s = R * tau_A occ_A``, ``occ_A = (A/K_A) / (1 + A/K_A + B/K_B)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from endorphin.model import receptor_response
+    >>> a = np.logspace(-1, 4, 6)
+    >>> e0 = receptor_response(a)                       # morphine alone at mu
+    >>> e1 = receptor_response(a, 10.0)                 # with 10 nmol/L naloxone
+    >>> bool(np.all(e1 < e0))
+    True
+    """
+    from . import _ufuncs, drugs
+    if receptor not in ("mu", "delta", "kappa"):
+        raise ValueError(f"receptor must be 'mu', 'delta' or 'kappa', got {receptor!r}")
+    ag, an = drugs.get(agonist), drugs.get(antagonist)
+    a = np.asarray(agonist_conc, dtype=np.float64)
+    b = np.asarray(antagonist_conc, dtype=np.float64)
+    for name, v in (("agonist_conc", a), ("antagonist_conc", b)):
+        if not np.isfinite(v).all() or (v < 0).any():
+            raise ValueError(f"{name} must be finite and >= 0 (nmol/L)")
+    R = float(receptor_fraction)
+    if not 0.0 <= R <= 1.0:
+        raise ValueError(f"receptor_fraction must be in [0, 1], got {receptor_fraction!r}")
+    m = default_parameters()[_INDEX[f"slope_{receptor}"]] if slope is None else float(slope)
+    if not m > 0:
+        raise ValueError(f"slope must be > 0, got {slope!r}")
+    a, b = np.broadcast_arrays(a, b)
+    conc = np.stack([a, b], axis=-1)
+    K = np.array([getattr(ag, f"K_{receptor}"), getattr(an, f"K_{receptor}")])
+    tau = R * np.array([getattr(ag, f"tau_{receptor}"), getattr(an, f"tau_{receptor}")])
+    return _ufuncs.operational_multi(conc, K, tau, m)
 
 
 def stimulus_inputs(segments, t0: float, t_end: float):

@@ -21,6 +21,7 @@ def test_readme_doctest():
 @pytest.mark.parametrize("mod, func", [
     ("core", "simulate"), ("core", "dose_schedule"), ("core", "population_percentiles"),
     ("model", "parameters"), ("model", "default_parameters"), ("model", "bend_dose"),
+    ("model", "receptor_response"),
 ])
 def test_module_docstring_examples(mod, func):
     import importlib
