@@ -29,12 +29,31 @@ from ._ufuncs import (
 )
 from . import core, nca, model, drugs
 from .model import parameters
+from .scenario import (Acupuncture, Dose, Exercise, Laughter, Meditation, Pain, Placebo,
+                       Population, Scenario, Stress, Subject, compare)
+from .measurement import PRO, Assay
+from .results import Result
 from . import _ufunc_docs, _ufuncs
 
 _ufunc_docs.attach(_ufuncs)
 
 __all__ = [
     "__version__",
+    "Acupuncture",
+    "Assay",
+    "Dose",
+    "Exercise",
+    "Laughter",
+    "Meditation",
+    "PRO",
+    "Pain",
+    "Placebo",
+    "Population",
+    "Result",
+    "Scenario",
+    "Stress",
+    "Subject",
+    "compare",
     "core",
     "drugs",
     "competitive_occupancy",

@@ -1,0 +1,763 @@
+"""Results of scenario simulations: arrays, xarray, pandas, summaries, plots.
+
+:class:`Result` holds the trajectories of one scenario, ``(subject,
+output, time)`` float64, with the scenario, every subject's parameters and
+the provenance of the run (package version, integrator, tolerances, seed).
+``res[name]`` gives a read-only ``(subject, time)`` view of one output;
+:meth:`Result.to_xarray` a CF-style Dataset (dims ``subject``, ``time``;
+``units`` and ``long_name`` on every variable); :meth:`Result.to_pandas` a
+tidy long table; :meth:`Result.summary` per-subject Cmax, Tmax, AUC and peak
+effects with population percentiles; :meth:`Result.sample` simulated
+measurements (:mod:`endorphin.measurement`); :meth:`Result.plot` the
+population median with a percentile band.  :class:`Comparison` (from
+:func:`endorphin.scenario.compare`) holds several results side by side with a
+``scenario`` dimension.
+
+Units: time in minutes; beta-endorphin and ACTH in pmol/L, cortisol in
+nmol/L, effects dimensionless (``"1"``); AUCs in unit x min.  xarray,
+matplotlib and tqdm are optional and imported only where needed.
+"""
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from html import escape
+
+import numpy as np
+
+from . import nca
+
+__all__ = ["Result", "Comparison", "Summary", "OUTPUT_META", "output_meta"]
+
+#: Unit (CF/pint-style string) and long name of every engine output.
+OUTPUT_META: dict[str, tuple[str, str]] = {
+    "plasma_beta_endorphin": ("pmol/L", "plasma beta-endorphin concentration"),
+    "csf_beta_endorphin": ("pmol/L", "central (CSF) beta-endorphin concentration"),
+    "plasma_acth": ("pmol/L", "plasma ACTH concentration"),
+    "plasma_cortisol": ("nmol/L", "serum total cortisol concentration"),
+    "occupancy_mu": ("1", "fraction of mu opioid receptors occupied"),
+    "occupancy_delta": ("1", "fraction of delta opioid receptors occupied"),
+    "occupancy_kappa": ("1", "fraction of kappa opioid receptors occupied"),
+    "receptor_mu": ("1", "functional fraction of mu opioid receptors"),
+    "receptor_delta": ("1", "functional fraction of delta opioid receptors"),
+    "receptor_kappa": ("1", "functional fraction of kappa opioid receptors"),
+    "effect_mu": ("1", "operational effect at mu opioid receptors (0-1)"),
+    "effect_delta": ("1", "operational effect at delta opioid receptors (0-1)"),
+    "effect_kappa": ("1", "operational effect at kappa opioid receptors (0-1)"),
+    "opioid_analgesia": ("1", "opioid analgesia (0-1)"),
+    "nonopioid_analgesia": ("1", "non-opioid (naloxone-insensitive) analgesia (0-1)"),
+    "analgesia": ("1", "analgesia, opioid plus non-opioid (0-1)"),
+    "mood": ("1", "mood relative to the subject's rest (positive is better)"),
+    "pain_nrs": ("1", "pain on the numeric rating scale (0-10)"),
+    "pain_threshold": ("1", "pain threshold relative to no analgesia (capped at 10)"),
+    "activation_pituitary": ("1", "activation of the pituitary POMC pool"),
+    "activation_hypothalamic": ("1", "activation of the hypothalamic POMC pool"),
+    "synthesis_pituitary": ("1", "pituitary POMC synthesis capacity (1 at rest)"),
+    "synthesis_hypothalamic": ("1", "hypothalamic POMC synthesis capacity (1 at rest)"),
+    "store_pituitary": ("1", "pituitary releasable store (1 at rest)"),
+    "store_hypothalamic": ("1", "hypothalamic releasable store (1 at rest)"),
+    "pulse": ("1", "pituitary pulse multiplier of exocytosis"),
+    "circadian": ("1", "circadian factor on POMC synthesis"),
+}
+
+# summary metrics: concentration outputs get Cmax/Tmax/AUC, effects peak/time
+_CONCENTRATIONS = ("plasma_beta_endorphin", "csf_beta_endorphin", "plasma_acth",
+                   "plasma_cortisol")
+_PEAKS = ("analgesia", "opioid_analgesia", "nonopioid_analgesia", "mood")
+
+_STATUS_MEANINGS = ("success max_steps_exhausted step_size_underflow non_finite_state "
+                    "no_initial_state singular_iteration_matrix")
+_COVARIATE_UNITS = {"body_weight": ("kg", "body weight"), "age": ("year", "age"),
+                    "sex": (None, "sex")}
+_REPR_SUBJECTS = 2000      # the HTML view's statistics use at most this many subjects
+
+
+def output_meta(name: str) -> tuple[str, str]:
+    """``(unit, long_name)`` of an output (``("1", name)`` if undocumented)."""
+    return OUTPUT_META.get(name, ("1", name.replace("_", " ")))
+
+
+def _netcdf_attr(v):
+    """A provenance value as a netCDF-storable attribute."""
+    if isinstance(v, (bool, np.bool_)):
+        return int(v)
+    if v is None:
+        return ""
+    if isinstance(v, (int, np.integer)):
+        return int(v) if -2**63 <= int(v) < 2**63 else str(v)
+    if isinstance(v, (float, np.floating, str)):
+        return v
+    return str(v)
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+def _quiet_nan(fn, *args, **kwargs):
+    # all-NaN slices (failed subjects) give NaN without a RuntimeWarning
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return fn(*args, **kwargs)
+
+
+def _check_bands(bands):
+    if bands is None or bands is False:
+        return None
+    try:
+        lo, hi = bands
+        lo, hi = float(lo), float(hi)
+    except (TypeError, ValueError):
+        raise ValueError(f"bands must be a pair of percentiles (lo, hi) or None, "
+                         f"got {bands!r}") from None
+    if not (0.0 <= lo < hi <= 100.0):
+        raise ValueError(f"bands must satisfy 0 <= lo < hi <= 100 (percent), got {bands!r}")
+    return lo, hi
+
+
+class Summary:
+    """Per-subject metrics and population percentiles of a result.
+
+    Attributes
+    ----------
+    subjects : pandas.DataFrame
+        One row per subject (index ``subject``; with ``scenario`` first for a
+        comparison).  For each concentration output present:
+        ``<output>_cmax`` (its unit), ``<output>_tmax`` (min) and
+        ``<output>_auc`` (unit x min, over ``[0, t_end]`` on the output
+        grid); for ``analgesia``, ``opioid_analgesia``,
+        ``nonopioid_analgesia`` and ``mood``: ``<output>_peak`` (maximum)
+        and ``<output>_tpeak`` (min), and ``mood_min``.
+    population : pandas.DataFrame
+        One row per metric (index ``metric``; with ``scenario`` first for a
+        comparison): ``unit``, ``mean``, ``sd`` and the requested
+        percentiles (``p5``, ``p50``, ``p95``, ...), NaN-aware.
+    units : dict
+        Unit of every metric.
+    """
+
+    def __init__(self, subjects, population, units: dict):
+        self.subjects = subjects
+        self.population = population
+        self.units = dict(units)
+
+    def __repr__(self) -> str:
+        return (f"Summary of {len(self.subjects)} subject rows\n"
+                f"{self.population.to_string()}")
+
+    def _repr_html_(self) -> str:
+        text = escape(repr(self))
+        return (f"<div><pre style='display:none' class='endorphin-text-fallback'>{text}"
+                f"</pre><b>Population summary</b> ({len(self.subjects)} subject rows; "
+                f"per-subject values in <code>.subjects</code>)"
+                f"{self.population.to_html(float_format=lambda x: f'{x:.4g}')}</div>")
+
+
+def _summary_tables(t, get, names, subjects, percentiles, auc_method):
+    import pandas as pd
+    cols, units = {}, {}
+    for name in _CONCENTRATIONS:
+        if name in names:
+            y = get(name)
+            u = output_meta(name)[0]
+            cols[f"{name}_cmax"] = nca.cmax(y)
+            cols[f"{name}_tmax"] = nca.tmax(t, y)
+            cols[f"{name}_auc"] = nca.auc(t, y, method=auc_method)
+            units.update({f"{name}_cmax": u, f"{name}_tmax": "min",
+                          f"{name}_auc": f"{u}*min"})
+    for name in _PEAKS:
+        if name in names:
+            y = get(name)
+            k = np.argmax(y, axis=1)
+            peak = y[np.arange(y.shape[0]), k]
+            cols[f"{name}_peak"] = peak
+            cols[f"{name}_tpeak"] = np.where(np.isnan(y).any(axis=1), np.nan, t[k])
+            units.update({f"{name}_peak": "1", f"{name}_tpeak": "min"})
+            if name == "mood":
+                cols["mood_min"] = y.min(axis=1)
+                units["mood_min"] = "1"
+    per = pd.DataFrame(cols, index=pd.Index(subjects, name="subject"))
+    qs = [float(q) for q in percentiles]
+    rows = []
+    for metric in per.columns:
+        v = per[metric].to_numpy(dtype=np.float64)
+        row = {"unit": units[metric], "mean": _quiet_nan(np.nanmean, v),
+               "sd": _quiet_nan(np.nanstd, v, ddof=1) if v.size > 1 else 0.0}
+        pct = _quiet_nan(np.nanpercentile, v, qs)
+        row.update({f"p{q:g}": p for q, p in zip(qs, pct)})
+        rows.append(row)
+    pop = pd.DataFrame(rows, index=pd.Index(list(per.columns), name="metric"))
+    return per, pop, units
+
+
+def _check_percentiles(percentiles):
+    try:
+        qs = [float(q) for q in percentiles]
+    except (TypeError, ValueError):
+        raise TypeError(f"percentiles must be a sequence of numbers in [0, 100], got "
+                        f"{percentiles!r}") from None
+    if not qs or not all(0.0 <= q <= 100.0 for q in qs):
+        raise ValueError(f"percentiles must be numbers in [0, 100], got {percentiles!r}")
+    return qs
+
+
+class Result:
+    """Trajectories of every subject of a scenario, with their provenance.
+
+    Usually made by :meth:`endorphin.scenario.Scenario.simulate`.
+
+    Parameters
+    ----------
+    t : ndarray (T,)
+        Output times, minutes from the start of the scenario.
+    y : ndarray (N, n_outputs, T)
+        Outputs in the model's units.
+    output_names : sequence of str
+        Names of the outputs, in the order of ``y``'s second axis.
+    subjects : ndarray (N,), optional
+        Subject indices (default ``0 .. N-1``).
+    status : ndarray (N,) int8, optional
+        Engine status per subject (0 = success; :data:`endorphin.core.STATUS`).
+    stiff : ndarray (N,) bool, optional
+        Whether the stiff method produced the subject's result.
+    params : ndarray (N, P), optional
+        Engine parameters of every subject (as simulated).
+    covariates : dict of ndarray (N,), optional
+        ``body_weight`` (kg), ``sex``, ``age`` (years).
+    name : str, optional
+        Label (the scenario's name).
+    provenance : dict, optional
+        Version, method, tolerances, seed and settings of the run.
+    scenario : Scenario, optional
+        The scenario simulated.
+
+    Attributes
+    ----------
+    t : ndarray (T,)
+        Output times, minutes.
+    output_names : tuple of str
+    subjects, status, stiff, covariates, name, provenance, scenario
+        As above.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from endorphin.results import Result
+    >>> t = np.array([0.0, 30.0, 60.0])
+    >>> res = Result(t, [[[4.0, 8.0, 6.0]], [[5.0, 5.0, 5.0]]], ["plasma_beta_endorphin"])
+    >>> res["plasma_beta_endorphin"].shape            # (subject, time)
+    (2, 3)
+    >>> res.summary().subjects["plasma_beta_endorphin_cmax"].tolist()
+    [8.0, 5.0]
+    >>> res.to_pandas().columns.tolist()
+    ['subject', 'time', 'variable', 'value', 'unit']
+    """
+
+    def __init__(self, t, y, output_names, *, subjects=None, status=None, stiff=None,
+                 params=None, covariates=None, name=None, provenance=None, scenario=None):
+        y = np.asarray(y, dtype=np.float64)
+        if y.ndim != 3:
+            raise ValueError(f"y must have shape (subject, output, time), got {y.shape}")
+        N, O, T = y.shape
+        t = np.array(t, dtype=np.float64)
+        if t.shape != (T,):
+            raise ValueError(f"t must have shape ({T},), got {t.shape}")
+        names = tuple(output_names)
+        if len(names) != O or len(set(names)) != O:
+            raise ValueError(f"output_names must be {O} distinct names, got {names}")
+        self.t = _readonly(t)
+        # a read-only view: no copy of a large engine result, and the caller's
+        # array keeps its own flags
+        self._y = _readonly(y.view())
+        self.output_names = names
+        self._index = {n: i for i, n in enumerate(names)}
+        self.subjects = _readonly(np.arange(N, dtype=np.int64) if subjects is None
+                                  else np.array(subjects, dtype=np.int64))
+        self.status = _readonly(np.zeros(N, np.int8) if status is None
+                                else np.array(status, dtype=np.int8))
+        self.stiff = _readonly(np.zeros(N, bool) if stiff is None
+                               else np.array(stiff, dtype=bool))
+        self.params = None if params is None else _readonly(np.array(params,
+                                                                     dtype=np.float64))
+        self.covariates = {k: np.asarray(v) for k, v in (covariates or {}).items()}
+        self.name = name
+        self.provenance = dict(provenance or {})
+        self.scenario = scenario
+        for a, label in ((self.subjects, "subjects"), (self.status, "status"),
+                         (self.stiff, "stiff")):
+            if a.shape != (N,):
+                raise ValueError(f"{label} must have shape ({N},), got {a.shape}")
+
+    # -- pickling: keep the arrays read-only after a round trip
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        for key in ("t", "_y", "subjects", "status", "stiff", "params"):
+            if isinstance(self.__dict__.get(key), np.ndarray):
+                _readonly(self.__dict__[key])
+
+    # -- array access
+    @property
+    def time(self) -> np.ndarray:
+        """Output times, minutes (same as :attr:`t`)."""
+        return self.t
+
+    @property
+    def n_subjects(self) -> int:
+        """Number of subjects."""
+        return self._y.shape[0]
+
+    @property
+    def units(self) -> dict:
+        """Unit of every output."""
+        return {n: output_meta(n)[0] for n in self.output_names}
+
+    @property
+    def y(self) -> np.ndarray:
+        """All outputs, read-only (subject, output, time)."""
+        return self._y
+
+    def keys(self) -> tuple:
+        """Output names (``res[name]`` for each)."""
+        return self.output_names
+
+    def __contains__(self, name) -> bool:
+        return name in self._index
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """One output as a read-only (subject, time) view, in its unit."""
+        if not isinstance(name, str):
+            raise TypeError(f"index a result by output name (str), got {type(name).__name__}")
+        if name not in self._index:
+            raise KeyError(f"{name!r} is not an output of this result; available: "
+                           f"{list(self.output_names)}")
+        return self._y[:, self._index[name], :]
+
+    def parameters(self):
+        """Every subject's engine parameters as simulated.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``subject``; one column per engine parameter.
+        """
+        import pandas as pd
+
+        from . import core
+        if self.params is None:
+            raise ValueError("this result does not hold parameters")
+        return pd.DataFrame(self.params, index=pd.Index(self.subjects, name="subject"),
+                            columns=list(core.models["endorphin"].params))
+
+    # -- conversions
+    def _clock_start(self) -> float:
+        sc = self.scenario
+        return float(getattr(sc, "clock_start", 0.0))
+
+    def to_xarray(self):
+        """The result as an xarray Dataset.
+
+        Returns
+        -------
+        xarray.Dataset
+            One variable per output with dims ``(subject, time)`` and CF-style
+            attributes ``units`` and ``long_name``; coordinates ``subject``,
+            ``time`` (min), ``clock_time`` (min after midnight) and the
+            covariates (``body_weight`` kg, ``sex``, ``age`` years); a
+            ``status`` variable (engine status, CF flags); the provenance
+            (package version, model, method, rtol, atol, seed, settings) in
+            the Dataset's attributes.  The data share memory with the result
+            (read-only).
+
+        Raises
+        ------
+        ImportError
+            If xarray is not installed (``pip install 'endorphin[xarray]'``).
+        """
+        try:
+            import xarray as xr
+        except ImportError:
+            raise ImportError("to_xarray needs xarray: pip install 'endorphin[xarray]'") \
+                from None
+        coords = {
+            "subject": ("subject", self.subjects, {"long_name": "virtual subject index"}),
+            "time": ("time", self.t, {"units": "min",
+                                      "long_name": "time since the start of the scenario"}),
+            "clock_time": ("time", np.mod(self._clock_start() + self.t, 1440.0),
+                           {"units": "min", "long_name": "clock time (minutes after "
+                                                         "midnight)"}),
+        }
+        for key, values in self.covariates.items():
+            unit, long_name = _COVARIATE_UNITS.get(key, (None, key))
+            attrs = {"long_name": long_name}
+            if unit:
+                attrs["units"] = unit
+            coords[key] = ("subject", values, attrs)
+        data = {}
+        for name in self.output_names:
+            unit, long_name = output_meta(name)
+            data[name] = (("subject", "time"), self[name],
+                          {"units": unit, "long_name": long_name})
+        data["status"] = ("subject", self.status,
+                          {"long_name": "engine status (0 = success)",
+                           "flag_values": np.arange(6, dtype=np.int8),
+                           "flag_meanings": _STATUS_MEANINGS})
+        attrs = {"Conventions": "CF-1.10",
+                 "title": "endorphin simulation" + (f": {self.name}" if self.name else ""),
+                 "source": f"endorphin {self.provenance.get('endorphin_version', '')}"}
+        attrs.update({k: _netcdf_attr(v) for k, v in self.provenance.items()})
+        return xr.Dataset(data, coords=coords, attrs=attrs)
+
+    def to_pandas(self, variables=None, *, wide: bool = False):
+        """The result as a pandas table.
+
+        Parameters
+        ----------
+        variables : sequence of str, optional
+            Outputs to include (default all).
+        wide : bool
+            False (default): tidy long format, one row per (subject, time,
+            variable) with columns ``subject``, ``time`` (min),
+            ``variable``, ``value`` and ``unit``.  True: one row per
+            (subject, time) and one column per variable.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        import pandas as pd
+        if variables is None:
+            variables = list(self.output_names)
+        elif isinstance(variables, str):
+            variables = [variables]
+        else:
+            variables = list(variables)
+        for v in variables:
+            if v not in self._index:
+                raise ValueError(f"variables: {v!r} is not an output of this result; "
+                                 f"available: {list(self.output_names)}")
+        N, T, V = self.n_subjects, self.t.size, len(variables)
+        if wide:
+            df = pd.DataFrame({"subject": np.repeat(self.subjects, T),
+                               "time": np.tile(self.t, N)})
+            for v in variables:
+                df[v] = self[v].ravel()
+            return df
+        ks = [self._index[v] for v in variables]
+        units = [output_meta(v)[0] for v in variables]
+        unit_cats = list(dict.fromkeys(units))
+        block = np.repeat(np.arange(V, dtype=np.int32), N * T)
+        return pd.DataFrame({
+            "subject": np.tile(np.repeat(self.subjects, T), V),
+            "time": np.tile(self.t, N * V),
+            "variable": pd.Categorical.from_codes(block, variables),
+            "value": self._y[:, ks, :].transpose(1, 0, 2).ravel(),
+            "unit": pd.Categorical.from_codes(
+                np.array([unit_cats.index(u) for u in units], dtype=np.int32)[block],
+                unit_cats),
+        })
+
+    def to_dataframe(self, variables=None, *, wide: bool = False):
+        """Same as :meth:`to_pandas`."""
+        return self.to_pandas(variables, wide=wide)
+
+    def summary(self, percentiles=(5, 50, 95), auc_method: str = "linear") -> Summary:
+        """Per-subject metrics and population percentiles.
+
+        Computed on the output grid with :mod:`endorphin.nca` (Cmax, Tmax,
+        AUC over ``[0, t_end]``) and the maximum/argmax of the effects, so a
+        finer ``dt`` gives values closer to the continuous trajectories.
+
+        Parameters
+        ----------
+        percentiles : sequence of float
+            Population percentiles to report, in [0, 100].
+        auc_method : {"linear", "linear-up/log-down"}
+            AUC rule (:func:`endorphin.nca.auc`).
+
+        Returns
+        -------
+        Summary
+            ``.subjects`` (per subject) and ``.population`` (per metric)
+            DataFrames; see :class:`Summary`.
+        """
+        qs = _check_percentiles(percentiles)
+        if auc_method not in ("linear", "linear-up/log-down"):
+            raise ValueError(f"auc_method must be 'linear' or 'linear-up/log-down', got "
+                             f"{auc_method!r}")
+        per, pop, units = _summary_tables(self.t, self.__getitem__, self.output_names,
+                                          self.subjects, qs, auc_method)
+        return Summary(per, pop, units)
+
+    def sample(self, times, assay=None, *, seed=None):
+        """Simulated measurements at ``times`` (see :func:`endorphin.measurement.sample`).
+
+        Parameters
+        ----------
+        times : array_like of float
+            Sampling times, minutes, within ``[0, t_end]``.
+        assay : Assay or PRO, optional
+            Default ``Assay.plasma()``.
+        seed : int, optional
+            Seed of the measurement streams (default: the population's seed).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Tidy: ``subject``, ``time``, ``assay``, ``value``, ``unit``,
+            ``censored``, ``lloq``, ``true_value``.
+        """
+        from .measurement import sample
+        return sample(self, times, assay, seed=seed)
+
+    def plot(self, name: str, ax=None, bands=(5, 95), *, label=None, **kwargs):
+        """Population median of an output over time, with a percentile band.
+
+        Parameters
+        ----------
+        name : str
+            Output name.
+        ax : matplotlib.axes.Axes, optional
+            Default ``plt.gca()``.
+        bands : (float, float) or None
+            Percentiles of the shaded band (None: no band; no band for one
+            subject).
+        label : str, optional
+            Legend label of the median line (default the result's name).
+        **kwargs
+            Passed to ``ax.plot``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        y = self[name]
+        bands = _check_bands(bands)
+        import matplotlib.pyplot as plt
+        if ax is None:
+            ax = plt.gca()
+        med = _quiet_nan(np.nanmedian, y, axis=0)
+        line, = ax.plot(self.t, med, label=label if label is not None else
+                        (self.name or "median"), **kwargs)
+        if bands is not None and y.shape[0] > 1:
+            lo, hi = _quiet_nan(np.nanpercentile, y, bands, axis=0)
+            ax.fill_between(self.t, lo, hi, color=line.get_color(), alpha=0.2, lw=0)
+        unit, long_name = output_meta(name)
+        ax.set_xlabel("time [min]")
+        ax.set_ylabel(f"{long_name} [{unit}]")
+        return ax
+
+    # -- comparison and display
+    def __eq__(self, other):
+        if not isinstance(other, Result):
+            return NotImplemented
+        def same(a, b):
+            if a is None or b is None:
+                return a is b
+            return a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+        return (self.output_names == other.output_names and same(self.t, other.t)
+                and same(self._y, other._y) and same(self.subjects, other.subjects)
+                and same(self.status, other.status) and same(self.stiff, other.stiff)
+                and same(self.params, other.params) and self.name == other.name
+                and self.provenance == other.provenance
+                and self.covariates.keys() == other.covariates.keys()
+                and all(np.array_equal(v, other.covariates[k])
+                        for k, v in self.covariates.items())
+                and self.scenario == other.scenario)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        name = f" {self.name!r}" if self.name else ""
+        failed = int((self.status != 0).sum())
+        fail = f", {failed} failed" if failed else ""
+        return (f"<endorphin Result{name}: {self.n_subjects} subjects x {self.t.size} times "
+                f"({self.t[0]:g}-{self.t[-1]:g} min), {len(self.output_names)} outputs, "
+                f"seed {self.provenance.get('seed', '?')}, method "
+                f"{self.provenance.get('method', '?')!s}{fail}>")
+
+    def _repr_html_(self) -> str:
+        n = min(self.n_subjects, _REPR_SUBJECTS)
+        rows = []
+        for name in self.output_names:
+            unit, long_name = output_meta(name)
+            y = self[name][:n]
+            start = _quiet_nan(np.nanmedian, y[:, 0])
+            peak = _quiet_nan(np.nanmedian, _quiet_nan(np.nanmax, y, axis=1))
+            rows.append(f"<tr><td><code>{escape(name)}</code></td><td>{escape(unit)}</td>"
+                        f"<td>{escape(long_name)}</td><td>{start:.4g}</td>"
+                        f"<td>{peak:.4g}</td></tr>")
+        which = "" if n == self.n_subjects else f" (first {n} subjects)"
+        prov = "".join(f"<tr><td>{escape(str(k))}</td><td>{escape(str(v))}</td></tr>"
+                       for k, v in self.provenance.items())
+        title = "endorphin Result" + (f" {escape(repr(self.name))}" if self.name else "")
+        return (
+            "<div class='endorphin-result'>"
+            "<style>.endorphin-text-fallback{display:none}</style>"
+            f"<pre class='endorphin-text-fallback'>{escape(repr(self))}</pre>"
+            f"<div class='endorphin-html'><b>{title}</b>: {self.n_subjects} subjects x "
+            f"{self.t.size} times ({self.t[0]:g}-{self.t[-1]:g} min)"
+            "<table><tr><th>output</th><th>unit</th><th>description</th>"
+            f"<th>median at t = {self.t[0]:g}</th><th>median of the peak{which}</th></tr>"
+            + "".join(rows) + "</table>"
+            "<details><summary>provenance</summary><table>" + prov + "</table></details>"
+            "</div></div>")
+
+
+class Comparison:
+    """Results of several scenarios side by side (from
+    :func:`endorphin.scenario.compare`).
+
+    ``cmp[scenario_name]`` is that scenario's :class:`Result`;
+    ``cmp[output]`` stacks an output over the scenarios into a (scenario,
+    subject, time) array (the scenarios must have the same subjects and
+    times).  The conversions add a ``scenario`` dimension or column.
+
+    Parameters
+    ----------
+    results : mapping of str to Result
+    """
+
+    def __init__(self, results: Mapping):
+        if not isinstance(results, Mapping) or not results:
+            raise TypeError("results must be a non-empty mapping of names to Result")
+        for k, r in results.items():
+            if not isinstance(k, str) or not isinstance(r, Result):
+                raise TypeError("results must map scenario names (str) to Result objects")
+        self.results = dict(results)
+
+    @property
+    def names(self) -> tuple:
+        """Scenario names, in order."""
+        return tuple(self.results)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __iter__(self):
+        return iter(self.results)
+
+    def _same_grid(self, what: str):
+        first = next(iter(self.results.values()))
+        for k, r in self.results.items():
+            if r.t.shape != first.t.shape or not np.array_equal(r.t, first.t):
+                raise ValueError(f"{what} needs the same output times in every scenario; "
+                                 f"{k!r} differs")
+        return first
+
+    def __getitem__(self, key: str):
+        if key in self.results:
+            return self.results[key]
+        if not isinstance(key, str):
+            raise TypeError(f"index by scenario or output name (str), got "
+                            f"{type(key).__name__}")
+        first = self._same_grid("stacking an output")
+        for k, r in self.results.items():
+            if key not in r:
+                raise KeyError(f"{key!r} is neither a scenario ({list(self.results)}) nor an "
+                               f"output of scenario {k!r}")
+            if r.n_subjects != first.n_subjects:
+                raise ValueError(f"stacking {key!r} needs the same number of subjects in "
+                                 f"every scenario; {k!r} has {r.n_subjects}")
+        return np.stack([r[key] for r in self.results.values()])
+
+    def to_xarray(self):
+        """One Dataset with dims ``(scenario, subject, time)``.
+
+        Scenarios must share the output times; different subject sets are
+        aligned on the ``subject`` coordinate (missing values NaN).
+        Provenance attributes that differ between scenarios are dropped.
+        """
+        try:
+            import xarray as xr
+        except ImportError:
+            raise ImportError("to_xarray needs xarray: pip install 'endorphin[xarray]'") \
+                from None
+        self._same_grid("to_xarray")
+        parts = [r.to_xarray() for r in self.results.values()]
+        # a NumPy-string coordinate (netCDF-storable), not pandas' string dtype
+        dim = xr.DataArray(np.array(list(self.results)), dims="scenario", name="scenario",
+                           attrs={"long_name": "scenario"})
+        ds = xr.concat(parts, dim=dim, data_vars="all", coords="different",
+                       compat="equals", join="outer", combine_attrs="drop_conflicts")
+        ds.attrs.pop("scenario", None)
+        ds.attrs["title"] = "endorphin comparison: " + ", ".join(self.results)
+        return ds
+
+    def to_pandas(self, variables=None, *, wide: bool = False):
+        """Tidy table of every scenario, with a ``scenario`` column first."""
+        import pandas as pd
+        parts = []
+        for k, r in self.results.items():
+            df = r.to_pandas(variables, wide=wide)
+            df.insert(0, "scenario", k)
+            parts.append(df)
+        out = pd.concat(parts, ignore_index=True)
+        out["scenario"] = pd.Categorical(out["scenario"], categories=list(self.results))
+        return out
+
+    def to_dataframe(self, variables=None, *, wide: bool = False):
+        """Same as :meth:`to_pandas`."""
+        return self.to_pandas(variables, wide=wide)
+
+    def summary(self, percentiles=(5, 50, 95), auc_method: str = "linear") -> Summary:
+        """:meth:`Result.summary` of every scenario, indexed by (scenario, ...)."""
+        import pandas as pd
+        sums = {k: r.summary(percentiles, auc_method) for k, r in self.results.items()}
+        subjects = pd.concat({k: s.subjects for k, s in sums.items()}, names=["scenario"])
+        population = pd.concat({k: s.population for k, s in sums.items()},
+                               names=["scenario"])
+        units = {}
+        for s in sums.values():
+            units.update(s.units)
+        return Summary(subjects, population, units)
+
+    def sample(self, times, assay=None, *, seed=None):
+        """:meth:`Result.sample` of every scenario, with a ``scenario`` column first."""
+        import pandas as pd
+        parts = []
+        for k, r in self.results.items():
+            df = r.sample(times, assay, seed=seed)
+            df.insert(0, "scenario", k)
+            parts.append(df)
+        out = pd.concat(parts, ignore_index=True)
+        out["scenario"] = pd.Categorical(out["scenario"], categories=list(self.results))
+        return out
+
+    def plot(self, name: str, ax=None, bands=(5, 95), **kwargs):
+        """Median and percentile band of an output for every scenario, one line each.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+        if ax is None:
+            ax = plt.gca()
+        for k, r in self.results.items():
+            r.plot(name, ax=ax, bands=bands, label=k, **kwargs)
+        ax.legend()
+        return ax
+
+    def __eq__(self, other):
+        if not isinstance(other, Comparison):
+            return NotImplemented
+        return self.names == other.names and all(self.results[k] == other.results[k]
+                                                 for k in self.names)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k!r}: {r.n_subjects} subjects" for k, r in self.results.items())
+        return f"<endorphin Comparison of {len(self)} scenarios ({inner})>"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><td>{escape(k)}</td><td>{r.n_subjects}</td><td>{r.t.size}</td>"
+                       f"<td>{escape(str(r.provenance.get('protocol', '')))}</td></tr>"
+                       for k, r in self.results.items())
+        return ("<div class='endorphin-comparison'>"
+                "<style>.endorphin-text-fallback{display:none}</style>"
+                f"<pre class='endorphin-text-fallback'>{escape(repr(self))}</pre>"
+                f"<b>endorphin Comparison</b> of {len(self)} scenarios"
+                "<table><tr><th>scenario</th><th>subjects</th><th>times</th>"
+                "<th>protocol</th></tr>" + rows + "</table></div>")
