@@ -12,7 +12,9 @@ Rows (rounds interleaved, output buffers preallocated and touched for all):
     installed)
     plain C Dormand-Prince 5(4), 1 thread  [LIMIT] and 2 OpenMP threads, from the
     peer folder (w4_model.run_c, compiled there with -O3 -march=native)
-Ratios are per round; throughput in subject-days per second.  Also reported:
+Ratios are per round; throughput in subject-days per second.  With --lsoda K the
+peer's scipy LSODA loop (one subject at a time) is timed on the first K subjects in
+every round too, and its per-subject cost compared with the engine's.  Also reported:
 RHS evaluations per subject-day, and the max relative difference of the engine
 from the limit on C_p and C_h.
 
@@ -47,6 +49,9 @@ def main():
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--peers", default=str(HERE.parent.parent / "shared" / "bench"))
+    ap.add_argument("--lsoda", type=int, default=0, metavar="K",
+                    help="also time the peer's scipy LSODA loop on the first K subjects "
+                         "(per-subject ratio; about 0.5 s per subject)")
     args = ap.parse_args()
 
     peers = Path(args.peers)
@@ -92,8 +97,22 @@ def main():
         "plain C DP5(4), 1 thread  [LIMIT]": lambda: w.run_c(subj, y0, 1, out=out_c),
         "plain C DP5(4), 2 OpenMP threads": lambda: w.run_c(subj, y0, 2, out=out_c),
     })
+    if args.lsoda > 0:
+        import w4_a_lsoda as la
+        K = args.lsoda
+        fns["scipy LSODA loop (peer), 1 thread, first K subjects"] = \
+            lambda: la.run_lsoda(subj[:K], y0[:K])
     times = cm.interleaved({k: (lambda f=f: (f(), None)[1]) for k, f in fns.items()},
                            repeats=args.repeats, warmup=0)
+    if args.lsoda > 0:
+        # per-subject costs, compared round by round
+        lk = "scipy LSODA loop (peer), 1 thread, first K subjects"
+        per_l = [t / args.lsoda for t in times.pop(lk)]
+        fns.pop(lk)
+        for name in ("endorphin core.simulate, 1 thread", "endorphin method='tsit5', 1 thread"):
+            per_e = [t / N for t in times[name]]
+            print(cm.target(f"{name} vs scipy LSODA per subject (LSODA time / engine time)",
+                            cm.per_round_ratio(per_l, per_e), 300.0, True)["line"])
     lim = times["plain C DP5(4), 1 thread  [LIMIT]"]
     res_ts = engine(1, "tsit5")
     res = engine(1)

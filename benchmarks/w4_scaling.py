@@ -44,7 +44,10 @@ def main():
     print("|---|---|---|---|---|")
     n = 1000
     while n <= args.max_n:
-        subj = w.population(n)
+        # the peer's population generator stops at w.N_MAX subjects: repeat it beyond
+        subj = w.population(min(n, w.N_MAX))
+        if n > subj.shape[0]:
+            subj = np.tile(subj, (-(-n // subj.shape[0]), 1))[:n]
         params = np.hstack([subj, np.tile(w.fixed_vector(), (n, 1))])
         core.simulate("w4_bench", params[:100], [w.T_OUT[-1]], t0=0.0, **kw)
         t1 = time.perf_counter()
