@@ -66,16 +66,14 @@ def main():
     for method in ("explicit", "auto"):
         M.simulate(p[:100], t, pulses=True, segments=[("exercise", 60, 30, 0.8)],
                    outputs=["plasma_beta_endorphin"], threads=args.threads)
+        q = p.copy()
         t1 = time.perf_counter()
-        pt, pa, pmean = M.pulse_schedule(n, 0.0, 1440.0, 1,
-                                         tau_pulse=p[:, M._INDEX["tau_pulse"]])
+        doses = M.pulse_doses(q, 0.0, 1440.0, 1)
         t2 = time.perf_counter()
         br, inp = M.stimulus_inputs([("exercise", 60, 30, 0.8)], 0.0, 1440.0)
-        q = p.copy()
-        q[:, M._INDEX["pulse_mean"]] = pmean
         r = core.simulate("endorphin", q, t, breaks=br, inputs=inp, method=method,
-                          doses=(pt, np.full(pt.shape[1], 6), pa),
-                          outputs=["plasma_beta_endorphin"], threads=args.threads)
+                          doses=doses, outputs=["plasma_beta_endorphin"],
+                          threads=args.threads)
         t3 = time.perf_counter()
         print(f"  {method:8s}: engine {n / (t3 - t2):,.0f} subject-days/s "
               f"({args.threads} threads; {r.n_rhs.mean():.0f} RHS per subject-day); "

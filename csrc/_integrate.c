@@ -455,6 +455,47 @@ models(PyObject *NPY_UNUSED(self), PyObject *NPY_UNUSED(args))
     return lst;
 }
 
+/* One evaluation point of the private test entry points: the model, t, and
+ * p, u (and y unless y_optional and None) checked against the model's sizes. */
+typedef struct {
+    const endo_model *m;
+    double t;
+    const double *y, *p, *u;    /* y is NULL when None was passed */
+} point;
+
+static int
+parse_point(PyObject *args, int y_optional, point *pt)
+{
+    const char *name;
+    PyObject *oy, *op, *ou;
+    if (!PyArg_ParseTuple(args, "sdOOO", &name, &pt->t, &oy, &op, &ou)) {
+        return -1;
+    }
+    pt->m = endo_find_model(name);
+    if (pt->m == NULL) {
+        PyErr_Format(PyExc_ValueError, "no model %s", name);
+        return -1;
+    }
+    npy_intp dp = pt->m->n_params, du = pt->m->n_inputs, ds = pt->m->n_states;
+    PyArrayObject *p = checked(op, "p", NPY_DOUBLE, 1, &dp);
+    PyArrayObject *u = p == NULL ? NULL : checked(ou, "u", NPY_DOUBLE, 1, &du);
+    if (u == NULL) {
+        return -1;
+    }
+    pt->p = PyArray_DATA(p);
+    pt->u = PyArray_DATA(u);
+    pt->y = NULL;
+    if (oy == Py_None && y_optional) {
+        return 0;
+    }
+    PyArrayObject *y = checked(oy, "y", NPY_DOUBLE, 1, &ds);
+    if (y == NULL) {
+        return -1;
+    }
+    pt->y = PyArray_DATA(y);
+    return 0;
+}
+
 PyDoc_STRVAR(evaluate_doc,
 "_evaluate(model, t, y, p, u) -> (dydt, outputs)\n\n"
 "Private, for tests: the model's right-hand side and output function at one\n"
@@ -464,25 +505,13 @@ PyDoc_STRVAR(evaluate_doc,
 static PyObject *
 evaluate(PyObject *NPY_UNUSED(self), PyObject *args)
 {
-    const char *name;
-    double t;
-    PyObject *oy, *op, *ou;
-    if (!PyArg_ParseTuple(args, "sdOOO", &name, &t, &oy, &op, &ou)) {
+    point pt;
+    if (parse_point(args, 1, &pt) < 0) {
         return NULL;
     }
-    const endo_model *m = endo_find_model(name);
-    if (m == NULL) {
-        PyErr_Format(PyExc_ValueError, "no model %s", name);
-        return NULL;
-    }
-    npy_intp dp = m->n_params, du = m->n_inputs, ds = m->n_states, dn = m->n_outputs;
-    PyArrayObject *p = checked(op, "p", NPY_DOUBLE, 1, &dp);
-    PyArrayObject *u = p == NULL ? NULL : checked(ou, "u", NPY_DOUBLE, 1, &du);
-    if (u == NULL) {
-        return NULL;
-    }
-    const double *pp = PyArray_DATA(p), *uu = PyArray_DATA(u);
-    if (oy == Py_None) {
+    const endo_model *m = pt.m;
+    npy_intp ds = m->n_states, dn = m->n_outputs;
+    if (pt.y == NULL) {
         if (m->init == NULL) {
             PyErr_SetString(PyExc_ValueError, "the model has no initial-state function");
             return NULL;
@@ -491,16 +520,12 @@ evaluate(PyObject *NPY_UNUSED(self), PyObject *args)
         if (y0 == NULL) {
             return NULL;
         }
-        if (m->init(t, pp, uu, PyArray_DATA(y0)) != 0) {
+        if (m->init(pt.t, pt.p, pt.u, PyArray_DATA(y0)) != 0) {
             Py_DECREF(y0);
             PyErr_SetString(PyExc_ValueError, "the model found no initial state");
             return NULL;
         }
         return Py_BuildValue("(NO)", (PyObject *)y0, Py_None);
-    }
-    PyArrayObject *y = checked(oy, "y", NPY_DOUBLE, 1, &ds);
-    if (y == NULL) {
-        return NULL;
     }
     PyArrayObject *dy = (PyArrayObject *)PyArray_SimpleNew(1, &ds, NPY_DOUBLE);
     PyArrayObject *out = (PyArrayObject *)PyArray_SimpleNew(1, &dn, NPY_DOUBLE);
@@ -509,8 +534,8 @@ evaluate(PyObject *NPY_UNUSED(self), PyObject *args)
         Py_XDECREF(out);
         return NULL;
     }
-    m->rhs(t, PyArray_DATA(y), pp, uu, PyArray_DATA(dy));
-    m->output(t, PyArray_DATA(y), pp, uu, PyArray_DATA(out));
+    m->rhs(pt.t, pt.y, pt.p, pt.u, PyArray_DATA(dy));
+    m->output(pt.t, pt.y, pt.p, pt.u, PyArray_DATA(out));
     return Py_BuildValue("(NN)", (PyObject *)dy, (PyObject *)out);
 }
 
@@ -522,33 +547,19 @@ PyDoc_STRVAR(jacobian_doc,
 static PyObject *
 jacobian(PyObject *NPY_UNUSED(self), PyObject *args)
 {
-    const char *name;
-    double t;
-    PyObject *oy, *op, *ou;
-    if (!PyArg_ParseTuple(args, "sdOOO", &name, &t, &oy, &op, &ou)) {
+    point pt;
+    if (parse_point(args, 0, &pt) < 0) {
         return NULL;
     }
-    const endo_model *m = endo_find_model(name);
-    if (m == NULL) {
-        PyErr_Format(PyExc_ValueError, "no model %s", name);
-        return NULL;
-    }
-    if (m->jac == NULL) {
+    if (pt.m->jac == NULL) {
         Py_RETURN_NONE;
     }
-    npy_intp dp = m->n_params, du = m->n_inputs, ds = m->n_states;
-    PyArrayObject *p = checked(op, "p", NPY_DOUBLE, 1, &dp);
-    PyArrayObject *u = p == NULL ? NULL : checked(ou, "u", NPY_DOUBLE, 1, &du);
-    PyArrayObject *y = u == NULL ? NULL : checked(oy, "y", NPY_DOUBLE, 1, &ds);
-    if (y == NULL) {
-        return NULL;
-    }
-    npy_intp dims[2] = {ds, ds};
+    npy_intp dims[2] = {pt.m->n_states, pt.m->n_states};
     PyArrayObject *J = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_DOUBLE);
     if (J == NULL) {
         return NULL;
     }
-    m->jac(t, PyArray_DATA(y), PyArray_DATA(p), PyArray_DATA(u), PyArray_DATA(J));
+    pt.m->jac(pt.t, pt.y, pt.p, pt.u, PyArray_DATA(J));
     return (PyObject *)J;
 }
 

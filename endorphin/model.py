@@ -22,7 +22,7 @@ import numpy as np
 from . import core
 
 __all__ = ["parameters", "default_parameters", "sample_parameters", "pulse_schedule",
-           "bend_dose", "receptor_response",
+           "bend_dose", "receptor_response", "pulse_doses",
            "stimulus_inputs", "simulate", "CHANNELS", "PMOL_PER_L_TO_PG_PER_ML",
            "BEND_MW", "ACTH_MW"]
 
@@ -617,6 +617,27 @@ def _merge_doses(pulses, doses, n):
             np.take_along_axis(A, order, 1))
 
 
+def pulse_doses(params, t0: float, t_end: float, seed: int = 0, doses=None, *,
+                first_subject: int = 0, **pulse_params):
+    """The pulse generator's doses for the subjects in ``params`` (N, P), merged
+    with the user's ``doses`` (as in :func:`endorphin.core.simulate`).
+
+    Draws each subject's pulses (:func:`pulse_schedule`, keyed by ``seed`` and
+    ``first_subject + i``) with the subject's ``tau_pulse``, writes the mean
+    pulse multiplier into ``params[:, pulse_mean]`` **in place** (the resting
+    state needs it), and returns ``(times, states, amounts)``, each (N, D),
+    sorted by time in every row.
+    """
+    n = params.shape[0]
+    pt, pa, pmean = pulse_schedule(n, t0, t_end, seed, first_subject=first_subject,
+                                   tau_pulse=params[:, _INDEX["tau_pulse"]], **pulse_params)
+    params[:, _INDEX["pulse_mean"]] = pmean
+    ps = np.full(pt.shape, _ENGINE.states.index("pulse"), dtype=np.int64)
+    if doses is None:
+        return pt, ps, pa
+    return _merge_doses((pt, ps, pa), doses, n)
+
+
 def simulate(params, t_out, *, segments=(), pulses=False, circadian=True, seed=0,
              t0=None, doses=None, outputs=None, rtol=1e-6, atol=1e-9, threads=None,
              **pulse_params) -> core.SimResult:
@@ -646,14 +667,7 @@ def simulate(params, t_out, *, segments=(), pulses=False, circadian=True, seed=0
         params[:, _INDEX["a_circ"]] = 0.0
     breaks, inputs = stimulus_inputs(segments, t0, t_end)
     if pulses:
-        pt, pa, pmean = pulse_schedule(N, t0, t_end, seed,
-                                       tau_pulse=params[:, _INDEX["tau_pulse"]],
-                                       **pulse_params)
-        params[:, _INDEX["pulse_mean"]] = pmean
-        ps = np.full(pt.shape, _ENGINE.states.index("pulse"), dtype=np.int64)
-        if doses is not None:
-            pt, ps, pa = _merge_doses((pt, ps, pa), doses, N)
-        doses = (pt, ps, pa)
+        doses = pulse_doses(params, t0, t_end, seed, doses, **pulse_params)
     else:
         params[:, _INDEX["pulse_mean"]] = 0.0
     return core.simulate("endorphin", params, t_out, t0=t0, breaks=breaks,

@@ -1154,13 +1154,8 @@ class Scenario:
                 if boluses is not None:
                     doses = (boluses[0], boluses[1], boluses[2][a:b])
                 if self.pulses:
-                    pt, pa, pmean = model.pulse_schedule(
-                        b - a, 0.0, self.t_end, pop.seed, first_subject=int(a),
-                        tau_pulse=p[:, ix["tau_pulse"]], **pop.pulse_parameters)
-                    p[:, ix["pulse_mean"]] = pmean
-                    ps = np.full(pt.shape, _ENGINE.states.index("pulse"), dtype=np.int64)
-                    doses = (pt, ps, pa) if doses is None else \
-                        model._merge_doses((pt, ps, pa), doses, b - a)
+                    doses = model.pulse_doses(p, 0.0, self.t_end, pop.seed, doses,
+                                              first_subject=int(a), **pop.pulse_parameters)
                 else:
                     p[:, ix["pulse_mean"]] = 0.0
                 res = core.simulate("endorphin", p, t_out, t0=0.0, breaks=breaks,
