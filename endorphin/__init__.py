@@ -27,7 +27,7 @@ from ._ufuncs import (
     operational,
     operational_multi,
 )
-from . import core, nca, model, drugs
+from . import core, nca, model, drugs, presets
 from .model import parameters
 from .scenario import (Acupuncture, Dose, Exercise, Laughter, Meditation, Pain, Placebo,
                        Population, Scenario, Stress, Subject, compare)
@@ -70,6 +70,7 @@ __all__ = [
     "model",
     "nca",
     "parameters",
+    "presets",
     "occupancy",
     "operational",
     "operational_multi",

@@ -791,7 +791,7 @@ def _builtin() -> dict[str, Drug]:
                 # (oral) with k = CL/V = 0.005739/min (tests check the tmax).
                 "sc": (1.0, 0.260, 0.0),
                 "oral": (0.239, 0.0566, 0.0)},
-        ke0=0.0070, f_brain=_f_brain_for(K_mor, tau_mor, ac50_mor),
+        ke0=0.0070, f_brain=0.004261,
         K_mu=K_mor, K_delta=200.0, K_kappa=300.0,
         tau_mu=tau_mor, tau_delta=1.0, tau_kappa=1.0, ac50=ac50_mor,
         sources={
@@ -812,11 +812,13 @@ def _builtin() -> dict[str, Drug]:
             "lag_oral": _NO_LAG,
             "ke0": _C["sarton2000"] + ": pain threshold, men 0.0070 +- 0.0013 1/min "
                    "(women 0.0030 +- 0.0005; register a variant for women)",
-            "f_brain": "assumed: lumps free fraction, brain partition and the "
-                       "in-vitro/in-vivo affinity gap; set in closed form, "
-                       "f = K_mu / (ac50 (tau_mu - 1)), so that half-maximal mu effect "
-                       "is at the steady-state plasma AC50 (ac50) with K_mu and tau_mu; "
-                       "recalibrate with the full model",
+            "f_brain": "calibrated: tools/calibrate.py, so that the model run through "
+                       "the experiment of " + _C["sarton2000"] + " (0.1 mg/kg + 0.03 "
+                       "mg/kg/h for 1 h) and analysed with their PD model (I = I0 (1 + "
+                       "Ce/AC50), effect compartment) gives their AC50 for men, 71.2 "
+                       "nmol/L (tests/validation/test_drug_targets.py::sarton_analysis); "
+                       "lumps free fraction, brain partition and the in-vitro/in-vivo "
+                       "affinity gap",
             "K_mu": _C["chen1991"] + ": morphine Ki 1.2 nmol/L",
             "K_delta": "assumed: " + _C["model_md"] + " ~200 nmol/L; literature range "
                        "about 100-300 nmol/L (science.md 4a, unverified)",

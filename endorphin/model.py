@@ -22,7 +22,7 @@ import numpy as np
 from . import core
 
 __all__ = ["parameters", "default_parameters", "sample_parameters", "pulse_schedule",
-           "bend_dose", "receptor_response", "pulse_doses",
+           "bend_dose", "receptor_response", "pulse_doses", "drug_response", "ac50",
            "stimulus_inputs", "simulate", "CHANNELS", "PMOL_PER_L_TO_PG_PER_ML",
            "BEND_MW", "ACTH_MW"]
 
@@ -60,6 +60,13 @@ SOURCES = {
     "zeidan2016": "Zeidan F et al. J Neurosci 2016;36:3391. "
                   "doi:10.1523/JNEUROSCI.4328-15.2016; May LM et al. Psychosom Med "
                   "2018;80:807 (meditation analgesia not reversed by naloxone)",
+    "dang2004": "Dang VC, Williams JT. J Neurosci 2004;24:7699 (acute mu desensitization "
+                "in rat locus coeruleus recovers completely within 25 min)",
+    "lifesci2003": "Life Sci 2003;73:115, PMID 12726892 (agonist-induced internalization "
+                   "of human MOR: maximal at 30 min, about 40 % of receptors; recycling "
+                   "to the surface over 60 min after washout)",
+    "way1969": "Way EL, Loh HH, Shen FH. J Pharmacol Exp Ther 1969;167:1 (mouse: morphine "
+               "AD50 doubles after 1 day and rises 4-7-fold after 3 days)",
     "pomeranz": "Pomeranz B (review chapter): high-frequency electro-acupuncture analgesia "
                 "is not endorphin-mediated; EA +27 % dental pain threshold, partly "
                 "naloxone-reversible (Acupunct Electrother Res 1987;12(1))",
@@ -179,7 +186,7 @@ _TABLE: list[_P] = _channel_rows() + [
     _P("bend_plasma_base", 4.34, "pmol/L", 1.5, 10.0, 0.29,
        "resting plasma beta-endorphin (RIA, <5 % beta-LPH cross-reactivity)",
        SOURCES["goldfarb1990"] + " (4.34 +- 0.36 SE, n = 12: CV 0.29)"),
-    _P("bend_csf_base", 22.2, "pmol/L", 10.0, 40.0, 0.3,
+    _P("bend_csf_base", 22.2, "pmol/L", 8.0, 60.0, 0.3,
        "resting lumbar CSF beta-endorphin", SOURCES["nakao1980"]
        + "; CV 0.3 (SE 1.3 over 24 controls)"),
     _P("acth_base", 3.06, "pmol/L", 1.5, 6.0, 0.3, "resting plasma ACTH",
@@ -211,7 +218,8 @@ _TABLE: list[_P] = _channel_rows() + [
     _P("tau_bend_mu", 2.0, "1", 0.5, 10.0, 0.0,
        "in-vivo efficacy (receptor reserve) of beta-endorphin at mu",
        _ASSUMED + "small resting opioid tone (naloxone alone barely changes pain: "
-                  "Grevert 1983); calibrated jointly with morphine in part 2"),
+                  "Grevert 1983): with it naloxone removes an opioid analgesia of about "
+                  "0.04 at rest (tests/validation/test_drug_targets.py)"),
     _P("tau_bend_delta", 1.0, "1", 0.2, 5.0, 0.0, "efficacy of beta-endorphin at delta",
        _ASSUMED + "lower reserve than mu"),
     _P("tau_bend_kappa", 1.0, "1", 0.2, 5.0, 0.0, "efficacy of beta-endorphin at kappa",
@@ -222,12 +230,12 @@ _TABLE: list[_P] = _channel_rows() + [
        _ASSUMED + "the hyperbolic operational model"),
     _P("slope_kappa", 1.0, "1", 0.5, 2.0, 0.0, "operational slope at kappa",
        _ASSUMED + "the hyperbolic operational model"),
-    _P("receptor_mu", 1.0, "1", 0.3, 1.0, 0.0,
-       "functional mu-receptor fraction (fixed until desensitization arrives)",
+    _P("receptor_mu", 1.0, "1", 0.1, 1.0, 0.0,
+       "mu-receptor availability (scales the functional fraction; conditions lower it)",
        _ASSUMED + "healthy reference = 1"),
-    _P("receptor_delta", 1.0, "1", 0.3, 1.0, 0.0, "functional delta-receptor fraction",
+    _P("receptor_delta", 1.0, "1", 0.1, 1.0, 0.0, "delta-receptor availability",
        _ASSUMED + "healthy reference = 1"),
-    _P("receptor_kappa", 1.0, "1", 0.3, 1.0, 0.0, "functional kappa-receptor fraction",
+    _P("receptor_kappa", 1.0, "1", 0.1, 1.0, 0.0, "kappa-receptor availability",
        _ASSUMED + "healthy reference = 1"),
     _P("w_mu", 1.0, "1", 0.0, 1.0, 0.0, "weight of mu effect in analgesia",
        SOURCES["model_md"]),
@@ -241,6 +249,35 @@ _TABLE: list[_P] = _channel_rows() + [
        _ASSUMED + "delta anxiolysis, half of mu"),
     _P("v_kappa", 1.0, "1", 0.0, 2.0, 0.0, "weight of kappa effect in mood (dysphoria)",
        _ASSUMED + "kappa dysphoria as strong as mu reward"),
+    *[_P(f"k_des_acute_{r}", 0.0462, "1/min", 0.0, 0.2, 0.0,
+         f"acute desensitization/internalization rate of {r} per unit agonist drive",
+         ("calibrated: k_des = k_rec (1/0.6 - 1), so that a saturating agonist leaves "
+          "60 % of receptors functional (about 40 % internalized at the 30-min maximum: "
+          + SOURCES["lifesci2003"] + ")") if r == "mu" else
+         _ASSUMED + "as mu (no human data on acute delta/kappa desensitization)")
+      for r in ("mu", "delta", "kappa")],
+    *[_P(f"k_rec_acute_{r}", 0.0693, "1/min", 0.01, 0.5, 0.0,
+         f"recovery rate of acute {r} desensitization (t1/2 10 min)",
+         ("calibrated: t1/2 10 min, so recovery is 95 % complete after about 45 min, "
+          "between " + SOURCES["dang2004"] + " (within 25 min) and the 60-min recycling "
+          "of " + SOURCES["lifesci2003"] + "; with a saturating agonist the onset "
+          "then has a 9-min time constant, reaching its plateau by 30 min") if r == "mu"
+         else _ASSUMED + "as mu (no human data on delta/kappa recovery kinetics)")
+      for r in ("mu", "delta", "kappa")],
+    *[_P(f"k_des_chronic_{r}", 0.000758, "1/min", 0.0, 0.01, 0.0,
+         f"chronic {r} down-regulation rate per unit agonist drive (tolerance)",
+         ("calibrated: tools/calibrate.py to a 5.5-fold right shift of the morphine "
+          "concentration-analgesia curve after 3 days of continuous morphine (middle of "
+          "the 4-7-fold of " + SOURCES["way1969"] + ")") if r == "mu" else
+         _ASSUMED + "as mu (no data on chronic delta/kappa down-regulation)")
+      for r in ("mu", "delta", "kappa")],
+    *[_P(f"k_rec_chronic_{r}", 0.000241, "1/min", 0.00005, 0.002, 0.0,
+         f"recovery rate of chronic {r} down-regulation (t1/2 2 days)",
+         (_ASSUMED + "recovery over days (MODEL.md section 3: chronic tolerance develops "
+          "over days); t1/2 2 days, so tolerance is mostly gone a week after stopping")
+         if r == "mu" else _ASSUMED + "as mu (no data on delta/kappa recovery after "
+                                      "chronic agonists)")
+      for r in ("mu", "delta", "kappa")],
 ]
 
 # Parameters of the pulse generator (Python side, not engine parameters).
@@ -554,14 +591,134 @@ def receptor_response(agonist_conc, antagonist_conc=0.0, *, agonist="morphine",
     return _ufuncs.operational_multi(conc, K, tau, m)
 
 
-def stimulus_inputs(segments, t0: float, t_end: float):
+def _transducer(s, m):
+    s = np.maximum(s, 0.0)
+    sm = s ** m
+    return sm / (1.0 + sm)
+
+
+def drug_response(plasma_conc, drug="morphine", params=None, *, receptors="acute",
+                  output="opioid_analgesia"):
+    """Steady-state opioid effect of a constant plasma concentration of one drug.
+
+    The concentration-response a steady infusion would show after hours: the
+    effect site at ``f_brain * plasma_conc`` (nmol/L), beta-endorphin at its
+    base CSF level, every ligand at binding equilibrium (a kinetic ligand at
+    its steady bound fraction), the operational model with the functional
+    receptor fractions given by ``receptors``:
+
+    * ``"acute"`` (default): the subject's chronic resting fraction, and the
+      acute desensitization at its steady state for the drug's drive (what a
+      constant concentration held for an hour or more gives);
+    * ``"rest"``: the resting fractions (no desensitization by the drug);
+    * an array (3,) of fractions at mu, delta and kappa, held fixed (e.g.
+      those reached after chronic dosing, read from a simulation's
+      ``receptor_mu|delta|kappa``).
+
+    Parameters
+    ----------
+    plasma_conc : array_like
+        Plasma concentration, nmol/L, >= 0.
+    drug : str or endorphin.drugs.Drug
+    params : array_like, optional
+        Engine parameters (default :func:`default_parameters`).
+    output : {"opioid_analgesia", "pain_threshold", "effect_mu"}
+        ``pain_threshold`` is ``1 / (1 - opioid_analgesia)`` (capped at 10),
+        the ratio Sarton et al. (2000) report as the electrical pain threshold.
+
+    Returns
+    -------
+    ndarray
+        The output at each concentration.
+
+    Examples
+    --------
+    >>> from endorphin.model import drug_response
+    >>> round(float(drug_response(71.2, "morphine", output="pain_threshold")), 2)
+    2.0
+    """
+    from . import drugs
+    d = drugs.get(drug)
+    P = dict(zip(_ENGINE.params, default_parameters() if params is None
+                 else np.asarray(params, dtype=np.float64)))
+    c = np.asarray(plasma_conc, dtype=np.float64)
+    if not np.isfinite(c).all() or (c < 0).any():
+        raise ValueError("plasma_conc must be finite and >= 0 (nmol/L)")
+    if output not in ("opioid_analgesia", "pain_threshold", "effect_mu"):
+        raise ValueError(f"output must be 'opioid_analgesia', 'pain_threshold' or "
+                         f"'effect_mu', got {output!r}")
+    L = d.f_brain * c
+    Lb = 1e-3 * P["bend_csf_base"]
+    B = 0.0
+    if d.kinetic:
+        y = d.kon * L ** d.n / d.koff
+        B = y / (1.0 + y)
+    s = {}
+    for r in ("mu", "delta", "kappa"):
+        xb = Lb / P[f"K_bend_{r}"]
+        if d.kinetic and r == "mu":
+            share = (1.0 - B) / (1.0 + xb)
+            s[r] = P[f"tau_bend_{r}"] * share * xb + d.tau_mu * B
+        else:
+            x = L / getattr(d, f"K_{r}")
+            share = 1.0 / (1.0 + xb + x)
+            s[r] = P[f"tau_bend_{r}"] * share * xb + getattr(d, f"tau_{r}") * share * x
+    if isinstance(receptors, str):
+        if receptors not in ("acute", "rest"):
+            raise ValueError(f"receptors must be 'acute', 'rest' or 3 fractions, got "
+                             f"{receptors!r}")
+        R = {}
+        for r in ("mu", "delta", "kappa"):
+            d0 = _transducer(P[f"tau_bend_{r}"] * Lb / (P[f"K_bend_{r}"] + Lb),
+                             P[f"slope_{r}"])
+            ka, kc = P[f"k_rec_acute_{r}"], P[f"k_rec_chronic_{r}"]
+            rc = kc / (kc + P[f"k_des_chronic_{r}"] * d0)
+            drive = _transducer(s[r], P[f"slope_{r}"]) if receptors == "acute" else d0
+            ra = ka / (ka + P[f"k_des_acute_{r}"] * drive)
+            R[r] = P[f"receptor_{r}"] * ra * rc
+    else:
+        arr = np.asarray(receptors, dtype=np.float64)
+        if arr.shape != (3,) or not np.isfinite(arr).all() or (arr < 0).any():
+            raise ValueError("receptors must be 'acute', 'rest' or 3 fractions >= 0")
+        R = dict(zip(("mu", "delta", "kappa"), arr))
+    eff = {r: _transducer(R[r] * s[r], P[f"slope_{r}"]) for r in s}
+    if output == "effect_mu":
+        return eff["mu"]
+    a = 1.0 - np.prod([1.0 - P[f"w_{r}"] * eff[r] for r in eff], axis=0)
+    if output == "opioid_analgesia":
+        return a
+    return np.where(1.0 - a > 0.1, 1.0 / np.maximum(1.0 - a, 0.1), 10.0)
+
+
+def ac50(drug="morphine", params=None, *, receptors="acute", level=0.5):
+    """Plasma concentration (nmol/L) at which :func:`drug_response` gives opioid
+    analgesia ``level`` (0.5: the pain threshold doubles, Sarton et al. 2000's
+    AC50); NaN if the drug never reaches it."""
+    def f(logc):
+        return float(drug_response(np.exp(logc), drug, params, receptors=receptors)) - level
+    lo, hi = np.log(1e-6), np.log(1e7)
+    if f(lo) >= 0 or f(hi) <= 0:
+        return float("nan")
+    for _ in range(200):            # bisection on log c: the response increases with c
+        mid = 0.5 * (lo + hi)
+        if f(mid) < 0:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo < 1e-13:
+            break
+    return float(np.exp(0.5 * (lo + hi)))
+
+
+def stimulus_inputs(segments, t0: float, t_end: float, *, names=None):
     """Breaks and inputs for ``core.simulate`` from stimulus segments.
 
     ``segments``: iterable of ``(input_name, start, duration, level)``, input
-    names from ``core.models["endorphin"].inputs``; overlapping segments add.
-    Returns ``breaks (B,)`` and ``inputs (B+1, 9)``.
+    names from ``names`` (default ``core.models["endorphin"].inputs``; the
+    drug variants add ``drug<k>_rate`` ...); overlapping segments add.
+    Returns ``breaks (B,)`` and ``inputs (B+1, len(names))``.
     """
-    names = _ENGINE.inputs
+    names = _ENGINE.inputs if names is None else tuple(names)
     edges = set()
     segs = []
     for seg in segments:
@@ -588,18 +745,19 @@ def stimulus_inputs(segments, t0: float, t_end: float):
     return breaks, inputs
 
 
-def _merge_doses(pulses, doses, n):
+def _merge_doses(pulses, doses, n, model_states=None):
     """Pulse doses (N, Dp) and user doses into one per-subject schedule,
     sorted by time in every row (the states travel with their doses)."""
     if not isinstance(doses, (tuple, list)) or len(doses) != 3:
         raise TypeError("doses must be a tuple (times, states, amounts)")
+    model_states = _ENGINE.states if model_states is None else model_states
     times, states, amounts = (np.asarray(a) for a in doses)
     if states.dtype.kind in "US":
-        bad = [s for s in np.unique(states) if s not in _ENGINE.states]
+        bad = [s for s in np.unique(states) if s not in model_states]
         if bad:
             raise ValueError(f"doses state {bad[0]!r} is not a state of the model: "
-                             f"{_ENGINE.states}")
-        states = np.vectorize(_ENGINE.states.index, otypes=[np.int64])(states) \
+                             f"{model_states}")
+        states = np.vectorize(model_states.index, otypes=[np.int64])(states) \
             if states.size else states.astype(np.int64)
     try:
         D = np.broadcast_shapes(times.shape[-1:], states.shape[-1:], amounts.shape[-1:])[0]
@@ -618,7 +776,7 @@ def _merge_doses(pulses, doses, n):
 
 
 def pulse_doses(params, t0: float, t_end: float, seed: int = 0, doses=None, *,
-                first_subject: int = 0, **pulse_params):
+                first_subject: int = 0, model: str = "endorphin", **pulse_params):
     """The pulse generator's doses for the subjects in ``params`` (N, P), merged
     with the user's ``doses`` (as in :func:`endorphin.core.simulate`).
 
@@ -635,7 +793,7 @@ def pulse_doses(params, t0: float, t_end: float, seed: int = 0, doses=None, *,
     ps = np.full(pt.shape, _ENGINE.states.index("pulse"), dtype=np.int64)
     if doses is None:
         return pt, ps, pa
-    return _merge_doses((pt, ps, pa), doses, n)
+    return _merge_doses((pt, ps, pa), doses, n, core.models[model].states)
 
 
 def simulate(params, t_out, *, segments=(), pulses=False, circadian=True, seed=0,

@@ -44,13 +44,15 @@ __all__ = ["STATES", "PARAMS", "INPUTS", "OUTPUTS", "CHANNELS", "DAY",
 CHANNELS = ("exercise", "stress", "pain", "laughter", "meditation", "acupuncture",
             "placebo")
 
-#: The three opioid receptors bound by beta-endorphin.
+#: The three opioid receptors.
 RECEPTORS = ("mu", "delta", "kappa")
+
 
 STATES = (
     "act_p", "act_h", "syn_p", "syn_h", "store_p", "store_h", "pulse",
     "bend_plasma", "bend_csf", "acth", "cortisol",
-) + tuple(f"nonopioid_{ch}" for ch in CHANNELS)
+) + tuple(f"nonopioid_{ch}" for ch in CHANNELS) + tuple(
+    f"receptor_{proc}_{r}" for proc in ("acute", "chronic") for r in RECEPTORS)
 
 PARAMS = tuple(
     f"{ch}_{field}" for ch in CHANNELS
@@ -66,7 +68,16 @@ PARAMS = tuple(
     "slope_mu", "slope_delta", "slope_kappa",
     "receptor_mu", "receptor_delta", "receptor_kappa",
     "w_mu", "w_delta", "w_kappa", "v_mu", "v_delta", "v_kappa",
-)
+) + tuple(f"k_{what}_{proc}_{r}" for what, proc in (("des", "acute"), ("rec", "acute"),
+                                                     ("des", "chronic"), ("rec", "chronic"))
+          for r in RECEPTORS)
+
+#: Per drug slot k (1-based, "drug<k>_" + name): states, parameters, inputs, outputs.
+DRUG_STATES = ("depot", "central", "peripheral2", "peripheral3", "effect_site", "bound")
+DRUG_PARAMS = ("v1", "k10", "k12", "k21", "k13", "k31", "ka", "ke0", "f_brain",
+               "K_mu", "K_delta", "K_kappa", "tau_mu", "tau_delta", "tau_kappa",
+               "kon", "koff", "n")
+DRUG_INPUTS = ("rate", "depot_rate")
 
 INPUTS = CHANNELS + ("bend_iv_rate", "bend_icv_rate")
 
@@ -80,7 +91,30 @@ OUTPUTS = (
     "activation_pituitary", "activation_hypothalamic",
     "synthesis_pituitary", "synthesis_hypothalamic",
     "store_pituitary", "store_hypothalamic", "pulse", "circadian",
-)
+) + tuple(f"occupancy_{r}_beta_endorphin" for r in RECEPTORS) + tuple(
+    f"receptor_{proc}_{r}" for proc in ("acute", "chronic") for r in RECEPTORS)
+
+
+def names(n_drugs: int = 0) -> dict:
+    """States, params, inputs and outputs of the variant with ``n_drugs`` slots
+    (engine model ``"endorphin"`` for 0, ``"endorphin_d<n>"`` otherwise)."""
+    ks = range(1, n_drugs + 1)
+    return {
+        "states": STATES + tuple(f"drug{k}_{s}" for k in ks for s in DRUG_STATES),
+        "params": PARAMS + tuple(f"drug{k}_{s}" for k in ks for s in DRUG_PARAMS),
+        "inputs": INPUTS + tuple(f"drug{k}_{s}" for k in ks for s in DRUG_INPUTS),
+        "outputs": OUTPUTS + tuple(
+            f"drug{k}_{s}" if s in ("plasma", "effect_site") else f"occupancy_{s}_drug{k}"
+            for k in ks for s in ("plasma", "effect_site", "mu", "delta", "kappa")),
+    }
+
+
+def _n_drugs(p) -> int:
+    extra = np.asarray(p).shape[0] - len(PARAMS)
+    if extra < 0 or extra % len(DRUG_PARAMS):
+        raise ValueError(f"p must have {len(PARAMS)} + {len(DRUG_PARAMS)} k entries, got "
+                         f"{np.asarray(p).shape}")
+    return extra // len(DRUG_PARAMS)
 
 #: Period of the circadian rhythm (minutes).
 DAY = 1440.0
@@ -96,16 +130,17 @@ _PULSE = STATES.index("pulse")
 # ----------------------------------------------------------------------------- pieces
 def _params(p) -> dict:
     p = np.asarray(p, dtype=float)
-    if p.shape != (len(PARAMS),):
-        raise ValueError(f"p must have shape ({len(PARAMS)},), got {p.shape}")
-    return dict(zip(PARAMS, p.tolist()))
+    if p.ndim != 1:
+        raise ValueError(f"p must be 1-D, got shape {p.shape}")
+    return dict(zip(names(_n_drugs(p))["params"], p.tolist()))
 
 
-def _inputs(u) -> dict:
+def _inputs(u, nd: int = 0) -> dict:
     u = np.asarray(u, dtype=float)
-    if u.shape != (len(INPUTS),):
-        raise ValueError(f"u must have shape ({len(INPUTS)},), got {u.shape}")
-    return dict(zip(INPUTS, u.tolist()))
+    n_in = len(names(nd)["inputs"])
+    if u.shape != (n_in,):
+        raise ValueError(f"u must have shape ({n_in},), got {u.shape}")
+    return dict(zip(names(nd)["inputs"], u.tolist()))
 
 
 def channel_hill(u: float, u50: float, n: float) -> float:
@@ -132,17 +167,71 @@ def _stimuli(P: dict, U: dict) -> dict:
     return {ch: channel_hill(U[ch], P[f"{ch}_u50"], P[f"{ch}_n"]) for ch in CHANNELS}
 
 
-def _effects(C_h, P: dict):
-    """Occupancy and operational-model effect at mu, delta, kappa for CSF C_h (pmol/L)."""
-    L = 1e-3 * max(C_h, 0.0)                       # nmol/L at the receptors
-    occ, eff = {}, {}
+def _g(s, m):
+    """The operational transducer s^m / (1 + s^m) (0 for s <= 0)."""
+    s = np.maximum(s, 0.0)
+    sm = s ** m
+    return sm / (1.0 + sm)
+
+
+def _binding(C_h, Y: dict, P: dict, nd: int, R=None):
+    """Occupancies, desensitization drive and effects (docs/model.md, "Binding").
+
+    Ligands: beta-endorphin (CSF C_h, pmol/L -> nmol/L) and the drugs' effect-site
+    concentrations.  Kinetic drugs (kon > 0) occupy their bound fraction of mu; the
+    other ligands share the remaining 1 - sum(bound) by competitive equilibrium binding.
+    Returns ``occ[(ligand, r)]``, ``drive[r]`` = g(sum tau occ) (all receptors
+    functional) and, if ``R`` is given, ``eff[r]`` = g(R_r sum tau occ).
+    """
+    ligands = {"beta_endorphin": (1e-3 * np.maximum(C_h, 0.0),
+                                  {r: P[f"K_bend_{r}"] for r in RECEPTORS},
+                                  {r: P[f"tau_bend_{r}"] for r in RECEPTORS}, False)}
+    bound = 0.0
+    for k in range(1, nd + 1):
+        d = f"drug{k}_"
+        kinetic = P[d + "kon"] > 0.0
+        ligands[f"drug{k}"] = (np.maximum(Y[d + "effect_site"], 0.0),
+                               {r: P[d + f"K_{r}"] for r in RECEPTORS},
+                               {r: P[d + f"tau_{r}"] for r in RECEPTORS}, kinetic)
+        if kinetic:
+            bound = bound + np.maximum(Y[d + "bound"], 0.0)
+    free_mu = np.maximum(1.0 - bound, 0.0)
+    occ, drive, eff = {}, {}, {}
     for r in RECEPTORS:
-        x = L / P[f"K_bend_{r}"]
-        occ[r] = x / (1.0 + x)
-        s = P[f"receptor_{r}"] * P[f"tau_bend_{r}"] * occ[r]
-        sm = s ** P[f"slope_{r}"]
-        eff[r] = sm / (1.0 + sm)
-    return occ, eff
+        eq = {name: L / K[r] for name, (L, K, _, kin) in ligands.items()
+              if not (kin and r == "mu")}
+        denom = 1.0 + sum(eq.values())
+        share = (free_mu if r == "mu" else 1.0) / denom
+        s = 0.0
+        for name, (L, K, tau, kin) in ligands.items():
+            if kin and r == "mu":
+                o = np.maximum(Y[name + "_bound"], 0.0)
+            else:
+                o = share * eq[name]
+            occ[(name, r)] = o
+            s = s + tau[r] * o
+        m = P[f"slope_{r}"]
+        drive[r] = _g(s, m)
+        if R is not None:
+            eff[r] = _g(R[r] * s, m)
+    return occ, drive, eff
+
+
+def _effects(C_h, P: dict, R: dict):
+    """Occupancy and effect of beta-endorphin alone at CSF C_h (pmol/L), receptors R."""
+    occ, _, eff = _binding(C_h, {}, P, 0, R)
+    return {r: occ[("beta_endorphin", r)] for r in RECEPTORS}, eff
+
+
+def _rest_receptors(P: dict) -> dict:
+    """Functional fractions at the constant-drive rest of beta-endorphin's base level."""
+    _, drive, _ = _binding(P["bend_csf_base"], {}, P, 0)
+    R = {}
+    for r in RECEPTORS:
+        ka, kc = P[f"k_rec_acute_{r}"], P[f"k_rec_chronic_{r}"]
+        R[r] = (P[f"receptor_{r}"] * ka / (ka + P[f"k_des_acute_{r}"] * drive[r])
+                * kc / (kc + P[f"k_des_chronic_{r}"] * drive[r]))
+    return R
 
 
 def _mood(eff: dict, P: dict) -> float:
@@ -157,11 +246,13 @@ def rhs(t, y, p, u) -> np.ndarray:
     once (scipy's ``vectorized=True`` layout).  ``p`` (n_params,) and ``u`` (n_inputs,)
     are in :data:`PARAMS` and :data:`INPUTS` order.
     """
-    P, U = _params(p), _inputs(u)
+    nd = _n_drugs(p)
+    P, U = _params(p), _inputs(u, nd)
+    states = names(nd)["states"]
     y = np.asarray(y, dtype=float)
-    if y.shape[0] != len(STATES):
-        raise ValueError(f"y must have {len(STATES)} rows, got shape {y.shape}")
-    Y = dict(zip(STATES, y.tolist() if y.ndim == 1 else y))
+    if y.shape[0] != len(states):
+        raise ValueError(f"y must have {len(states)} rows, got shape {y.shape}")
+    Y = dict(zip(states, y.tolist() if y.ndim == 1 else y))
     h = _stimuli(P, U)
 
     # drives to the pituitary and hypothalamic pools
@@ -199,19 +290,53 @@ def rhs(t, y, p, u) -> np.ndarray:
                            / cortisol_secretion(P["acth_base"], P) - Y["cortisol"])
     for ch in CHANNELS:
         d[f"nonopioid_{ch}"] = (h[ch] - Y[f"nonopioid_{ch}"]) / P["tau_nonopioid"]
-    return np.array([d[s] for s in STATES], dtype=float)    # every d[s] has y[i]'s shape
+
+    # desensitization: acute and chronic processes driven by the agonist drive
+    _, drive, _ = _binding(Y["bend_csf"], Y, P, nd)
+    for proc in ("acute", "chronic"):
+        for r in RECEPTORS:
+            X = Y[f"receptor_{proc}_{r}"]
+            d[f"receptor_{proc}_{r}"] = (P[f"k_rec_{proc}_{r}"] * (1.0 - X)
+                                         - P[f"k_des_{proc}_{r}"] * drive[r] * X)
+
+    # drugs: depot -> central <-> two peripheral compartments; effect site; binding
+    bound = sum(np.maximum(Y[f"drug{k}_bound"], 0.0) for k in range(1, nd + 1)
+                if P[f"drug{k}_kon"] > 0.0)
+    for k in range(1, nd + 1):
+        q = f"drug{k}_"
+        A0, A1 = Y[q + "depot"], Y[q + "central"]
+        A2, A3 = Y[q + "peripheral2"], Y[q + "peripheral3"]
+        d[q + "depot"] = U[q + "depot_rate"] - P[q + "ka"] * A0
+        d[q + "central"] = (U[q + "rate"] + P[q + "ka"] * A0
+                            - (P[q + "k10"] + P[q + "k12"] + P[q + "k13"]) * A1
+                            + P[q + "k21"] * A2 + P[q + "k31"] * A3)
+        d[q + "peripheral2"] = P[q + "k12"] * A1 - P[q + "k21"] * A2
+        d[q + "peripheral3"] = P[q + "k13"] * A1 - P[q + "k31"] * A3
+        d[q + "effect_site"] = P[q + "ke0"] * (P[q + "f_brain"] * A1 / P[q + "v1"]
+                                               - Y[q + "effect_site"])
+        if P[q + "kon"] > 0.0:
+            L = np.maximum(Y[q + "effect_site"], 0.0)
+            d[q + "bound"] = (P[q + "kon"] * L ** P[q + "n"] * (1.0 - bound)
+                              - P[q + "koff"] * Y[q + "bound"])
+        else:
+            d[q + "bound"] = -Y[q + "bound"]
+    return np.array([d[s] for s in states], dtype=float)    # every d[s] has y[i]'s shape
 
 
 def outputs(t, y, p, u) -> np.ndarray:
     """The model's outputs (docs/model.md, "Binding and effects" and "Outputs")."""
-    P, U = _params(p), _inputs(u)
+    nd = _n_drugs(p)
+    P, U = _params(p), _inputs(u, nd)
+    nm = names(nd)
     y = np.asarray(y, dtype=float)
-    if y.shape != (len(STATES),):
-        raise ValueError(f"y must have shape ({len(STATES)},), got {y.shape}")
-    Y = dict(zip(STATES, y.tolist()))
+    if y.shape != (len(nm["states"]),):
+        raise ValueError(f"y must have shape ({len(nm['states'])},), got {y.shape}")
+    Y = dict(zip(nm["states"], y.tolist()))
 
-    occ, eff = _effects(Y["bend_csf"], P)
-    _, eff_rest = _effects(P["bend_csf_base"], P)
+    R = {r: P[f"receptor_{r}"] * Y[f"receptor_acute_{r}"] * Y[f"receptor_chronic_{r}"]
+         for r in RECEPTORS}
+    occ_l, _, eff = _binding(Y["bend_csf"], Y, P, nd, R)
+    _, eff_rest = _effects(P["bend_csf_base"], P, _rest_receptors(P))
 
     a_op = 1.0 - math.prod(1.0 - P[f"w_{r}"] * eff[r] for r in RECEPTORS)
     a_non = 1.0 - math.prod(
@@ -244,10 +369,19 @@ def outputs(t, y, p, u) -> np.ndarray:
         "circadian": float(circadian(t, P)),
     }
     for r in RECEPTORS:
-        o[f"occupancy_{r}"] = occ[r]
-        o[f"receptor_{r}"] = P[f"receptor_{r}"]
+        o[f"occupancy_{r}"] = sum(v for (lig, rr), v in occ_l.items() if rr == r)
+        o[f"occupancy_{r}_beta_endorphin"] = occ_l[("beta_endorphin", r)]
+        o[f"receptor_{r}"] = R[r]
         o[f"effect_{r}"] = eff[r]
-    return np.array([o[name] for name in OUTPUTS], dtype=float)
+        for proc in ("acute", "chronic"):
+            o[f"receptor_{proc}_{r}"] = Y[f"receptor_{proc}_{r}"]
+    for k in range(1, nd + 1):
+        q = f"drug{k}"
+        o[q + "_plasma"] = Y[q + "_central"] / P[q + "_v1"]
+        o[q + "_effect_site"] = Y[q + "_effect_site"]
+        for r in RECEPTORS:
+            o[f"occupancy_{r}_{q}"] = occ_l[(q, r)]
+    return np.array([o[name] for name in nm["outputs"]], dtype=float)
 
 
 # ----------------------------------------------------------------------------- rest
@@ -294,8 +428,17 @@ def rest_state(t0, p, *, rtol=1e-12, atol=1e-13) -> np.ndarray:
     P = _params(p)
     if not P["pulse_mean"] >= 0.0:
         raise ValueError(f"pulse_mean must be >= 0, got {P['pulse_mean']}")
-    y = np.zeros(len(STATES))
+    n_states = len(names(_n_drugs(p))["states"])
+    rec = [STATES.index(f"receptor_{proc}_{r}") for proc in ("acute", "chronic")
+           for r in RECEPTORS]
+    y = np.zeros(n_states)
     if P["a_circ"] == 0.0:
+        _, drive, _ = _binding(P["bend_csf_base"], {}, P, 0)
+        for proc in ("acute", "chronic"):
+            for r in RECEPTORS:
+                k = P[f"k_rec_{proc}_{r}"]
+                y[STATES.index(f"receptor_{proc}_{r}")] = k / (
+                    k + P[f"k_des_{proc}_{r}"] * drive[r])
         for s in ("syn_p", "syn_h", "store_h"):
             y[STATES.index(s)] = 1.0
         y[STATES.index("store_p")] = 1.0 / (1.0 + P["pulse_mean"])
@@ -305,12 +448,12 @@ def rest_state(t0, p, *, rtol=1e-12, atol=1e-13) -> np.ndarray:
         y[STATES.index("cortisol")] = P["cortisol_base"]
         return y
 
-    u0 = np.zeros(len(INPUTS))
+    u0 = np.zeros(len(names(_n_drugs(p))["inputs"]))
     t_start = float(t0) - DAY
     lin = list(_LINEAR_REST)
     kw = dict(rtol=rtol, atol=atol, frozen=[_PULSE])
     # columns: the zero state, then a unit vector in each linear rest state
-    Y0 = np.zeros((len(STATES), 1 + len(lin)))
+    Y0 = np.zeros((n_states, 1 + len(lin)))
     Y0[_PULSE] = P["pulse_mean"]
     for j, i in enumerate(lin):
         Y0[i, 1 + j] = 1.0
@@ -320,7 +463,7 @@ def rest_state(t0, p, *, rtol=1e-12, atol=1e-13) -> np.ndarray:
     y_lin = np.linalg.solve(np.eye(len(lin)) - M, g)
 
     # cortisol on that orbit: two starts, F = 0 and F = 1
-    Z0 = np.zeros((len(STATES), 2))
+    Z0 = np.zeros((n_states, 2))
     Z0[_PULSE] = P["pulse_mean"]
     Z0[lin, :] = y_lin[:, None]
     Z0[_CORTISOL, 1] = 1.0
@@ -328,6 +471,17 @@ def rest_state(t0, p, *, rtol=1e-12, atol=1e-13) -> np.ndarray:
     f0, f1 = Z1[_CORTISOL, 0], Z1[_CORTISOL, 1]
     y[lin] = y_lin
     y[_CORTISOL] = f0 / (1.0 - (f1 - f0))
+
+    # the receptor processes on that orbit: each is affine in itself over the day
+    # (dX/dt = k (1 - X) - kd D(t) X with D from the CSF orbit): starts X = 0 and 1
+    W0 = np.zeros((n_states, 2))
+    W0[_PULSE] = P["pulse_mean"]
+    W0[:, :] += y[:, None]
+    W0[_PULSE] = P["pulse_mean"]
+    W0[rec, 0], W0[rec, 1] = 0.0, 1.0
+    W1 = _flow(t_start, float(t0), W0, p, u0, **kw)
+    g0, g1 = W1[rec, 0], W1[rec, 1]
+    y[rec] = g0 / (1.0 - (g1 - g0))
     return y
 
 
@@ -357,14 +511,15 @@ def solve(p, t_out, protocol=None, y0=None, rtol=1e-10, atol=1e-12, *, doses=Non
     if t0 > t_out[0]:
         raise ValueError("t0 must be <= t_out[0]")
 
+    nm = names(_n_drugs(p))
     if protocol is None:
-        breaks, inputs = np.zeros(0), np.zeros((1, len(INPUTS)))
+        breaks, inputs = np.zeros(0), np.zeros((1, len(nm["inputs"])))
     else:
         breaks, inputs = protocol
         breaks = np.asarray(breaks, dtype=float).reshape(-1)
         inputs = np.asarray(inputs, dtype=float)
-    if inputs.shape != (breaks.size + 1, len(INPUTS)):
-        raise ValueError(f"inputs must have shape ({breaks.size + 1}, {len(INPUTS)})")
+    if inputs.shape != (breaks.size + 1, len(nm["inputs"])):
+        raise ValueError(f"inputs must have shape ({breaks.size + 1}, {len(nm['inputs'])})")
 
     if doses is None:
         d_t, d_i, d_a = np.zeros(0), np.zeros(0, dtype=int), np.zeros(0)
@@ -372,7 +527,8 @@ def solve(p, t_out, protocol=None, y0=None, rtol=1e-10, atol=1e-12, *, doses=Non
         d_t, d_s, d_a = doses
         d_t = np.asarray(d_t, dtype=float).reshape(-1)
         d_a = np.asarray(d_a, dtype=float).reshape(-1)
-        d_i = np.array([STATES.index(s) if isinstance(s, str) else int(s) for s in d_s],
+        d_i = np.array([nm["states"].index(s) if isinstance(s, str) else int(s)
+                        for s in d_s],
                        dtype=int)
 
     def inputs_at(t):
@@ -382,7 +538,7 @@ def solve(p, t_out, protocol=None, y0=None, rtol=1e-10, atol=1e-12, *, doses=Non
 
     y = rest_state(t0, p) if y0 is None else np.array(y0, dtype=float)
     stops = np.unique(np.concatenate([[t0, t_end], breaks, d_t, t_out]))
-    out = np.empty((len(OUTPUTS), t_out.size))
+    out = np.empty((len(nm["outputs"]), t_out.size))
     for j, s in enumerate(stops):
         for t_d, i, a in zip(d_t, d_i, d_a):
             if t_d == s:

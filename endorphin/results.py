@@ -58,6 +58,13 @@ OUTPUT_META: dict[str, tuple[str, str]] = {
     "store_hypothalamic": ("1", "hypothalamic releasable store (1 at rest)"),
     "pulse": ("1", "pituitary pulse multiplier of exocytosis"),
     "circadian": ("1", "circadian factor on POMC synthesis"),
+    **{f"occupancy_{r}_beta_endorphin": ("1", f"fraction of {r} opioid receptors occupied "
+                                              f"by beta-endorphin")
+       for r in ("mu", "delta", "kappa")},
+    **{f"receptor_{proc}_{r}": ("1", f"{what} of {r} opioid receptors (1: none)")
+       for proc, what in (("acute", "acute desensitization factor"),
+                          ("chronic", "chronic down-regulation factor"))
+       for r in ("mu", "delta", "kappa")},
 }
 
 # summary metrics: concentration outputs get Cmax/Tmax/AUC, effects peak/time
@@ -73,8 +80,21 @@ _REPR_SUBJECTS = 2000      # the HTML view's statistics use at most this many su
 
 
 def output_meta(name: str) -> tuple[str, str]:
-    """``(unit, long_name)`` of an output (``("1", name)`` if undocumented)."""
-    return OUTPUT_META.get(name, ("1", name.replace("_", " ")))
+    """``(unit, long_name)`` of an output (``("1", name)`` if undocumented).
+
+    Drug outputs follow patterns: ``<drug>_plasma`` and ``<drug>_effect_site``
+    (nmol/L), ``occupancy_<receptor>_<drug>`` (fraction)."""
+    if name in OUTPUT_META:
+        return OUTPUT_META[name]
+    for r in ("mu", "delta", "kappa"):
+        pre = f"occupancy_{r}_"
+        if name.startswith(pre):
+            return "1", f"fraction of {r} opioid receptors occupied by {name[len(pre):]}"
+    if name.endswith("_plasma"):
+        return "nmol/L", f"plasma concentration of {name[:-len('_plasma')]}"
+    if name.endswith("_effect_site"):
+        return "nmol/L", f"effect-site concentration of {name[:-len('_effect_site')]}"
+    return "1", name.replace("_", " ")
 
 
 def _netcdf_attr(v):

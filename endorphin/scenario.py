@@ -18,18 +18,14 @@ input, the other stimuli 0-1; doses in mg or ug (or per kg of body weight);
 outputs in the model's units (beta-endorphin and ACTH pmol/L, cortisol
 nmol/L, effects dimensionless).
 
-Scope of this version (the endogenous model, part 1):
-
-* ``doses`` accept only beta-endorphin itself (IV into plasma, ICV into the
-  CSF compartment, through the volumes of Foley et al. 1979); exogenous
-  drugs (naloxone, morphine, ...) arrive with part 2 of the model and raise
-  :class:`DrugNotAvailableError` (a ``NotImplementedError`` and a
-  ``ValueError``).
-* Conditions: only ``"healthy"``; the other presets of MODEL.md section 5
-  arrive with part 2.
-* Covariates: ``body_weight`` (kg) scales the beta-endorphin dosing volumes
-  (mL/kg); ``sex`` and ``age`` are accepted and kept as coordinates of the
-  results but do not yet enter any parameter.
+Doses: beta-endorphin itself (IV into plasma, ICV into the CSF compartment,
+through the volumes of Foley et al. 1979) and every drug of
+:mod:`endorphin.drugs` (morphine, naloxone, ...; up to 4 drug/route
+combinations per scenario), with NONMEM-equivalent bolus, infusion, lag,
+bioavailability and repeated dosing (docs/model.md).  Conditions: the presets
+of :mod:`endorphin.presets`.  Covariates: ``body_weight`` (kg) scales per-kg
+doses and the beta-endorphin dosing volumes; ``sex`` and ``age`` are kept as
+coordinates of the results.
 """
 from __future__ import annotations
 
@@ -43,18 +39,15 @@ from typing import ClassVar
 
 import numpy as np
 
-from . import core, model
+from . import core, model, presets
 from .results import Comparison, Result
 
 __all__ = ["Stimulus", "Exercise", "Stress", "Pain", "Laughter", "Meditation",
            "Acupuncture", "Placebo", "Protocol", "Dose", "DrugNotAvailableError",
            "Population", "Subject", "Scenario", "compare", "CONDITIONS"]
 
-#: Conditions (parameter presets) available; MODEL.md section 5 lists the others,
-#: which arrive with part 2 of the model.
-CONDITIONS = ("healthy",)
-_PLANNED_CONDITIONS = ("fibromyalgia", "chronic_pain", "depression_anhedonia", "trained",
-                       "opioid_tolerant")
+#: Conditions (parameter presets of :mod:`endorphin.presets`).
+CONDITIONS = presets.names()
 _MAX_REPEATS = 100_000
 _MAX_TIMES = 10_000_000
 
@@ -475,7 +468,8 @@ class Protocol:
 # Doses
 # ---------------------------------------------------------------------------
 class DrugNotAvailableError(NotImplementedError, ValueError):
-    """A drug that this version of the model cannot simulate yet (part 2 of the
+    """Kept for compatibility: no longer raised (every drug of :mod:`endorphin.drugs`
+    can be dosed).  Formerly: a drug that the model could not simulate yet (part 2 of the
     model adds exogenous drugs).  Both a ``NotImplementedError`` and a
     ``ValueError``."""
 
@@ -487,7 +481,7 @@ _DOSE_UNITS = {"mg": (1.0, False), "ug": (1e-3, False), "\u00b5g": (1e-3, False)
                "\u03bcg": (1e-3, False), "mcg": (1e-3, False),
                "mg/kg": (1.0, True), "ug/kg": (1e-3, True), "\u00b5g/kg": (1e-3, True),
                "\u03bcg/kg": (1e-3, True), "mcg/kg": (1e-3, True),
-               "nmol": (model.BEND_MW * 1e-6, False)}
+               "nmol": (None, False)}
 # route -> (dosed state, infusion input)
 _BEND_ROUTES = {"iv": ("bend_plasma", "bend_iv_rate"), "icv": ("bend_csf", "bend_icv_rate")}
 _OTHER_ROUTES = ("im", "sc", "oral", "intranasal")
@@ -495,39 +489,45 @@ _OTHER_ROUTES = ("im", "sc", "oral", "intranasal")
 
 @dataclass(frozen=True)
 class Dose:
-    """An administration (bolus or infusion, possibly repeated) of an agent.
+    """An administration (bolus or infusion, possibly repeated) of a drug.
 
-    In this version only beta-endorphin itself can be given (``drug=
-    "beta_endorphin"``): IV into plasma (state ``bend_plasma``, volume of
+    ``drug`` is a name of :mod:`endorphin.drugs` (``"morphine"``,
+    ``"fentanyl"``, ``"naloxone"``, ``"naltrexone"``, ``"buprenorphine"``,
+    ``"carfentanil"``, or one added with :func:`endorphin.drugs.register`) or
+    ``"beta_endorphin"``.  Exogenous drugs enter the model's drug slots
+    (linear PK with the drug's F, ka and lag for the route, an effect site,
+    receptor binding; docs/model.md "Drugs" and "Dosing semantics").
+    Beta-endorphin itself goes IV into plasma (state ``bend_plasma``, volume of
     distribution 178 mL/kg) or ICV into the CSF compartment (``bend_csf``,
     0.74 mL/kg; Foley et al. 1979), converted by
-    :func:`endorphin.model.bend_dose`.  An IV bolus of ``A`` mg raises
-    plasma by ``A / 3465 g/mol / (178 mL/kg x body weight)`` at once, which
-    then decays with the 37-min half-life.
+    :func:`endorphin.model.bend_dose`.
 
     Parameters
     ----------
     drug : str
-        ``"beta_endorphin"`` (also ``"beta-endorphin"``).  Any other drug
-        raises :class:`DrugNotAvailableError`: exogenous drugs arrive with
-        part 2 of the model.
+        A drug of :mod:`endorphin.drugs`, or ``"beta_endorphin"`` (also
+        ``"beta-endorphin"``).
     amount : float
         Amount per administration in ``unit``, ``>= 0`` (for an infusion:
         the total infused over ``duration``).
     unit : {"mg", "ug", "nmol", "mg/kg", "ug/kg"}
         Per-kg units are multiplied by the subject's body weight ("mcg" and
         "µg" are accepted for "ug").
-    route : {"iv", "icv"}
+    route : str
+        One of the drug's routes (``endorphin.drugs[drug].routes``: "iv",
+        "im", "sc", "oral", "intranasal"); beta-endorphin: "iv" or "icv".
     time : float
         Time of the (first) administration, minutes, ``>= 0``.  A dose at an
         output time is seen at that output (outputs are right-continuous).
+        The route's lag time is added.
     every : float, optional
         Interval between administrations, minutes, ``> 0`` (needed when
         ``times > 1``).
     times : int
         Number of administrations, ``1 <= times <= 100000``.
     duration : float, optional
-        Infusion duration, minutes, ``> 0`` (default: a bolus).
+        Infusion duration, minutes, ``> 0`` (default: a bolus).  For an
+        extravascular route, a zero-order input into the absorption depot.
     rate : float, optional
         Infusion rate in ``unit`` per minute, ``> 0``.  Two of ``amount``,
         ``rate`` and ``duration`` give the third (``amount = rate *
@@ -539,6 +539,13 @@ class Dose:
     ``t_end``; later administrations of a repeated schedule that fall after
     ``t_end`` are dropped, and an infusion running past ``t_end`` is cut
     there.
+
+    Examples
+    --------
+    >>> import endorphin as en
+    >>> d = en.Dose("naloxone", amount=0.4, unit="mg", route="iv", time=50)
+    >>> round(d.amount_nmol(70.0), 1)                   # 0.4 mg / 327.38 g/mol
+    1221.8
     """
     drug: str
     amount: float | None = None
@@ -551,15 +558,19 @@ class Dose:
     rate: float | None = None
 
     def __post_init__(self):
+        from . import drugs as _drugs
         set_ = object.__setattr__
         if not isinstance(self.drug, str):
             raise TypeError(f"drug must be a string, got {type(self.drug).__name__}")
-        if self.drug.strip().lower() not in _BEND_NAMES:
-            raise DrugNotAvailableError(
-                f"drug {self.drug!r} is not available yet: exogenous drugs (naloxone, "
-                f"morphine, ...) arrive with part 2 of the model; doses currently accept "
-                f"only 'beta_endorphin'")
-        set_(self, "drug", "beta_endorphin")
+        if self.drug.strip().lower() in _BEND_NAMES:
+            set_(self, "drug", "beta_endorphin")
+            routes = tuple(_BEND_ROUTES)
+        elif self.drug in _drugs.names():
+            routes = tuple(_drugs.get(self.drug).routes)
+        else:
+            raise ValueError(f"drug: unknown drug {self.drug!r}; known: "
+                             f"{sorted(set(_drugs.names()) | {'beta_endorphin'})} (add one "
+                             f"with endorphin.drugs.register)")
         if not isinstance(self.unit, str):
             raise TypeError(f"unit must be a string, got {type(self.unit).__name__}")
         if self.unit not in _DOSE_UNITS:
@@ -568,10 +579,10 @@ class Dose:
         if not isinstance(self.route, str):
             raise TypeError(f"route must be a string, got {type(self.route).__name__}")
         route = self.route.lower()
-        if route not in _BEND_ROUTES:
+        if route not in routes:
             why = (" (beta-endorphin is a peptide given IV into plasma or ICV into the "
-                   "CSF, Foley 1979)") if route in _OTHER_ROUTES else ""
-            raise ValueError(f"route must be 'iv' or 'icv' for beta_endorphin, got "
+                   "CSF, Foley 1979)") if self.drug == "beta_endorphin" else ""
+            raise ValueError(f"route must be one of {routes} for {self.drug}, got "
                              f"{self.route!r}{why}")
         set_(self, "route", route)
         set_(self, "time", _real(self.time, "time", low=0.0, unit="min"))
@@ -611,19 +622,41 @@ class Dose:
         """True for an infusion (``duration`` given)."""
         return self.duration is not None
 
+    @property
+    def is_endogenous(self) -> bool:
+        """True for beta-endorphin itself (dosed into the endogenous states)."""
+        return self.drug == "beta_endorphin"
+
     def administrations(self) -> np.ndarray:
-        """Start times of the administrations, minutes."""
+        """Start times of the administrations, minutes (before the route's lag)."""
         step = self.every if self.every is not None else 0.0
         return self.time + step * np.arange(self.times)
 
     def amount_mg(self, body_weight: float) -> float:
         """Amount per administration in mg for a subject of ``body_weight`` kg."""
+        if self.unit == "nmol":
+            return self.amount * self._molar_mass() * 1e-6
         per_mg, per_kg = _DOSE_UNITS[self.unit]
         return self.amount * per_mg * (body_weight if per_kg else 1.0)
 
+    def amount_nmol(self, body_weight: float) -> float:
+        """Amount per administration in nmol (before bioavailability)."""
+        if self.unit == "nmol":
+            return float(self.amount)
+        return self.amount_mg(body_weight) * 1e6 / self._molar_mass()
+
+    def _molar_mass(self) -> float:
+        if self.is_endogenous:
+            return model.BEND_MW
+        from . import drugs as _drugs
+        return _drugs.get(self.drug).molar_mass
+
     def step(self, body_weight: float) -> tuple:
-        """``(state, pmol/L)``: the concentration step of one administration
-        (of the whole infused amount for an infusion)."""
+        """Beta-endorphin only: ``(state, pmol/L)``, the concentration step of one
+        administration (of the whole infused amount for an infusion)."""
+        if not self.is_endogenous:
+            raise ValueError(f"step() is for beta-endorphin doses; {self.drug} enters the "
+                             f"drug slots (endorphin._dosing)")
         return model.bend_dose(self.amount_mg(body_weight), self.route,
                                body_weight=float(body_weight))
 
@@ -724,8 +757,9 @@ class Population:
     n : int
         Number of subjects, ``>= 1``.
     condition : str
-        Parameter preset; available: ``"healthy"`` (the others of MODEL.md
-        section 5 arrive with part 2 of the model).
+        Parameter preset of :mod:`endorphin.presets`: ``"healthy"``,
+        ``"fibromyalgia"``, ``"chronic_pain"``, ``"depression_anhedonia"``,
+        ``"trained"``, ``"opioid_tolerant"``.
     variability : float
         Multiplier of every documented CV, 0-5 (1: the documented
         variability; 0: every subject is the typical subject; 0.5: half
@@ -752,7 +786,7 @@ class Population:
     >>> from endorphin.scenario import Population
     >>> pop = Population(n=1000, seed=1)
     >>> pop.parameters().shape
-    (1000, 77)
+    (1000, 89)
     >>> bool((Population(n=10, seed=1).parameters() == pop.parameters()[:10]).all().all())
     True
     """
@@ -763,10 +797,8 @@ class Population:
         if not isinstance(condition, str):
             raise TypeError(f"condition must be a string, got {type(condition).__name__}")
         if condition not in CONDITIONS:
-            later = (f" ({condition!r} arrives with part 2 of the model)"
-                     if condition in _PLANNED_CONDITIONS else "")
-            raise ValueError(f"condition {condition!r} is not available{later}; available: "
-                             f"{list(CONDITIONS)}")
+            raise ValueError(f"condition {condition!r} is not available; available: "
+                             f"{list(CONDITIONS)} (endorphin.presets)")
         self.condition = condition
         self.variability = _real(variability, "variability", low=0.0, high=5.0)
         if seed is None:
@@ -808,8 +840,10 @@ class Population:
         return dict(self._pulse_overrides)
 
     def typical(self) -> np.ndarray:
-        """The typical subject's engine parameters, (P,)."""
-        return model.default_parameters(**self._engine_overrides)
+        """The typical subject's engine parameters, (P,): the defaults, the condition's
+        preset (:mod:`endorphin.presets`), then the explicit overrides."""
+        return model.default_parameters(**{**presets.get(self.condition).values(),
+                                           **self._engine_overrides})
 
     def draw(self, first: int = 0, count: int | None = None) -> np.ndarray:
         """Engine parameters of subjects ``first .. first+count-1``, (count, P).
@@ -1026,38 +1060,81 @@ class Scenario:
             params[:, ix["acupuncture_gain_hypothalamic"]] = 0.0
         return params
 
-    def _inputs(self, body_weight: np.ndarray):
-        """breaks (B,), inputs (B+1, U) or per subject (N, B+1, U)."""
-        segs = self.protocol.segments()
-        infusions = [d for d in self.doses if d.is_infusion]
-        if not infusions:
-            return model.stimulus_inputs(segs, 0.0, self.t_end)
-        weights, inverse = np.unique(body_weight, return_inverse=True)
-        per = []
-        for w in weights:
-            extra = []
-            for d in infusions:
-                rate = d.step(w)[1] / d.duration          # pmol/L/min
-                col = _BEND_ROUTES[d.route][1]
-                extra += [(col, float(t), d.duration, rate) for t in d.administrations()]
-            per.append(model.stimulus_inputs(segs + extra, 0.0, self.t_end))
-        breaks = per[0][0]            # the same edges for every weight
-        if weights.size == 1:
-            return breaks, per[0][1]
-        return breaks, np.stack([p[1] for p in per])[inverse.ravel()]
+    def _plan(self, body_weight: np.ndarray):
+        """The drug plan (slots, model variant, drug boluses and infusions)."""
+        from . import _dosing
+        return _dosing.plan([d for d in self.doses if not d.is_endogenous], self.t_end,
+                            body_weight)
 
-    def _boluses(self, body_weight: np.ndarray):
+    def outputs(self) -> tuple:
+        """Names of the outputs this scenario produces: the model's (API.md) and, per
+        drug dosed, ``<drug>_plasma``, ``<drug>_effect_site`` (nmol/L) and
+        ``occupancy_<receptor>_<drug>``."""
+        names = list(_ENGINE.outputs)
+        seen = []
+        for d in self.doses:
+            if not d.is_endogenous and d.drug not in seen:
+                seen.append(d.drug)
+        for drug in seen:
+            names += [f"{drug}_plasma", f"{drug}_effect_site"] + [
+                f"occupancy_{r}_{drug}" for r in ("mu", "delta", "kappa")]
+        return tuple(names)
+
+    def _inputs(self, body_weight: np.ndarray, plan):
+        """breaks (B,), inputs (B+1, U) or per subject (N, B+1, U)."""
+        names = core.models[plan.model].inputs
+        segs = list(self.protocol.segments())
+        N = body_weight.shape[0]
+        per_subject = []                       # (input, start, duration, rate (N,))
+        for d in self.doses:
+            if d.is_endogenous and d.is_infusion:
+                col = _BEND_ROUTES[d.route][1]
+                rate = np.array([d.step(w)[1] for w in body_weight]) / d.duration  # pmol/L/min
+                per_subject += [(col, float(t), d.duration, rate)
+                                for t in d.administrations()]
+        per_subject += plan.infusions
+        shared = []
+        for col, start, dur, rate in per_subject:
+            rate = np.broadcast_to(np.asarray(rate, dtype=np.float64), (N,))
+            if (rate == rate[0]).all():
+                shared.append((col, start, dur, float(rate[0])))
+        varying = [x for x in per_subject if not (np.broadcast_to(
+            np.asarray(x[3], dtype=np.float64), (N,)) == np.ravel(x[3])[0]).all()]
+        breaks, inputs = model.stimulus_inputs(segs + shared, 0.0, self.t_end, names=names)
+        if not varying:
+            return breaks, inputs
+        # per-subject rates: the edges of the varying segments join the breaks
+        edges = set(breaks.tolist())
+        for _, start, dur, _ in varying:
+            for e in (start, start + dur):
+                if 0.0 < e < self.t_end:
+                    edges.add(float(e))
+        breaks2 = np.array(sorted(edges))
+        lefts_old = np.concatenate([[0.0], breaks])
+        lefts = np.concatenate([[0.0], breaks2])
+        base = inputs[np.searchsorted(lefts_old, lefts, side="right") - 1]
+        out = np.repeat(base[None], N, axis=0)
+        for col, start, dur, rate in varying:
+            a, b = max(start, 0.0), min(start + dur, self.t_end)
+            on = (lefts >= a) & (lefts < b)
+            out[:, on, names.index(col)] += np.asarray(rate, dtype=np.float64)[:, None]
+        return breaks2, out
+
+    def _boluses(self, body_weight: np.ndarray, plan):
         """User boluses: times (D,), states (D,), amounts (N, D), sorted by time."""
-        boluses = [d for d in self.doses if not d.is_infusion]
-        weights, inverse = np.unique(body_weight, return_inverse=True)
         times, states, cols = [], [], []
-        for d in boluses:
-            steps = np.array([d.step(w)[1] for w in weights])[inverse.ravel()]
+        for d in self.doses:
+            if not d.is_endogenous or d.is_infusion:
+                continue
+            steps = np.array([d.step(w)[1] for w in body_weight])
             for t in d.administrations():
                 if t <= self.t_end:
                     times.append(float(t))
                     states.append(_BEND_ROUTES[d.route][0])
                     cols.append(steps)
+        times += plan.bolus_times.tolist()
+        states += plan.bolus_states.tolist()
+        cols += list(plan.bolus_nmol.T)
         if not times:
             return None
         order = np.argsort(times, kind="stable")
@@ -1103,8 +1180,9 @@ class Scenario:
         """
         if not isinstance(method, str) or method not in core._METHODS:
             raise ValueError(f"method must be one of {sorted(core._METHODS)}, got {method!r}")
+        available = self.outputs()
         if outputs is None:
-            outputs = _ENGINE.outputs
+            outputs = available
         elif isinstance(outputs, str):
             outputs = (outputs,)
         else:
@@ -1114,9 +1192,9 @@ class Scenario:
                 raise TypeError(f"outputs must be a sequence of output names, got "
                                 f"{type(outputs).__name__}") from None
         for o in outputs:
-            if o not in _ENGINE.outputs:
-                raise ValueError(f"outputs: {o!r} is not an output of the model; known: "
-                                 f"{list(_ENGINE.outputs)}")
+            if o not in available:
+                raise ValueError(f"outputs: {o!r} is not an output of this scenario; "
+                                 f"known: {list(available)}")
         if len(outputs) == 0:
             raise ValueError("outputs must name at least one output")
         progress = _flag(progress, "progress")
@@ -1126,9 +1204,19 @@ class Scenario:
         t_out = self.times
         params = self._apply_settings(pop.draw())
         bw = pop.body_weight
-        breaks, inputs = self._inputs(bw)
-        boluses = self._boluses(bw)
+        plan = self._plan(bw)
+        breaks, inputs = self._inputs(bw, plan)
+        boluses = self._boluses(bw, plan)
+        # engine outputs to compute; a drug given in two slots sums them
+        sums = plan.drug_outputs()
+        eng_outputs = []
+        for o in outputs:
+            for e in sums.get(o, [o]):
+                if e not in eng_outputs:
+                    eng_outputs.append(e)
+        direct = tuple(eng_outputs) == tuple(outputs)
         y = np.empty((N, len(outputs), t_out.size))
+        ybuf = y if direct else np.empty((N, len(eng_outputs), t_out.size))
         status = np.zeros(N, dtype=np.int8)
         stiff = np.zeros(N, dtype=bool)
 
@@ -1155,12 +1243,14 @@ class Scenario:
                     doses = (boluses[0], boluses[1], boluses[2][a:b])
                 if self.pulses:
                     doses = model.pulse_doses(p, 0.0, self.t_end, pop.seed, doses,
-                                              first_subject=int(a), **pop.pulse_parameters)
+                                              first_subject=int(a), model=plan.model,
+                                              **pop.pulse_parameters)
                 else:
                     p[:, ix["pulse_mean"]] = 0.0
-                res = core.simulate("endorphin", p, t_out, t0=0.0, breaks=breaks,
-                                    inputs=inp, doses=doses, outputs=outputs, rtol=rtol,
-                                    atol=atol, method=method, threads=threads, out=y[a:b])
+                res = core.simulate(plan.model, plan.parameters(p), t_out, t0=0.0,
+                                    breaks=breaks, inputs=inp, doses=doses,
+                                    outputs=eng_outputs, rtol=rtol, atol=atol,
+                                    method=method, threads=threads, out=ybuf[a:b])
                 status[a:b] = res.status
                 stiff[a:b] = res.stiff
                 if bar is not None:
@@ -1168,6 +1258,10 @@ class Scenario:
         finally:
             if bar is not None:
                 bar.close()
+        if not direct:
+            for j, o in enumerate(outputs):
+                idx = [eng_outputs.index(e) for e in sums.get(o, [o])]
+                y[:, j] = ybuf[:, idx].sum(axis=1)
         bad = status != 0
         if bad.any():
             counts = ", ".join(f"{int((status == k).sum())} {core.STATUS.get(int(k), k)}"
@@ -1178,7 +1272,7 @@ class Scenario:
                           RuntimeWarning, stacklevel=2)
         from ._version import __version__
         provenance = {
-            "endorphin_version": __version__, "model": "endorphin", "method": method,
+            "endorphin_version": __version__, "model": plan.model, "method": method,
             "rtol": float(rtol), "atol": float(atol), "seed": pop.seed,
             "condition": pop.condition, "variability": pop.variability,
             "n_subjects": N, "t_end": self.t_end, "dt": self.dt,

@@ -47,8 +47,16 @@ def test_summary_equals_full_trajectory_statistics(runs):
     assert (s[..., 4] > 0).any() and (s[..., 4] < 1440).any()
     # value at t_end: the same state, the same output
     np.testing.assert_allclose(s[..., 5], y[..., -1], rtol=1e-12)
-    # time of the plasma peak (a clear single peak after the bout)
-    np.testing.assert_allclose(s[:, 0, 1], t[y[:, 0].argmax(-1)], atol=0.5)
+    # time of the plasma peak: the trajectory reaches the maximum there (a subject whose
+    # exercise and pain peaks are nearly equal, or whose peak is a flat plateau, may pick
+    # any point of it, so compare values), and where the peak is sharp (within 1e-4 of
+    # the maximum for under 3 min) at the grid's argmax
+    at_tmax = np.array([np.interp(s[i, 0, 1], t, y[i, 0]) for i in range(len(y))])
+    np.testing.assert_allclose(at_tmax, s[:, 0, 0], rtol=1e-5)
+    near = (y[:, 0] >= (1 - 1e-4) * y[:, 0].max(-1, keepdims=True)).sum(-1) * (t[1] - t[0])
+    clear = near < 3.0
+    assert clear.sum() >= 20
+    np.testing.assert_allclose(s[clear, 0, 1], t[y[clear, 0].argmax(-1)], atol=0.5)
 
 
 def test_summary_sees_jumps_at_doses():

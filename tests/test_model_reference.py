@@ -65,6 +65,11 @@ OWN = {
     "slope_mu": 1.0, "slope_delta": 1.0, "slope_kappa": 1.0,
     "receptor_mu": 1.0, "receptor_delta": 1.0, "receptor_kappa": 1.0,
     "w_mu": 1.0, "w_delta": 0.5, "w_kappa": 0.3, "v_mu": 1.0, "v_delta": 0.5, "v_kappa": 1.0,
+    # desensitization stronger than the defaults, so that its terms show
+    "k_des_acute_mu": 0.3, "k_des_acute_delta": 0.2, "k_des_acute_kappa": 0.1,
+    "k_rec_acute_mu": 0.07, "k_rec_acute_delta": 0.05, "k_rec_acute_kappa": 0.09,
+    "k_des_chronic_mu": 0.004, "k_des_chronic_delta": 0.003, "k_des_chronic_kappa": 0.002,
+    "k_rec_chronic_mu": 0.0005, "k_rec_chronic_delta": 0.0004, "k_rec_chronic_kappa": 0.0007,
 }
 
 TIME_CONSTANTS = ("tau_act", "tau_syn", "store_time_p", "store_time_h", "tau_pulse",
@@ -111,6 +116,9 @@ def rates(p) -> np.ndarray:
          "cortisol": LN2 / P["t_half_cortisol"]}
     for ch in CHANNELS:
         k[f"nonopioid_{ch}"] = 1 / P["tau_nonopioid"]
+    for proc in ("acute", "chronic"):
+        for r in ("mu", "delta", "kappa"):
+            k[f"receptor_{proc}_{r}"] = P[f"k_rec_{proc}_{r}"] + P[f"k_des_{proc}_{r}"]
     return np.array([k[s] for s in ref.STATES])
 
 
@@ -147,6 +155,10 @@ def random_params(rng, *, a_circ=None, pulse_mean=None) -> np.ndarray:
         d[f"receptor_{r}"] = rng.uniform(0.1, 1.0)
         d[f"w_{r}"] = rng.uniform(0.0, 1.0)
         d[f"v_{r}"] = rng.uniform(0.0, 2.0)
+        d[f"k_des_acute_{r}"] = rng.uniform(0.0, 0.5)
+        d[f"k_rec_acute_{r}"] = _loguniform(rng, 0.005, 0.5)
+        d[f"k_des_chronic_{r}"] = rng.uniform(0.0, 0.01)
+        d[f"k_rec_chronic_{r}"] = _loguniform(rng, 5e-5, 5e-3)
     return params(d)
 
 
@@ -182,6 +194,9 @@ def random_state(rng, p, edge=False) -> np.ndarray:
     }
     for ch in CHANNELS:
         y[f"nonopioid_{ch}"] = rng.uniform(0, 1)
+    for proc in ("acute", "chronic"):
+        for r in ("mu", "delta", "kappa"):
+            y[f"receptor_{proc}_{r}"] = rng.uniform(0.1, 1.0)
     if edge:
         # the clipped ranges of docs/model.md: pi < 0 (max(pi, 0)), X < 0 (H clips at 0),
         # C_h < 0 (L clips at 0), N outside [0, 1]
@@ -294,14 +309,20 @@ def test_rest_state_rhythm_on(case):
     y_c, y_r = c_init(t0, p), ref.rest_state(t0, p)
     where = f"t0={t0}, p={p.tolist()}"
     cort = ref.STATES.index("cortisol")
-    zero = [ref.STATES.index(s) for s in ("act_p", "act_h", "pulse")] + list(range(11, NS))
+    rec = [i for i, s in enumerate(ref.STATES) if s.startswith("receptor_")]
+    zero = [ref.STATES.index(s) for s in ("act_p", "act_h", "pulse")] + [
+        i for i, s in enumerate(ref.STATES) if s.startswith("nonopioid_")]
     assert (y_c[zero] == 0).all() and (y_r[zero] == 0).all()
-    linear = [i for i in range(NS) if i not in zero and i != cort]
+    linear = [i for i in range(NS) if i not in zero and i != cort and i not in rec]
     # the linear chain: closed form (C) vs shooting (twin, DOP853 at rtol 1e-12)
     np.testing.assert_allclose(y_c[linear], y_r[linear], rtol=1e-10, err_msg=where)
     # cortisol: the C's 1.5-day Gauss-Legendre integration (docs/model.md) is good to a
     # few 1e-9 for t_half_cortisol in 30-80 min
     np.testing.assert_allclose(y_c[cort], y_r[cort], rtol=1e-8, err_msg=where)
+    # the receptor processes: the C's exponentially fitted quadrature (docs/model.md)
+    # vs the twin's two-start shooting; both periodic solutions of a linear ODE
+    np.testing.assert_allclose(y_c[rec], y_r[rec], rtol=1e-9, err_msg=where)
+    assert (y_c[rec] < 1.0).all() and (y_c[rec] > 0.0).all()
 
 
 def test_rest_state_rhythm_on_follows_the_clock():

@@ -119,7 +119,7 @@ def test_day_xarray(day):
     ds = day.to_xarray()
     assert isinstance(ds, xr.Dataset)
     documented = _documented_outputs()
-    assert len(documented) == 27
+    assert documented == list(core.models["endorphin"].outputs)
     assert set(documented) <= set(ds.data_vars)
     for name in documented:
         da = ds[name]
@@ -439,11 +439,12 @@ def test_doses_past_t_end():
     assert c.y[0, 0, -1] == pytest.approx(PLASMA_REST + _step(1.0, V_IV), rel=1e-9)
 
 
-def test_drugs_are_not_available_yet():
-    with pytest.raises(NotImplementedError, match="part 2"):
-        Dose("naloxone", amount=0.4, unit="mg", route="iv", time=50)
-    with pytest.raises(ValueError, match="naloxone"):
-        Dose("naloxone", amount=0.4)
+def test_dose_drugs_and_routes_are_checked():
+    assert Dose("naloxone", amount=0.4, unit="mg", route="iv", time=50).drug == "naloxone"
+    with pytest.raises(ValueError, match="drug: unknown drug 'heroin'"):
+        Dose("heroin", amount=0.4)
+    with pytest.raises(ValueError, match="route must be one of"):
+        Dose("fentanyl", amount=0.1, route="oral")          # no oral route in the table
     assert issubclass(DrugNotAvailableError, NotImplementedError)
     with pytest.raises(ValueError, match="route"):
         Dose("beta_endorphin", 1.0, route="oral")
@@ -618,8 +619,8 @@ BAD = [
     (lambda: Population(0), ValueError, "n must be >= 1"),
     (lambda: Population(-3), ValueError, "n must"),
     (lambda: Population(2.5), TypeError, "n must be an integer"),
-    (lambda: Population(10, condition="fibromyalgia"), ValueError,
-     r"condition 'fibromyalgia'.*healthy"),
+    (lambda: Population(10, condition="fibro"), ValueError,
+     r"condition 'fibro'.*healthy.*fibromyalgia"),
     (lambda: Population(10, condition="unknown"), ValueError, "condition"),
     (lambda: Population(10, variability=-1), ValueError, "variability"),
     (lambda: Population(10, variability=NAN), ValueError, "variability"),
@@ -636,7 +637,9 @@ BAD = [
     (lambda: Population(2, covariates={"body_weight": [70.0, -1.0]}), ValueError,
      "body_weight"),
     (lambda: Population(2, covariates={"sex": ["F", "x"]}), ValueError, "sex"),
-    (lambda: Subject(condition="depression_anhedonia"), ValueError, "condition"),
+    (lambda: Subject(condition="depressed"), ValueError, "condition"),
+    (lambda: Dose("morphine", 1.0, route="icv"), ValueError, "route"),
+    (lambda: Dose("naloxone", 1.0, unit="ml"), ValueError, "unit"),
     # scenarios
     (lambda: Scenario(t_end=0), ValueError, "t_end must be > 0"),
     (lambda: Scenario(t_end=-10), ValueError, "t_end"),

@@ -1,13 +1,19 @@
 /*
- * endorphin_model.c -- the endogenous-opioid model (engine name "endorphin").
+ * endorphin_model.c -- the endorphin model: engine names "endorphin" (endogenous
+ * opioids only) and "endorphin_d1" .. "endorphin_d4" (with 1 to 4 drug slots).
  *
  * Stimulus channels -> Hill drives -> activation of the pituitary and
  * hypothalamic POMC pools -> synthesis capacity -> releasable store ->
- * plasma and CSF beta-endorphin, plasma ACTH and cortisol; beta-endorphin
- * binding at mu/delta/kappa through the operational model; analgesia (opioid
- * and non-opioid), mood, pain.  docs/model.md states every equation; the
+ * plasma and CSF beta-endorphin, plasma ACTH and cortisol.  Drugs: linear
+ * one- to three-compartment PK with first-order absorption, an effect site,
+ * kinetic binding at mu for slowly dissociating ligands.  Every ligand
+ * (beta-endorphin and the drugs) competes at mu, delta and kappa; the
+ * operational model, scaled by the functional receptor fraction (availability
+ * x acute x chronic desensitization), gives the effects; analgesia (opioid and
+ * non-opioid), mood, pain.  docs/model.md states every equation; the
  * pure-NumPy twin endorphin/reference.py computes the same and is the test
- * oracle.  Time in minutes, concentrations in pmol/L (cortisol nmol/L).
+ * oracle.  Time in minutes, beta-endorphin in pmol/L, drugs in nmol/L
+ * (amounts in nmol), cortisol nmol/L.
  */
 #include "endorphin_model.h"
 
@@ -17,48 +23,111 @@
 #define TWO_PI 6.283185307179586476925286766559
 #define LN2 0.69314718055994530941723212145818
 #define OMEGA (TWO_PI / 1440.0)
+#define DNS ENDO_EM_DRUG_NSTATES
+#define DNP ENDO_EM_DRUG_NPARAMS
+#define DNU ENDO_EM_DRUG_NINPUTS
+#define DNO ENDO_EM_DRUG_NOUTPUTS
 
-static const char *const em_states[ENDO_EM_NSTATES] = {
-    "act_p", "act_h", "syn_p", "syn_h", "store_p", "store_h", "pulse",
-    "bend_plasma", "bend_csf", "acth", "cortisol",
-    "nonopioid_exercise", "nonopioid_stress", "nonopioid_pain", "nonopioid_laughter",
-    "nonopioid_meditation", "nonopioid_acupuncture", "nonopioid_placebo",
-};
+#define BASE_STATES \
+    "act_p", "act_h", "syn_p", "syn_h", "store_p", "store_h", "pulse", \
+    "bend_plasma", "bend_csf", "acth", "cortisol", \
+    "nonopioid_exercise", "nonopioid_stress", "nonopioid_pain", "nonopioid_laughter", \
+    "nonopioid_meditation", "nonopioid_acupuncture", "nonopioid_placebo", \
+    "receptor_acute_mu", "receptor_acute_delta", "receptor_acute_kappa", \
+    "receptor_chronic_mu", "receptor_chronic_delta", "receptor_chronic_kappa"
+
+#define DRUG_STATES(k) "drug" #k "_depot", "drug" #k "_central", "drug" #k "_peripheral2", \
+    "drug" #k "_peripheral3", "drug" #k "_effect_site", "drug" #k "_bound"
 
 #define CH_PARAMS(k) #k "_u50", #k "_n", #k "_gain_pituitary", #k "_gain_hypothalamic", \
     #k "_nonopioid_gain"
 
-static const char *const em_params[ENDO_EM_NPARAMS] = {
-    CH_PARAMS(exercise), CH_PARAMS(stress), CH_PARAMS(pain), CH_PARAMS(laughter),
-    CH_PARAMS(meditation), CH_PARAMS(acupuncture), CH_PARAMS(placebo),
-    "tau_act", "tau_syn", "sigma_p", "sigma_h", "store_time_p", "store_time_h",
-    "rho_p", "rho_h", "tau_pulse", "pulse_mean", "a_circ", "t_peak", "clock_start",
-    "t_half_plasma", "t_half_csf", "bend_plasma_base", "bend_csf_base",
-    "acth_base", "t_half_acth", "cortisol_base", "t_half_cortisol", "acth_ec50",
-    "cortisol_hill", "tau_nonopioid",
-    "K_bend_mu", "K_bend_delta", "K_bend_kappa",
-    "tau_bend_mu", "tau_bend_delta", "tau_bend_kappa",
-    "slope_mu", "slope_delta", "slope_kappa",
-    "receptor_mu", "receptor_delta", "receptor_kappa",
-    "w_mu", "w_delta", "w_kappa", "v_mu", "v_delta", "v_kappa",
-};
+#define BASE_PARAMS \
+    CH_PARAMS(exercise), CH_PARAMS(stress), CH_PARAMS(pain), CH_PARAMS(laughter), \
+    CH_PARAMS(meditation), CH_PARAMS(acupuncture), CH_PARAMS(placebo), \
+    "tau_act", "tau_syn", "sigma_p", "sigma_h", "store_time_p", "store_time_h", \
+    "rho_p", "rho_h", "tau_pulse", "pulse_mean", "a_circ", "t_peak", "clock_start", \
+    "t_half_plasma", "t_half_csf", "bend_plasma_base", "bend_csf_base", \
+    "acth_base", "t_half_acth", "cortisol_base", "t_half_cortisol", "acth_ec50", \
+    "cortisol_hill", "tau_nonopioid", \
+    "K_bend_mu", "K_bend_delta", "K_bend_kappa", \
+    "tau_bend_mu", "tau_bend_delta", "tau_bend_kappa", \
+    "slope_mu", "slope_delta", "slope_kappa", \
+    "receptor_mu", "receptor_delta", "receptor_kappa", \
+    "w_mu", "w_delta", "w_kappa", "v_mu", "v_delta", "v_kappa", \
+    "k_des_acute_mu", "k_des_acute_delta", "k_des_acute_kappa", \
+    "k_rec_acute_mu", "k_rec_acute_delta", "k_rec_acute_kappa", \
+    "k_des_chronic_mu", "k_des_chronic_delta", "k_des_chronic_kappa", \
+    "k_rec_chronic_mu", "k_rec_chronic_delta", "k_rec_chronic_kappa"
 
-static const char *const em_inputs[ENDO_EM_NINPUTS] = {
-    "exercise", "stress", "pain", "laughter", "meditation", "acupuncture", "placebo",
-    "bend_iv_rate", "bend_icv_rate",
-};
+#define DRUG_PARAMS(k) "drug" #k "_v1", "drug" #k "_k10", "drug" #k "_k12", \
+    "drug" #k "_k21", "drug" #k "_k13", "drug" #k "_k31", "drug" #k "_ka", \
+    "drug" #k "_ke0", "drug" #k "_f_brain", "drug" #k "_K_mu", "drug" #k "_K_delta", \
+    "drug" #k "_K_kappa", "drug" #k "_tau_mu", "drug" #k "_tau_delta", \
+    "drug" #k "_tau_kappa", "drug" #k "_kon", "drug" #k "_koff", "drug" #k "_n"
 
-static const char *const em_outputs[ENDO_EM_NOUTPUTS] = {
-    "plasma_beta_endorphin", "csf_beta_endorphin", "plasma_acth", "plasma_cortisol",
-    "occupancy_mu", "occupancy_delta", "occupancy_kappa",
-    "receptor_mu", "receptor_delta", "receptor_kappa",
-    "effect_mu", "effect_delta", "effect_kappa",
-    "opioid_analgesia", "nonopioid_analgesia", "analgesia", "mood",
-    "pain_nrs", "pain_threshold",
-    "activation_pituitary", "activation_hypothalamic",
-    "synthesis_pituitary", "synthesis_hypothalamic",
-    "store_pituitary", "store_hypothalamic", "pulse", "circadian",
-};
+#define BASE_INPUTS \
+    "exercise", "stress", "pain", "laughter", "meditation", "acupuncture", "placebo", \
+    "bend_iv_rate", "bend_icv_rate"
+
+#define DRUG_INPUTS(k) "drug" #k "_rate", "drug" #k "_depot_rate"
+
+#define BASE_OUTPUTS \
+    "plasma_beta_endorphin", "csf_beta_endorphin", "plasma_acth", "plasma_cortisol", \
+    "occupancy_mu", "occupancy_delta", "occupancy_kappa", \
+    "receptor_mu", "receptor_delta", "receptor_kappa", \
+    "effect_mu", "effect_delta", "effect_kappa", \
+    "opioid_analgesia", "nonopioid_analgesia", "analgesia", "mood", \
+    "pain_nrs", "pain_threshold", \
+    "activation_pituitary", "activation_hypothalamic", \
+    "synthesis_pituitary", "synthesis_hypothalamic", \
+    "store_pituitary", "store_hypothalamic", "pulse", "circadian", \
+    "occupancy_mu_beta_endorphin", "occupancy_delta_beta_endorphin", \
+    "occupancy_kappa_beta_endorphin", \
+    "receptor_acute_mu", "receptor_acute_delta", "receptor_acute_kappa", \
+    "receptor_chronic_mu", "receptor_chronic_delta", "receptor_chronic_kappa"
+
+#define DRUG_OUTPUTS(k) "drug" #k "_plasma", "drug" #k "_effect_site", \
+    "occupancy_mu_drug" #k, "occupancy_delta_drug" #k, "occupancy_kappa_drug" #k
+
+static const char *const st0[] = {BASE_STATES};
+static const char *const st1[] = {BASE_STATES, DRUG_STATES(1)};
+static const char *const st2[] = {BASE_STATES, DRUG_STATES(1), DRUG_STATES(2)};
+static const char *const st3[] = {BASE_STATES, DRUG_STATES(1), DRUG_STATES(2),
+                                  DRUG_STATES(3)};
+static const char *const st4[] = {BASE_STATES, DRUG_STATES(1), DRUG_STATES(2),
+                                  DRUG_STATES(3), DRUG_STATES(4)};
+static const char *const pa0[] = {BASE_PARAMS};
+static const char *const pa1[] = {BASE_PARAMS, DRUG_PARAMS(1)};
+static const char *const pa2[] = {BASE_PARAMS, DRUG_PARAMS(1), DRUG_PARAMS(2)};
+static const char *const pa3[] = {BASE_PARAMS, DRUG_PARAMS(1), DRUG_PARAMS(2),
+                                  DRUG_PARAMS(3)};
+static const char *const pa4[] = {BASE_PARAMS, DRUG_PARAMS(1), DRUG_PARAMS(2),
+                                  DRUG_PARAMS(3), DRUG_PARAMS(4)};
+static const char *const in0[] = {BASE_INPUTS};
+static const char *const in1[] = {BASE_INPUTS, DRUG_INPUTS(1)};
+static const char *const in2[] = {BASE_INPUTS, DRUG_INPUTS(1), DRUG_INPUTS(2)};
+static const char *const in3[] = {BASE_INPUTS, DRUG_INPUTS(1), DRUG_INPUTS(2),
+                                  DRUG_INPUTS(3)};
+static const char *const in4[] = {BASE_INPUTS, DRUG_INPUTS(1), DRUG_INPUTS(2),
+                                  DRUG_INPUTS(3), DRUG_INPUTS(4)};
+static const char *const ou0[] = {BASE_OUTPUTS};
+static const char *const ou1[] = {BASE_OUTPUTS, DRUG_OUTPUTS(1)};
+static const char *const ou2[] = {BASE_OUTPUTS, DRUG_OUTPUTS(1), DRUG_OUTPUTS(2)};
+static const char *const ou3[] = {BASE_OUTPUTS, DRUG_OUTPUTS(1), DRUG_OUTPUTS(2),
+                                  DRUG_OUTPUTS(3)};
+static const char *const ou4[] = {BASE_OUTPUTS, DRUG_OUTPUTS(1), DRUG_OUTPUTS(2),
+                                  DRUG_OUTPUTS(3), DRUG_OUTPUTS(4)};
+
+/* the name tables must match the layout of endorphin_model.h */
+_Static_assert(sizeof st0 / sizeof st0[0] == ENDO_EM_NSTATES, "state names");
+_Static_assert(sizeof pa0 / sizeof pa0[0] == ENDO_EM_NPARAMS, "parameter names");
+_Static_assert(sizeof in0 / sizeof in0[0] == ENDO_EM_NINPUTS, "input names");
+_Static_assert(sizeof ou0 / sizeof ou0[0] == ENDO_EM_NOUTPUTS, "output names");
+_Static_assert(sizeof st4 / sizeof st4[0] == ENDO_EM_NSTATES + 4 * DNS, "drug states");
+_Static_assert(sizeof pa4 / sizeof pa4[0] == ENDO_EM_NPARAMS + 4 * DNP, "drug params");
+_Static_assert(sizeof in4 / sizeof in4[0] == ENDO_EM_NINPUTS + 4 * DNU, "drug inputs");
+_Static_assert(sizeof ou4 / sizeof ou4[0] == ENDO_EM_NOUTPUTS + 4 * DNO, "drug outputs");
 
 /* channel transform h_k(u) = u^n / (u50^n + u^n), 0 for u <= 0 */
 static inline double channel(double u, double u50, double n)
@@ -88,7 +157,9 @@ static inline double cort_hill(double x, const double *p)
     return 1.0 / (1.0 + pow(p[EM_ACTH_EC50] / x, p[EM_CORT_HILL]));
 }
 
-static void em_rhs(double t, const double *y, const double *p, const double *u, double *dy)
+/* the endogenous states 0 .. EM_Y_RA - 1 */
+static inline void em_rhs_base(double t, const double *y, const double *p, const double *u,
+                               double *dy)
 {
     double Dp = 0.0, Dh = 0.0;
     const double tau_n = p[EM_TAU_NONOP];
@@ -133,11 +204,12 @@ static inline double cort_hill_deriv(double x, const double *p)
     return p[EM_CORT_HILL] * q / (x * (1.0 + q) * (1.0 + q));
 }
 
-/* The analytic Jacobian of em_rhs (row-major, d f_i / d y_j). */
-static void em_jac(double t, const double *y, const double *p, const double *u, double *J)
+/* The analytic Jacobian of the endogenous block (rows/columns 0 .. EM_Y_RA - 1) in the
+ * S x S row-major matrix J, which it zeroes first. */
+static void em_jac_base(double t, const double *y, const double *p, const double *u, double *J)
 {
     (void)u;
-    enum { S = ENDO_EM_NSTATES };
+    enum { S = ENDO_EM_NSTATES };  /* the variant without drugs */
     for (int i = 0; i < S * S; i++) {
         J[i] = 0.0;
     }
@@ -191,20 +263,147 @@ static void em_jac(double t, const double *y, const double *p, const double *u, 
 #undef JJ
 }
 
-/* Operational-model effects of beta-endorphin (CSF, pmol/L) at mu, delta, kappa. */
-static void em_effects(double ch, const double *p, double occ[3], double eff[3])
+/* ------------------------------------------------------------------------- */
+/* binding, receptors and drugs                                               */
+/* ------------------------------------------------------------------------- */
+
+/* operational transducer g(s) = s^m / (1 + s^m), 0 for s <= 0 */
+static inline double transducer(double s, double m)
 {
-    const double L = ch > 0.0 ? 1e-3 * ch : 0.0;
+    if (!(s > 0.0)) {
+        return 0.0;
+    }
+    if (m == 1.0) {
+        return s / (1.0 + s);
+    }
+    /* 1 / (1 + s^-m): no overflow for large s */
+    return 1.0 / (1.0 + pow(s, -m));
+}
+
+/* d g / d s */
+static inline double transducer_deriv(double s, double m)
+{
+    if (!(s > 0.0)) {
+        return 0.0;
+    }
+    if (m == 1.0) {
+        return 1.0 / ((1.0 + s) * (1.0 + s));
+    }
+    const double q = pow(s, -m);
+    return m * q / (s * (1.0 + q) * (1.0 + q));
+}
+
+/* Binding of beta-endorphin (CSF, pmol/L) and the nd drugs at mu, delta,
+ * kappa.  Kinetic ligands (kon > 0) hold the bound fraction B_j of mu;
+ * equilibrium ligands share the rest, 1 - sum B.  occ_b[r]: beta-endorphin;
+ * occ_d[3 k + r]: drug k; drive[r]: the agonist effect with every receptor
+ * functional, g(sum tau occ), which drives desensitization; eff[r]: the
+ * effect with the functional fraction R[r] (NULL: not computed). */
+static inline void em_binding(int nd, double ch, const double *y, const double *p,
+                              const double *R, double occ_b[3], double *occ_d,
+                              double drive[3], double eff[3])
+{
+    const double Lb = ch > 0.0 ? 1e-3 * ch : 0.0;
+    double bound = 0.0;
+    for (int k = 0; k < nd; k++) {
+        const double *dp = p + ENDO_EM_NPARAMS + DNP * k;
+        if (dp[EM_D_KON] > 0.0) {
+            const double b = y[ENDO_EM_NSTATES + DNS * k + EM_DY_BOUND];
+            bound += b > 0.0 ? b : 0.0;
+        }
+    }
+    const double free_mu = bound < 1.0 ? 1.0 - bound : 0.0;
     for (int r = 0; r < 3; r++) {
-        const double x = L / p[EM_K_MU + r];
-        occ[r] = x / (1.0 + x);
-        const double s = p[EM_RECEPTOR_MU + r] * p[EM_TAUB_MU + r] * occ[r];
-        if (s > 0.0) {
-            const double sm = pow(s, p[EM_SLOPE_MU + r]);
-            eff[r] = sm / (1.0 + sm);
+        const double xb = Lb / p[EM_K_MU + r];
+        double X = xb;
+        for (int k = 0; k < nd; k++) {
+            const double *dp = p + ENDO_EM_NPARAMS + DNP * k;
+            if (r == 0 && dp[EM_D_KON] > 0.0) {
+                continue;
+            }
+            const double ce = y[ENDO_EM_NSTATES + DNS * k + EM_DY_CE];
+            X += (ce > 0.0 ? ce : 0.0) / dp[EM_D_K_MU + r];
+        }
+        const double f = (r == 0 ? free_mu : 1.0) / (1.0 + X);
+        occ_b[r] = f * xb;
+        double s = p[EM_TAUB_MU + r] * occ_b[r];
+        for (int k = 0; k < nd; k++) {
+            const double *dp = p + ENDO_EM_NPARAMS + DNP * k;
+            const double *dy = y + ENDO_EM_NSTATES + DNS * k;
+            double o;
+            if (r == 0 && dp[EM_D_KON] > 0.0) {
+                o = dy[EM_DY_BOUND] > 0.0 ? dy[EM_DY_BOUND] : 0.0;
+            }
+            else {
+                o = f * (dy[EM_DY_CE] > 0.0 ? dy[EM_DY_CE] : 0.0) / dp[EM_D_K_MU + r];
+            }
+            occ_d[3 * k + r] = o;
+            s += dp[EM_D_TAU_MU + r] * o;
+        }
+        const double m = p[EM_SLOPE_MU + r];
+        drive[r] = transducer(s, m);
+        if (eff != NULL) {
+            eff[r] = transducer(R[r] * s, m);
+        }
+    }
+}
+
+/* the functional receptor fraction: availability x acute x chronic */
+static inline void em_receptors(const double *y, const double *p, double R[3])
+{
+    for (int r = 0; r < 3; r++) {
+        R[r] = p[EM_RECEPTOR_MU + r] * y[EM_Y_RA + r] * y[EM_Y_RC + r];
+    }
+}
+
+/* desensitization drive of beta-endorphin alone at CSF concentration ch */
+static inline double bend_drive(double ch, const double *p, int r)
+{
+    const double x = (ch > 0.0 ? 1e-3 * ch : 0.0) / p[EM_K_MU + r];
+    return transducer(p[EM_TAUB_MU + r] * x / (1.0 + x), p[EM_SLOPE_MU + r]);
+}
+
+static inline void em_rhs_n(int nd, double t, const double *y, const double *p,
+                            const double *u, double *dy)
+{
+    em_rhs_base(t, y, p, u, dy);
+    double occ_b[3], occ_d[3 * ENDO_EM_MAX_DRUGS], drive[3];
+    em_binding(nd, y[EM_Y_CH], y, p, NULL, occ_b, occ_d, drive, NULL);
+    for (int r = 0; r < 3; r++) {
+        const double ra = y[EM_Y_RA + r], rc = y[EM_Y_RC + r];
+        dy[EM_Y_RA + r] = p[EM_KREC_A_MU + r] * (1.0 - ra) - p[EM_KDES_A_MU + r] * drive[r] * ra;
+        dy[EM_Y_RC + r] = p[EM_KREC_C_MU + r] * (1.0 - rc) - p[EM_KDES_C_MU + r] * drive[r] * rc;
+    }
+    double bound = 0.0;
+    for (int k = 0; k < nd; k++) {
+        const double *dp = p + ENDO_EM_NPARAMS + DNP * k;
+        if (dp[EM_D_KON] > 0.0) {
+            const double b = y[ENDO_EM_NSTATES + DNS * k + EM_DY_BOUND];
+            bound += b > 0.0 ? b : 0.0;
+        }
+    }
+    for (int k = 0; k < nd; k++) {
+        const double *dp = p + ENDO_EM_NPARAMS + DNP * k;
+        const double *x = y + ENDO_EM_NSTATES + DNS * k;
+        const double *uk = u + ENDO_EM_NINPUTS + DNU * k;
+        double *dx = dy + ENDO_EM_NSTATES + DNS * k;
+        const double absorbed = dp[EM_D_KA] * x[EM_DY_DEPOT];
+        dx[EM_DY_DEPOT] = uk[1] - absorbed;
+        dx[EM_DY_CENTRAL] = uk[0] + absorbed
+                            - (dp[EM_D_K10] + dp[EM_D_K12] + dp[EM_D_K13]) * x[EM_DY_CENTRAL]
+                            + dp[EM_D_K21] * x[EM_DY_PERIPH2] + dp[EM_D_K31] * x[EM_DY_PERIPH3];
+        dx[EM_DY_PERIPH2] = dp[EM_D_K12] * x[EM_DY_CENTRAL] - dp[EM_D_K21] * x[EM_DY_PERIPH2];
+        dx[EM_DY_PERIPH3] = dp[EM_D_K13] * x[EM_DY_CENTRAL] - dp[EM_D_K31] * x[EM_DY_PERIPH3];
+        dx[EM_DY_CE] = dp[EM_D_KE0] * (dp[EM_D_FBRAIN] * x[EM_DY_CENTRAL] / dp[EM_D_V1]
+                                       - x[EM_DY_CE]);
+        if (dp[EM_D_KON] > 0.0) {
+            const double ce = x[EM_DY_CE] > 0.0 ? x[EM_DY_CE] : 0.0;
+            const double n = dp[EM_D_NBIND];
+            const double ln = n == 1.0 ? ce : pow(ce, n);
+            dx[EM_DY_BOUND] = dp[EM_D_KON] * ln * (1.0 - bound) - dp[EM_D_KOFF] * x[EM_DY_BOUND];
         }
         else {
-            eff[r] = 0.0;
+            dx[EM_DY_BOUND] = -x[EM_DY_BOUND];     /* unused: relaxes to 0 */
         }
     }
 }
@@ -214,12 +413,33 @@ static inline double em_mood(const double eff[3], const double *p)
     return p[EM_V_MU] * eff[0] + p[EM_V_DELTA] * eff[1] - p[EM_V_KAPPA] * eff[2];
 }
 
-static void em_output(double t, const double *y, const double *p, const double *u,
-                      double *out)
+/* the subject's resting effects: beta-endorphin at its base CSF level, the
+ * receptors at the constant-drive rest that level sustains */
+static void em_rest_effects(const double *p, double eff0[3])
 {
-    double occ[3], eff[3], occ0[3], eff0[3];
-    em_effects(y[EM_Y_CH], p, occ, eff);
-    em_effects(p[EM_CH_BASE], p, occ0, eff0);
+    /* the same arithmetic as em_init_receptors (rhythm off) and em_binding, so that
+     * the mood is exactly 0 at the rhythm-off rest */
+    const double cb = p[EM_CH_BASE];
+    for (int r = 0; r < 3; r++) {
+        const double d = bend_drive(cb, p, r);
+        const double ka = p[EM_KREC_A_MU + r], kc = p[EM_KREC_C_MU + r];
+        const double ra = ka / (ka + p[EM_KDES_A_MU + r] * d);
+        const double rc = kc / (kc + p[EM_KDES_C_MU + r] * d);
+        const double R0 = p[EM_RECEPTOR_MU + r] * ra * rc;
+        const double xb = (cb > 0.0 ? 1e-3 * cb : 0.0) / p[EM_K_MU + r];
+        const double f = 1.0 / (1.0 + xb);
+        const double s = p[EM_TAUB_MU + r] * (f * xb);
+        eff0[r] = transducer(R0 * s, p[EM_SLOPE_MU + r]);
+    }
+}
+
+static inline void em_output_n(int nd, double t, const double *y, const double *p,
+                               const double *u, double *out)
+{
+    double R[3], occ_b[3], occ_d[3 * ENDO_EM_MAX_DRUGS], drive[3], eff[3], eff0[3];
+    em_receptors(y, p, R);
+    em_binding(nd, y[EM_Y_CH], y, p, R, occ_b, occ_d, drive, eff);
+    em_rest_effects(p, eff0);
     double prod_op = 1.0;
     for (int r = 0; r < 3; r++) {
         prod_op *= 1.0 - p[EM_W_MU + r] * eff[r];
@@ -243,9 +463,16 @@ static void em_output(double t, const double *y, const double *p, const double *
     out[2] = y[EM_Y_ACTH];
     out[3] = y[EM_Y_CORT];
     for (int r = 0; r < 3; r++) {
-        out[4 + r] = occ[r];
-        out[7 + r] = p[EM_RECEPTOR_MU + r];
+        double occ = occ_b[r];
+        for (int k = 0; k < nd; k++) {
+            occ += occ_d[3 * k + r];
+        }
+        out[4 + r] = occ;
+        out[7 + r] = R[r];
         out[10 + r] = eff[r];
+        out[27 + r] = occ_b[r];
+        out[30 + r] = y[EM_Y_RA + r];
+        out[33 + r] = y[EM_Y_RC + r];
     }
     out[13] = a_op;
     out[14] = a_non;
@@ -261,8 +488,41 @@ static void em_output(double t, const double *y, const double *p, const double *
     out[24] = y[EM_Y_STORE_H];
     out[25] = y[EM_Y_PULSE];
     out[26] = circadian(t, p);
+    for (int k = 0; k < nd; k++) {
+        const double *dp = p + ENDO_EM_NPARAMS + DNP * k;
+        const double *x = y + ENDO_EM_NSTATES + DNS * k;
+        double *o = out + ENDO_EM_NOUTPUTS + DNO * k;
+        o[0] = x[EM_DY_CENTRAL] / dp[EM_D_V1];
+        o[1] = x[EM_DY_CE];
+        for (int r = 0; r < 3; r++) {
+            o[2 + r] = occ_d[3 * k + r];
+        }
+    }
 }
 
+/* Analytic Jacobian of the variant without drugs. */
+static void em_jac0(double t, const double *y, const double *p, const double *u, double *J)
+{
+    enum { S = ENDO_EM_NSTATES };
+    em_jac_base(t, y, p, u, J);
+    const double ch = y[EM_Y_CH];
+    for (int r = 0; r < 3; r++) {
+        /* drive D = g(s), s = tau x / (1 + x), x = 1e-3 C_h / K */
+        double d = 0.0, dd = 0.0;
+        if (ch > 0.0) {
+            const double K = p[EM_K_MU + r], tau = p[EM_TAUB_MU + r];
+            const double x = 1e-3 * ch / K;
+            const double s = tau * x / (1.0 + x);
+            d = transducer(s, p[EM_SLOPE_MU + r]);
+            dd = transducer_deriv(s, p[EM_SLOPE_MU + r]) * tau * 1e-3 / (K * (1.0 + x) * (1.0 + x));
+        }
+        const int ia = EM_Y_RA + r, ic = EM_Y_RC + r;
+        J[ia * S + ia] = -p[EM_KREC_A_MU + r] - p[EM_KDES_A_MU + r] * d;
+        J[ia * S + EM_Y_CH] = -p[EM_KDES_A_MU + r] * dd * y[ia];
+        J[ic * S + ic] = -p[EM_KREC_C_MU + r] - p[EM_KDES_C_MU + r] * d;
+        J[ic * S + EM_Y_CH] = -p[EM_KDES_C_MU + r] * dd * y[ic];
+    }
+}
 /* ------------------------------------------------------------------------- */
 /* resting state                                                              */
 /* ------------------------------------------------------------------------- */
@@ -284,9 +544,10 @@ static inline double orbit(double t, const double *p, double gr, double gi)
     return 1.0 + p[EM_A_CIRC] * (cos(th) * gr - sin(th) * gi);
 }
 
-int endo_em_valid_params(const double *p)
+int endo_em_valid_params(const double *p, int nd)
 {
-    for (int i = 0; i < ENDO_EM_NPARAMS; i++) {
+    const int np = ENDO_EM_NPARAMS + DNP * nd;
+    for (int i = 0; i < np; i++) {
         if (!isfinite(p[i])) {
             return 0;
         }
@@ -295,9 +556,17 @@ int endo_em_valid_params(const double *p)
                             EM_TAU_PULSE, EM_THALF_PLASMA, EM_THALF_CSF, EM_THALF_ACTH,
                             EM_THALF_CORT, EM_ACTH_BASE, EM_ACTH_EC50, EM_CORT_HILL,
                             EM_TAU_NONOP, EM_K_MU, EM_K_MU + 1, EM_K_MU + 2,
-                            EM_SLOPE_MU, EM_SLOPE_MU + 1, EM_SLOPE_MU + 2};
+                            EM_SLOPE_MU, EM_SLOPE_MU + 1, EM_SLOPE_MU + 2,
+                            EM_KREC_A_MU, EM_KREC_A_MU + 1, EM_KREC_A_MU + 2,
+                            EM_KREC_C_MU, EM_KREC_C_MU + 1, EM_KREC_C_MU + 2};
     for (size_t i = 0; i < sizeof positive / sizeof positive[0]; i++) {
         if (!(p[positive[i]] > 0.0)) {
+            return 0;
+        }
+    }
+    for (int r = 0; r < 3; r++) {
+        if (!(p[EM_KDES_A_MU + r] >= 0.0 && p[EM_KDES_C_MU + r] >= 0.0
+              && p[EM_TAUB_MU + r] >= 0.0 && p[EM_RECEPTOR_MU + r] >= 0.0)) {
             return 0;
         }
     }
@@ -306,18 +575,33 @@ int endo_em_valid_params(const double *p)
             return 0;
         }
     }
+    for (int k = 0; k < nd; k++) {
+        const double *dp = p + ENDO_EM_NPARAMS + DNP * k;
+        if (!(dp[EM_D_V1] > 0.0 && dp[EM_D_K_MU] > 0.0 && dp[EM_D_K_DELTA] > 0.0
+              && dp[EM_D_K_KAPPA] > 0.0 && dp[EM_D_NBIND] > 0.0)) {
+            return 0;
+        }
+        const int nonneg[] = {EM_D_K10, EM_D_K12, EM_D_K21, EM_D_K13, EM_D_K31, EM_D_KA,
+                              EM_D_KE0, EM_D_FBRAIN, EM_D_TAU_MU, EM_D_TAU_DELTA,
+                              EM_D_TAU_KAPPA, EM_D_KON, EM_D_KOFF};
+        for (size_t i = 0; i < sizeof nonneg / sizeof nonneg[0]; i++) {
+            if (!(dp[nonneg[i]] >= 0.0)) {
+                return 0;
+            }
+        }
+    }
     return 1;
 }
 
-static int em_init(double t0, const double *p, const double *u, double *y)
+/* The endogenous states 0 .. EM_Y_RA - 1 at rest; (*chr, *chi): the complex gain
+ * of CSF beta-endorphin's orbit (0 with the rhythm off). */
+static int em_init_base(double t0, const double *p, double *y, double *chr_out,
+                        double *chi_out)
 {
-    (void)u;    /* rest: stimuli and infusions off, whatever the first segment holds */
-    if (!endo_em_valid_params(p) || !(p[EM_PULSE_MEAN] >= 0.0)) {
-        return 1;
-    }
-    for (int i = 0; i < ENDO_EM_NSTATES; i++) {
+    for (int i = 0; i < EM_Y_RA; i++) {
         y[i] = 0.0;
     }
+    *chr_out = *chi_out = 0.0;
     const double cp = p[EM_CP_BASE], chb = p[EM_CH_BASE], xb = p[EM_ACTH_BASE];
     /* with pulses on, the pituitary store rests at the level the mean pulse
      * multiplier (1 + pulse_mean) sustains, so plasma rests at its base value */
@@ -348,6 +632,8 @@ static int em_init(double t0, const double *p, const double *u, double *y)
     y[EM_Y_CP] = cp * orbit(t0, p, cpr, cpi);
     y[EM_Y_CH] = chb * orbit(t0, p, chr, chi);
     y[EM_Y_ACTH] = xb * orbit(t0, p, xr, xi);
+    *chr_out = chr;
+    *chi_out = chi;
 
     /* cortisol: dF/dt = k (f(t) - F), f = F_base H(X(t)) / H(X_base); exponential
      * integrator with 3-point Gauss-Legendre quadrature of the forcing, steps of
@@ -377,7 +663,7 @@ static int em_init(double t0, const double *p, const double *u, double *y)
         tt = t0 - h * (nsteps - 1 - s);
     }
     y[EM_Y_CORT] = F;
-    for (int i = 0; i < ENDO_EM_NSTATES; i++) {
+    for (int i = 0; i < EM_Y_RA; i++) {
         if (!isfinite(y[i])) {
             return 1;
         }
@@ -385,11 +671,198 @@ static int em_init(double t0, const double *p, const double *u, double *y)
     return 0;
 }
 
-const endo_model endo_endorphin_model = {
-    "endorphin",
+
+/* Gauss-Legendre 5-point nodes and weights on [0, 1] */
+static const double GL5X[5] = {0.04691007703066800360, 0.23076534494715845448, 0.5,
+                               0.76923465505284154552, 0.95308992296933199640};
+static const double GL5W[5] = {0.11846344252809454376, 0.23931433524968323402,
+                               0.28444444444444444444, 0.23931433524968323402,
+                               0.11846344252809454376};
+
+/* Lagrange basis polynomial l (through the GL5 nodes) at xi */
+static inline double lagrange5(int l, double xi)
+{
+    double v = 1.0;
+    for (int m = 0; m < 5; m++) {
+        if (m != l) {
+            v *= (xi - GL5X[m]) / (GL5X[l] - GL5X[m]);
+        }
+    }
+    return v;
+}
+
+/*
+ * Resting receptor states.  Each process X (acute, chronic) of receptor r obeys
+ * dX/dt = k (1 - X) - kd D(t) X, with D the drive of resting beta-endorphin.
+ * Rhythm off: D is constant and X = k / (k + kd D).  Rhythm on: D is 1440-
+ * periodic and X is the periodic solution of this scalar linear ODE,
+ * X(t0) = psi / (1 - Phi), with Phi = exp(-int_{t0-T}^{t0} (k + kd D)) and psi the
+ * value at t0 of the solution started from 0 at t0 - T.  Over each step the
+ * constant rate k is integrated exactly (exponentially fitted weights) and the
+ * factor q(s) = exp(-kd int_s^{t_{n+1}} D) is interpolated by the quartic
+ * through the GL5 nodes; the steps are short enough that kd D h <= 0.05 (at most
+ * 20 min), which puts the error near 1e-11 of X.
+ */
+static void em_init_receptors(double t0, const double *p, double *y, double chr, double chi)
+{
+    double dmax[3];
+    for (int r = 0; r < 3; r++) {
+        /* the drive is increasing in C_h; the orbit peaks at base (1 + a |G|) */
+        const double amp = fabs(p[EM_A_CIRC]) * sqrt(chr * chr + chi * chi);
+        dmax[r] = bend_drive(p[EM_CH_BASE] * (1.0 + amp), p, r);
+    }
+    if (p[EM_A_CIRC] == 0.0) {
+        for (int r = 0; r < 3; r++) {
+            const double ka = p[EM_KREC_A_MU + r], kc = p[EM_KREC_C_MU + r];
+            y[EM_Y_RA + r] = ka / (ka + p[EM_KDES_A_MU + r] * dmax[r]);
+            y[EM_Y_RC + r] = kc / (kc + p[EM_KDES_C_MU + r] * dmax[r]);
+        }
+        return;
+    }
+    double rate = 0.0;
+    for (int r = 0; r < 3; r++) {
+        rate = fmax(rate, fmax(p[EM_KDES_A_MU + r], p[EM_KDES_C_MU + r]) * dmax[r]);
+    }
+    const int nsteps = (int)fmin(fmax(72.0, ceil(1440.0 * rate / 0.05)), 200000.0);
+    const double h = 1440.0 / nsteps;
+    /* WL[j][l] = int_{xi_j}^1 L_l: partial integrals of the interpolant (exact by GL5) */
+    double WL[5][5];
+    for (int j = 0; j < 5; j++) {
+        const double a = GL5X[j], len = 1.0 - a;
+        for (int l = 0; l < 5; l++) {
+            double s = 0.0;
+            for (int m = 0; m < 5; m++) {
+                s += GL5W[m] * lagrange5(l, a + len * GL5X[m]);
+            }
+            WL[j][l] = len * s;
+        }
+    }
+    /* per process (index 3 proc + r): rates, exponentially fitted weights
+     * omega_l = int_0^1 k h e^{-k h (1 - xi)} L_l(xi) dxi (composite GL5, 4 panels) */
+    double k[6], kd[6], omega[6][5], ekh[6], X[6], Itot[6];
+    for (int c = 0; c < 6; c++) {
+        const int r = c % 3, proc = c / 3;
+        k[c] = proc == 0 ? p[EM_KREC_A_MU + r] : p[EM_KREC_C_MU + r];
+        kd[c] = proc == 0 ? p[EM_KDES_A_MU + r] : p[EM_KDES_C_MU + r];
+        const double kh = k[c] * h;
+        for (int l = 0; l < 5; l++) {
+            omega[c][l] = 0.0;
+        }
+        for (int panel = 0; panel < 4; panel++) {
+            for (int m = 0; m < 5; m++) {
+                const double xi = (panel + GL5X[m]) / 4.0;
+                const double w = GL5W[m] / 4.0 * kh * exp(-kh * (1.0 - xi));
+                for (int l = 0; l < 5; l++) {
+                    omega[c][l] += w * lagrange5(l, xi);
+                }
+            }
+        }
+        ekh[c] = exp(-kh);
+        X[c] = 0.0;
+        Itot[c] = 0.0;
+    }
+    const double t_start = t0 - 1440.0;
+    for (int n = 0; n < nsteps; n++) {
+        double D[3][5];
+        for (int j = 0; j < 5; j++) {
+            const double ch = p[EM_CH_BASE] * orbit(t_start + (n + GL5X[j]) * h, p, chr, chi);
+            for (int r = 0; r < 3; r++) {
+                D[r][j] = bend_drive(ch, p, r);
+            }
+        }
+        double I[3], J[3][5];
+        for (int r = 0; r < 3; r++) {
+            I[r] = 0.0;
+            for (int m = 0; m < 5; m++) {
+                I[r] += GL5W[m] * D[r][m];
+            }
+            I[r] *= h;
+            for (int l = 0; l < 5; l++) {
+                double s = 0.0;
+                for (int m = 0; m < 5; m++) {
+                    s += WL[l][m] * D[r][m];
+                }
+                J[r][l] = h * s;
+            }
+        }
+        for (int c = 0; c < 6; c++) {
+            const int r = c % 3;
+            double acc = ekh[c] * exp(-kd[c] * I[r]) * X[c];
+            for (int l = 0; l < 5; l++) {
+                acc += omega[c][l] * exp(-kd[c] * J[r][l]);
+            }
+            X[c] = acc;
+            Itot[c] += I[r];
+        }
+    }
+    for (int c = 0; c < 6; c++) {
+        const double phi = exp(-k[c] * 1440.0 - kd[c] * Itot[c]);
+        y[(c < 3 ? EM_Y_RA : EM_Y_RC) + c % 3] = X[c] / (1.0 - phi);
+    }
+}
+
+static inline int em_init_n(int nd, double t0, const double *p, const double *u, double *y)
+{
+    (void)u;    /* rest: stimuli, infusions and drugs off, whatever the first segment holds */
+    if (!endo_em_valid_params(p, nd) || !(p[EM_PULSE_MEAN] >= 0.0)) {
+        return 1;
+    }
+    double chr, chi;
+    if (em_init_base(t0, p, y, &chr, &chi) != 0) {
+        return 1;
+    }
+    em_init_receptors(t0, p, y, chr, chi);
+    for (int i = ENDO_EM_NSTATES; i < ENDO_EM_NSTATES + DNS * nd; i++) {
+        y[i] = 0.0;
+    }
+    for (int i = EM_Y_RA; i < ENDO_EM_NSTATES; i++) {
+        if (!isfinite(y[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* the variants                                                               */
+/* ------------------------------------------------------------------------- */
+#define VARIANT(ND)                                                                        \
+    static void rhs##ND(double t, const double *y, const double *p, const double *u,       \
+                        double *dy)                                                        \
+    {                                                                                      \
+        em_rhs_n(ND, t, y, p, u, dy);                                                      \
+    }                                                                                      \
+    static void out##ND(double t, const double *y, const double *p, const double *u,       \
+                        double *o)                                                         \
+    {                                                                                      \
+        em_output_n(ND, t, y, p, u, o);                                                    \
+    }                                                                                      \
+    static int init##ND(double t0, const double *p, const double *u, double *y)            \
+    {                                                                                      \
+        return em_init_n(ND, t0, p, u, y);                                                 \
+    }
+
+VARIANT(0)
+VARIANT(1)
+VARIANT(2)
+VARIANT(3)
+VARIANT(4)
+
+#define TABLE(ND, NAME, DOC, JAC)                                                          \
+    {NAME, DOC, ENDO_EM_NSTATES + DNS * (ND), ENDO_EM_NPARAMS + DNP * (ND),                 \
+     ENDO_EM_NINPUTS + DNU * (ND), ENDO_EM_NOUTPUTS + DNO * (ND), st##ND, pa##ND, in##ND,  \
+     ou##ND, rhs##ND, out##ND, init##ND, 0, NULL, JAC}
+
+const endo_model endo_endorphin_model = TABLE(
+    0, "endorphin",
     "the endogenous-opioid model: stimuli -> POMC pools -> plasma/CSF beta-endorphin, "
-    "ACTH, cortisol, receptor effects (docs/model.md)",
-    ENDO_EM_NSTATES, ENDO_EM_NPARAMS, ENDO_EM_NINPUTS, ENDO_EM_NOUTPUTS,
-    em_states, em_params, em_inputs, em_outputs,
-    em_rhs, em_output, em_init, 0, NULL, em_jac,
-};
+    "ACTH, cortisol, receptor binding, desensitization and effects (docs/model.md)",
+    em_jac0);
+const endo_model endo_endorphin_d1 = TABLE(
+    1, "endorphin_d1", "the endorphin model with 1 drug slot (docs/model.md)", NULL);
+const endo_model endo_endorphin_d2 = TABLE(
+    2, "endorphin_d2", "the endorphin model with 2 drug slots (docs/model.md)", NULL);
+const endo_model endo_endorphin_d3 = TABLE(
+    3, "endorphin_d3", "the endorphin model with 3 drug slots (docs/model.md)", NULL);
+const endo_model endo_endorphin_d4 = TABLE(
+    4, "endorphin_d4", "the endorphin model with 4 drug slots (docs/model.md)", NULL);

@@ -408,7 +408,8 @@ static const endo_model w4_bench = {
 /* REGISTRY                                                                   */
 /* ------------------------------------------------------------------------- */
 const endo_model *const endo_models[] = {
-    &endo_endorphin_model, &linear1, &linear2, &lotka_volterra, &riccati, &robertson,
+    &endo_endorphin_model, &endo_endorphin_d1, &endo_endorphin_d2, &endo_endorphin_d3,
+    &endo_endorphin_d4, &linear1, &linear2, &lotka_volterra, &riccati, &robertson,
     &stiff_pk, &w4_bench, NULL,
 };
 
