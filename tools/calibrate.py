@@ -24,10 +24,30 @@ Free parameters and targets (docs/model.md; Goldfarb 1990, Iranmanesh 1989):
   peak by ``-arg(G) / w``.  Targets: 23 % of the mean, 10:43.
 * ``pulse_amplitude``, ``tau_pulse``: from the pulse-detection sweep in
   tests/validation (plasma increments ~63 %, ~13 pulses a day).
+
+With ``--drugs`` (drugs, receptors; MODEL.md section 7, targets 5 and the Sarton
+AC50), by fixed-point iteration from the current defaults:
+
+* morphine ``f_brain``: the model run through Sarton et al. (2000)'s experiment
+  and analysed with their PD model gives AC50 = 71.2 nmol/L (men).  The fitted
+  AC50 scales exactly as 1/f_brain (the model sees only f_brain x Cp), so each
+  step multiplies f_brain by AC50_fit / 71.2.
+* ``k_des_chronic_<r>``: bisection (log scale) so that 3 days of a 2 mg/h IV
+  morphine infusion shift the morphine concentration-analgesia curve 5.5-fold
+  (receptor fractions frozen at the end vs the start; 4-7-fold: Way 1969).
+* The ``opioid_tolerant`` preset's mu availability: the chronic mu fraction at
+  the end of those 3 days over its resting value.
+
+The experiment and analysis functions are those of
+``tests/validation/test_drug_targets.py`` (imported, so that the calibration and
+the test are the same computation).
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -66,11 +86,57 @@ def circadian_gain(params):
     return g
 
 
+def calibrate_drugs(iterations=6):
+    """Morphine f_brain and k_des_chronic (see the module docstring); prints each step."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "validation"))
+    import test_drug_targets as T
+    from endorphin import drugs
+    import endorphin as en
+
+    def set_f(f):
+        drugs.register(dataclasses.replace(drugs.get("morphine"), f_brain=f), replace=True)
+
+    def chronic(kd):
+        return {f"k_des_chronic_{r}": kd for r in ("mu", "delta", "kappa")}
+
+    def shift(kd):
+        sc, r = T.tolerance_run(recovery_days=0, **chronic(kd))
+        return T.potency_shift(sc, r, 3 * 1440.0)
+
+    names = M.core.models["endorphin"].params
+    f = drugs.get("morphine").f_brain
+    kd = float(M.default_parameters()[names.index("k_des_chronic_mu")])
+    try:
+        for it in range(iterations):
+            set_f(f)
+            ac50, ke0, _, _ = T.sarton_analysis(en.Subject(**chronic(kd)))
+            f *= ac50 / 71.2
+            set_f(f)
+            lo, hi = 1e-5, 0.05
+            for _ in range(40):
+                mid = np.sqrt(lo * hi)
+                lo, hi = (mid, hi) if shift(mid) < 5.5 else (lo, mid)
+            kd = float(np.sqrt(lo * hi))
+            print(f"  step {it}: Sarton AC50 {ac50:.2f} nmol/L (ke0 {ke0:.5f}) -> f_brain "
+                  f"{f:.6f}; k_des_chronic {kd:.7f} (shift {shift(kd):.3f})", flush=True)
+        sc, r = T.tolerance_run(recovery_days=0, **chronic(kd))
+        rc = r["receptor_chronic_mu"][0]
+        print(f"morphine f_brain = {f:.6f}; k_des_chronic = {kd:.7f} 1/min; "
+              f"opioid_tolerant receptor_mu = {rc[-1]:.3f} / {rc[0]:.3f} = {rc[-1] / rc[0]:.3f}")
+    finally:
+        drugs.reset()
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--drugs", action="store_true",
+                    help="calibrate the drug and receptor parameters instead")
     args = ap.parse_args(argv)
+    if args.drugs:
+        calibrate_drugs()
+        return
     base = M.default_parameters()
     names = M.core.models["endorphin"].params
 
