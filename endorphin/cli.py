@@ -132,6 +132,65 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    """Run a scenario file; write the results (.nc NetCDF, .csv tidy table or
+    .zarr) and optionally a figure."""
+    import time
+    from pathlib import Path
+
+    from . import scenario
+
+    try:
+        sc = scenario.Scenario.from_toml(args.scenario)
+    except FileNotFoundError:
+        print(f"endorphin simulate: no such file: {args.scenario}", file=sys.stderr)
+        return 1
+    except (ValueError, TypeError) as exc:
+        print(f"endorphin simulate: {args.scenario}: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.output)
+    if out.suffix not in (".nc", ".csv"):
+        print(f"endorphin simulate: -o must end in .nc or .csv, got {out}", file=sys.stderr)
+        return 2
+    outputs = None
+    if args.outputs:
+        outputs = [o.strip() for o in args.outputs.split(",") if o.strip()]
+    t0 = time.perf_counter()
+    try:
+        res = sc.simulate(outputs=outputs, threads=args.threads)
+    except (ValueError, TypeError) as exc:
+        print(f"endorphin simulate: {exc}", file=sys.stderr)
+        return 2
+    elapsed = time.perf_counter() - t0
+    print(f"endorphin simulate: {res.n_subjects} subjects x {res.time.size} times, "
+          f"{len(res.keys())} outputs in {elapsed:.2f} s")
+    if out.suffix == ".csv":
+        res.to_pandas().to_csv(out, index=False)
+    else:
+        try:
+            res.to_xarray().to_netcdf(out)
+        except ImportError as exc:
+            print(f"endorphin simulate: writing NetCDF needs xarray and h5netcdf "
+                  f"(pip install 'endorphin[xarray]'): {exc}", file=sys.stderr)
+            return 1
+    print(f"wrote {out}")
+    if args.plot:
+        try:
+            import matplotlib
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError:
+            print("endorphin simulate: --plot needs matplotlib (pip install "
+                  "'endorphin[plot]')", file=sys.stderr)
+            return 1
+        name = res.keys()[0] if outputs else "plasma_beta_endorphin"
+        ax = res.plot(name)
+        ax.figure.savefig(args.plot, dpi=110)
+        plt.close(ax.figure)
+        print(f"wrote {args.plot}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="endorphin",
@@ -154,6 +213,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="endorphin-demo",
                       help="folder for the CSV and PNG (default ./endorphin-demo)")
     demo.set_defaults(func=_demo)
+    simulate = sub.add_parser(
+        "simulate", help="run a scenario file (TOML) and write the results",
+        description="Run the scenario described by a TOML file (see "
+                    "Scenario.to_toml) and write the results as NetCDF (.nc) or a tidy "
+                    "CSV table (.csv).")
+    simulate.add_argument("scenario", help="the scenario file (.toml)")
+    simulate.add_argument("-o", "--output", required=True,
+                          help="results file: .nc (NetCDF, needs xarray) or .csv")
+    simulate.add_argument("--outputs", default="",
+                          help="comma-separated output names to keep (default all)")
+    simulate.add_argument("--plot", default=None, metavar="PNG",
+                          help="also write a figure of the first output")
+    simulate.add_argument("--threads", type=int, default=None,
+                          help="engine threads (default: all cores)")
+    simulate.set_defaults(func=_simulate)
     return parser
 
 

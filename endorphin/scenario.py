@@ -1039,6 +1039,28 @@ class Scenario:
             raise TypeError(f"name must be a string or None, got {type(name).__name__}")
         self.name = name
 
+    # -- files
+    @classmethod
+    def from_toml(cls, path) -> Scenario:
+        """Read a scenario file (TOML; the layout is documented in the README's
+        "Scenario files" section and :mod:`endorphin._toml`).
+
+        >>> import endorphin as en, tempfile, os
+        >>> sc = en.Scenario(en.Exercise(0.8, start=60, duration=30),
+        ...                  en.Dose("naloxone", 0.4, time=50), en.Population(20, seed=2))
+        >>> path = os.path.join(tempfile.mkdtemp(), "s.toml")
+        >>> _ = sc.to_toml(path)
+        >>> en.Scenario.from_toml(path) == sc
+        True
+        """
+        from . import _toml
+        return _toml.read(path)
+
+    def to_toml(self, path):
+        """Write this scenario to a TOML file; returns the path."""
+        from . import _toml
+        return _toml.write(self, path)
+
     # -- the grid and the engine's arrays
     @property
     def times(self) -> np.ndarray:
