@@ -33,6 +33,7 @@ from .scenario import (Acupuncture, Dose, Exercise, Laughter, Meditation, Pain, 
                        Population, Scenario, Stress, Subject, compare)
 from .measurement import PRO, Assay
 from .results import Result
+from . import plot  # matplotlib is imported inside its functions only
 from . import _ufunc_docs, _ufuncs
 
 _ufunc_docs.attach(_ufuncs)
@@ -70,6 +71,7 @@ __all__ = [
     "model",
     "nca",
     "parameters",
+    "plot",
     "presets",
     "occupancy",
     "operational",

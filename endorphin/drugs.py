@@ -273,6 +273,14 @@ class Drug:
     def __hash__(self):  # the mappings are not hashable; names identify drugs
         return hash((self.name, self.molar_mass, self.cl, self.v1))
 
+    def __reduce__(self):
+        # the read-only mappings do not pickle: rebuild from plain dicts (so a drug
+        # travels to Dask workers and into saved results)
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        fields["routes"] = {k: tuple(v) for k, v in self.routes.items()}
+        fields["sources"] = dict(self.sources)
+        return (_rebuild_drug, (fields,))
+
     @property
     def n_compartments(self) -> int:
         """Number of disposition compartments (1-3)."""
@@ -299,6 +307,10 @@ class Drug:
 
 
 # -- the registry ----------------------------------------------------------------
+def _rebuild_drug(fields: dict) -> Drug:
+    return Drug(**fields)
+
+
 class DrugTable(Mapping):
     """Read-only mapping of drug name -> :class:`Drug` (the registry).
 

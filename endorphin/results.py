@@ -533,39 +533,30 @@ class Result:
     def plot(self, name: str, ax=None, bands=(5, 95), *, label=None, **kwargs):
         """Population median of an output over time, with a percentile band.
 
+        Delegates to :func:`endorphin.plot.time_course` (which also takes
+        ``observed=``, ``subjects=``, ``time_unit=``, ``offset=`` and
+        ``timeline=``).
+
         Parameters
         ----------
         name : str
             Output name.
         ax : matplotlib.axes.Axes, optional
             Default ``plt.gca()``.
-        bands : (float, float) or None
-            Percentiles of the shaded band (None: no band; no band for one
+        bands : (float, float), sequence of pairs, or None
+            Percentiles of the shaded band(s) (None: no band; no band for one
             subject).
         label : str, optional
             Legend label of the median line (default the result's name).
         **kwargs
-            Passed to ``ax.plot``.
+            Passed to :func:`endorphin.plot.time_course`.
 
         Returns
         -------
         matplotlib.axes.Axes
         """
-        y = self[name]
-        bands = _check_bands(bands)
-        import matplotlib.pyplot as plt
-        if ax is None:
-            ax = plt.gca()
-        med = _quiet_nan(np.nanmedian, y, axis=0)
-        line, = ax.plot(self.t, med, label=label if label is not None else
-                        (self.name or "median"), **kwargs)
-        if bands is not None and y.shape[0] > 1:
-            lo, hi = _quiet_nan(np.nanpercentile, y, bands, axis=0)
-            ax.fill_between(self.t, lo, hi, color=line.get_color(), alpha=0.2, lw=0)
-        unit, long_name = output_meta(name)
-        ax.set_xlabel("time [min]")
-        ax.set_ylabel(f"{long_name} [{unit}]")
-        return ax
+        from . import plot
+        return plot.time_course(self, name, ax=ax, bands=bands, label=label, **kwargs)
 
     # -- comparison and display
     def __eq__(self, other):
@@ -747,17 +738,15 @@ class Comparison:
     def plot(self, name: str, ax=None, bands=(5, 95), **kwargs):
         """Median and percentile band of an output for every scenario, one line each.
 
+        Delegates to :func:`endorphin.plot.compare` (a list of names gives
+        one panel per output).
+
         Returns
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
-        if ax is None:
-            ax = plt.gca()
-        for k, r in self.results.items():
-            r.plot(name, ax=ax, bands=bands, label=k, **kwargs)
-        ax.legend()
-        return ax
+        from . import plot
+        return plot.compare(self, name, ax, bands=bands, **kwargs)
 
     def __eq__(self, other):
         if not isinstance(other, Comparison):

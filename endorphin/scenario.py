@@ -1166,7 +1166,7 @@ class Scenario:
     # -- running
     def simulate(self, *, threads: int | None = None, method: str = "auto",
                  rtol: float = 1e-6, atol: float = 1e-9, outputs=None,
-                 progress: bool = False) -> Result:
+                 progress: bool = False, chunks: int | None = None):
         """Simulate every subject of the population.
 
         Parameters
@@ -1187,12 +1187,20 @@ class Scenario:
             Show a progress bar (``tqdm.auto``, if installed; silent without
             a terminal or notebook).  The population is then run in about
             20 chunks; results are identical.
+        chunks : int, optional
+            Subjects per Dask task (needs ``endorphin[dask]``): the result is
+            then lazy (:class:`endorphin._dask.LazyResult`, dask arrays chunked
+            along subjects), computed on the current Dask scheduler (a
+            ``dask.distributed.Client`` if one is active) when asked.  The
+            numbers are bitwise those of an in-process run, whatever the
+            chunking and the workers (every draw is keyed by subject).
 
         Returns
         -------
         Result
             Trajectories (subject, time) of every output, with the
-            scenario, the subjects' parameters and the provenance.
+            scenario, the subjects' parameters and the provenance (a
+            ``LazyResult`` with ``chunks=``).
 
         Warns
         -----
@@ -1202,6 +1210,32 @@ class Scenario:
         """
         if not isinstance(method, str) or method not in core._METHODS:
             raise ValueError(f"method must be one of {sorted(core._METHODS)}, got {method!r}")
+        outputs = self._check_outputs(outputs)
+        progress = _flag(progress, "progress")
+        if chunks is not None:
+            from . import _dask
+            return _dask.simulate(self, chunks, outputs=outputs, method=method, rtol=rtol,
+                                  atol=atol)
+        pop = self.population
+        N = pop.n
+        bar = None
+        if progress:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:
+                tqdm = None
+            if tqdm is not None:
+                bar = tqdm(total=N, unit="subject", desc=self.name or "simulate",
+                           disable=None)
+        try:
+            y, status, stiff, params = self._run(0, N, outputs, method=method, rtol=rtol,
+                                                 atol=atol, threads=threads, bar=bar)
+        finally:
+            if bar is not None:
+                bar.close()
+        return self._result(y, status, stiff, params, outputs, method, rtol, atol)
+
+    def _check_outputs(self, outputs) -> tuple:
         available = self.outputs()
         if outputs is None:
             outputs = available
@@ -1219,13 +1253,19 @@ class Scenario:
                                  f"known: {list(available)}")
         if len(outputs) == 0:
             raise ValueError("outputs must name at least one output")
-        progress = _flag(progress, "progress")
+        return tuple(outputs)
 
+    def _run(self, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
+             atol=1e-9, threads=None, bar=None, summary=False, thresholds=None):
+        """Simulate subjects ``first .. first + count - 1`` (their draws and pulses are
+        keyed by subject, so any split gives the same numbers).  Returns ``y``
+        (count, outputs, times) or, with ``summary``, the engine's summaries
+        (count, outputs, 6), then ``status``, ``stiff`` and the parameters."""
         pop = self.population
-        N = pop.n
+        N = int(count)
         t_out = self.times
-        params = self._apply_settings(pop.draw())
-        bw = pop.body_weight
+        params = self._apply_settings(pop.draw(first, count))
+        bw = pop.body_weight[first:first + count]
         plan = self._plan(bw)
         breaks, inputs = self._inputs(bw, plan)
         boluses = self._boluses(bw, plan)
@@ -1237,53 +1277,73 @@ class Scenario:
                 if e not in eng_outputs:
                     eng_outputs.append(e)
         direct = tuple(eng_outputs) == tuple(outputs)
-        y = np.empty((N, len(outputs), t_out.size))
-        ybuf = y if direct else np.empty((N, len(eng_outputs), t_out.size))
+        if summary and not direct:
+            raise ValueError("summary mode cannot sum a drug given by two routes (two "
+                             "engine slots): the maximum of a sum is not a sum of maxima; "
+                             "ask for full trajectories instead")
+        width = 6 if summary else t_out.size
+        y = np.empty((N, len(outputs), width))
+        ybuf = y if direct else np.empty((N, len(eng_outputs), width))
         status = np.zeros(N, dtype=np.int8)
         stiff = np.zeros(N, dtype=bool)
-
-        bar = None
-        if progress:
-            try:
-                from tqdm.auto import tqdm
-            except ImportError:
-                tqdm = None
-            if tqdm is not None:
-                bar = tqdm(total=N, unit="subject", desc=self.name or "simulate",
-                           disable=None)
         n_chunks = min(N, 20) if bar is not None else 1
         edges = np.linspace(0, N, n_chunks + 1).round().astype(int)
         ix = model._INDEX
-        try:
-            for a, b in zip(edges[:-1], edges[1:]):
-                if b <= a:
-                    continue
-                p = params[a:b]                       # a view: fills params' pulse_mean
-                inp = inputs[a:b] if inputs.ndim == 3 else inputs
-                doses = None
-                if boluses is not None:
-                    doses = (boluses[0], boluses[1], boluses[2][a:b])
-                if self.pulses:
-                    doses = model.pulse_doses(p, 0.0, self.t_end, pop.seed, doses,
-                                              first_subject=int(a), model=plan.model,
-                                              **pop.pulse_parameters)
-                else:
-                    p[:, ix["pulse_mean"]] = 0.0
+        for a, b in zip(edges[:-1], edges[1:]):
+            if b <= a:
+                continue
+            p = params[a:b]                       # a view: fills params' pulse_mean
+            inp = inputs[a:b] if inputs.ndim == 3 else inputs
+            doses = None
+            if boluses is not None:
+                doses = (boluses[0], boluses[1], boluses[2][a:b])
+            if self.pulses:
+                doses = model.pulse_doses(p, 0.0, self.t_end, pop.seed, doses,
+                                          first_subject=int(first + a), model=plan.model,
+                                          **pop.pulse_parameters)
+            else:
+                p[:, ix["pulse_mean"]] = 0.0
+            if summary:
+                res = core.simulate(plan.model, plan.parameters(p), [self.t_end], t0=0.0,
+                                    breaks=breaks, inputs=inp, doses=doses,
+                                    outputs=eng_outputs, rtol=rtol, atol=atol,
+                                    method=method, threads=threads, summary=True,
+                                    thresholds=thresholds)
+                ybuf[a:b] = res.summary
+            else:
                 res = core.simulate(plan.model, plan.parameters(p), t_out, t0=0.0,
                                     breaks=breaks, inputs=inp, doses=doses,
                                     outputs=eng_outputs, rtol=rtol, atol=atol,
                                     method=method, threads=threads, out=ybuf[a:b])
-                status[a:b] = res.status
-                stiff[a:b] = res.stiff
-                if bar is not None:
-                    bar.update(b - a)
-        finally:
+            status[a:b] = res.status
+            stiff[a:b] = res.stiff
             if bar is not None:
-                bar.close()
+                bar.update(b - a)
         if not direct:
             for j, o in enumerate(outputs):
                 idx = [eng_outputs.index(e) for e in sums.get(o, [o])]
                 y[:, j] = ybuf[:, idx].sum(axis=1)
+        return y, status, stiff, params
+
+    def _provenance(self, method, rtol, atol) -> dict:
+        from ._version import __version__
+        pop = self.population
+        return {
+            "endorphin_version": __version__,
+            "model": self._plan(pop.body_weight[:1]).model, "method": method,
+            "rtol": float(rtol), "atol": float(atol), "seed": pop.seed,
+            "condition": pop.condition, "variability": pop.variability,
+            "n_subjects": pop.n, "t_end": self.t_end, "dt": self.dt,
+            "clock_start": self.clock_start_text, "circadian": self.circadian,
+            "pulses": self.pulses, "population": repr(pop),
+            "protocol": "; ".join(repr(s) for s in self.protocol) or "rest",
+            "doses": "; ".join(repr(d) for d in self.doses) or "none",
+            "scenario": self.name or "",
+        }
+
+    def _result(self, y, status, stiff, params, outputs, method, rtol, atol) -> Result:
+        pop = self.population
+        N = pop.n
         bad = status != 0
         if bad.any():
             counts = ", ".join(f"{int((status == k).sum())} {core.STATUS.get(int(k), k)}"
@@ -1291,22 +1351,55 @@ class Scenario:
             warnings.warn(f"the engine failed for {int(bad.sum())} of {N} subjects "
                           f"({counts}); their outputs are NaN from the failure on (see "
                           f"result.status)",
-                          RuntimeWarning, stacklevel=2)
-        from ._version import __version__
-        provenance = {
-            "endorphin_version": __version__, "model": plan.model, "method": method,
-            "rtol": float(rtol), "atol": float(atol), "seed": pop.seed,
-            "condition": pop.condition, "variability": pop.variability,
-            "n_subjects": N, "t_end": self.t_end, "dt": self.dt,
-            "clock_start": self.clock_start_text, "circadian": self.circadian,
-            "pulses": self.pulses, "population": repr(pop),
-            "protocol": "; ".join(repr(s) for s in self.protocol) or "rest",
-            "doses": "; ".join(repr(d) for d in self.doses) or "none",
-            "scenario": self.name or "",
-        }
+                          RuntimeWarning, stacklevel=3)
+        provenance = self._provenance(method, rtol, atol)
+        t_out = self.times
         return Result(t_out, y, outputs, subjects=pop.subjects, status=status, stiff=stiff,
                       params=params, covariates=pop.covariates, name=self.name,
                       provenance=provenance, scenario=self)
+
+    def summarize(self, outputs=None, *, thresholds=None, chunks: int | None = None,
+                  method: str = "auto", rtol: float = 1e-6, atol: float = 1e-9,
+                  threads: int | None = None):
+        """Per-subject summaries computed during the integration, without keeping
+        trajectories (memory O(subjects); with ``chunks``, O(chunk) per Dask task).
+
+        Parameters
+        ----------
+        outputs : sequence of str, optional
+            Default: plasma beta-endorphin, analgesia, opioid analgesia and mood.
+        thresholds : sequence of float, optional
+            Per output, the level whose time above is reported (default 0).
+        chunks : int, optional
+            Subjects per Dask task; the summaries are then a lazy dask array.
+        method, rtol, atol, threads
+            As in :meth:`simulate`.
+
+        Returns
+        -------
+        endorphin._dask.Summaries
+            ``values`` (subjects, outputs, stats) with the stats of
+            :data:`endorphin.core.SUMMARY_STATS` (max, tmax, min, auc,
+            time_above, end), ``to_xarray()`` and ``percentiles(q)``.
+        """
+        from . import _dask
+        if outputs is None:
+            outputs = ("plasma_beta_endorphin", "analgesia", "opioid_analgesia", "mood")
+        outputs = self._check_outputs(outputs)
+        if not isinstance(method, str) or method not in core._METHODS:
+            raise ValueError(f"method must be one of {sorted(core._METHODS)}, got {method!r}")
+        thr = np.zeros(len(outputs)) if thresholds is None else np.asarray(
+            core._float_array(thresholds, "thresholds", (1,)), dtype=np.float64)
+        if thr.shape != (len(outputs),):
+            raise ValueError(f"thresholds must have one value per output ({len(outputs)}), "
+                             f"got shape {thr.shape}")
+        if chunks is not None:
+            return _dask.summarize(self, chunks, outputs=outputs, thresholds=thr,
+                                   method=method, rtol=rtol, atol=atol)
+        vals, status, _, _ = self._run(0, self.population.n, outputs, method=method,
+                                       rtol=rtol, atol=atol, threads=threads, summary=True,
+                                       thresholds=thr)
+        return _dask.Summaries(vals, status, outputs, self)
 
     # -- housekeeping
     def _key(self):
