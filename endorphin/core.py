@@ -107,7 +107,9 @@ def _float_array(x, name: str, ndim: Sequence[int]) -> np.ndarray:
     if a.ndim not in ndim:
         raise ValueError(f"{name} must have {' or '.join(map(str, ndim))} dimensions, "
                          f"got shape {a.shape}")
-    a = np.ascontiguousarray(a, dtype=np.float64)
+    # C-contiguous, aligned, native float64 (arrays unpickled from a Dask worker's
+    # buffers may be unaligned)
+    a = np.require(a, dtype=np.float64, requirements=["C", "A"])
     if not np.isfinite(a).all():
         raise ValueError(f"{name} must be finite (no NaN or inf)")
     return a
@@ -393,9 +395,9 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
                 raise ValueError("doses times must be nondecreasing for every subject")
             if (dt < t0).any() or (dt > t_end).any():
                 raise ValueError(f"doses times must lie within [t0, t_end] = [{t0}, {t_end}]")
-        dt = np.ascontiguousarray(dt)
-        da = np.ascontiguousarray(da)
-        ds = np.ascontiguousarray(ds)
+        dt = np.require(dt, requirements=["C", "A"])
+        da = np.require(da, requirements=["C", "A"])
+        ds = np.require(ds, requirements=["C", "A"])
 
     if y0 is not None:
         y0 = _float_array(y0, "y0", (1, 2))

@@ -174,3 +174,22 @@ def test_riccati_nonlinear_exact_solution():
         exact = 1.0 / (1.0 - t)
         units = np.abs(res.y[0, 0] - exact) / (rtol * exact)
         assert units.max() < 5, (rtol, units.max())
+
+
+def test_unaligned_and_foreign_byte_order_arrays_are_accepted():
+    """Arrays from pickled buffers (Dask workers) can be unaligned or big-endian: the
+    engine copies them into aligned native arrays instead of refusing them."""
+    p = np.array([0.0, np.log(2) / 60, 10.0])
+    buf = np.zeros(p.nbytes + 1, dtype=np.uint8)
+    unaligned = np.frombuffer(buf.data, dtype=np.float64, count=3, offset=1)
+    unaligned[:] = p
+    assert not unaligned.flags.aligned
+    t = np.array([0.0, 60.0])
+    ref = core.simulate("linear1", p, t, doses=([0.0], ["central"], [100.0]))
+    for params in (unaligned, p.astype(">f8")):
+        thr = np.frombuffer(np.zeros(9, np.uint8).data, dtype=np.float64, count=1, offset=1)
+        r = core.simulate("linear1", params, t, doses=([0.0], ["central"], [100.0]))
+        np.testing.assert_array_equal(r.y, ref.y)
+        s = core.simulate("linear1", params, [60.0], t0=0.0, summary=True, thresholds=thr,
+                          doses=([0.0], ["central"], [100.0]), outputs=["conc"])
+        assert s.status[0] == 0
