@@ -175,6 +175,16 @@ setup(
             extra_link_args=_link_flags() + ([] if sys.platform == "win32"
                                              else ["-pthread"]),
         ),
+        Extension(
+            "endorphin._fit",
+            sources=["csrc/_fit.c", "csrc/kernels/fit.c"],
+            depends=["csrc/kernels/fit.h"],
+            include_dirs=["csrc", numpy.get_include()],
+            extra_compile_args=_compiler_flags() + ([] if sys.platform == "win32"
+                                                    else ["-pthread"]),
+            extra_link_args=_link_flags() + ([] if sys.platform == "win32"
+                                             else ["-pthread"]),
+        ),
     ],
     cmdclass={"build_ext": BuildExt},
 )

@@ -33,6 +33,8 @@ WORKLOADS = {
                                     "of the C copy loop's, per round"),
     "w2": ("w2_occupancy.py", "w2_occupancy", "W2 competitive occupancy, 10^6 x 3 x 3: "
                                               "rows/s and per-round ratios"),
+    "w3": ("w3_fit.py", "w3_fit", "W3 fit_ll4, 10,000 curves x 12 doses: curves/s, "
+                                  "speed-up vs curve_fit, ratio to the plain C LM"),
 }
 
 
@@ -106,7 +108,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{script} {status[key]}: no results")
             continue
         res = json.loads((RESULTS / f"{name}.json").read_text())
-        print(summarize_w1(res) if key == "w1" else summarize_w2(res))
+        if key == "w3":
+            print(table(["row", "curves/s", "x curve_fit", "x plain C LM"],
+                        [[r["row"], f"{r['curves_per_s']:,.0f}",
+                          ratio(r.get("speedup_vs_curve_fit")), ratio(r.get("ratio_to_limit"))]
+                         for r in res["rows"]]))
+        else:
+            print(summarize_w1(res) if key == "w1" else summarize_w2(res))
         print()
         for tg in res["targets"]:
             print("  " + tg["line"])

@@ -33,6 +33,7 @@ from .scenario import (Acupuncture, Dose, Exercise, Laughter, Meditation, Pain, 
                        Population, Scenario, Stress, Subject, compare)
 from .measurement import PRO, Assay
 from .results import Result
+from .fitting import FitResult, fit_dose_response, schild_analysis
 from . import plot  # matplotlib is imported inside its functions only
 from . import _ufunc_docs, _ufuncs
 
@@ -44,6 +45,7 @@ __all__ = [
     "Assay",
     "Dose",
     "Exercise",
+    "FitResult",
     "Laughter",
     "Meditation",
     "PRO",
@@ -60,6 +62,7 @@ __all__ = [
     "competitive_occupancy",
     "dose_ratio",
     "ecx",
+    "fit_dose_response",
     "emax_model",
     "hill",
     "hill_inverse",
@@ -76,4 +79,5 @@ __all__ = [
     "occupancy",
     "operational",
     "operational_multi",
+    "schild_analysis",
 ]

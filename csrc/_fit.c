@@ -1,0 +1,402 @@
+/*
+ * _fit.c -- Python glue of the batched dose-response fitter (endorphin._fit).
+ *
+ * One private entry point, _fit(), called by endorphin/fitting.py with
+ * validated, converted, C-contiguous arrays; it checks shapes and dtypes once
+ * more (never trust a private entry point with raw pointers), releases the
+ * GIL for the whole batch, and fits the curves on a pool of POSIX threads
+ * that take chunks of curves from a shared atomic counter.  Each curve is
+ * fitted independently (csrc/kernels/fit.c), so any thread count gives
+ * bitwise identical results.  The calling thread waits in slices of 50 ms
+ * and takes the GIL between slices to run Python's signal handlers: Ctrl-C
+ * stops a long batch (KeyboardInterrupt; no partial result is returned).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#define NPY_NO_DEPRECATED_API NPY_1_25_API_VERSION
+#define NPY_TARGET_VERSION NPY_1_25_API_VERSION
+#include <numpy/arrayobject.h>
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef _WIN32
+#include <errno.h>
+#include <pthread.h>
+#include <time.h>
+#define ENDO_HAVE_PTHREADS 1
+#endif
+
+#include "kernels/fit.h"
+
+/* `obj` must be an aligned C-contiguous float64 ndarray with `ndim`
+ * dimensions; sets TypeError/ValueError naming `name` otherwise. */
+static PyArrayObject *
+checked(PyObject *obj, const char *name, int ndim)
+{
+    if (!PyArray_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a numpy array", name);
+        return NULL;
+    }
+    PyArrayObject *a = (PyArrayObject *)obj;
+    if (PyArray_TYPE(a) != NPY_DOUBLE || !PyArray_IS_C_CONTIGUOUS(a)
+        || !PyArray_ISALIGNED(a) || PyArray_ISBYTESWAPPED(a)) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s must be an aligned C-contiguous float64 array", name);
+        return NULL;
+    }
+    if (PyArray_NDIM(a) != ndim) {
+        PyErr_Format(PyExc_ValueError, "%s must have %d dimensions, got %d", name, ndim,
+                     PyArray_NDIM(a));
+        return NULL;
+    }
+    return a;
+}
+
+/* ------------------------------------------------------------------------- */
+/* THE BATCH                                                                  */
+/* ------------------------------------------------------------------------- */
+typedef struct {
+    endo_fit_opts opts;
+    npy_intp N;                 /* curves */
+    int n, P;                   /* points per curve, parameters */
+    const double *x, *y, *w, *start;
+    double *logx;               /* log of the shared doses (x_step == 0), else NULL */
+    npy_intp x_step, w_step, s_step;   /* 0 (shared by all curves) or n / P */
+    double *params, *cov, *rss;
+    int32_t *n_obs, *df, *n_iter;
+    int8_t *reason;
+} batch;
+
+static void
+fit_range(const batch *bt, npy_intp start, npy_intp stop, double *work)
+{
+    const int P = bt->P;
+    for (npy_intp i = start; i < stop; i++) {
+        endo_fit_result r;
+        endo_fit_curve(&bt->opts, bt->n, bt->x + i * bt->x_step, bt->logx,
+                       bt->y + i * (npy_intp)bt->n,
+                       bt->w ? bt->w + i * bt->w_step : NULL, bt->start + i * bt->s_step, &r,
+                       work);
+        memcpy(bt->params + i * P, r.params, (size_t)P * sizeof(double));
+        memcpy(bt->cov + i * P * P, r.cov, (size_t)P * (size_t)P * sizeof(double));
+        bt->rss[i] = r.rss;
+        bt->n_obs[i] = r.n_obs;
+        bt->df[i] = r.df;
+        bt->n_iter[i] = r.n_iter;
+        bt->reason[i] = (int8_t)r.reason;
+    }
+}
+
+typedef struct {
+    const batch *bt;
+    atomic_llong next;
+    atomic_int cancel;
+    atomic_int nomem;
+#ifdef ENDO_HAVE_PTHREADS
+    pthread_mutex_t lock;
+    pthread_cond_t done_cond;
+    int running;
+#endif
+} pool;
+
+/* curves per grab from the shared counter: the counter stays cold, and the
+ * last chunks still balance the threads */
+#define CHUNK 64
+
+static void
+run_worker(pool *pl)
+{
+    double *work = malloc(endo_fit_workspace(pl->bt->n) * sizeof(double));
+    if (work == NULL) {
+        atomic_store(&pl->nomem, 1);
+        return;
+    }
+    const npy_intp N = pl->bt->N;
+    for (;;) {
+        if (atomic_load(&pl->cancel)) {
+            break;
+        }
+        const npy_intp s = (npy_intp)atomic_fetch_add(&pl->next, CHUNK);
+        if (s >= N) {
+            break;
+        }
+        fit_range(pl->bt, s, (s + CHUNK < N) ? s + CHUNK : N, work);
+    }
+    free(work);
+}
+
+#ifdef ENDO_HAVE_PTHREADS
+static void *
+worker_main(void *arg)
+{
+    pool *pl = (pool *)arg;
+    run_worker(pl);
+    pthread_mutex_lock(&pl->lock);
+    pl->running--;
+    pthread_cond_signal(&pl->done_cond);
+    pthread_mutex_unlock(&pl->lock);
+    return NULL;
+}
+#endif
+
+/* Fit the batch on `nthreads` threads with the GIL released.  0, or -1 with
+ * a Python exception set (KeyboardInterrupt, MemoryError). */
+static int
+run_pool(const batch *bt, int nthreads)
+{
+    pool pl;
+    memset(&pl, 0, sizeof pl);
+    pl.bt = bt;
+    atomic_init(&pl.next, 0);
+    atomic_init(&pl.cancel, 0);
+    atomic_init(&pl.nomem, 0);
+    int interrupted = 0;
+    const npy_intp nchunks = (bt->N + CHUNK - 1) / CHUNK;
+    if ((npy_intp)nthreads > nchunks) {
+        nthreads = nchunks > 0 ? (int)nchunks : 1;
+    }
+#ifdef ENDO_HAVE_PTHREADS
+    if (nthreads > 1) {
+        pthread_t *tids = calloc((size_t)nthreads, sizeof(pthread_t));
+        if (tids == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        pthread_mutex_init(&pl.lock, NULL);
+        pthread_cond_init(&pl.done_cond, NULL);
+        int started = 0;
+        Py_BEGIN_ALLOW_THREADS
+        pthread_mutex_lock(&pl.lock);
+        for (int i = 0; i < nthreads; i++) {
+            if (pthread_create(&tids[i], NULL, worker_main, &pl) == 0) {
+                started++;
+                pl.running++;
+            }
+        }
+        pthread_mutex_unlock(&pl.lock);
+        if (started == 0) {
+            run_worker(&pl);            /* no thread could start: fit here */
+        }
+        pthread_mutex_lock(&pl.lock);
+        while (pl.running > 0) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 50 * 1000 * 1000;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec += 1;
+                ts.tv_nsec -= 1000000000L;
+            }
+            const int rc = pthread_cond_timedwait(&pl.done_cond, &pl.lock, &ts);
+            if (rc == ETIMEDOUT && !interrupted) {
+                pthread_mutex_unlock(&pl.lock);
+                Py_BLOCK_THREADS
+                if (PyErr_CheckSignals() < 0) {
+                    interrupted = 1;
+                    atomic_store(&pl.cancel, 1);
+                }
+                Py_UNBLOCK_THREADS
+                pthread_mutex_lock(&pl.lock);
+            }
+        }
+        pthread_mutex_unlock(&pl.lock);
+        for (int i = 0; i < started; i++) {
+            pthread_join(tids[i], NULL);
+        }
+        Py_END_ALLOW_THREADS
+        pthread_cond_destroy(&pl.done_cond);
+        pthread_mutex_destroy(&pl.lock);
+        free(tids);
+    }
+    else
+#endif
+    {
+        (void)nthreads;
+        Py_BEGIN_ALLOW_THREADS
+        run_worker(&pl);
+        Py_END_ALLOW_THREADS
+    }
+    if (interrupted) {
+        return -1;
+    }
+    if (atomic_load(&pl.nomem)) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* _fit                                                                       */
+/* ------------------------------------------------------------------------- */
+PyDoc_STRVAR(fit_doc,
+"_fit(x, y, w, start, model, free_mask, lo, hi, ec50_range, max_iter, xtol, ftol,\n"
+"     vcov, threads) -> (params, cov, rss, n_obs, df, n_iter, reason)\n\n"
+"Private: use endorphin.fit_dose_response.  x (Nx, n), y (N, n), w None or\n"
+"(Nw, n), start (Ns, P) with Nx, Nw, Ns in {1, N}; lo, hi (P,); all float64\n"
+"C-contiguous.  Returns params (N, P), cov (N, P, P), rss (N,) float64,\n"
+"n_obs, df, n_iter (N,) int32 and reason (N,) int8.");
+
+static PyObject *
+fit(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    PyObject *ox, *oy, *ow, *os, *olo, *ohi;
+    int model, max_iter, threads, vcov;
+    unsigned int free_mask;
+    double ec50_range, xtol, ftol;
+    if (!PyArg_ParseTuple(args, "OOOOiIOOdiddii", &ox, &oy, &ow, &os, &model, &free_mask,
+                          &olo, &ohi, &ec50_range, &max_iter, &xtol, &ftol, &vcov,
+                          &threads)) {
+        return NULL;
+    }
+    const int P = endo_fit_nparams(model);
+    if (P == 0) {
+        PyErr_Format(PyExc_ValueError, "unknown model code %d", model);
+        return NULL;
+    }
+    if (max_iter < 1 || threads < 1 || !(xtol >= 0.0) || !(ftol >= 0.0)
+        || !(ec50_range >= 0.0) || (free_mask >> P) != 0 || vcov < 0 || vcov > 1) {
+        PyErr_SetString(PyExc_ValueError,
+                        "max_iter, threads, xtol, ftol, ec50_range, free_mask or vcov out of range");
+        return NULL;
+    }
+    PyArrayObject *ax = checked(ox, "x", 2), *ay = checked(oy, "y", 2);
+    if (ax == NULL || ay == NULL) {
+        return NULL;
+    }
+    PyArrayObject *aw = NULL;
+    if (ow != Py_None && (aw = checked(ow, "w", 2)) == NULL) {
+        return NULL;
+    }
+    PyArrayObject *as = checked(os, "start", 2), *alo = checked(olo, "lo", 1),
+                  *ahi = checked(ohi, "hi", 1);
+    if (as == NULL || alo == NULL || ahi == NULL) {
+        return NULL;
+    }
+    const npy_intp N = PyArray_DIM(ay, 0), n = PyArray_DIM(ay, 1);
+    if (n > INT_MAX / 8) {
+        PyErr_SetString(PyExc_ValueError, "too many points per curve");
+        return NULL;
+    }
+    const npy_intp nx = PyArray_DIM(ax, 0);
+    if ((nx != 1 && nx != N) || PyArray_DIM(ax, 1) != n) {
+        PyErr_SetString(PyExc_ValueError, "x must have shape (1, n) or (N, n) like y");
+        return NULL;
+    }
+    if (aw != NULL && ((PyArray_DIM(aw, 0) != 1 && PyArray_DIM(aw, 0) != N)
+                       || PyArray_DIM(aw, 1) != n)) {
+        PyErr_SetString(PyExc_ValueError, "w must have shape (1, n) or (N, n) like y");
+        return NULL;
+    }
+    const npy_intp ns = PyArray_DIM(as, 0);
+    if ((ns != 1 && ns != N) || PyArray_DIM(as, 1) != P || PyArray_DIM(alo, 0) != P
+        || PyArray_DIM(ahi, 0) != P) {
+        PyErr_SetString(PyExc_ValueError, "start must be (1, P) or (N, P); lo, hi (P,)");
+        return NULL;
+    }
+
+    batch bt;
+    memset(&bt, 0, sizeof bt);
+    bt.opts.model = model;
+    bt.opts.free_mask = free_mask;
+    const double *lo = PyArray_DATA(alo), *hi = PyArray_DATA(ahi);
+    for (int i = 0; i < ENDO_FIT_MAXP; i++) {
+        bt.opts.lo[i] = (i < P) ? lo[i] : -INFINITY;
+        bt.opts.hi[i] = (i < P) ? hi[i] : INFINITY;
+    }
+    bt.opts.ec50_range = ec50_range;
+    bt.opts.max_iter = max_iter;
+    bt.opts.xtol = xtol;
+    bt.opts.ftol = ftol;
+    bt.opts.vcov = vcov;
+    bt.N = N;
+    bt.n = (int)n;
+    bt.P = P;
+    bt.x = PyArray_DATA(ax);
+    bt.y = PyArray_DATA(ay);
+    bt.w = aw ? PyArray_DATA(aw) : NULL;
+    bt.start = PyArray_DATA(as);
+    bt.x_step = (nx == 1) ? 0 : n;
+    bt.w_step = (aw && PyArray_DIM(aw, 0) == N && N > 1) ? n : 0;
+    bt.s_step = (ns == 1) ? 0 : P;
+    if (N == 1) {
+        bt.x_step = bt.w_step = bt.s_step = 0;
+    }
+
+    if (bt.x_step == 0 && n > 0) {
+        bt.logx = PyMem_RawMalloc((size_t)n * sizeof(double));
+        if (bt.logx == NULL) {
+            return PyErr_NoMemory();
+        }
+        for (npy_intp k = 0; k < n; k++) {
+            bt.logx[k] = (bt.x[k] > 0.0) ? log(bt.x[k]) : 0.0;
+        }
+    }
+
+    npy_intp d2[2] = {N, P}, d3[3] = {N, P, P}, d1[1] = {N};
+    PyArrayObject *params = (PyArrayObject *)PyArray_SimpleNew(2, d2, NPY_DOUBLE);
+    PyArrayObject *cov = (PyArrayObject *)PyArray_SimpleNew(3, d3, NPY_DOUBLE);
+    PyArrayObject *rss = (PyArrayObject *)PyArray_SimpleNew(1, d1, NPY_DOUBLE);
+    PyArrayObject *nobs = (PyArrayObject *)PyArray_SimpleNew(1, d1, NPY_INT32);
+    PyArrayObject *df = (PyArrayObject *)PyArray_SimpleNew(1, d1, NPY_INT32);
+    PyArrayObject *nit = (PyArrayObject *)PyArray_SimpleNew(1, d1, NPY_INT32);
+    PyArrayObject *reason = (PyArrayObject *)PyArray_SimpleNew(1, d1, NPY_INT8);
+    PyObject *out = NULL;
+    if (params && cov && rss && nobs && df && nit && reason) {
+        bt.params = PyArray_DATA(params);
+        bt.cov = PyArray_DATA(cov);
+        bt.rss = PyArray_DATA(rss);
+        bt.n_obs = PyArray_DATA(nobs);
+        bt.df = PyArray_DATA(df);
+        bt.n_iter = PyArray_DATA(nit);
+        bt.reason = PyArray_DATA(reason);
+        if (N == 0 || run_pool(&bt, threads) == 0) {
+            out = PyTuple_Pack(7, params, cov, rss, nobs, df, nit, reason);
+        }
+    }
+    PyMem_RawFree(bt.logx);
+    Py_XDECREF(params);
+    Py_XDECREF(cov);
+    Py_XDECREF(rss);
+    Py_XDECREF(nobs);
+    Py_XDECREF(df);
+    Py_XDECREF(nit);
+    Py_XDECREF(reason);
+    return out;
+}
+
+static PyMethodDef methods[] = {
+    {"_fit", fit, METH_VARARGS, fit_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef moduledef = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "endorphin._fit",
+    .m_doc = "The batched dose-response fitter of endorphin "
+             "(use endorphin.fit_dose_response).",
+    .m_size = -1,
+    .m_methods = methods,
+};
+
+PyMODINIT_FUNC
+PyInit__fit(void)
+{
+    if (PyArray_ImportNumPyAPI() < 0) {
+        return NULL;
+    }
+    PyObject *module = PyModule_Create(&moduledef);
+    if (module == NULL) {
+        return NULL;
+    }
+#ifdef Py_GIL_DISABLED
+    if (PyUnstable_Module_SetGIL(module, Py_MOD_GIL_NOT_USED) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+#endif
+    return module;
+}

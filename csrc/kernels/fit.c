@@ -1,0 +1,955 @@
+/*
+ * fit.c -- batched dose-response fitting: Levenberg-Marquardt for one curve
+ * (see fit.h for the models, the parameterisation and the result).
+ *
+ * The model functions are the ones of dose_response.c (endo_ll4, endo_ll5,
+ * endo_hill, endo_emax_model) written for the fitter's own parameterisation
+ * (log e, log f) with log x precomputed once per curve: one exp() per point
+ * and evaluation (LL.5: one more exp and a log1p), which is what makes the
+ * fitter as fast as a hand-written LL.4 loop.  csrc/tests/check_fit.c checks
+ * these values and gradients against endo_ll4 / endo_ll4_jac and friends.
+ *
+ * Algorithm, per curve:
+ *   1. keep the points with finite y and w > 0; too few points or distinct
+ *      doses for the free parameters, or a constant response, end here;
+ *   2. start values: drc's self-starter idea (c, d from the range of y; b and
+ *      log e from the regression of log((d' - y)/(y - c')) on log x, with c', d'
+ *      5 % outside the range), or the caller's;
+ *   3. Levenberg-Marquardt: normal equations A z = g with A = J^T W J +
+ *      lambda diag(J^T W J), g = J^T W r, Cholesky; lambda / 10 after an
+ *      accepted step, x 10 after a rejected one; parameters on a bound with
+ *      the gradient pointing out are held for the iteration (active set), and
+ *      steps are clipped to the bounds;
+ *   4. convergence: a Gauss-Newton-like step (lambda < 1) that moves every
+ *      parameter by less than xtol (|theta| + scale), or an RSS decrease
+ *      below ftol relative with a small gradient, or a gradient that is zero
+ *      to rounding (cosine between residual and Jacobian column < 1e-12),
+ *      or an exact fit;
+ *   5. at the end: an estimate on a bound is "at_bound"; J^T W J scaled to
+ *      unit diagonal with a Cholesky pivot below 1e-12 (condition above
+ *      1e12), or a Jacobian column that vanishes, is "singular"; otherwise
+ *      the covariance s^2 (J^T W J)^-1, s^2 = RSS / df, transformed to the drc
+ *      parameterisation.
+ */
+#include "fit.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#define MAXP ENDO_FIT_MAXP
+
+/* ------------------------------------------------------------------------- */
+/* Models in the internal parameterisation                                    */
+/* ------------------------------------------------------------------------- */
+/* Internal parameter vectors (L = log):
+ *   LL4  (b, c, d, Le)     LL5  (b, c, d, Le, Lf)
+ *   HILL (emax, Lec50, n)  EMAX (e0, emax, Lec50, n)
+ * Every model is a blend with the logistic weight A = 1 / (1 + exp(t)),
+ * t = beff (log x - Le), beff = b (LL) or -n (HILL, EMAX); B = 1 - A. */
+
+int endo_fit_nparams(int model)
+{
+    switch (model) {
+    case ENDO_FIT_LL4: return 4;
+    case ENDO_FIT_LL5: return 5;
+    case ENDO_FIT_HILL: return 3;
+    case ENDO_FIT_EMAX: return 4;
+    default: return 0;
+    }
+}
+
+/* index of the parameter estimated on the log scale (e / ec50), and f of LL.5 */
+static int log_index(int model)
+{
+    return model == ENDO_FIT_HILL ? 1 : (model == ENDO_FIT_EMAX ? 2 : 3);
+}
+
+static int is_log_param(int model, int i)
+{
+    return i == log_index(model) || (model == ENDO_FIT_LL5 && i == 4);
+}
+
+/* 1 when parameter i is in the units of the response (c, d, emax, e0) */
+static int is_response_param(int model, int i)
+{
+    switch (model) {
+    case ENDO_FIT_LL4:
+    case ENDO_FIT_LL5: return i == 1 || i == 2;
+    case ENDO_FIT_HILL: return i == 0;
+    default: return i == 0 || i == 1;
+    }
+}
+
+#if defined(__GNUC__)
+#define ENDO_INLINE static inline __attribute__((always_inline))
+#else
+#define ENDO_INLINE static inline
+#endif
+
+/* A = 1/(1+exp(t)), B = 1 - A, both without cancellation or overflow
+ * (selects rather than a branch: the sign of t is not predictable). */
+ENDO_INLINE void logistic(double t, double *A, double *B)
+{
+    const double u = exp(-fabs(t));
+    const double inv = 1.0 / (1.0 + u);
+    const double small = u * inv;
+    *A = (t > 0.0) ? small : inv;
+    *B = (t > 0.0) ? inv : small;
+}
+
+/* Per-curve constants of the model at th (so that the point loop is cheap). */
+typedef struct {
+    int model;
+    double beff, le, lo_level, amp, f, b_or_n;
+} model_c;
+
+ENDO_INLINE model_c model_consts(int model, const double *th)
+{
+    model_c k;
+    k.model = model;
+    k.f = 1.0;
+    switch (model) {
+    case ENDO_FIT_LL4:
+    case ENDO_FIT_LL5:
+        k.beff = th[0];
+        k.b_or_n = th[0];
+        k.le = th[3];
+        k.lo_level = th[1];
+        k.amp = th[2] - th[1];
+        if (model == ENDO_FIT_LL5) {
+            k.f = exp(th[4]);
+        }
+        break;
+    case ENDO_FIT_HILL:
+        k.beff = -th[2];
+        k.b_or_n = th[2];
+        k.le = th[1];
+        k.lo_level = 0.0;
+        k.amp = th[0];
+        break;
+    default:
+        k.beff = -th[3];
+        k.b_or_n = th[3];
+        k.le = th[2];
+        k.lo_level = th[0];
+        k.amp = th[1];
+        break;
+    }
+    return k;
+}
+
+/* Model value at one point; with J != NULL also the gradient (internal
+ * parameterisation, all parameters of the model).  zero: x == 0. */
+ENDO_INLINE double point_eval(const model_c *k, double lx, int zero, double *J)
+{
+    double A, B, dl;
+    if (zero) {
+        A = (k->beff > 0.0) ? 1.0 : ((k->beff < 0.0) ? 0.0 : 0.5);
+        B = 1.0 - A;
+        dl = 0.0;
+    }
+    else {
+        dl = lx - k->le;
+        logistic(k->beff * dl, &A, &B);
+    }
+    const double ab = zero ? 0.0 : A * B;
+    const double amp = k->amp;
+    switch (k->model) {
+    case ENDO_FIT_LL4:
+        if (J) {
+            J[0] = -amp * ab * dl;
+            J[1] = B;
+            J[2] = A;
+            J[3] = amp * ab * k->b_or_n;
+        }
+        return k->lo_level + amp * A;
+    case ENDO_FIT_LL5: {
+        /* F = A^f = exp(f log A), G = 1 - F */
+        double logA;
+        if (zero) {
+            logA = (A == 1.0) ? 0.0 : ((A == 0.0) ? -INFINITY : -0.69314718055994530942);
+        }
+        else {
+            const double t = k->beff * dl;
+            logA = (t > 0.0) ? -(t + log1p(exp(-t))) : -log1p(exp(t));
+        }
+        const double F = (A == 0.0) ? 0.0 : exp(k->f * logA);
+        if (J) {
+            const double fb = zero ? 0.0 : k->f * F * B;
+            J[0] = -amp * fb * dl;
+            J[1] = (F > 0.5) ? -expm1(k->f * logA) : 1.0 - F;
+            J[2] = F;
+            J[3] = amp * fb * k->b_or_n;
+            J[4] = (F == 0.0) ? 0.0 : amp * F * logA * k->f;
+        }
+        return k->lo_level + amp * F;
+    }
+    case ENDO_FIT_HILL:
+        if (J) {
+            J[0] = A;
+            J[1] = -amp * ab * k->b_or_n;
+            J[2] = amp * ab * dl;
+        }
+        return amp * A;
+    default:
+        if (J) {
+            J[0] = 1.0;
+            J[1] = A;
+            J[2] = -amp * ab * k->b_or_n;
+            J[3] = amp * ab * dl;
+        }
+        return k->lo_level + amp * A;
+    }
+}
+
+/* The data of one curve, valid points only. */
+typedef struct {
+    int m;
+    const double *lx, *y, *w, *zero;   /* zero[i] != 0: dose 0 */
+} curve;
+
+ENDO_INLINE double rss_gen(const int model, const double *th, const curve *cv)
+{
+    const model_c k = model_consts(model, th);
+    double s = 0.0;
+    for (int i = 0; i < cv->m; i++) {
+        const double r = cv->y[i] - point_eval(&k, cv->lx[i], cv->zero[i] != 0.0, NULL);
+        s += cv->w[i] * r * r;
+    }
+    return s;
+}
+
+/* Normal equations over all P parameters of the model: A (lower triangle,
+ * P x P) and g = J^T W r; returns the RSS.  P is a constant in each
+ * instantiation below, so the accumulation unrolls. */
+ENDO_INLINE double normal_gen(const int model, const double *th, const curve *cv,
+                              double A[MAXP][MAXP], double *g)
+{
+    const int P = (model == ENDO_FIT_LL5) ? 5 : ((model == ENDO_FIT_HILL) ? 3 : 4);
+    const model_c k = model_consts(model, th);
+    double s = 0.0;
+    double Al[MAXP][MAXP] = {{0.0}}, gl[MAXP] = {0.0};
+    for (int i = 0; i < cv->m; i++) {
+        double J[MAXP];
+        const double r = cv->y[i] - point_eval(&k, cv->lx[i], cv->zero[i] != 0.0, J);
+        const double w = cv->w[i];
+        s += w * r * r;
+        for (int a = 0; a < P; a++) {
+            const double jw = w * J[a];
+            gl[a] += jw * r;
+            for (int b = 0; b <= a; b++) {
+                Al[a][b] += jw * J[b];
+            }
+        }
+    }
+    for (int a = 0; a < P; a++) {
+        g[a] = gl[a];
+        for (int b = 0; b <= a; b++) {
+            A[a][b] = Al[a][b];
+        }
+    }
+    return s;
+}
+
+static double rss_at(int model, const double *th, const curve *cv)
+{
+    switch (model) {
+    case ENDO_FIT_LL4: return rss_gen(ENDO_FIT_LL4, th, cv);
+    case ENDO_FIT_LL5: return rss_gen(ENDO_FIT_LL5, th, cv);
+    case ENDO_FIT_HILL: return rss_gen(ENDO_FIT_HILL, th, cv);
+    default: return rss_gen(ENDO_FIT_EMAX, th, cv);
+    }
+}
+
+/* Normal equations over the free parameters idx[0..na-1]. */
+static double normal_eq(int model, const double *th, const curve *cv, const int *idx, int na,
+                        double A[MAXP][MAXP], double *g)
+{
+    double Af[MAXP][MAXP], gf[MAXP], s;
+    switch (model) {
+    case ENDO_FIT_LL4: s = normal_gen(ENDO_FIT_LL4, th, cv, Af, gf); break;
+    case ENDO_FIT_LL5: s = normal_gen(ENDO_FIT_LL5, th, cv, Af, gf); break;
+    case ENDO_FIT_HILL: s = normal_gen(ENDO_FIT_HILL, th, cv, Af, gf); break;
+    default: s = normal_gen(ENDO_FIT_EMAX, th, cv, Af, gf); break;
+    }
+    for (int a = 0; a < na; a++) {
+        g[a] = gf[idx[a]];
+        for (int b = 0; b <= a; b++) {
+            const int i = idx[a], j = idx[b];
+            A[a][b] = (i >= j) ? Af[i][j] : Af[j][i];
+        }
+    }
+    return s;
+}
+
+/* Sum over the points of w r (second derivatives of the model), the term by
+ * which the Hessian of RSS/2 differs from J^T W J: H = J^T W J - C.  drc's
+ * standard errors come from this observed Hessian (optim's), R's nls ones
+ * from J^T W J.  Analytic for LL.4, Hill and Emax (A_t = -A B, A_tt =
+ * A B (B - A) for the logistic weight A(t)); LL.5 by central differences of
+ * the analytic gradient.  Full P x P (lower triangle), internal
+ * parameterisation. */
+static void hessian_correction(int model, const double *th, const curve *cv,
+                               double C[MAXP][MAXP])
+{
+    const int P = endo_fit_nparams(model);
+    for (int a = 0; a < MAXP; a++) {
+        for (int b = 0; b < MAXP; b++) {
+            C[a][b] = 0.0;
+        }
+    }
+    if (model == ENDO_FIT_LL5) {
+        const model_c k0 = model_consts(model, th);
+        for (int j = 0; j < P; j++) {
+            const double h = 1e-5 * (fabs(th[j]) + 1.0);
+            double tp[MAXP], tm[MAXP];
+            memcpy(tp, th, sizeof tp);
+            memcpy(tm, th, sizeof tm);
+            tp[j] += h;
+            tm[j] -= h;
+            const model_c kp = model_consts(model, tp), km = model_consts(model, tm);
+            for (int i = 0; i < cv->m; i++) {
+                double Jp[MAXP], Jm[MAXP];
+                const int z = cv->zero[i] != 0.0;
+                const double r = cv->y[i] - point_eval(&k0, cv->lx[i], z, NULL);
+                point_eval(&kp, cv->lx[i], z, Jp);
+                point_eval(&km, cv->lx[i], z, Jm);
+                for (int a = 0; a < P; a++) {
+                    C[a][j] += cv->w[i] * r * (Jp[a] - Jm[a]) / (2.0 * h);
+                }
+            }
+        }
+        for (int a = 0; a < P; a++) {          /* symmetrise into the lower triangle */
+            for (int b = 0; b < a; b++) {
+                C[a][b] = 0.5 * (C[a][b] + C[b][a]);
+            }
+        }
+        return;
+    }
+    const model_c k = model_consts(model, th);
+    for (int i = 0; i < cv->m; i++) {
+        if (cv->zero[i] != 0.0) {
+            continue;                          /* A constant in the parameters */
+        }
+        const double r = cv->w[i] * (cv->y[i] - point_eval(&k, cv->lx[i], 0, NULL));
+        const double dl = cv->lx[i] - k.le;
+        double A, B;
+        logistic(k.beff * dl, &A, &B);
+        const double At = -A * B, Att = A * B * (B - A), amp = k.amp;
+        if (model == ENDO_FIT_LL4) {
+            const double b = k.b_or_n;         /* (b, c, d, Le), t = b dl */
+            C[0][0] += r * amp * Att * dl * dl;
+            C[1][0] += r * (-At * dl);
+            C[2][0] += r * (At * dl);
+            C[3][0] += r * amp * (-Att * b * dl - At);
+            C[3][1] += r * (At * b);
+            C[3][2] += r * (-At * b);
+            C[3][3] += r * amp * Att * b * b;
+        }
+        else {
+            const double n = k.b_or_n;         /* t = -n dl */
+            const int o = (model == ENDO_FIT_EMAX);   /* offset: e0 first */
+            const int ie = o, il = o + 1, in = o + 2; /* emax, Lec50, n */
+            C[il][ie] += r * At * n;
+            C[in][ie] += r * (-At * dl);
+            C[il][il] += r * amp * Att * n * n;
+            C[in][il] += r * amp * (-Att * n * dl + At);
+            C[in][in] += r * amp * Att * dl * dl;
+        }
+    }
+}
+
+/* Cholesky of the lower triangle of M (n x n) in place, the diagonal
+ * replaced by its reciprocal (solves then multiply); 0 if not positive
+ * definite.  With minpiv != NULL also the smallest pivot^2. */
+ENDO_INLINE int cholesky_n(double M[MAXP][MAXP], const int n, double *minpiv)
+{
+    double mp = INFINITY;
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j <= i; j++) {
+            double s = M[i][j];
+            for (int q = 0; q < j; q++) {
+                s -= M[i][q] * M[j][q];
+            }
+            if (i == j) {
+                if (!(s > 0.0) || !(s < INFINITY)) {
+                    if (minpiv) {
+                        *minpiv = 0.0;
+                    }
+                    return 0;
+                }
+                mp = (s < mp) ? s : mp;
+                M[i][i] = 1.0 / sqrt(s);
+            }
+            else {
+                M[i][j] = s * M[j][j];
+            }
+        }
+    }
+    if (minpiv) {
+        *minpiv = mp;
+    }
+    return 1;
+}
+
+ENDO_INLINE void chol_solve_n(double L[MAXP][MAXP], const int n, const double *g, double *z)
+{
+    double v[MAXP];
+    for (int i = 0; i < n; i++) {
+        double s = g[i];
+        for (int q = 0; q < i; q++) {
+            s -= L[i][q] * v[q];
+        }
+        v[i] = s * L[i][i];
+    }
+    for (int i = n - 1; i >= 0; i--) {
+        double s = v[i];
+        for (int q = i + 1; q < n; q++) {
+            s -= L[q][i] * z[q];
+        }
+        z[i] = s * L[i][i];
+    }
+}
+
+/* Dispatch on n so that each size is a fully unrolled constant-size kernel
+ * (the factorisation is on the critical path of every trial step). */
+ENDO_INLINE int cholesky(double M[MAXP][MAXP], int n, double *minpiv)
+{
+    switch (n) {
+    case 1: return cholesky_n(M, 1, minpiv);
+    case 2: return cholesky_n(M, 2, minpiv);
+    case 3: return cholesky_n(M, 3, minpiv);
+    case 4: return cholesky_n(M, 4, minpiv);
+    default: return cholesky_n(M, 5, minpiv);
+    }
+}
+
+ENDO_INLINE void chol_solve(double L[MAXP][MAXP], int n, const double *g, double *z)
+{
+    switch (n) {
+    case 1: chol_solve_n(L, 1, g, z); break;
+    case 2: chol_solve_n(L, 2, g, z); break;
+    case 3: chol_solve_n(L, 3, g, z); break;
+    case 4: chol_solve_n(L, 4, g, z); break;
+    default: chol_solve_n(L, 5, g, z); break;
+    }
+}
+
+/* ------------------------------------------------------------------------- */
+/* Self-starting values                                                       */
+/* ------------------------------------------------------------------------- */
+/* Least-squares line z = s lx + a through the points with x > 0 and
+ * lo < y < hi, z = log((hi - y) / (y - lo)) (the logit of the response
+ * fraction).  Returns 0 when fewer than two distinct doses qualify. */
+static int logit_line(const curve *cv, double lo, double hi, double *slope, double *icpt)
+{
+    double n = 0.0, sx = 0.0, sz = 0.0, sxx = 0.0, sxz = 0.0, x0 = NAN;
+    for (int i = 0; i < cv->m; i++) {
+        if (cv->zero[i] != 0.0 || !(cv->y[i] > lo && cv->y[i] < hi)) {
+            continue;
+        }
+        if (isnan(x0)) {
+            x0 = cv->lx[i];             /* shift: sums of small numbers */
+        }
+        const double dx = cv->lx[i] - x0;
+        const double z = log((hi - cv->y[i]) / (cv->y[i] - lo));
+        n += 1.0;
+        sx += dx;
+        sz += z;
+        sxx += dx * dx;
+        sxz += dx * z;
+    }
+    if (n < 2.0) {
+        return 0;
+    }
+    const double mx = sx / n, mz = sz / n;
+    const double vxx = sxx - n * mx * mx, vxz = sxz - n * mx * mz;
+    if (!(vxx > 1e-12 * (sxx + 1e-300))) {
+        return 0;
+    }
+    *slope = vxz / vxx;
+    *icpt = mz - *slope * (mx + x0);
+    return 1;
+}
+
+/* Slope and log-EC50 of the logistic part from the line (b = slope,
+ * le = -icpt / slope), kept sensible: |b| in [0.05, 20] (a slope too small to
+ * tell the direction counts as decreasing, as in drc), le within the doses. */
+static void slope_location(const curve *cv, int ok, double slope, double icpt,
+                           double *b, double *le)
+{
+    double lmin = INFINITY, lmax = -INFINITY, lsum = 0.0;
+    int npos = 0;
+    for (int i = 0; i < cv->m; i++) {
+        if (cv->zero[i] == 0.0) {
+            lmin = fmin(lmin, cv->lx[i]);
+            lmax = fmax(lmax, cv->lx[i]);
+            lsum += cv->lx[i];
+            npos++;
+        }
+    }
+    const double lmid = npos ? lsum / npos : 0.0;
+    if (!npos) {
+        lmin = lmax = 0.0;
+    }
+    if (!ok || !isfinite(slope) || !isfinite(icpt)) {
+        *b = 1.0;
+        *le = lmid;
+        return;
+    }
+    double bb = slope;
+    if (fabs(bb) < 0.05) {
+        bb = (bb < 0.0) ? -1.0 : 1.0;
+        *le = lmid;
+    }
+    else {
+        *le = -icpt / bb;
+    }
+    if (fabs(bb) > 20.0) {
+        bb = copysign(20.0, bb);
+    }
+    *b = bb;
+    if (!(*le >= lmin)) {
+        *le = lmin;
+    }
+    if (!(*le <= lmax)) {
+        *le = lmax;
+    }
+}
+
+/* Self-start on the valid points; internal parameterisation.  0 or -1. */
+static int self_start_internal(int model, const curve *cv, double *th)
+{
+    double ymin = INFINITY, ymax = -INFINITY;
+    int npos = 0;
+    for (int i = 0; i < cv->m; i++) {
+        ymin = fmin(ymin, cv->y[i]);
+        ymax = fmax(ymax, cv->y[i]);
+        npos += (cv->zero[i] == 0.0);
+    }
+    if (cv->m < 1 || npos < 1) {
+        return -1;
+    }
+    const double range = ymax - ymin;
+    double slope = 0.0, icpt = 0.0, b, le;
+    if (model == ENDO_FIT_HILL) {
+        /* through the origin: emax the response of largest magnitude */
+        const double sgn = (fabs(ymax) >= fabs(ymin)) ? 1.0 : -1.0;
+        const double top = (sgn > 0.0) ? ymax : ymin;
+        const double hi = 1.05 * top;
+        /* logit of y / hi in (0, 1) on the sign-flipped scale */
+        int ok;
+        if (sgn > 0.0) {
+            ok = logit_line(cv, 0.0, hi, &slope, &icpt);
+        }
+        else {
+            /* y in (hi, 0): z = log((hi - y)/(y - 0)) with both negative */
+            ok = logit_line(cv, hi, 0.0, &slope, &icpt);
+            slope = -slope;
+            icpt = -icpt;
+        }
+        slope_location(cv, ok, slope, icpt, &b, &le);
+        th[0] = top;
+        th[1] = le;
+        th[2] = (b < 0.0) ? -b : 1.0;          /* n = -b; an increasing |y| */
+        return 0;
+    }
+    const int ok = logit_line(cv, ymin - 0.05 * range, ymax + 0.05 * range, &slope, &icpt);
+    slope_location(cv, ok, slope, icpt, &b, &le);
+    switch (model) {
+    case ENDO_FIT_LL4:
+    case ENDO_FIT_LL5:
+        th[0] = b;
+        th[1] = ymin;
+        th[2] = ymax;
+        th[3] = le;
+        if (model == ENDO_FIT_LL5) {
+            th[4] = 0.0;                        /* f = 1 */
+        }
+        break;
+    default:                                    /* EMAX: e0 the response at x = 0 */
+        if (b < 0.0) {
+            th[0] = ymin;
+            th[1] = range;
+            th[3] = -b;
+        }
+        else {
+            th[0] = ymax;
+            th[1] = -range;
+            th[3] = b;
+        }
+        th[2] = le;
+        break;
+    }
+    return 0;
+}
+
+/* Gather the valid points into work: lx, y, w, zero (4 n doubles). */
+static curve gather(int n, const double *x, const double *logx, const double *y,
+                    const double *w, double *work)
+{
+    double *lx = work, *yy = work + n, *ww = work + 2 * n, *zz = work + 3 * n;
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        const double wi = w ? w[i] : 1.0;
+        if (!isfinite(y[i]) || !(wi > 0.0) || !isfinite(wi) || !(x[i] >= 0.0)
+            || !isfinite(x[i])) {
+            continue;
+        }
+        zz[m] = (x[i] == 0.0) ? 1.0 : 0.0;
+        lx[m] = (x[i] == 0.0) ? 0.0 : (logx ? logx[i] : log(x[i]));
+        yy[m] = y[i];
+        ww[m] = wi;
+        m++;
+    }
+    curve cv = {m, lx, yy, ww, zz};
+    return cv;
+}
+
+size_t endo_fit_workspace(int n)
+{
+    return 4 * (size_t)(n > 0 ? n : 1);
+}
+
+static void to_drc(int model, const double *th, double *p)
+{
+    const int P = endo_fit_nparams(model);
+    for (int i = 0; i < P; i++) {
+        p[i] = is_log_param(model, i) ? exp(th[i]) : th[i];
+    }
+}
+
+int endo_fit_self_start(int model, int n, const double *x, const double *y, const double *w,
+                        double *start)
+{
+    /* small fixed workspace on the stack for short curves, else the caller's
+     * start vector gets NaN: this entry point is for tests and the glue */
+    double work[4 * 256];
+    const int P = endo_fit_nparams(model);
+    if (P == 0 || n > 256) {
+        return -1;
+    }
+    const curve cv = gather(n, x, NULL, y, w, work);
+    double th[MAXP];
+    if (self_start_internal(model, &cv, th) < 0) {
+        for (int i = 0; i < P; i++) {
+            start[i] = NAN;
+        }
+        return -1;
+    }
+    to_drc(model, th, start);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* The fit                                                                    */
+/* ------------------------------------------------------------------------- */
+
+static void result_nan(endo_fit_result *res, int P)
+{
+    for (int i = 0; i < MAXP; i++) {
+        res->params[i] = NAN;
+    }
+    for (int i = 0; i < MAXP * MAXP; i++) {
+        res->cov[i] = NAN;
+    }
+    (void)P;
+}
+
+void endo_fit_curve(const endo_fit_opts *o, int n, const double *x, const double *logx,
+                    const double *y, const double *w, const double *start,
+                    endo_fit_result *res, double *work)
+{
+    const int model = o->model;
+    const int P = endo_fit_nparams(model);
+    result_nan(res, P);
+    res->rss = NAN;
+    res->n_obs = 0;
+    res->df = 0;
+    res->n_iter = 0;
+    res->reason = ENDO_FIT_TOO_FEW_POINTS;
+    if (P == 0) {
+        return;
+    }
+    const curve cv = gather(n, x, logx, y, w, work);
+    const int m = cv.m;
+
+    int freeidx[MAXP], nfree = 0;
+    for (int i = 0; i < P; i++) {
+        if (o->free_mask & (1u << i)) {
+            freeidx[nfree++] = i;
+        }
+    }
+    res->n_obs = m;
+    res->df = m - nfree;
+
+    /* distinct doses (stop counting at nfree) */
+    int ndist = 0;
+    {
+        double seen[MAXP + 1];
+        for (int i = 0; i < m && ndist < nfree; i++) {
+            const double v = cv.zero[i] != 0.0 ? -INFINITY : cv.lx[i];
+            int found = 0;
+            for (int q = 0; q < ndist; q++) {
+                found |= (seen[q] == v);
+            }
+            if (!found) {
+                seen[ndist++] = v;
+            }
+        }
+    }
+    double ymin = INFINITY, ymax = -INFINITY, wsum = 0.0;
+    for (int i = 0; i < m; i++) {
+        ymin = fmin(ymin, cv.y[i]);
+        ymax = fmax(ymax, cv.y[i]);
+        wsum += cv.w[i];
+    }
+    if (m < nfree || ndist < nfree || m == 0) {
+        res->reason = ENDO_FIT_TOO_FEW_POINTS;
+        return;
+    }
+    const double yspread = ymax - ymin;
+    if (!(yspread > 1e-14 * fmax(fabs(ymax), fabs(ymin)))) {
+        res->reason = ENDO_FIT_FLAT;
+        double mean = 0.0;
+        for (int i = 0; i < m; i++) {
+            mean += cv.w[i] * cv.y[i];
+        }
+        mean /= wsum;
+        double rss = 0.0;
+        for (int i = 0; i < m; i++) {
+            rss += cv.w[i] * (cv.y[i] - mean) * (cv.y[i] - mean);
+        }
+        res->rss = rss;
+        return;
+    }
+
+    /* start values and bounds, internal parameterisation */
+    double th[MAXP], lo[MAXP], hi[MAXP], scale[MAXP];
+    if (self_start_internal(model, &cv, th) < 0) {
+        res->reason = ENDO_FIT_TOO_FEW_POINTS;
+        return;
+    }
+    for (int i = 0; i < P; i++) {
+        if (isfinite(start[i])) {
+            th[i] = is_log_param(model, i) ? log(start[i]) : start[i];
+        }
+        if (is_log_param(model, i)) {
+            lo[i] = (o->lo[i] > 0.0) ? log(o->lo[i]) : -INFINITY;
+            hi[i] = (o->hi[i] > 0.0) ? log(o->hi[i]) : -INFINITY;
+            if (isnan(o->hi[i]) || o->hi[i] == INFINITY) {
+                hi[i] = INFINITY;
+            }
+        }
+        else {
+            lo[i] = isnan(o->lo[i]) ? -INFINITY : o->lo[i];
+            hi[i] = isnan(o->hi[i]) ? INFINITY : o->hi[i];
+        }
+        scale[i] = is_response_param(model, i) ? yspread : 1.0;
+    }
+    if (o->ec50_range > 0.0) {
+        double lmin = INFINITY, lmax = -INFINITY;
+        for (int i = 0; i < m; i++) {
+            if (cv.zero[i] == 0.0) {
+                lmin = fmin(lmin, cv.lx[i]);
+                lmax = fmax(lmax, cv.lx[i]);
+            }
+        }
+        const int li = log_index(model);
+        const double lr = log(o->ec50_range);
+        if (isfinite(lmin)) {
+            lo[li] = fmax(lo[li], lmin - lr);
+            hi[li] = fmin(hi[li], lmax + lr);
+        }
+    }
+    for (int a = 0; a < nfree; a++) {
+        const int i = freeidx[a];
+        if (th[i] < lo[i]) {
+            th[i] = lo[i];
+        }
+        if (th[i] > hi[i]) {
+            th[i] = hi[i];
+        }
+    }
+
+    double rss = rss_at(model, th, &cv);
+    if (!isfinite(rss)) {
+        res->reason = ENDO_FIT_NONFINITE;
+        to_drc(model, th, res->params);
+        return;
+    }
+    /* an exact fit: RSS at the level of rounding of the responses */
+    double ysq = 0.0;
+    for (int i = 0; i < m; i++) {
+        ysq += cv.w[i] * cv.y[i] * cv.y[i];
+    }
+    const double rss_exact = 1e-28 * ysq + DBL_MIN;
+
+    double lam = 1e-3;
+    int conv = 0, reason = ENDO_FIT_MAX_ITER, njac = 0;
+    double A[MAXP][MAXP], g[MAXP];
+    for (int it = 0; it < o->max_iter; it++) {
+        rss = normal_eq(model, th, &cv, freeidx, nfree, A, g);
+        njac++;
+        if (rss <= rss_exact) {
+            conv = 1;
+            break;
+        }
+        /* gradient test and the active set */
+        double cos2max = 0.0;               /* squared cosines: no sqrt */
+        int act[MAXP], nact = 0;
+        for (int a = 0; a < nfree; a++) {
+            const int i = freeidx[a];
+            const int pinned = (th[i] <= lo[i] && g[a] < 0.0) || (th[i] >= hi[i] && g[a] > 0.0);
+            if (!pinned) {
+                act[nact++] = a;
+                const double c2 = g[a] * g[a] / (A[a][a] * rss);
+                cos2max = (c2 > cos2max) ? c2 : cos2max;   /* A_aa = 0: no test */
+            }
+        }
+        if (nact == 0 || cos2max <= 1e-24) {
+            conv = 1;
+            break;
+        }
+        int accepted = 0;
+        while (!accepted) {
+            double M[MAXP][MAXP], z[MAXP], gg[MAXP];
+            for (int a = 0; a < nact; a++) {
+                gg[a] = g[act[a]];
+                for (int b = 0; b <= a; b++) {
+                    M[a][b] = A[act[a]][act[b]];
+                }
+                M[a][a] += lam * fmax(A[act[a]][act[a]], 1e-30);
+            }
+            if (cholesky(M, nact, NULL)) {
+                chol_solve(M, nact, gg, z);
+                double tn[MAXP];
+                memcpy(tn, th, sizeof tn);
+                for (int a = 0; a < nact; a++) {
+                    const int i = freeidx[act[a]];
+                    double v = th[i] + z[a];
+                    v = (v < lo[i]) ? lo[i] : ((v > hi[i]) ? hi[i] : v);
+                    tn[i] = v;
+                }
+                const double rn = rss_at(model, tn, &cv);
+                if (rn < rss) {
+                    int small = 1;
+                    for (int a = 0; a < nact; a++) {
+                        const int i = freeidx[act[a]];
+                        if (fabs(tn[i] - th[i]) > o->xtol * (fabs(th[i]) + scale[i])) {
+                            small = 0;
+                        }
+                    }
+                    const double rel = (rss - rn) / rss;
+                    memcpy(th, tn, sizeof th);
+                    if ((small && lam < 1.0) || (rel <= o->ftol && cos2max <= 1e-12)) {
+                        conv = 1;
+                    }
+                    rss = rn;
+                    lam = fmax(lam * 0.1, 1e-12);
+                    accepted = 1;
+                    break;
+                }
+            }
+            lam *= 10.0;
+            if (lam > 1e16) {
+                break;
+            }
+        }
+        if (!accepted) {
+            /* no decrease even for tiny steps: a minimum to rounding, or stuck */
+            if (cos2max <= 1e-14) {
+                conv = 1;
+            }
+            else {
+                reason = ENDO_FIT_NO_PROGRESS;
+            }
+            break;
+        }
+        if (conv) {
+            break;
+        }
+    }
+    res->n_iter = njac;
+    to_drc(model, th, res->params);
+    /* final RSS and normal equations over every free parameter */
+    rss = normal_eq(model, th, &cv, freeidx, nfree, A, g);
+    res->rss = rss;
+    if (!conv) {
+        res->reason = reason;
+        return;
+    }
+    for (int a = 0; a < nfree; a++) {
+        const int i = freeidx[a];
+        const double tol = 1e-12 * (fabs(th[i]) + scale[i]);
+        if (th[i] <= lo[i] + tol || th[i] >= hi[i] - tol) {
+            res->reason = ENDO_FIT_AT_BOUND;
+            return;
+        }
+    }
+    /* identifiability: vanishing columns, then the scaled matrix */
+    double d[MAXP];
+    for (int a = 0; a < nfree; a++) {
+        const int i = freeidx[a];
+        const double colrms = sqrt(A[a][a] / wsum);
+        const double unit = is_response_param(model, i) ? 1.0 : yspread;
+        if (!(colrms > 1e-9 * unit)) {
+            res->reason = ENDO_FIT_SINGULAR;
+            return;
+        }
+        d[a] = 1.0 / sqrt(A[a][a]);
+    }
+    double R[MAXP][MAXP];
+    for (int a = 0; a < nfree; a++) {
+        for (int b = 0; b <= a; b++) {
+            R[a][b] = A[a][b] * d[a] * d[b];
+        }
+    }
+    double minpiv;
+    if (!cholesky(R, nfree, &minpiv) || minpiv < 1e-12) {
+        res->reason = ENDO_FIT_SINGULAR;
+        return;
+    }
+    if (o->vcov == 0) {
+        /* drc: the observed Hessian J^T W J - sum w r f'' (over the free parameters) */
+        double Cf[MAXP][MAXP];
+        hessian_correction(model, th, &cv, Cf);
+        for (int a = 0; a < nfree; a++) {
+            for (int b = 0; b <= a; b++) {
+                const int i = freeidx[a], j = freeidx[b];
+                const double c = (i >= j) ? Cf[i][j] : Cf[j][i];
+                R[a][b] = (A[a][b] - c) * d[a] * d[b];
+            }
+        }
+        if (!cholesky(R, nfree, &minpiv) || minpiv < 1e-12) {
+            res->reason = ENDO_FIT_SINGULAR;
+            return;
+        }
+    }
+    res->reason = ENDO_FIT_OK;
+    /* inverse of the scaled matrix, column by column */
+    double inv[MAXP][MAXP];
+    for (int c = 0; c < nfree; c++) {
+        double e[MAXP] = {0}, col[MAXP];
+        e[c] = 1.0;
+        chol_solve(R, nfree, e, col);
+        for (int a = 0; a < nfree; a++) {
+            inv[a][c] = col[a];
+        }
+    }
+    const double s2 = (res->df > 0) ? rss / res->df : NAN;
+    double jac_scale[MAXP];                   /* d theta_drc / d theta_internal */
+    for (int i = 0; i < P; i++) {
+        jac_scale[i] = is_log_param(model, i) ? res->params[i] : 1.0;
+    }
+    for (int i = 0; i < MAXP * MAXP; i++) {
+        res->cov[i] = 0.0;
+    }
+    for (int a = 0; a < nfree; a++) {
+        for (int b = 0; b < nfree; b++) {
+            const int i = freeidx[a], j = freeidx[b];
+            res->cov[i * P + j] = s2 * inv[a][b] * d[a] * d[b] * jac_scale[i] * jac_scale[j];
+        }
+    }
+}
