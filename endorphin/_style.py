@@ -65,6 +65,10 @@ RC: dict = {
 }
 
 
+# rcParams that style() does not restore (see there)
+_KEEP = ("backend", "interactive")
+
+
 def color(i: int) -> str:
     """The ``i``-th colour of :data:`PALETTE` (cycling)."""
     return PALETTE[int(i) % len(PALETTE)]
@@ -95,5 +99,16 @@ def style(**overrides):
     rc = dict(RC)
     rc["axes.prop_cycle"] = cycler(color=list(PALETTE))
     rc.update(overrides)
-    with matplotlib.rc_context(rc):
+    params = matplotlib.rcParams
+    # like matplotlib.rc_context, but "interactive" (as well as "backend") keeps
+    # whatever happened inside: the first figure of a Jupyter session resolves
+    # the inline backend, which switches interactive mode on; restoring the old
+    # False would stop every later figure of the session from being shown
+    orig = dict(params.copy())
+    for key in _KEEP:
+        orig.pop(key, None)
+    try:
+        params.update(rc)
         yield
+    finally:
+        dict.update(params, orig)

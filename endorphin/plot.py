@@ -273,15 +273,23 @@ def _bands_for(ax, t, y, pairs, col):
     return out
 
 
-def _median_line(ax, result, name, tx, *, bands, label, color, subjects, **kwargs):
+def _check_center(center):
+    if center not in ("median", "mean"):
+        raise ValueError(f"center must be 'median' or 'mean', got {center!r}")
+    return np.nanmedian if center == "median" else np.nanmean
+
+
+def _median_line(ax, result, name, tx, *, bands, label, color, subjects, center="median",
+                 **kwargs):
     y = result[name]
     pairs = _band_pairs(bands)
+    stat = _check_center(center)
     t = tx(result.t)
     col = color if color is not None else kwargs.pop("c", None) or _next_color(ax)
-    med = _quiet(np.nanmedian, y, axis=0) if y.shape[0] else np.full(t.shape, np.nan)
+    med = _quiet(stat, y, axis=0) if y.shape[0] else np.full(t.shape, np.nan)
     kwargs.setdefault("zorder", 3)
     line, = ax.plot(t, med, color=col, gid=_MEDIAN_GID,
-                    label=label if label is not None else (result.name or "median"),
+                    label=label if label is not None else (result.name or center),
                     **kwargs)
     if y.shape[0] > 1 and t.size:
         _bands_for(ax, t, y, pairs, col)
@@ -296,8 +304,9 @@ def _median_line(ax, result, name, tx, *, bands, label, color, subjects, **kwarg
 @_styled
 def time_course(result, name: str = "plasma_beta_endorphin", ax=None, *, bands=(5, 95),
                 label=None, color=None, observed=None, subjects=None, time_unit="min",
-                offset=0.0, timeline=False, xlabel=None, ylabel=None, **kwargs):
-    """Population median of an output over time, with percentile bands.
+                offset=0.0, timeline=False, center="median", xlabel=None, ylabel=None,
+                **kwargs):
+    """Population median (or mean) of an output over time, with percentile bands.
 
     Parameters
     ----------
@@ -334,6 +343,9 @@ def time_course(result, name: str = "plasma_beta_endorphin", ax=None, *, bands=(
     timeline : bool
         Draw the scenario's stimuli and doses (:func:`timeline`) in a strip
         under the time course, sharing its x axis.
+    center : {"median", "mean"}
+        The line: population median (default) or mean (to set against
+        published means; means of skewed data lie above the median).
     xlabel, ylabel : str, optional
         Override the axis labels (default ``time [min]`` and ``long_name
         [units]``).
@@ -363,6 +375,7 @@ def time_course(result, name: str = "plasma_beta_endorphin", ax=None, *, bands=(
     if not isinstance(name, str):
         raise TypeError(f"name must be an output name (str), got {type(name).__name__}")
     result[name]                                       # KeyError naming the outputs
+    _check_center(center)
     sets = _observed_sets(observed)
     tx = _TimeAxis.of(result, time_unit, offset)
     strip = None
@@ -379,7 +392,7 @@ def time_course(result, name: str = "plasma_beta_endorphin", ax=None, *, bands=(
                                                         sharex=ax)
     ax = _axes(ax)
     _median_line(ax, result, name, tx, bands=bands, label=label, color=color,
-                 subjects=subjects, **kwargs)
+                 subjects=subjects, center=center, **kwargs)
     unit = output_meta(name)[0]
     for k, obs in enumerate(sets):
         _draw_observed(ax, obs, name, unit, tx, k)
@@ -726,7 +739,7 @@ def tolerance(result, receptors=None, ax=None, *, bands=(5, 95), components=Fals
 @_styled
 def compare(comparison, names="plasma_beta_endorphin", axes=None, *, scenarios=None,
             bands=(5, 95), time_unit="min", offset=0.0, observed=None, legend=True,
-            panel_letters=None, ncols=None, xlabel=None, **kwargs):
+            panel_letters=None, ncols=None, center="median", xlabel=None, **kwargs):
     """Panels of outputs, the scenarios of a comparison overlaid in each.
 
     Every scenario keeps its colour in every panel (Okabe-Ito, in the
@@ -752,6 +765,8 @@ def compare(comparison, names="plasma_beta_endorphin", axes=None, *, scenarios=N
     legend : bool
     panel_letters : bool, optional
         Label panels A, B, ... (default: when there are several).
+    center : {"median", "mean"}
+        The line of each scenario (see :func:`time_course`).
     **kwargs
         Passed to ``ax.plot`` for the median lines.
 
@@ -763,6 +778,7 @@ def compare(comparison, names="plasma_beta_endorphin", axes=None, *, scenarios=N
     if not isinstance(comparison, Comparison):
         raise TypeError(f"comparison must be an endorphin Comparison (from en.compare), got "
                         f"{type(comparison).__name__}")
+    _check_center(center)
     single = isinstance(names, str)
     names = [names] if single else list(names)
     if not names or not all(isinstance(n, str) for n in names):
@@ -801,7 +817,7 @@ def compare(comparison, names="plasma_beta_endorphin", axes=None, *, scenarios=N
             kw = dict(kwargs)
             kw.setdefault("ls", _LINESTYLES[i % len(_LINESTYLES)])
             _median_line(ax, comparison.results[k], n, tx, bands=bands, label=k,
-                         color=_palette_color(i), subjects=None, **kw)
+                         color=_palette_color(i), subjects=None, center=center, **kw)
         if p == 0:
             unit = output_meta(n)[0]
             for j, obs in enumerate(_observed_sets(observed)):
@@ -909,6 +925,20 @@ def confidence_band(x_data, y_data, params, model: str, x, level: float = 0.95):
     return fit - half, fit, fit + half
 
 
+def _band_from_cov(model, params, cov, dof, x, level):
+    """Delta-method band from a parameter covariance (a fitter's ``cov``)."""
+    f, jac, _ = _models()[model]
+    fit = f(x, *params)
+    cov = np.asarray(cov, dtype=np.float64)
+    if not (np.isfinite(cov).all() and np.isfinite(params).all()) or not dof or dof < 1:
+        nan = np.full(np.shape(fit), np.nan)
+        return nan, fit, nan.copy()
+    g = jac(x, *params)
+    var = np.einsum("...i,ij,...j->...", g, cov, g)
+    half = _quantile(float(level), int(dof)) * np.sqrt(np.maximum(var, 0.0))
+    return fit - half, fit, fit + half
+
+
 def _fit_parts(fit, model, params):
     """Model name and parameters (..., p) from a fit object or arguments."""
     if fit is not None:
@@ -951,14 +981,17 @@ def dose_response(x, y=None, ax=None, *, model=None, params=None, fit=None, leve
     params : array_like (..., p), optional
         Curve parameters in the model's order (hill: emax, ec50, n; emax:
         e0, emax, ec50, n; ll4: b, c, d, e; ll5: b, c, d, e, f).
-    fit : object, optional
+    fit : FitResult or object, optional
         A fit with ``.params`` (and ``.model``), e.g. from
-        ``endorphin.fit_dose_response``; overrides ``params``.
+        :func:`endorphin.fit_dose_response`; overrides ``params``.  When it
+        has ``.cov`` (and ``.df``), the band uses that covariance (the
+        fitter's choice, drc's Hessian by default).
     level : float
         Confidence level of the band.
     band : bool
-        Draw the pointwise confidence band of each curve (needs ``y`` with
-        more points than parameters; see :func:`confidence_band`).
+        Draw the pointwise confidence band of each curve: from the fit's
+        covariance, else recomputed from ``y`` (needs more points than
+        parameters; see :func:`confidence_band`).
     labels : sequence of str, optional
         Legend label of each curve.
     xscale : {"log", "linear"}
@@ -975,6 +1008,12 @@ def dose_response(x, y=None, ax=None, *, model=None, params=None, fit=None, leve
     if xscale not in ("log", "linear"):
         raise ValueError(f"xscale must be 'log' or 'linear', got {xscale!r}")
     model, params = _fit_parts(fit, model, params)
+    fit_cov = getattr(fit, "cov", None) if fit is not None else None
+    if fit_cov is not None:
+        fit_cov = np.asarray(fit_cov, dtype=np.float64).reshape(-1, params.shape[-1],
+                                                               params.shape[-1])
+        fit_df = np.broadcast_to(np.asarray(getattr(fit, "df", 0)), params.shape[:-1]
+                                 ).reshape(-1)
     x = np.asarray(x, dtype=np.float64)
     if y is None and params is None:
         raise ValueError("give data (y=) or a curve (params= with model=, or fit=)")
@@ -1031,7 +1070,13 @@ def dose_response(x, y=None, ax=None, *, model=None, params=None, fit=None, leve
             f = _models()[model][0]
             curve = f(grid, *P[i])
             ax.plot(grid, curve, color=col, label=lab, zorder=3)
-            if band and Y is not None:
+            if band and fit_cov is not None and fit_cov.shape[0] == P.shape[0]:
+                lo_b, _, hi_b = _band_from_cov(model, P[i], fit_cov[i], int(fit_df[i]),
+                                               grid, level)
+                if np.isfinite(lo_b).any():
+                    ax.fill_between(grid, lo_b, hi_b, color=col, alpha=BAND_ALPHA, lw=0,
+                                    zorder=1)
+            elif band and Y is not None:
                 lo_b, _, hi_b = confidence_band(X[i], Y[i], P[i], model, grid, level)
                 if np.isfinite(lo_b).any():
                     ax.fill_between(grid, lo_b, hi_b, color=col, alpha=BAND_ALPHA, lw=0,
@@ -1124,8 +1169,11 @@ def schild(dose_ratios=None, antagonist=None, ax=None, *, curves=None, unit="nmo
 
     Parameters
     ----------
-    dose_ratios : array_like (n,) or (r, n), optional
-        Dose ratios at each antagonist concentration (``r`` replicates).
+    dose_ratios : array_like (n,) or (r, n), or SchildResult, optional
+        Dose ratios at each antagonist concentration (``r`` replicates), or
+        the result of :func:`endorphin.schild_analysis` (its points and
+        line are drawn; ``unit`` is the unit of the concentrations it was
+        given).
     antagonist : array_like (n,)
         Antagonist concentrations in ``unit``.  With ``curves``, one per
         curve, 0 for the control curve.
@@ -1142,7 +1190,8 @@ def schild(dose_ratios=None, antagonist=None, ax=None, *, curves=None, unit="nmo
     fit : bool or object
         True: draw the least-squares line and report slope and pA2; an
         object with ``pA2`` and ``slope`` attributes (e.g. from
-        ``endorphin.schild_analysis``): draw that line; False: points only.
+        :func:`endorphin.schild_analysis`, its pA2 in ``unit``): draw that
+        line; False: points only.
     label, color : optional
         Legend label and colour of the points.
 
@@ -1151,6 +1200,18 @@ def schild(dose_ratios=None, antagonist=None, ax=None, *, curves=None, unit="nmo
     matplotlib.axes.Axes
         The slope and pA2 are written in the Axes' corner.
     """
+    if unit not in _MOLAR:
+        raise ValueError(f"unit must be one of {tuple(_MOLAR)}, got {unit!r}")
+    shift = -math.log10(_MOLAR[unit])          # log10 of (concentration unit -> mol/L)
+    if hasattr(dose_ratios, "pA2") and hasattr(dose_ratios, "log_antagonist"):
+        sr = dose_ratios                       # an endorphin.schild_analysis result
+        lb = np.asarray(sr.log_antagonist, dtype=np.float64).ravel()
+        ly = np.asarray(sr.log_dr_minus_1, dtype=np.float64).ravel()
+        ok = np.isfinite(lb) & np.isfinite(ly)
+        if not ok.any():
+            raise ValueError("no point with dose ratio > 1 and antagonist > 0 to draw")
+        return _schild_draw(ax, lb[ok] - shift, ly[ok], float(sr.slope),
+                            float(sr.pA2) + shift, label, color)
     if antagonist is None:
         raise TypeError("antagonist (concentrations) is required")
     b = np.asarray(antagonist, dtype=np.float64)
@@ -1178,15 +1239,20 @@ def schild(dose_ratios=None, antagonist=None, ax=None, *, curves=None, unit="nmo
     log_b, log_dr1, slope, pa2 = schild_line(dose_ratios, b, unit)
     if log_b.size == 0:
         raise ValueError("no point with dose ratio > 1 and antagonist > 0 to draw")
+    if fit is None or fit is False:
+        slope = pa2 = None
+    elif fit is not True:
+        slope, pa2 = float(getattr(fit, "slope")), float(getattr(fit, "pA2")) + shift
+    return _schild_draw(ax, log_b, log_dr1, slope, pa2, label, color)
+
+
+def _schild_draw(ax, log_b, log_dr1, s, p, label, color):
     ax = _axes(ax)
     col = color if color is not None else _palette_color(0)
-    ax.plot(log_b, log_dr1, ls="none", marker="o", color=col, label=label, zorder=4)
+    ax.plot(log_b, log_dr1, ls="none", marker="o", ms=5, alpha=0.7 if log_b.size > 12 else 1.0,
+            color=col, label=label, zorder=4)
     text = None
-    if fit is not None and fit is not False:
-        if fit is True:
-            s, p = slope, pa2
-        else:
-            s, p = float(getattr(fit, "slope")), float(getattr(fit, "pA2"))
+    if s is not None:
         if np.isfinite(s) and np.isfinite(p):
             xs = np.array([min(log_b.min(), -p) - 0.3, log_b.max() + 0.3])
             ax.plot(xs, s * (xs + p), color=col, lw=1.3, zorder=3,

@@ -703,6 +703,17 @@ static inline double lagrange5(int l, double xi)
  * through the GL5 nodes; the steps are short enough that kd D h <= 0.05 (at most
  * 20 min), which puts the error near 1e-11 of X.
  */
+/* exp(-x) for x >= 0: for x <= 0.05 (what the quadrature's steps give, unless the
+ * step count hits its cap) Taylor to x^8, truncation below x^9 / 9! = 5e-18 */
+static inline double exp_small(double x)
+{
+    if (!(x <= 0.05)) {
+        return exp(-x);
+    }
+    return 1.0 - x * (1.0 - x / 2.0 * (1.0 - x / 3.0 * (1.0 - x / 4.0 * (1.0 - x / 5.0
+           * (1.0 - x / 6.0 * (1.0 - x / 7.0 * (1.0 - x / 8.0)))))));
+}
+
 static void em_init_receptors(double t0, const double *p, double *y, double chr, double chi)
 {
     double dmax[3];
@@ -787,9 +798,9 @@ static void em_init_receptors(double t0, const double *p, double *y, double chr,
         }
         for (int c = 0; c < 6; c++) {
             const int r = c % 3;
-            double acc = ekh[c] * exp(-kd[c] * I[r]) * X[c];
+            double acc = ekh[c] * exp_small(kd[c] * I[r]) * X[c];
             for (int l = 0; l < 5; l++) {
-                acc += omega[c][l] * exp(-kd[c] * J[r][l]);
+                acc += omega[c][l] * exp_small(kd[c] * J[r][l]);
             }
             X[c] = acc;
             Itot[c] += I[r];
