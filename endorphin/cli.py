@@ -107,16 +107,19 @@ def _demo(args: argparse.Namespace) -> int:
         lo, med, hi = np.percentile(challenge[label], [5, 50, 95], axis=0)
         axes[2].fill_between(tn, lo, hi, color=col, alpha=0.15, lw=0)
         axes[2].plot(tn, med, color=col, label=label)
-    axes[2].axvspan(60, 90, color="0.92", zorder=0)
+    axes[2].axvspan(60, 90, color="0.88", zorder=0, label="exercise 80 %")
+    axes[2].axvspan(90, 150, color="0.95", zorder=0, label="pain 6 continues")
     axes[2].axvline(40, color="k", ls=":", lw=0.8, label="naloxone 0.1 mg/kg IV")
     axes[2].set(xlabel="time [min]", ylabel="opioid analgesia [0-1]",
                 title="80 % VO2max + pain 6 (60-150 min)")
     axes[2].legend(fontsize=8)
     for (intensity, y), col in zip(runs.items(), ("#0072B2", "#E69F00", "#D55E00")):
         for ax, name in zip(axes, ("plasma_beta_endorphin", "analgesia")):
-            lo, med, hi = np.percentile(y[:, at[name]], [5, 50, 95], axis=0)
+            lo, hi = np.percentile(y[:, at[name]], [5, 95], axis=0)
             ax.fill_between(t, lo, hi, color=col, alpha=0.15, lw=0)
-            ax.plot(t, med, color=col, label=f"{intensity:.0%} VO2max")
+            # the population mean (the published values are means +- SE)
+            ax.plot(t, y[:, at[name]].mean(axis=0), color=col,
+                    label=f"{intensity:.0%} VO2max (mean, 5-95 %)")
     axes[0].errorbar([35.0], [21.91], yerr=[2 * 2.03], fmt="ks",
                      label="Goldfarb 1990, 80 % (+-2 SE)")
     axes[0].set(xlabel="time from the start of cycling [min]",
