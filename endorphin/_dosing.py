@@ -35,6 +35,20 @@ __all__ = ["Slot", "DrugPlan", "plan", "slot_parameters", "MAX_SLOTS"]
 MAX_SLOTS = 4
 _RECEPTORS = ("mu", "delta", "kappa")
 
+#: Sex differences in a drug's effect-site parameters, applied to subjects whose
+#: ``sex`` covariate is "female" (the drug table holds the men's values; subjects
+#: without a sex covariate get those).  drug -> {field: (value, source)}.
+SEX_EFFECTS = {
+    "morphine": {
+        "ke0": (0.0030, "Sarton E et al. Anesthesiology 2000;93:1245: ke0 for the pain "
+                        "threshold 0.0030 +- 0.0005 1/min in women (0.0070 in men)"),
+        "f_brain": (0.00918, "calibrated: tools/calibrate.py --drugs, so that the model "
+                             "through Sarton 2000's experiment and analysis gives the "
+                             "women's AC50, 41.7 +- 8.4 nmol/L (men 71.2)"),
+    },
+}
+_SLOT_FIELDS = {"ke0": 7, "f_brain": 8}
+
 
 @dataclass(frozen=True)
 class Slot:
@@ -87,13 +101,23 @@ class DrugPlan:
     bolus_nmol: np.ndarray
     infusions: list
 
-    def parameters(self, base: np.ndarray) -> np.ndarray:
-        """Append the slots' parameters to the endogenous parameters (N, P0)."""
+    def parameters(self, base: np.ndarray, sex=None) -> np.ndarray:
+        """Append the slots' parameters to the endogenous parameters (N, P0).
+
+        ``sex`` (N,) of "female"/"male" applies :data:`SEX_EFFECTS` to the women."""
         if not self.slots:
             return base
         extra = np.concatenate([slot_parameters(s.drug, s.ka) for s in self.slots])
-        return np.concatenate([base, np.broadcast_to(extra, (base.shape[0], extra.size))],
-                              axis=1)
+        out = np.concatenate([base, np.broadcast_to(extra, (base.shape[0], extra.size))],
+                             axis=1)
+        if sex is not None:
+            women = np.asarray(sex) == "female"
+            if women.any():
+                P0 = base.shape[1]
+                for k, s in enumerate(self.slots):
+                    for field, (value, _) in SEX_EFFECTS.get(s.drug.name, {}).items():
+                        out[women, P0 + 18 * k + _SLOT_FIELDS[field]] = value
+        return out
 
     def drug_outputs(self) -> dict:
         """Public per-drug output name -> engine output names to sum (one per slot)."""

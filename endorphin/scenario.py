@@ -24,8 +24,9 @@ through the volumes of Foley et al. 1979) and every drug of
 combinations per scenario), with NONMEM-equivalent bolus, infusion, lag,
 bioavailability and repeated dosing (docs/model.md).  Conditions: the presets
 of :mod:`endorphin.presets`.  Covariates: ``body_weight`` (kg) scales per-kg
-doses and the beta-endorphin dosing volumes; ``sex`` and ``age`` are kept as
-coordinates of the results.
+doses and the beta-endorphin dosing volumes; ``sex`` gives women morphine's
+effect-site constants of Sarton et al. 2000 (``endorphin._dosing.SEX_EFFECTS``);
+``sex`` and ``age`` are kept as coordinates of the results.
 """
 from __future__ import annotations
 
@@ -772,7 +773,9 @@ class Population:
         ``body_weight`` (kg, 20-300; scales the beta-endorphin dosing
         volumes, default 70 kg), ``sex`` ("female"/"male") and ``age``
         (years, 0-120).  Each a scalar or ``n`` values.  Sex and age are kept
-        as coordinates of the results but do not yet enter any parameter.
+        as coordinates of the results; ``sex="female"`` also gives morphine the
+        women's ke0 and effect-site factor (Sarton et al. 2000:
+        ``endorphin._dosing.SEX_EFFECTS``), age enters no parameter yet.
     **overrides : float
         Typical values of parameters (engine or pulse-generator names of
         :func:`endorphin.parameters`), e.g. ``t_half_plasma=40``; subjects
@@ -1266,6 +1269,8 @@ class Scenario:
         t_out = self.times
         params = self._apply_settings(pop.draw(first, count))
         bw = pop.body_weight[first:first + count]
+        sex = pop.covariates.get("sex")
+        sex = None if sex is None else sex[first:first + count]
         plan = self._plan(bw)
         breaks, inputs = self._inputs(bw, plan)
         boluses = self._boluses(bw, plan)
@@ -1294,6 +1299,7 @@ class Scenario:
                 continue
             p = params[a:b]                       # a view: fills params' pulse_mean
             inp = inputs[a:b] if inputs.ndim == 3 else inputs
+            sx = None if sex is None else sex[a:b]
             doses = None
             if boluses is not None:
                 doses = (boluses[0], boluses[1], boluses[2][a:b])
@@ -1304,14 +1310,14 @@ class Scenario:
             else:
                 p[:, ix["pulse_mean"]] = 0.0
             if summary:
-                res = core.simulate(plan.model, plan.parameters(p), [self.t_end], t0=0.0,
+                res = core.simulate(plan.model, plan.parameters(p, sx), [self.t_end], t0=0.0,
                                     breaks=breaks, inputs=inp, doses=doses,
                                     outputs=eng_outputs, rtol=rtol, atol=atol,
                                     method=method, threads=threads, summary=True,
                                     thresholds=thresholds)
                 ybuf[a:b] = res.summary
             else:
-                res = core.simulate(plan.model, plan.parameters(p), t_out, t0=0.0,
+                res = core.simulate(plan.model, plan.parameters(p, sx), t_out, t0=0.0,
                                     breaks=breaks, inputs=inp, doses=doses,
                                     outputs=eng_outputs, rtol=rtol, atol=atol,
                                     method=method, threads=threads, out=ybuf[a:b])

@@ -119,6 +119,18 @@ def calibrate_drugs(iterations=6):
             kd = float(np.sqrt(lo * hi))
             print(f"  step {it}: Sarton AC50 {ac50:.2f} nmol/L (ke0 {ke0:.5f}) -> f_brain "
                   f"{f:.6f}; k_des_chronic {kd:.7f} (shift {shift(kd):.3f})", flush=True)
+        # women (Sarton's ke0 0.0030 1/min, endorphin._dosing.SEX_EFFECTS): f_brain for
+        # their AC50 of 41.7 nmol/L, with the men's calibration above
+        from endorphin import _dosing
+        fw = _dosing.SEX_EFFECTS["morphine"]["f_brain"][0]
+        ke0_w = _dosing.SEX_EFFECTS["morphine"]["ke0"]
+        for _ in range(4):
+            _dosing.SEX_EFFECTS["morphine"]["f_brain"] = (fw, "")
+            ac50_w, k_w, _, _ = T.sarton_analysis(
+                en.Subject(covariates={"sex": "female"}, **chronic(kd)))
+            fw *= ac50_w / 41.7
+        print(f"women: f_brain = {fw:.5f} (Sarton AC50 {ac50_w:.2f} nmol/L, fitted ke0 "
+              f"{k_w:.5f} with the model's {ke0_w[0]})")
         sc, r = T.tolerance_run(recovery_days=0, **chronic(kd))
         rc = r["receptor_chronic_mu"][0]
         print(f"morphine f_brain = {f:.6f}; k_des_chronic = {kd:.7f} 1/min; "
