@@ -22,6 +22,12 @@ The layout (every time in minutes, as in the Python API)::
     [population.covariates] # optional: a number or one value per subject
     body_weight = 80.0
 
+    [population.cv]         # optional: per-parameter CV overrides
+    t_half_plasma = 0.3
+
+    [population.correlation]  # optional: "name:name" = rho
+    "store_time_p:rho_p" = -0.5
+
     [[stimuli]]
     type = "Exercise"
     intensity = 0.8
@@ -68,6 +74,10 @@ def to_dict(sc) -> dict:
         pd_.update(n=int(pop.n), variability=float(pop.variability))
     if pop.overrides:
         pd_["overrides"] = {k: float(v) for k, v in pop.overrides.items()}
+    if getattr(pop, "cv", None):
+        pd_["cv"] = {k: float(v) for k, v in pop.cv.items()}
+    if getattr(pop, "correlation", None):
+        pd_["correlation"] = {f"{a}:{b}": float(v) for (a, b), v in pop.correlation.items()}
     if pop.covariates:
         cov = {}
         for k, v in pop.covariates.items():
@@ -134,6 +144,14 @@ def from_dict(d: dict):
         kind = p.pop("type", "Population")
         overrides = p.pop("overrides", {}) or {}
         covariates = p.pop("covariates", None)
+        cv = p.pop("cv", None)
+        corr = p.pop("correlation", None)
+        if corr is not None:
+            if not isinstance(corr, dict) or not all(
+                    isinstance(k, str) and k.count(":") == 1 for k in corr):
+                raise ValueError("scenario file: population.correlation keys must be "
+                                 "'name:name'")
+            corr = {tuple(k.split(":")): v for k, v in corr.items()}
         if kind == "Subject":
             allowed = {"condition", "seed"}
             extra = set(p) - allowed
@@ -147,7 +165,7 @@ def from_dict(d: dict):
             if extra:
                 raise ValueError(f"scenario file: population has unknown key(s) "
                                  f"{sorted(extra)}")
-            pop = Population(covariates=covariates, **p, **overrides)
+            pop = Population(covariates=covariates, cv=cv, correlation=corr, **p, **overrides)
         else:
             raise ValueError(f"scenario file: population.type must be 'Population' or "
                              f"'Subject', got {kind!r}")

@@ -396,8 +396,48 @@ def _check_n(n) -> int:
     return int(n)
 
 
+def _cv_and_cholesky(variability: float, cv=None, correlation=None):
+    """Per-parameter CVs (documented, times ``variability``, with overrides) and the
+    Cholesky factor of the correlation of the varied parameters' normal deviates."""
+    names = [r.name for r in _TABLE]
+    cvs = np.array([r.cv for r in _TABLE]) * float(variability)
+    for key, v in (cv or {}).items():
+        if key not in names:
+            raise ValueError(f"cv: unknown parameter {key!r}; see endorphin.parameters()")
+        if isinstance(v, bool) or not np.isscalar(v) or not np.isfinite(v) or v < 0:
+            raise ValueError(f"cv[{key!r}] must be a finite number >= 0, got {v!r}")
+        cvs[names.index(key)] = float(v) * float(variability)
+    varied = np.flatnonzero(cvs > 0)
+    chol = None
+    if correlation:
+        pos = {names[j]: k for k, j in enumerate(varied)}
+        C = np.eye(varied.size)
+        for pair, rho in correlation.items():
+            try:
+                a, b = pair
+            except (TypeError, ValueError):
+                raise ValueError(f"correlation keys must be pairs of parameter names, got "
+                                 f"{pair!r}") from None
+            for x in (a, b):
+                if x not in pos:
+                    raise ValueError(f"correlation: {x!r} is not a varied parameter (it must "
+                                     f"have a cv > 0)")
+            if a == b or isinstance(rho, bool) or not np.isscalar(rho) \
+                    or not -1.0 < float(rho) < 1.0:
+                raise ValueError(f"correlation[{pair!r}] must be in (-1, 1) between two "
+                                 f"different parameters, got {rho!r}")
+            C[pos[a], pos[b]] = C[pos[b], pos[a]] = float(rho)
+        try:
+            chol = np.linalg.cholesky(C)
+        except np.linalg.LinAlgError:
+            raise ValueError("correlation: the correlation matrix is not positive "
+                             "definite") from None
+    return cvs, varied, chol
+
+
 def sample_parameters(n: int, seed: int = 0, variability: float = 1.0, *,
-                      base: np.ndarray | None = None, first_subject: int = 0) -> np.ndarray:
+                      base: np.ndarray | None = None, first_subject: int = 0,
+                      cv=None, correlation=None) -> np.ndarray:
     """Parameters of ``n`` virtual subjects, (n, P) float64.
 
     Every parameter with a nonzero ``cv`` in :func:`parameters` is drawn
@@ -420,6 +460,14 @@ def sample_parameters(n: int, seed: int = 0, variability: float = 1.0, *,
         The typical subject (default :func:`default_parameters`).
     first_subject : int
         Index of the first subject (for chunked populations).
+    cv : mapping of str to float, optional
+        Per-parameter CV overrides (before ``variability``); a parameter with a
+        documented CV of 0 can be made to vary.  Changing which parameters vary
+        changes every subject's draws.
+    correlation : mapping of (str, str) to float, optional
+        Correlations of the log-normal deviates of pairs of varied parameters,
+        e.g. ``{("t_half_plasma", "t_half_csf"): 0.5}`` (the matrix must be
+        positive definite).  Without it the deviates are independent.
     """
     n = _check_n(n)
     seed = _check_seed(seed)
@@ -435,15 +483,16 @@ def sample_parameters(n: int, seed: int = 0, variability: float = 1.0, *,
     base = np.asarray(base, dtype=np.float64)
     if base.shape != (P,) or not np.isfinite(base).all():
         raise ValueError(f"base must be a finite vector of {P} parameters")
-    cv = np.array([r.cv for r in _TABLE]) * float(variability)
+    cvs, varied, chol = _cv_and_cholesky(variability, cv, correlation)
     low = np.array([r.low for r in _TABLE])
     high = np.array([r.high for r in _TABLE])
-    varied = np.flatnonzero(cv > 0)
-    sigma = np.sqrt(np.log1p(cv[varied] ** 2))
+    sigma = np.sqrt(np.log1p(cvs[varied] ** 2))
     out = np.empty((n, P))
     out[:] = base
     for i in range(n):
         z = _rng(seed, first_subject + i, PURPOSE_PARAMETERS).standard_normal(varied.size)
+        if chol is not None:
+            z = chol @ z
         out[i, varied] = base[varied] * np.exp(sigma * z)
     out[:, varied] = np.clip(out[:, varied], low[varied], high[varied])
     return out

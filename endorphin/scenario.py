@@ -776,6 +776,12 @@ class Population:
         as coordinates of the results; ``sex="female"`` also gives morphine the
         women's ke0 and effect-site factor (Sarton et al. 2000:
         ``endorphin._dosing.SEX_EFFECTS``), age enters no parameter yet.
+    cv : mapping of str to float, optional
+        Per-parameter CV overrides (``variability`` still scales them), e.g.
+        ``{"t_half_plasma": 0.3}``; see :func:`endorphin.model.sample_parameters`.
+    correlation : mapping of (str, str) to float, optional
+        Correlations of the log-normal deviates of pairs of varied parameters,
+        e.g. ``{("store_time_p", "rho_p"): -0.5}``.
     **overrides : float
         Typical values of parameters (engine or pulse-generator names of
         :func:`endorphin.parameters`), e.g. ``t_half_plasma=40``; subjects
@@ -795,8 +801,18 @@ class Population:
     """
 
     def __init__(self, n: int, condition: str = "healthy", variability: float = 1.0,
-                 seed: int | None = None, covariates=None, **overrides):
+                 seed: int | None = None, covariates=None, *, cv=None, correlation=None,
+                 **overrides):
         self.n = _integer(n, "n", low=1, high=10**9)
+        if cv is not None and not isinstance(cv, Mapping):
+            raise TypeError(f"cv must be a mapping parameter -> CV, got {type(cv).__name__}")
+        if correlation is not None and not isinstance(correlation, Mapping):
+            raise TypeError(f"correlation must be a mapping (name, name) -> rho, got "
+                            f"{type(correlation).__name__}")
+        self.cv = dict(cv or {})
+        self.correlation = {tuple(k) if isinstance(k, (tuple, list)) else k: v
+                            for k, v in (correlation or {}).items()}
+        model._cv_and_cholesky(1.0, self.cv, self.correlation)    # validate now
         if not isinstance(condition, str):
             raise TypeError(f"condition must be a string, got {type(condition).__name__}")
         if condition not in CONDITIONS:
@@ -865,7 +881,8 @@ class Population:
         if self.variability == 0.0:
             return np.tile(base, (count, 1))
         return model.sample_parameters(count, self.seed, self.variability, base=base,
-                                       first_subject=first)
+                                       first_subject=first, cv=self.cv or None,
+                                       correlation=self.correlation or None)
 
     def parameters(self):
         """Every subject's engine parameters as a table.
@@ -884,7 +901,8 @@ class Population:
     def _key(self):
         cov = tuple(sorted((k, v.tolist()) for k, v in self.covariates.items()))
         return (type(self).__name__, self.n, self.condition, self.variability, self.seed,
-                cov, tuple(sorted(self.overrides.items())))
+                cov, tuple(sorted(self.overrides.items())), tuple(sorted(self.cv.items())),
+                tuple(sorted(self.correlation.items())))
 
     def __eq__(self, other):
         if not isinstance(other, Population):
