@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
+import types
 import warnings
 from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass, replace
@@ -799,6 +800,10 @@ class Population:
     >>> bool((Population(n=10, seed=1).parameters() == pop.parameters()[:10]).all().all())
     True
     """
+
+    # defaults for populations pickled before cv/correlation existed
+    cv: Mapping = types.MappingProxyType({})
+    correlation: Mapping = types.MappingProxyType({})
 
     def __init__(self, n: int, condition: str = "healthy", variability: float = 1.0,
                  seed: int | None = None, covariates=None, *, cv=None, correlation=None,
