@@ -73,7 +73,7 @@ def main(argv=None):
     if not args.skip_cluster:
         from distributed import Client, LocalCluster
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                          dashboard_address=None, silence_logs=50) as lc, Client(lc) as client:
+                          dashboard_address=":0", silence_logs=50) as lc, Client(lc) as client:
             client.run(lambda: __import__("endorphin"))        # warm workers
             t0 = time.perf_counter()
             p_dist = sc.summarize(OUTPUTS, chunks=args.chunks).percentiles()

@@ -222,9 +222,12 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
         Jacobian (finite differences when it has none).  ``"auto"``: every
         subject starts with Dormand-Prince; when Hairer's stiffness test
         fires (the step size is limited by stability: h |lambda| > 3.25 on 15
-        recent steps) or the step budget runs out, that subject is
-        integrated again from ``t0`` with Rodas4 (``result.stiff`` says
-        which subjects were; the counters include both attempts).
+        recent steps) and more than 50,000 steps would be left at that step
+        size (milder stiffness, such as naloxone's fast receptor binding over
+        a day, is cheaper to ride out), or the step budget runs out, that
+        subject is integrated again from ``t0`` with Rodas4
+        (``result.stiff`` says which subjects were; the counters include both
+        attempts).
     threads : int, optional
         Worker threads (default: the cores this process may use).  Results do
         not depend on it.

@@ -102,7 +102,7 @@ def test_lazy_percentiles_rank_error_is_small():
 def cluster(user_drug):
     from distributed import Client, LocalCluster
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=50) as lc, Client(lc) as client:
+                      dashboard_address=":0", silence_logs=50) as lc, Client(lc) as client:
         yield client
 
 

@@ -93,13 +93,21 @@ def day():
     protocol = Exercise(intensity=0.75, start=60, duration=45) + Laughter(start=300,
                                                                          duration=15)
     pop = Population(n=N_DAY, condition="healthy", variability=1.0, seed=1)
-    sc = Scenario(protocol=protocol, population=pop, t_end=1440, dt=10.0, name="day")
+    nlx = Dose("naloxone", amount=0.4, unit="mg", route="iv", time=600)
+    sc = Scenario(protocol=protocol, doses=nlx, population=pop, t_end=1440, dt=10.0,
+                  name="day")
     return sc.simulate(threads=2)
 
 
 def test_day_result_shape_and_response(day):
     assert isinstance(day, Result)
-    assert day.output_names == core.models["endorphin"].outputs
+    assert day.output_names == core.models["endorphin"].outputs + (
+        "naloxone_plasma", "naloxone_effect_site", "occupancy_mu_naloxone",
+        "occupancy_delta_naloxone", "occupancy_kappa_naloxone")
+    # the naloxone dose at 600 min: plasma jumps, mu is taken from beta-endorphin
+    nal = day["naloxone_plasma"]
+    assert (nal[:, day.t < 600] == 0).all() and (nal[:, day.t == 600] > 100).all()
+    assert (day["occupancy_mu_naloxone"][:, day.t == 610] > 0.9).all()
     np.testing.assert_array_equal(day.t, np.arange(0.0, 1441.0, 10.0))
     y = day["plasma_beta_endorphin"]
     assert y.shape == (N_DAY, 145)
