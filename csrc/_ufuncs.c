@@ -24,6 +24,7 @@
 #include <numpy/arrayobject.h>
 #include <numpy/ufuncobject.h>
 
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "kernels/dose_response.h"
@@ -163,6 +164,27 @@ loop_no_memory(void)
 }
 
 /*
+ * malloc((k * m + a) doubles + extra_bytes), or NULL when that size does not
+ * fit in size_t.  Core dimensions can be huge without any memory behind them
+ * (broadcast or zero-stride arrays: (2**61 + 1) // 3 elements of a broadcast
+ * float64 is a valid array), and an unchecked product wraps around to a tiny
+ * allocation that the loop then overruns (found by the junk-call battery).
+ */
+static void *
+checked_alloc(npy_intp k, npy_intp m, npy_intp a, npy_intp extra_bytes)
+{
+    if (k < 0 || m < 0 || a < 0 || extra_bytes < 0) {
+        return NULL;
+    }
+    const size_t lim = (SIZE_MAX - (size_t)extra_bytes) / sizeof(double);
+    if ((size_t)a > lim || (m != 0 && (size_t)k > (lim - (size_t)a) / (size_t)m)) {
+        return NULL;
+    }
+    return malloc(sizeof(double) * ((size_t)k * (size_t)m + (size_t)a)
+                  + (size_t)extra_bytes);
+}
+
+/*
  * A core vector of n elements at byte stride `stride`, as contiguous doubles:
  * the data itself when it already is (double, unit stride), else a copy into
  * `buf` (converted from float32 when is_float).
@@ -222,7 +244,7 @@ competitive_occupancy_loop(char **args, npy_intp const *dimensions,
     if (N == 0 || rl == 0) {
         return;
     }
-    double *mem = malloc(sizeof(double) * (size_t)(l + 3 * rl) + (size_t)r);
+    double *mem = checked_alloc(rl, 3, l, r);
     if (mem == NULL) {
         loop_no_memory();
         return;
@@ -295,7 +317,7 @@ operational_multi_loop(char **args, npy_intp const *dimensions,
     if (N == 0) {
         return;
     }
-    double *mem = malloc(sizeof(double) * (size_t)(3 * l + 1));
+    double *mem = checked_alloc(l, 3, 1, 0);
     if (mem == NULL) {
         loop_no_memory();
         return;
@@ -406,7 +428,7 @@ nca_loop(char **args, npy_intp const *dimensions, npy_intp const *steps,
     if (N == 0) {
         return;
     }
-    double *mem = malloc(sizeof(double) * (size_t)(2 * n + 1));
+    double *mem = checked_alloc(n, 2, 1, 0);
     if (mem == NULL) {
         loop_no_memory();
         return;

@@ -32,7 +32,9 @@ ENDORPHIN_SANITIZE=1 ENDORPHIN_WERROR="${ENDORPHIN_WERROR:-0}" \
 # the libasan preload)
 PKG=$(cd / && "$VENV/bin/python" -c "import importlib.util as u; print(u.find_spec('endorphin').submodule_search_locations[0])")
 SO=$(ls "$PKG"/_ufuncs*.so)
-if ! ldd "$SO" | grep -q libasan; then
+# (grep without -q: with pipefail, grep -q exiting at the first match can kill
+# ldd with SIGPIPE and fail the pipeline although the library is there)
+if ! ldd "$SO" | grep libasan >/dev/null; then
     echo "sanitize.sh: $SO is not linked against libasan" >&2
     exit 1
 fi

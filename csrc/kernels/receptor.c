@@ -39,16 +39,29 @@ size_t endo_reciprocal_affinities(const double *K, size_t r, size_t l,
 }
 
 /* Slow path for one receptor row whose denominator is not finite: one
- * infinite term takes all the receptors, two or more are indeterminate. */
+ * infinite term takes all the receptors, two or more are indeterminate.
+ * A zero concentration contributes nothing even when 1/K overflowed to inf
+ * (K below ~5.6e-309): 0 * inf would be NaN, so that term is taken as 0 and
+ * a row whose denominator is then finite is computed as usual. */
 static void occupancy_row_infinite(const double *conc, const double *rkq,
                                    size_t l, double *occq)
 {
     size_t ninf = 0, jinf = 0;
+    double sum = 1.0;
     for (size_t j = 0; j < l; j++) {
-        if (isinf(conc[j] * rkq[j])) {
+        const double t = (conc[j] == 0.0) ? 0.0 : conc[j] * rkq[j];
+        if (isinf(t)) {
             ninf++;
             jinf = j;
         }
+        sum += t;
+    }
+    if (ninf == 0 && sum < INFINITY) {
+        const double inv = 1.0 / sum;
+        for (size_t j = 0; j < l; j++) {
+            occq[j] = ((conc[j] == 0.0) ? 0.0 : conc[j] * rkq[j]) * inv;
+        }
+        return;
     }
     if (ninf != 1) {
         const double v = endo_invalid();

@@ -89,6 +89,7 @@ void endo_hill_block(const double *c, const double *emax, const double *ec50,
     const int any = vhill_impl(c, emax, ec50, n, dst, fallback, len, consts);
     if (alias) {
         for (size_t i = 0; i < len; i++) {
+            /* cppcheck-suppress uninitvar ; vhill_impl wrote dst = tmp[0..len) */
             out[i] = fallback[i] ? endo_hill(c[i], emax[i], ec50[i], n[i]) : tmp[i];
         }
     }
