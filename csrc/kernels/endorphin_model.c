@@ -299,9 +299,9 @@ static inline double transducer_deriv(double s, double m)
  * occ_d[3 k + r]: drug k; drive[r]: the agonist effect with every receptor
  * functional, g(sum tau occ), which drives desensitization; eff[r]: the
  * effect with the functional fraction R[r] (NULL: not computed). */
-static inline void em_binding(int nd, double ch, const double *y, const double *p,
-                              const double *R, double occ_b[3], double *occ_d,
-                              double drive[3], double eff[3])
+static inline double em_binding(int nd, double ch, const double *y, const double *p,
+                                const double *R, double occ_b[3], double *occ_d,
+                                double drive[3], double eff[3])
 {
     const double Lb = ch > 0.0 ? 1e-3 * ch : 0.0;
     double bound = 0.0;
@@ -346,6 +346,7 @@ static inline void em_binding(int nd, double ch, const double *y, const double *
             eff[r] = transducer(R[r] * s, m);
         }
     }
+    return bound;
 }
 
 /* the functional receptor fraction: availability x acute x chronic */
@@ -368,19 +369,12 @@ static inline void em_rhs_n(int nd, double t, const double *y, const double *p,
 {
     em_rhs_base(t, y, p, u, dy);
     double occ_b[3], occ_d[3 * ENDO_EM_MAX_DRUGS], drive[3];
-    em_binding(nd, y[EM_Y_CH], y, p, NULL, occ_b, occ_d, drive, NULL);
+    /* the kinetic ligands' total bound fraction of mu, shared with the binding */
+    const double bound = em_binding(nd, y[EM_Y_CH], y, p, NULL, occ_b, occ_d, drive, NULL);
     for (int r = 0; r < 3; r++) {
         const double ra = y[EM_Y_RA + r], rc = y[EM_Y_RC + r];
         dy[EM_Y_RA + r] = p[EM_KREC_A_MU + r] * (1.0 - ra) - p[EM_KDES_A_MU + r] * drive[r] * ra;
         dy[EM_Y_RC + r] = p[EM_KREC_C_MU + r] * (1.0 - rc) - p[EM_KDES_C_MU + r] * drive[r] * rc;
-    }
-    double bound = 0.0;
-    for (int k = 0; k < nd; k++) {
-        const double *dp = p + ENDO_EM_NPARAMS + DNP * k;
-        if (dp[EM_D_KON] > 0.0) {
-            const double b = y[ENDO_EM_NSTATES + DNS * k + EM_DY_BOUND];
-            bound += b > 0.0 ? b : 0.0;
-        }
     }
     for (int k = 0; k < nd; k++) {
         const double *dp = p + ENDO_EM_NPARAMS + DNP * k;
