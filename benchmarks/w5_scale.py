@@ -20,6 +20,8 @@ Reported: wall time, subjects/s, Dask overhead versus in process (target: below
 arithmetic.  Usage::
 
     python benchmarks/w5_scale.py --n 1000000 --chunks 100000
+    python benchmarks/w5_scale.py --n 10000000 --chunks 100000 --n-inprocess 500000 \
+        --skip-threads       # the 10^7 run of BENCHMARKS.md (about 1.5 h here)
 """
 from __future__ import annotations
 
@@ -51,25 +53,40 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=200_000)
     ap.add_argument("--chunks", type=int, default=20_000)
+    ap.add_argument("--n-inprocess", type=int, default=None,
+                    help="subjects of the in-process reference run (default: --n); the "
+                         "overhead compares throughputs, since time is linear in N")
+    ap.add_argument("--skip-threads", action="store_true")
     ap.add_argument("--skip-cluster", action="store_true")
     args = ap.parse_args(argv)
+    n_ref = args.n if args.n_inprocess is None else args.n_inprocess
     sc = scenario(args.n)
-    rows = {}
+    rows = {}            # name -> (subjects, seconds)
 
     t0 = time.perf_counter()
-    ref = sc.summarize(OUTPUTS)
-    rows["in process (2 engine threads)"] = time.perf_counter() - t0
-    p_ref = ref.percentiles()
+    ref = scenario(n_ref).summarize(OUTPUTS)
+    rows["in process (2 engine threads)"] = (n_ref, time.perf_counter() - t0)
+    p_ref = ref.percentiles() if n_ref == args.n else None
     rss_in = _maxrss_mb()
 
+    def rel(p):
+        if p is None or p_ref is None:
+            return float("nan")
+        a, b = p.to_numpy(), p_ref.to_numpy()
+        return float(np.nanmax(np.abs(a - b) / (np.abs(b) + 1e-12)))
+
     import dask
-    t0 = time.perf_counter()
-    lazy = sc.summarize(OUTPUTS, chunks=args.chunks)
-    with dask.config.set(scheduler="threads"):
-        p_thr = lazy.percentiles()
-    rows["dask threads, percentiles streamed"] = time.perf_counter() - t0
+    err_thr = float("nan")
+    if not args.skip_threads:
+        t0 = time.perf_counter()
+        lazy = sc.summarize(OUTPUTS, chunks=args.chunks)
+        with dask.config.set(scheduler="threads"):
+            p_thr = lazy.percentiles()
+        rows["dask threads, percentiles streamed"] = (args.n, time.perf_counter() - t0)
+        err_thr = rel(p_thr)
 
     worker_rss = None
+    err = float("nan")
     if not args.skip_cluster:
         from distributed import Client, LocalCluster
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -77,30 +94,31 @@ def main(argv=None):
             client.run(lambda: __import__("endorphin"))        # warm workers
             t0 = time.perf_counter()
             p_dist = sc.summarize(OUTPUTS, chunks=args.chunks).percentiles()
-            rows["dask LocalCluster 2 procs, percentiles streamed"] = time.perf_counter() - t0
+            rows["dask LocalCluster 2 procs, percentiles streamed"] = (
+                args.n, time.perf_counter() - t0)
             worker_rss = client.run(lambda: resource.getrusage(
                 resource.RUSAGE_SELF).ru_maxrss / 1024.0)
-            # bitwise: one chunk's summaries against the in-process run
-            one = sc.summarize(OUTPUTS, chunks=args.chunks).values[:args.chunks].compute()
-            assert np.array_equal(one, ref.values[:args.chunks])
-        err = float(np.nanmax(np.abs(p_dist.to_numpy() - p_ref.to_numpy())
-                              / (np.abs(p_ref.to_numpy()) + 1e-12)))
-    else:
-        err = float("nan")
+            # bitwise: the first chunk's summaries against the in-process run
+            k = min(args.chunks, n_ref)
+            one = sc.summarize(OUTPUTS, chunks=args.chunks).values[:k].compute()
+            assert np.array_equal(one, ref.values[:k]), "cluster != in process"
+            print(f"first {k} subjects on the cluster: bitwise equal to in process")
+        err = rel(p_dist)
 
-    base = rows["in process (2 engine threads)"]
-    print(f"W5: {args.n} subjects x 1 day, summary mode, chunks of {args.chunks}\n")
-    print("| run | time (s) | subjects/s | overhead vs in process |")
-    print("|---|---|---|---|")
-    for k, v in rows.items():
-        print(f"| {k} | {v:.1f} | {args.n / v:,.0f} | {100 * (v / base - 1):+.1f} % |")
+    base = n_ref / rows["in process (2 engine threads)"][1]
+    print(f"W5: {args.n} subjects x 1 day, summary mode, chunks of {args.chunks} "
+          f"(in-process reference: {n_ref} subjects)\n")
+    print("| run | subjects | time (s) | subjects/s | overhead vs in process |")
+    print("|---|---|---|---|---|")
+    for k, (n, v) in rows.items():
+        print(f"| {k} | {n:,} | {v:.1f} | {n / v:,.0f} | {100 * (base / (n / v) - 1):+.1f} % |")
     print(f"\npeak RSS: this process {rss_in:.0f} MB after the in-process run "
-          f"(summaries {ref.values.nbytes / 1e6:.0f} MB)")
+          f"(summaries {ref.values.nbytes / 1e6:.0f} MB); {_maxrss_mb():.0f} MB at the end")
     if worker_rss:
         print("workers: " + ", ".join(f"{v:.0f} MB" for v in worker_rss.values()))
-    print(f"percentiles, streamed vs exact: max relative difference "
-          f"{float(np.nanmax(np.abs(p_thr.to_numpy() - p_ref.to_numpy()) / (np.abs(p_ref.to_numpy()) + 1e-12))):.2e} (threads), {err:.2e} (cluster)")
-    rate = args.n / base / 2            # subjects per second per core
+    print(f"percentiles, streamed vs exact: max relative difference {err_thr:.2e} (threads), "
+          f"{err:.2e} (cluster){'' if p_ref is not None else ' (not compared: n-inprocess != n)'}")
+    rate = base / 2            # subjects per second per core
     total = 1e9 / (rate * 100 * 32)
     print(f"\nprojection: {rate:,.0f} subject-days/s per core here; 10^9 subjects on 100 "
           f"nodes of 32 cores = 1e9 / ({rate:,.0f} x 3200) = {total:,.0f} s "
@@ -108,7 +126,7 @@ def main(argv=None):
     out = os.path.join(os.path.dirname(__file__), "results")
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "w5_scale.json"), "w") as fh:
-        json.dump({"n": args.n, "chunks": args.chunks, "seconds": rows,
+        json.dump({"n": args.n, "n_inprocess": n_ref, "chunks": args.chunks, "rows": rows,
                    "rss_mb": rss_in, "worker_rss_mb": worker_rss}, fh, indent=1)
 
 

@@ -498,6 +498,11 @@ def sample_parameters(n: int, seed: int = 0, variability: float = 1.0, *,
     return out
 
 
+def _pulse_block_size(m: float, cv: float) -> int:
+    """Intervals drawn per block: the expected count m plus 6 standard deviations."""
+    return int(np.ceil(m + 6.0 * cv * np.sqrt(m) + 2.0))
+
+
 def pulse_schedule(n: int, t0: float, t_end: float, seed: int = 0, *, first_subject: int = 0,
                    tau_pulse=None, **pulse_params):
     """Pituitary pulse times and sizes for ``n`` subjects.
@@ -538,26 +543,52 @@ def pulse_schedule(n: int, t0: float, t_end: float, seed: int = 0, *, first_subj
     scale = mean_i / shape
     s_a = np.sqrt(np.log1p(cv_a**2))
     start = t0 - 1440.0
-    times, amounts = [], []
+    # Each subject's stream: one uniform phase, then blocks of K gamma intervals and K
+    # normal deviates (sizes), block after block until the pulses pass t_end.  K
+    # depends only on the window and the interval law, never on which other subjects
+    # share the call, so a subject's pulses do not depend on the chunking.
+    K = _pulse_block_size((t_end - start) / mean_i, cv_i)
+    G = np.empty((n, K))
+    Z = np.empty((n, K))
+    U = np.empty(n)
+    extra = {}
     for i in range(n):
         g = _rng(seed, first_subject + i, PURPOSE_PULSES)
-        ti, ai = [], []
-        t = start + g.uniform(0.0, mean_i)
-        while t <= t_end:
-            ti.append(t)
-            ai.append(mean_a * np.exp(s_a * g.standard_normal() - 0.5 * s_a**2))
-            t += g.gamma(shape, scale)
-        ti, ai = np.array(ti), np.array(ai)
-        before = ti < t0
-        tail = float(np.sum(ai[before] * np.exp(-(t0 - ti[before]) / tau[i])))
-        times.append(np.concatenate([[t0], ti[~before]]))
-        amounts.append(np.concatenate([[tail], ai[~before]]))
-    D = max(len(t) for t in times)
+        U[i] = g.uniform(0.0, mean_i)
+        G[i] = g.gamma(shape, scale, K)
+        Z[i] = g.standard_normal(K)
+        reach = start + U[i] + G[i].sum()
+        if reach <= t_end:                  # rare: the block ended before t_end
+            gs, zs = [G[i]], [Z[i]]
+            while reach <= t_end:
+                gs.append(g.gamma(shape, scale, K))
+                zs.append(g.standard_normal(K))
+                reach += gs[-1].sum()
+            extra[i] = (np.concatenate(gs), np.concatenate(zs))
+    if extra:
+        W = max(v[0].size for v in extra.values())
+        G = np.pad(G, ((0, 0), (0, W - K)), constant_values=np.inf)
+        Z = np.pad(Z, ((0, 0), (0, W - K)))
+        for i, (gi, zi) in extra.items():
+            G[i, :gi.size], Z[i, :zi.size] = gi, zi
+    # pulse j at start + u + (sum of the first j intervals)
+    ti = start + U[:, None] + np.concatenate([np.zeros((n, 1)), np.cumsum(G[:, :-1], axis=1)],
+                                             axis=1)
+    ai = mean_a * np.exp(s_a * Z - 0.5 * s_a**2)
+    before = ti < t0
+    with np.errstate(under="ignore"):
+        decay = np.exp(-(t0 - np.where(before, ti, t0)) / tau[:, None])
+    tail = np.sum(np.where(before, ai * decay, 0.0), axis=1)
+    keep = ~before & (ti <= t_end)
+    counts = keep.sum(axis=1)
+    D = 1 + int(counts.max())
     T = np.full((n, D), float(t_end))
     A = np.zeros((n, D))
-    for i in range(n):
-        T[i, :times[i].size] = times[i]
-        A[i, :amounts[i].size] = amounts[i]
+    T[:, 0], A[:, 0] = t0, tail
+    rows, cols = np.nonzero(keep)
+    pos = 1 + np.cumsum(keep, axis=1)[rows, cols] - 1
+    T[rows, pos] = ti[rows, cols]
+    A[rows, pos] = ai[rows, cols]
     return T, A, mean_a * tau / mean_i
 
 

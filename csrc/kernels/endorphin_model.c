@@ -18,6 +18,7 @@
 #include "endorphin_model.h"
 
 #include <math.h>
+#include <string.h>
 
 #define NCH ENDO_EM_NCHANNELS
 #define TWO_PI 6.283185307179586476925286766559
@@ -157,6 +158,24 @@ static inline double cort_hill(double x, const double *p)
     return 1.0 / (1.0 + pow(p[EM_ACTH_EC50] / x, p[EM_CORT_HILL]));
 }
 
+/* H(ACTH_base): constant per subject but read by every RHS call, so each thread keeps
+ * the last value with the three parameters it came from (a pow call saved per RHS;
+ * the value is the one cort_hill computes, bit for bit) */
+static _Thread_local double cort_base_key[3] = {NAN, NAN, NAN};
+static _Thread_local double cort_base_val;
+
+static inline double cort_hill_base(const double *p)
+{
+    if (p[EM_ACTH_EC50] != cort_base_key[0] || p[EM_ACTH_BASE] != cort_base_key[1]
+        || p[EM_CORT_HILL] != cort_base_key[2]) {
+        cort_base_key[0] = p[EM_ACTH_EC50];
+        cort_base_key[1] = p[EM_ACTH_BASE];
+        cort_base_key[2] = p[EM_CORT_HILL];
+        cort_base_val = cort_hill(p[EM_ACTH_BASE], p);
+    }
+    return cort_base_val;
+}
+
 /* the endogenous states 0 .. EM_Y_RA - 1 */
 static inline void em_rhs_base(double t, const double *y, const double *p, const double *u,
                                double *dy)
@@ -191,7 +210,7 @@ static inline void em_rhs_base(double t, const double *y, const double *p, const
     dy[EM_Y_ACTH] = LN2 / p[EM_THALF_ACTH] * (p[EM_ACTH_BASE] * relp - y[EM_Y_ACTH]);
     dy[EM_Y_CORT] = LN2 / p[EM_THALF_CORT]
                     * (p[EM_CORT_BASE] * cort_hill(y[EM_Y_ACTH], p)
-                       / cort_hill(p[EM_ACTH_BASE], p) - y[EM_Y_CORT]);
+                       / cort_hill_base(p) - y[EM_Y_CORT]);
 }
 
 /* d H / d X of the cortisol secretion curve (0 for X <= 0) */
@@ -256,7 +275,7 @@ static void em_jac_base(double t, const double *y, const double *p, const double
     JJ(EM_Y_CH, EM_Y_ACT_H) = kh * p[EM_CH_BASE] * p[EM_RHO_H] * Sh;
     JJ(EM_Y_CORT, EM_Y_CORT) = -kf;
     JJ(EM_Y_CORT, EM_Y_ACTH) = kf * p[EM_CORT_BASE] * cort_hill_deriv(y[EM_Y_ACTH], p)
-                               / cort_hill(p[EM_ACTH_BASE], p);
+                               / cort_hill_base(p);
     for (int k = 0; k < NCH; k++) {
         JJ(EM_Y_NONOP + k, EM_Y_NONOP + k) = -1.0 / p[EM_TAU_NONOP];
     }
@@ -427,13 +446,43 @@ static void em_rest_effects(const double *p, double eff0[3])
     }
 }
 
+/* the resting mood term em_mood(eff0): constant per subject, read at every output, so
+ * each thread keeps the last value with the parameters em_rest_effects and em_mood read
+ * (a cache hit is bit for bit the value a recomputation gives) */
+enum { REST_NKEY = 1 + 3 * 9 };
+static _Thread_local double rest_key[REST_NKEY];
+static _Thread_local int rest_have;
+static _Thread_local double rest_mood;
+
+static double em_rest_mood(const double *p)
+{
+    static const int base[9] = {EM_K_MU, EM_TAUB_MU, EM_SLOPE_MU, EM_KREC_A_MU,
+                                EM_KREC_C_MU, EM_KDES_A_MU, EM_KDES_C_MU, EM_RECEPTOR_MU,
+                                EM_V_MU};
+    double key[REST_NKEY];
+    key[0] = p[EM_CH_BASE];
+    for (int j = 0; j < 9; j++) {
+        for (int r = 0; r < 3; r++) {
+            key[1 + 3 * j + r] = p[base[j] + r];
+        }
+    }
+    /* bitwise comparison: 0.0 and -0.0 are different keys, equal NaNs the same key */
+    if (!rest_have || memcmp(key, rest_key, sizeof key) != 0) {
+        double eff0[3];
+        em_rest_effects(p, eff0);
+        rest_mood = em_mood(eff0, p);
+        memcpy(rest_key, key, sizeof rest_key);
+        rest_have = 1;
+    }
+    return rest_mood;
+}
+
 static inline void em_output_n(int nd, double t, const double *y, const double *p,
                                const double *u, double *out)
 {
-    double R[3], occ_b[3], occ_d[3 * ENDO_EM_MAX_DRUGS], drive[3], eff[3], eff0[3];
+    double R[3], occ_b[3], occ_d[3 * ENDO_EM_MAX_DRUGS], drive[3], eff[3];
     em_receptors(y, p, R);
     em_binding(nd, y[EM_Y_CH], y, p, R, occ_b, occ_d, drive, eff);
-    em_rest_effects(p, eff0);
     double prod_op = 1.0;
     for (int r = 0; r < 3; r++) {
         prod_op *= 1.0 - p[EM_W_MU + r] * eff[r];
@@ -471,7 +520,7 @@ static inline void em_output_n(int nd, double t, const double *y, const double *
     out[13] = a_op;
     out[14] = a_non;
     out[15] = a;
-    out[16] = em_mood(eff, p) - em_mood(eff0, p);
+    out[16] = em_mood(eff, p) - em_rest_mood(p);
     out[17] = nrs;
     out[18] = thr;
     out[19] = y[EM_Y_ACT_P];

@@ -498,3 +498,40 @@ def test_subject_results_do_not_depend_on_n():
     for i in range(8):
         for x, y in zip(real(T_chk[i], A_chk[i]), real(T_all[12 + i], A_all[12 + i])):
             np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("cv_i,block", [(0.1, None), (1.5, None), (0.1, 3)])
+def test_pulse_schedule_follows_its_law(cv_i, block, monkeypatch):
+    """The drawn schedule is the documented renewal process: gamma intervals (mean
+    pulse_interval, CV pulse_interval_cv) and log-normal sizes (mean pulse_amplitude, CV
+    pulse_amplitude_cv), checked with KS tests against scipy's distributions over 2000
+    subjects; the tail column has the stationary shot-noise mean rate * amplitude * tau.
+    cv_i = 1.5 gives heavy-tailed intervals; block = 3 forces the path that draws more
+    blocks when the first one ends before t_end."""
+    from scipy import stats
+    if block is not None:
+        monkeypatch.setattr(M, "_pulse_block_size", lambda m, cv: block)
+    n, t0, t_end, mean_i, mean_a, cv_a, tau = 2000, 0.0, 1440.0, 100.0, 10.0, 0.3, 7.0
+    T, A, pmean = M.pulse_schedule(n, t0, t_end, SEED, tau_pulse=tau, pulse_interval=mean_i,
+                                   pulse_interval_cv=cv_i, pulse_amplitude=mean_a,
+                                   pulse_amplitude_cv=cv_a)
+    assert pmean.shape == (n,) and np.allclose(pmean, mean_a * tau / mean_i)
+    assert (T[:, 0] == t0).all() and (A[:, 0] >= 0).all()
+    gaps, sizes = [], []
+    horizon = 300.0 if cv_i < 1 else 1000.0     # P(interval > horizon) < 0.5 %
+    for i in range(n):
+        m = int((A[i, 1:] > 0).sum())
+        ti, ai = T[i, 1:1 + m], A[i, 1:1 + m]
+        assert (ti >= t0).all() and (ti <= t_end).all() and (np.diff(ti) > 0).all()
+        assert (A[i, 1 + m:] == 0).all() and (T[i, 1 + m:] == t_end).all()   # padding
+        # intervals that start early enough to end inside the window are unbiased draws
+        gaps.append(np.diff(ti)[ti[:-1] < t_end - horizon])
+        sizes.append(ai)
+    gaps, sizes = np.concatenate(gaps), np.concatenate(sizes)
+    shape = 1.0 / cv_i**2
+    assert stats.kstest(gaps, stats.gamma(shape, scale=mean_i / shape).cdf).pvalue > 1e-3
+    s = np.sqrt(np.log1p(cv_a**2))
+    assert stats.kstest(sizes, stats.lognorm(s, scale=mean_a * np.exp(-0.5 * s**2)).cdf
+                        ).pvalue > 1e-3
+    tail = A[:, 0]
+    assert abs(tail.mean() - mean_a * tau / mean_i) < 4 * tail.std() / np.sqrt(n)
