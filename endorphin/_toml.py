@@ -89,7 +89,8 @@ def to_dict(sc) -> dict:
     for s in sc.protocol:
         d = {"type": type(s).__name__}
         for f in dataclasses.fields(s):
-            d[f.name] = getattr(s, f.name)
+            if getattr(s, f.name) is not None:      # Exercise: intensity or vo2
+                d[f.name] = getattr(s, f.name)
         stimuli.append(d)
     doses = []
     for dose in sc.doses:

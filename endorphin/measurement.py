@@ -125,6 +125,26 @@ def _factor(analyte: str, unit: str, argname: str = "unit") -> float:
     return table[unit]
 
 
+def _concentration(x, output: str, name: str):
+    """A pint concentration (mass or substance per volume) in the model's unit of
+    ``output``; anything else unchanged."""
+    from . import _units
+    if not _units.is_quantity(x):
+        return x
+    if output not in UNITS:
+        raise ValueError(f"{name}: a quantity needs an output with known units "
+                         f"({sorted(UNITS)}), got output {output!r}")
+    model_unit = next(iter(UNITS[output]))
+    for unit in UNITS[output]:         # the first unit of the same dimensions
+        try:
+            value = x.to(unit).magnitude
+        except Exception:              # pint.DimensionalityError
+            continue
+        return convert(float(value), unit, model_unit, output)
+    raise ValueError(f"{name}: expected a concentration of {output} (mass or amount per "
+                     f"volume, e.g. pg/mL or pmol/L), got {x!s}")
+
+
 def convert(value, from_unit: str, to_unit: str, analyte: str = "beta_endorphin"):
     """Convert concentrations of an analyte between units.
 
@@ -191,7 +211,9 @@ class Assay:
         cortisol).
     lloq : float
         Lower limit of quantification, ``>= 0``, in the model's unit of
-        ``output`` (convert a kit's pg/mL with :func:`convert`).
+        ``output`` (convert a kit's pg/mL with :func:`convert`).  ``floor``
+        and ``lloq`` may also be pint concentrations (``3.5 * ureg("pg/mL")``),
+        converted with the analyte's molar mass.
     unit : str, optional
         Reporting unit (default the model's unit; see :data:`UNITS`).
     cross_reactivity : float
@@ -231,6 +253,8 @@ class Assay:
             raise TypeError(f"output must be a string, got {type(self.output).__name__}")
         set_ = object.__setattr__
         set_(self, "cv", _real(self.cv, "cv", low=0.0, high=0.99))
+        for key in ("floor", "lloq"):        # pint concentrations (optional)
+            set_(self, key, _concentration(getattr(self, key), self.output, key))
         set_(self, "floor", _real(self.floor, "floor", low=0.0))
         set_(self, "lloq", _real(self.lloq, "lloq", low=0.0))
         set_(self, "cross_reactivity", _real(self.cross_reactivity, "cross_reactivity",

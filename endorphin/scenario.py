@@ -41,7 +41,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from . import core, model, presets
+from . import _units, core, model, presets
 from .results import Comparison, Result
 
 __all__ = ["Stimulus", "Exercise", "Stress", "Pain", "Laughter", "Meditation",
@@ -94,6 +94,35 @@ def _flag(value, name: str) -> bool:
     return bool(value)
 
 
+#: A result above this many bytes with the default outputs (all of them) warns.
+_WARN_RESULT_BYTES = 1 << 30
+
+
+def _physical_memory() -> int | None:
+    try:
+        import os
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):      # pragma: no cover - not POSIX
+        return None
+
+
+def _check_result_size(n: int, n_outputs: int, n_times: int, defaulted: bool) -> None:
+    """MemoryError when the trajectories cannot fit in this machine's memory; a
+    warning when the default (every output) makes them large."""
+    nbytes = 8 * n * n_outputs * n_times
+    hint = ("pass outputs=[...] to keep fewer outputs, chunks= for a lazy (dask) result, "
+            "or use Scenario.summarize for per-subject summaries")
+    mem = _physical_memory()
+    if mem is not None and nbytes > mem:
+        raise MemoryError(f"the result would take {nbytes / 2**30:.1f} GiB ({n} subjects x "
+                          f"{n_outputs} outputs x {n_times} times x 8 bytes), more than this "
+                          f"machine's {mem / 2**30:.1f} GiB; {hint}")
+    if defaulted and nbytes > _WARN_RESULT_BYTES:
+        warnings.warn(f"the result takes {nbytes / 2**30:.1f} GiB: every one of the "
+                      f"{n_outputs} outputs for {n} subjects x {n_times} times; {hint}",
+                      UserWarning, stacklevel=3)
+
+
 # ---------------------------------------------------------------------------
 # Stimuli and protocols
 # ---------------------------------------------------------------------------
@@ -114,9 +143,10 @@ class Stimulus:
         set_ = object.__setattr__
         set_(self, self.level_name, _real(getattr(self, self.level_name), self.level_name,
                                           low=low, high=high, unit=self.level_unit))
-        set_(self, "start", _real(self.start, "start", low=0.0, unit="min"))
-        set_(self, "duration", _real(self.duration, "duration", low=0.0, low_open=True,
-                                     unit="min"))
+        set_(self, "start", _real(_units.magnitude(self.start, "min", "start"), "start",
+                                  low=0.0, unit="min"))
+        set_(self, "duration", _real(_units.magnitude(self.duration, "min", "duration"),
+                                     "duration", low=0.0, low_open=True, unit="min"))
 
     @property
     def channel_level(self) -> float:
@@ -165,9 +195,18 @@ class Stimulus:
         return Protocol((self,)).repeat(every=every, times=times)
 
 
-@dataclass(frozen=True)
+#: VO2max (mL/kg/min) of a subject without a ``vo2max`` covariate, by condition.
+#: **Assumed**: 40 for an untrained adult and 55 for the ``trained`` preset, typical
+#: of untrained and endurance-trained young men; the package's sources give no
+#: VO2max (Goldfarb 1991 compares trained and untrained men at the same *relative*
+#: intensity).  Used only by ``Exercise(vo2=...)``.
+DEFAULT_VO2MAX = {"trained": 55.0}
+DEFAULT_VO2MAX_OTHER = 40.0
+
+
+@dataclass(frozen=True, init=False)
 class Exercise(Stimulus):
-    """Exercise at a constant intensity.
+    """Exercise at a constant intensity, relative (``intensity``) or absolute (``vo2``).
 
     Parameters
     ----------
@@ -178,6 +217,16 @@ class Exercise(Stimulus):
     start, duration : float
         Minutes from the start of the scenario; ``start >= 0``,
         ``duration > 0``.
+    vo2 : float, optional (keyword-only, instead of ``intensity``)
+        The workload's oxygen uptake, mL/kg/min (0-90].  Each subject then
+        exercises at ``vo2 / VO2max`` of its own VO2max: the ``vo2max``
+        covariate of :class:`Population`, else :data:`DEFAULT_VO2MAX` (40
+        mL/kg/min; 55 for ``condition="trained"``, assumed).  Trained and
+        untrained subjects respond alike at the same relative intensity
+        (Goldfarb 1991), so a fitter subject responds less to the same
+        workload.  A subject for whom ``vo2`` exceeds 1.2 x VO2max raises
+        ``ValueError`` when the scenario runs.  :meth:`Protocol.table` and
+        :meth:`Protocol.levels` show the level at 40 mL/kg/min.
 
     Examples
     --------
@@ -187,13 +236,64 @@ class Exercise(Stimulus):
     stimulus  start   end  level
     Exercise   60.0 105.0   0.75
     Laughter  300.0 315.0   1.00
+    >>> Exercise(vo2=30.0, start=0, duration=30).intensity is None
+    True
     """
-    intensity: float
+    intensity: float | None
     start: float
     duration: float
+    vo2: float | None = None
     channel: ClassVar[str] = "exercise"
     level_range: ClassVar[tuple] = (0.0, 1.2)
     level_unit: ClassVar[str] = "fraction of VO2max"
+
+    def __init__(self, intensity=None, start=None, duration=None, *, vo2=None):
+        set_ = object.__setattr__
+        if start is None or duration is None:
+            raise TypeError("Exercise needs start= and duration= (minutes)")
+        if (intensity is None) == (vo2 is None):
+            raise TypeError("Exercise takes either intensity= (fraction of VO2max) or "
+                            "vo2= (mL/kg/min), not both or neither")
+        set_(self, "start", start)
+        set_(self, "duration", duration)
+        if vo2 is None:
+            set_(self, "intensity", intensity)
+            set_(self, "vo2", None)
+            self.__post_init__()
+            return
+        set_(self, "vo2", _real(_units.magnitude(vo2, "mL/kg/min", "vo2"), "vo2", low=0.0,
+                                low_open=True, high=90.0, unit="mL/kg/min"))
+        set_(self, "intensity", None)
+        set_(self, "start", _real(_units.magnitude(start, "min", "start"), "start", low=0.0,
+                                  unit="min"))
+        set_(self, "duration", _real(_units.magnitude(duration, "min", "duration"),
+                                     "duration", low=0.0, low_open=True, unit="min"))
+
+    @property
+    def channel_level(self) -> float:
+        """The intensity, or for ``vo2=`` exercise ``vo2 / 40`` (the level at the
+        default VO2max; each subject's own level is ``vo2 / VO2max``)."""
+        if self.vo2 is not None:
+            return self.vo2 / DEFAULT_VO2MAX_OTHER
+        return self.intensity
+
+    def relative(self, vo2max) -> np.ndarray:
+        """Each subject's intensity (fraction of VO2max) for VO2max ``vo2max``
+        (mL/kg/min, an array); ``ValueError`` when it exceeds 1.2."""
+        vo2max = np.asarray(vo2max, dtype=np.float64)
+        if self.vo2 is None:
+            return np.full(vo2max.shape, self.intensity)
+        rel = self.vo2 / vo2max
+        if (rel > self.level_range[1]).any():
+            i = int(np.argmax(rel))
+            raise ValueError(f"Exercise(vo2={self.vo2:g}) is {rel[i]:.2f} x the VO2max of "
+                             f"subject {i} ({vo2max[i]:g} mL/kg/min); the model covers "
+                             f"intensities up to {self.level_range[1]:g} x VO2max")
+        return rel
+
+    def __repr__(self) -> str:
+        lvl = f"vo2={self.vo2!r}" if self.vo2 is not None else f"intensity={self.intensity!r}"
+        return f"Exercise({lvl}, start={self.start!r}, duration={self.duration!r})"
 
 
 @dataclass(frozen=True)
@@ -535,6 +635,13 @@ class Dose:
         ``rate`` and ``duration`` give the third (``amount = rate *
         duration``); given all three, they must agree.
 
+    ``amount`` and ``rate`` may be pint quantities (if pint is installed):
+    a mass (``0.4 * ureg.mg``), an amount of substance (nmol), a mass per
+    body weight (mg/kg), or those per time for ``rate`` (``2 * ureg("mg/h")``);
+    they are converted to ``unit`` when it is of the same kind, else to mg,
+    nmol or mg/kg, and ``unit`` is set accordingly.  ``time``, ``every`` and
+    ``duration`` may be time quantities (converted to minutes).
+
     Notes
     -----
     A scenario rejects a dose whose first administration is after its
@@ -575,6 +682,18 @@ class Dose:
                              f"with endorphin.drugs.register)")
         if not isinstance(self.unit, str):
             raise TypeError(f"unit must be a string, got {type(self.unit).__name__}")
+        # pint quantities (optional): amounts and rates carry their unit, times minutes
+        amount, a_unit = _units.dose_amount(self.amount, self.unit, "amount")
+        rate, r_unit = _units.dose_rate(self.rate, a_unit or self.unit, "rate")
+        if a_unit is not None and r_unit is not None and a_unit != r_unit:
+            raise ValueError(f"amount ({self.amount!s}) and rate ({self.rate!s}) must be "
+                             f"the same kind of quantity (mass, substance or per kg)")
+        set_(self, "amount", amount)
+        set_(self, "rate", rate)
+        if a_unit or r_unit:
+            set_(self, "unit", a_unit or r_unit)
+        for key in ("time", "every", "duration"):
+            set_(self, key, _units.magnitude(getattr(self, key), "min", key))
         if self.unit not in _DOSE_UNITS:
             raise ValueError(f"unit must be one of 'mg', 'ug', 'nmol', 'mg/kg', 'ug/kg', "
                              f"got {self.unit!r}")
@@ -673,7 +792,7 @@ _SCENARIO_SETTINGS = {"clock_start": "a Scenario setting (Scenario(clock_start=.
                       "pulse_mean": "derived from the pulse generator"}
 # covariate -> (unit, low, high) for numbers; sex is categorical
 _COVARIATES = {"body_weight": ("kg", 20.0, 300.0), "age": ("year", 0.0, 120.0),
-               "sex": (None, None, None)}
+               "vo2max": ("mL/kg/min", 10.0, 90.0), "sex": (None, None, None)}
 _SEXES = {"f": "female", "female": "female", "m": "male", "male": "male"}
 _DEFAULT_BODY_WEIGHT = {r.name: r.value for r in model._DOSING_TABLE}["body_weight"]
 
@@ -697,6 +816,8 @@ def _covariates(covariates, n: int) -> dict:
         if key not in _COVARIATES:
             raise ValueError(f"unknown covariate {key!r}; known: {list(_COVARIATES)}")
         unit, low, high = _COVARIATES[key]
+        if unit is not None:
+            val = _units.magnitude(val, unit, f"covariates[{key!r}]")
         arr = np.asarray(val)
         if arr.ndim == 0:
             arr = np.broadcast_to(arr, (n,))
@@ -771,12 +892,15 @@ class Population:
         which is then recorded in :attr:`seed` (and in results' provenance),
         so a run can always be repeated.
     covariates : mapping or DataFrame, optional
-        ``body_weight`` (kg, 20-300; scales the beta-endorphin dosing
-        volumes, default 70 kg), ``sex`` ("female"/"male") and ``age``
-        (years, 0-120).  Each a scalar or ``n`` values.  Sex and age are kept
-        as coordinates of the results; ``sex="female"`` also gives morphine the
-        women's ke0 and effect-site factor (Sarton et al. 2000:
-        ``endorphin._dosing.SEX_EFFECTS``), age enters no parameter yet.
+        ``body_weight`` (kg, 20-300; scales per-kg doses and the beta-endorphin
+        dosing volumes, default 70 kg), ``vo2max`` (mL/kg/min, 10-90; turns
+        ``Exercise(vo2=...)`` workloads into each subject's relative
+        intensity), ``sex`` ("female"/"male") and ``age`` (years, 0-120).
+        Each a scalar or ``n`` values; all are kept as coordinates of the
+        results.  ``sex="female"`` gives morphine the women's ke0 and
+        effect-site factor (Sarton et al. 2000:
+        ``endorphin._dosing.SEX_EFFECTS``).  Age enters no parameter: the
+        package's sources give no age effect on its parameters (docs/model.md).
     cv : mapping of str to float, optional
         Per-parameter CV overrides (``variability`` still scales them), e.g.
         ``{"t_half_plasma": 0.3}``; see :func:`endorphin.model.sample_parameters`.
@@ -857,6 +981,14 @@ class Population:
         """Body weight per subject, kg (default 70)."""
         return self.covariates.get("body_weight",
                                    np.full(self.n, _DEFAULT_BODY_WEIGHT))
+
+    @property
+    def vo2max(self) -> np.ndarray:
+        """VO2max per subject, mL/kg/min: the ``vo2max`` covariate, else the
+        condition's default (:data:`DEFAULT_VO2MAX`, assumed).  Read only by
+        ``Exercise(vo2=...)``."""
+        return self.covariates.get("vo2max", np.full(
+            self.n, DEFAULT_VO2MAX.get(self.condition, DEFAULT_VO2MAX_OTHER)))
 
     @property
     def pulse_parameters(self) -> dict:
@@ -1128,12 +1260,18 @@ class Scenario:
                 f"occupancy_{r}_{drug}" for r in ("mu", "delta", "kappa")]
         return tuple(names)
 
-    def _inputs(self, body_weight: np.ndarray, plan):
+    def _inputs(self, body_weight: np.ndarray, plan, vo2max: np.ndarray | None = None):
         """breaks (B,), inputs (B+1, U) or per subject (N, B+1, U)."""
         names = core.models[plan.model].inputs
-        segs = list(self.protocol.segments())
+        absolute = [s for s in self.protocol if isinstance(s, Exercise) and s.vo2 is not None]
+        segs = sorted((s.segment() for s in self.protocol if s not in absolute),
+                      key=lambda g: (g[1], g[0]))
         N = body_weight.shape[0]
         per_subject = []                       # (input, start, duration, rate (N,))
+        if absolute:
+            vo2max = np.full(N, DEFAULT_VO2MAX_OTHER) if vo2max is None else vo2max
+            per_subject += [(s.channel, s.start, s.duration, s.relative(vo2max))
+                            for s in absolute]
         for d in self.doses:
             if d.is_endogenous and d.is_infusion:
                 col = _BEND_ROUTES[d.route][1]
@@ -1236,6 +1374,7 @@ class Scenario:
         """
         if not isinstance(method, str) or method not in core._METHODS:
             raise ValueError(f"method must be one of {sorted(core._METHODS)}, got {method!r}")
+        defaulted = outputs is None
         outputs = self._check_outputs(outputs)
         progress = _flag(progress, "progress")
         if chunks is not None:
@@ -1244,6 +1383,7 @@ class Scenario:
                                   atol=atol)
         pop = self.population
         N = pop.n
+        _check_result_size(N, len(outputs), self.times.size, defaulted)
         bar = None
         if progress:
             try:
@@ -1295,7 +1435,7 @@ class Scenario:
         sex = pop.covariates.get("sex")
         sex = None if sex is None else sex[first:first + count]
         plan = self._plan(bw)
-        breaks, inputs = self._inputs(bw, plan)
+        breaks, inputs = self._inputs(bw, plan, pop.vo2max[first:first + count])
         boluses = self._boluses(bw, plan)
         # engine outputs to compute; a drug given in two slots sums them
         sums = plan.drug_outputs()
