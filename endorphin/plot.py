@@ -420,6 +420,8 @@ def time_course(result, name: str = "plasma_beta_endorphin", ax=None, *, bands=(
 def _level_text(s) -> str:
     from .scenario import Exercise, Pain
     if isinstance(s, Exercise):
+        if s.vo2 is not None:
+            return f"VO₂ {s.vo2:g} mL/kg/min"
         return f"{100 * s.intensity:.0f} % VO₂max"
     if isinstance(s, Pain):
         return f"NRS {s.level:g}"

@@ -284,6 +284,15 @@ def test_timeline_rows_bars_and_doses():
     assert "75 % VO₂max" in texts and "NRS 4" in texts
 
 
+def test_timeline_labels_an_absolute_workload():
+    prot = en.Exercise(vo2=30.0, start=10, duration=20) + en.Exercise(0.8, start=60,
+                                                                      duration=20)
+    fig, ax = plt.subplots()
+    P.timeline(en.Scenario(prot, t_end=120, dt=5), ax=ax)
+    texts = [t.get_text() for t in ax.texts]
+    assert "VO₂ 30 mL/kg/min" in texts and "80 % VO₂max" in texts
+
+
 def test_timeline_empty_protocol_and_bad_input():
     fig, ax = plt.subplots()
     P.timeline(None, ax=ax, t_end=60)
