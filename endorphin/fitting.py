@@ -140,8 +140,8 @@ class FitResult:
         shp = self.batch_shape
         self.params = params.reshape(shp + (p,))
         self.cov = cov.reshape(shp + (p, p))
-        with np.errstate(invalid="ignore"):
-            self.stderr = np.sqrt(np.diagonal(self.cov, axis1=-2, axis2=-1)).copy()
+        with np.errstate(invalid="ignore"):      # sqrt of the diagonal view: a new array
+            self.stderr = np.sqrt(np.diagonal(self.cov, axis1=-2, axis2=-1))
         self.rss = rss.reshape(shp)
         self.n_obs = n_obs.reshape(shp)
         self.df = df.reshape(shp)

@@ -18,6 +18,14 @@ def test_readme_doctest():
     assert res.attempted >= 3 and res.failed == 0
 
 
+def test_scale_out_page_doctest():
+    """docs/scale-out.md's local example (a chunked summary run) runs as written."""
+    pytest.importorskip("dask")
+    res = doctest.testfile(str(REPO / "docs" / "scale-out.md"), module_relative=False,
+                           optionflags=FLAGS, verbose=False)
+    assert res.attempted >= 5 and res.failed == 0
+
+
 @pytest.mark.parametrize("mod, func", [
     ("core", "simulate"), ("core", "dose_schedule"), ("core", "population_percentiles"),
     ("model", "parameters"), ("model", "default_parameters"), ("model", "bend_dose"),

@@ -77,3 +77,14 @@ def test_fuzz_regressions_replay_in_a_subprocess():
                           timeout=300, cwd="/", env=dict(os.environ, PYTHONWARNINGS="ignore"))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert f"replayed {len(files)} inputs" in proc.stdout
+
+
+def test_random_fitter_inputs_in_a_subprocess():
+    """3000 deterministic random inputs of the fitter's fuzz targets (the public
+    fit_dose_response with ed/predict, and the private _fit._fit with arbitrary arrays)
+    run without a crash; under ASan in CI, without a memory error."""
+    proc = subprocess.run([sys.executable, str(REPO / "tools" / "fuzz" / "fuzz_endorphin.py"),
+                           "--random-fit", "3000", "7"], capture_output=True, text=True,
+                          timeout=600, cwd="/", env=dict(os.environ, PYTHONWARNINGS="ignore"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "ran 3000 random fitter inputs" in proc.stdout

@@ -11,7 +11,10 @@ Each input is decoded by ``decode()`` into one call:
 * ``endorphin.core.simulate`` on a small model with arbitrary parameters,
   times, breaks, inputs and doses;
 * the private ``endorphin._integrate._simulate`` with arbitrary arrays
-  (it must check them itself: never trust a private entry point).
+  (it must check them itself: never trust a private entry point);
+* ``endorphin.fit_dose_response`` (then ``ed`` and ``predict``) with arbitrary
+  data, models and options, and the private ``endorphin._fit._fit`` with
+  arbitrary arrays and integers.
 
 Any Python exception is an acceptable answer; a crash (SIGSEGV, abort, an
 ASan report) is a finding.  For float32/float64 ufunc calls the harness also
@@ -21,7 +24,9 @@ are findings too.
 
 Run with tools/fuzz/run.sh SECONDS (builds an instrumented copy of the
 extension).  ``python fuzz_endorphin.py --replay FILE...`` replays inputs
-without atheris (what tests/test_fuzz_regressions.py does).
+without atheris (what tests/test_reliability_regressions.py does);
+``--random-fit N SEED`` runs N deterministic random inputs of the fitter's
+targets (also a test, so it runs under the sanitizers in CI).
 """
 from __future__ import annotations
 
@@ -245,12 +250,83 @@ def fuzz_private_engine(b: Bytes) -> None:
         pass
 
 
+def fuzz_fit(b: Bytes) -> None:
+    """endorphin.fit_dose_response with arbitrary data, models, weights, fixed
+    parameters, bounds and options; curves that are flat, tiny, NaN-ridden or huge."""
+    import endorphin as en
+    model = ["ll4", "ll5", "hill", "emax", "nope"][b.int(5)]
+    batch = tuple(b.int(3) for _ in range(b.int(3)))
+    n = b.int(12)
+    dt = "f8" if b.int(5) else DTYPES[b.int(len(DTYPES))]
+    x = b.array(batch + (n,) if b.int(5) else (n + b.int(3),), dt)
+    y = b.array(batch + (n,), "f8" if b.int(6) else dt)
+    if b.flag() and x.dtype.kind == "f":
+        x = np.abs(x)
+    if b.int(3) == 0:
+        x, y = layout(b, x), layout(b, y)
+    kw = {}
+    names = {"ll4": "bcde", "ll5": "bcdef", "hill": "bde", "emax": "cde"}.get(model, "bcde")
+    if b.int(4) == 0:
+        kw["weights"] = b.array(y.shape if b.int(4) else (n + 1,), "f8")
+    if b.int(4) == 0:
+        kw["fixed"] = {names[b.int(len(names))]: b.float()}
+    if b.int(4) == 0:
+        kw["bounds"] = {names[b.int(len(names))]: (b.float(), b.float())}
+    if b.int(4) == 0:
+        kw["p0"] = {names[b.int(len(names))]: b.float()}
+    if b.int(3) == 0:
+        kw["max_iter"] = b.int(300) - 2
+    if b.int(4) == 0:
+        kw["ec50_range"] = b.float()
+    if b.int(4) == 0:
+        kw["threads"] = b.int(4)
+    try:
+        r = en.fit_dose_response(x, y, model=model, **kw)
+        r.ed(b.float())
+        r.predict(b.array((b.int(4),), "f8"))
+    except Exception:
+        pass
+
+
+def fuzz_private_fit(b: Bytes) -> None:
+    """endorphin._fit._fit with arbitrary arrays and integers: it must check them."""
+    from endorphin import _fit
+
+    def arr(shape):
+        dt = ["f8", "f8", "f8", "i8", "f4", ">f8", "O"][b.int(7)]
+        a = b.array(shape, dt)
+        return layout(b, a) if b.int(4) == 0 else a
+
+    n = b.int(10)
+    C = b.int(4)
+    P = b.int(7)
+    args = [arr((C, n)), arr((C, n if b.int(5) else n + 1)), arr((C, n)), arr((C, P)),
+            b.int(8) - 2, b.int(64), arr((P,)), arr((P,)), b.float(), b.int(400) - 5,
+            b.float(), b.float(), b.int(3) - 1, b.int(6) - 1]
+    if b.int(6) == 0:
+        args[2] = None
+    try:
+        _fit._fit(*args)
+    except Exception:
+        pass
+
+
 TARGETS = [fuzz_ufunc, fuzz_ufunc, fuzz_ufunc, fuzz_engine, fuzz_private_engine]
+# The fitter's targets take the selector values 50000..59999 (15 % of inputs); the rest
+# map to TARGETS as before they existed, so the stored inputs replay unchanged.
+FIT_TARGETS = [fuzz_fit, fuzz_private_fit]
+
+
+def pick_target(b: Bytes):
+    sel = b.int(65536)
+    if 50000 <= sel < 60000:
+        return FIT_TARGETS[sel % len(FIT_TARGETS)]
+    return TARGETS[sel % len(TARGETS)]
 
 
 def one_input(data: bytes) -> None:
     b = Bytes(data)
-    target = TARGETS[b.int(len(TARGETS))]
+    target = pick_target(b)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         target(b)
@@ -263,10 +339,25 @@ def replay(paths) -> int:
     return len(paths)
 
 
+def random_fit_inputs(n: int, seed: int) -> int:
+    """``n`` pseudo-random inputs aimed at the fitter's targets (no coverage guidance):
+    a cheap, deterministic sweep that the test suite runs under the sanitizers."""
+    import random
+    rng = random.Random(seed)
+    for _ in range(n):
+        sel = rng.randrange(50000, 60000).to_bytes(2, "little")
+        one_input(sel + bytes(rng.randrange(256) for _ in range(rng.randrange(400))))
+    return n
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--replay":
         n = replay(sys.argv[2:])
         print(f"replayed {n} inputs")
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "--random-fit":
+        n = random_fit_inputs(int(sys.argv[2]), int(sys.argv[3]))
+        print(f"ran {n} random fitter inputs")
         return
     import atheris
     with atheris.instrument_imports(include=["endorphin"]):
