@@ -646,6 +646,8 @@ PyInit__ufuncs(void)
     if (PyUFunc_ImportUFuncAPI() < 0) {
         return NULL;
     }
+    /* pick the hill SIMD variant now, before any thread can call the ufunc */
+    (void)endo_vhill_isa();
     module = PyModule_Create(&moduledef);
     if (module == NULL) {
         goto fail;
@@ -654,7 +656,8 @@ PyInit__ufuncs(void)
         goto fail;
     }
 #ifdef Py_GIL_DISABLED
-    /* No mutable C globals: the module is safe without the GIL. */
+    /* No mutable C globals after init (the hill variant is chosen above): the
+     * module is safe without the GIL. */
     if (PyUnstable_Module_SetGIL(module, Py_MOD_GIL_NOT_USED) < 0) {
         goto fail;
     }

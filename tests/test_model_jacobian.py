@@ -35,6 +35,28 @@ def _points(name, rng):
             u = np.zeros(U)
             u[:7] = rng.uniform(0, 1, 7) * (rng.uniform(size=7) < 0.5)
             u[2] *= 10
+        elif name.startswith("endorphin_d"):
+            nd = int(name[-1])
+            base = M.sample_parameters(1, int(rng.integers(1 << 30)), variability=2.0)[0]
+            dp = rng.uniform(0.1, 2.0, (nd, (P - base.size) // nd))
+            names = m.params[base.size:base.size + dp.shape[1]]
+            col = {n.split("_", 1)[1]: i for i, n in enumerate(names)}
+            for k in range(nd):
+                if rng.uniform() < 0.5:
+                    dp[k, col["kon"]] = 0.0                 # equilibrium binding
+                dp[k, col["n"]] = rng.choice([1.0, rng.uniform(0.5, 1.5)])
+            p = np.concatenate([base, dp.ravel()])
+            y = rng.uniform(0.1, 2.0, S)
+            y[7:11] *= np.array([5.0, 20.0, 3.0, 300.0])
+            drug = y[24:].reshape(nd, -1)
+            drug[:, 5] *= rng.uniform(0.05, 0.6)               # bound fractions
+            for k in range(nd):                             # the clips at 0 on one side
+                if rng.uniform() < 0.2:
+                    drug[k, 4] = -0.2
+                if rng.uniform() < 0.2:
+                    drug[k, 5] = -0.1
+            u = np.zeros(U)
+            u[:7] = rng.uniform(0, 1, 7) * (rng.uniform(size=7) < 0.5)
         else:
             p = rng.uniform(0.1, 2.0, P)
             y = rng.uniform(0.1, 3.0, S)
@@ -43,7 +65,8 @@ def _points(name, rng):
 
 
 @pytest.mark.parametrize("name", ["linear1", "linear2", "lotka_volterra", "riccati",
-                                  "endorphin"])
+                                  "endorphin", "endorphin_d1", "endorphin_d2",
+                                  "endorphin_d4"])
 def test_analytic_jacobian_matches_finite_differences(name):
     rng = np.random.default_rng(11)
     for t, y, p, u in _points(name, rng):

@@ -82,9 +82,9 @@ def _quiet(**kw):
 
 
 # ---------------------------------------------------------------------------
-# A population day (2000 subjects): xarray, pandas and summary
+# A population day (10,000 subjects, the notebook cell): xarray, pandas, summary
 # ---------------------------------------------------------------------------
-N_DAY = 2000
+N_DAY = 10_000
 
 
 @pytest.fixture(scope="module")

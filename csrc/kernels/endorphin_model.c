@@ -225,10 +225,11 @@ static inline double cort_hill_deriv(double x, const double *p)
 
 /* The analytic Jacobian of the endogenous block (rows/columns 0 .. EM_Y_RA - 1) in the
  * S x S row-major matrix J, which it zeroes first. */
-static void em_jac_base(double t, const double *y, const double *p, const double *u, double *J)
+static void em_jac_base(double t, const double *y, const double *p, const double *u, double *J,
+                        const int S)
 {
     (void)u;
-    enum { S = ENDO_EM_NSTATES };  /* the variant without drugs */
+    /* S: the row stride, the variant's number of states */
     for (int i = 0; i < S * S; i++) {
         J[i] = 0.0;
     }
@@ -543,28 +544,112 @@ static inline void em_output_n(int nd, double t, const double *y, const double *
     }
 }
 
-/* Analytic Jacobian of the variant without drugs. */
-static void em_jac0(double t, const double *y, const double *p, const double *u, double *J)
+/* Analytic Jacobian of every variant (nd = 0 .. 4 drug slots): the endogenous block,
+ * the receptor rows through the binding (d drive / d C_h, d C_e,k and d B_k), the
+ * drugs' linear PK and their kinetic binding at mu.  At the clips of the RHS
+ * (max(x, 0)) the derivative is that of the side the value is on (0 at x <= 0). */
+static inline void em_jac_n(int nd, double t, const double *y, const double *p,
+                            const double *u, double *J)
 {
-    enum { S = ENDO_EM_NSTATES };
-    em_jac_base(t, y, p, u, J);
+    const int S = ENDO_EM_NSTATES + DNS * nd;
+    em_jac_base(t, y, p, u, J, S);
+#define JJ(i, j) J[(size_t)(i) * (size_t)S + (size_t)(j)]
+#define DP(k) (p + ENDO_EM_NPARAMS + DNP * (k))
+#define DY(k) (ENDO_EM_NSTATES + DNS * (k))
     const double ch = y[EM_Y_CH];
-    for (int r = 0; r < 3; r++) {
-        /* drive D = g(s), s = tau x / (1 + x), x = 1e-3 C_h / K */
-        double d = 0.0, dd = 0.0;
-        if (ch > 0.0) {
-            const double K = p[EM_K_MU + r], tau = p[EM_TAUB_MU + r];
-            const double x = 1e-3 * ch / K;
-            const double s = tau * x / (1.0 + x);
-            d = transducer(s, p[EM_SLOPE_MU + r]);
-            dd = transducer_deriv(s, p[EM_SLOPE_MU + r]) * tau * 1e-3 / (K * (1.0 + x) * (1.0 + x));
+    const double Lb = ch > 0.0 ? 1e-3 * ch : 0.0;
+    double bound = 0.0;
+    for (int k = 0; k < nd; k++) {
+        if (DP(k)[EM_D_KON] > 0.0) {
+            const double b = y[DY(k) + EM_DY_BOUND];
+            bound += b > 0.0 ? b : 0.0;
         }
-        const int ia = EM_Y_RA + r, ic = EM_Y_RC + r;
-        J[ia * S + ia] = -p[EM_KREC_A_MU + r] - p[EM_KDES_A_MU + r] * d;
-        J[ia * S + EM_Y_CH] = -p[EM_KDES_A_MU + r] * dd * y[ia];
-        J[ic * S + ic] = -p[EM_KREC_C_MU + r] - p[EM_KDES_C_MU + r] * d;
-        J[ic * S + EM_Y_CH] = -p[EM_KDES_C_MU + r] * dd * y[ic];
     }
+    const double free_mu = bound < 1.0 ? 1.0 - bound : 0.0;
+    for (int r = 0; r < 3; r++) {
+        const double K = p[EM_K_MU + r], taub = p[EM_TAUB_MU + r];
+        const double xb = Lb / K;
+        double X = xb, N = taub * xb, kin = 0.0;
+        for (int k = 0; k < nd; k++) {
+            const double *dp = DP(k);
+            if (r == 0 && dp[EM_D_KON] > 0.0) {
+                const double b = y[DY(k) + EM_DY_BOUND];
+                kin += dp[EM_D_TAU_MU] * (b > 0.0 ? b : 0.0);
+                continue;
+            }
+            const double ce = y[DY(k) + EM_DY_CE];
+            const double c = (ce > 0.0 ? ce : 0.0) / dp[EM_D_K_MU + r];
+            X += c;
+            N += dp[EM_D_TAU_MU + r] * c;
+        }
+        const double f = (r == 0 ? free_mu : 1.0) / (1.0 + X);
+        const double sv = f * N + kin;
+        const double m = p[EM_SLOPE_MU + r];
+        const double d = transducer(sv, m), gd = transducer_deriv(sv, m);
+        const double nx = N / (1.0 + X);
+        const int ia = EM_Y_RA + r, ic = EM_Y_RC + r;
+        const double ka = p[EM_KDES_A_MU + r] * y[ia], kc = p[EM_KDES_C_MU + r] * y[ic];
+        JJ(ia, ia) = -p[EM_KREC_A_MU + r] - p[EM_KDES_A_MU + r] * d;
+        JJ(ic, ic) = -p[EM_KREC_C_MU + r] - p[EM_KDES_C_MU + r] * d;
+        if (ch > 0.0) {
+            const double ds = f * (taub - nx) * 1e-3 / K;
+            JJ(ia, EM_Y_CH) = -ka * gd * ds;
+            JJ(ic, EM_Y_CH) = -kc * gd * ds;
+        }
+        for (int k = 0; k < nd; k++) {
+            const double *dp = DP(k);
+            if (r == 0 && dp[EM_D_KON] > 0.0) {
+                if (y[DY(k) + EM_DY_BOUND] > 0.0) {
+                    const double ds = dp[EM_D_TAU_MU] - (bound < 1.0 ? nx : 0.0);
+                    JJ(ia, DY(k) + EM_DY_BOUND) = -ka * gd * ds;
+                    JJ(ic, DY(k) + EM_DY_BOUND) = -kc * gd * ds;
+                }
+                continue;
+            }
+            if (y[DY(k) + EM_DY_CE] > 0.0) {
+                const double ds = f * (dp[EM_D_TAU_MU + r] - nx) / dp[EM_D_K_MU + r];
+                JJ(ia, DY(k) + EM_DY_CE) = -ka * gd * ds;
+                JJ(ic, DY(k) + EM_DY_CE) = -kc * gd * ds;
+            }
+        }
+    }
+    for (int k = 0; k < nd; k++) {
+        const double *dp = DP(k);
+        const int o = DY(k);
+        const int dep = o + EM_DY_DEPOT, cen = o + EM_DY_CENTRAL, p2 = o + EM_DY_PERIPH2;
+        const int p3 = o + EM_DY_PERIPH3, ce = o + EM_DY_CE, bd = o + EM_DY_BOUND;
+        JJ(dep, dep) = -dp[EM_D_KA];
+        JJ(cen, dep) = dp[EM_D_KA];
+        JJ(cen, cen) = -(dp[EM_D_K10] + dp[EM_D_K12] + dp[EM_D_K13]);
+        JJ(cen, p2) = dp[EM_D_K21];
+        JJ(cen, p3) = dp[EM_D_K31];
+        JJ(p2, cen) = dp[EM_D_K12];
+        JJ(p2, p2) = -dp[EM_D_K21];
+        JJ(p3, cen) = dp[EM_D_K13];
+        JJ(p3, p3) = -dp[EM_D_K31];
+        JJ(ce, cen) = dp[EM_D_KE0] * dp[EM_D_FBRAIN] / dp[EM_D_V1];
+        JJ(ce, ce) = -dp[EM_D_KE0];
+        if (!(dp[EM_D_KON] > 0.0)) {
+            JJ(bd, bd) = -1.0;
+            continue;
+        }
+        /* dB_k/dt = kon L^n (1 - sum_j max(B_j, 0)) - koff B_k, L = max(C_e, 0) */
+        const double c = y[ce] > 0.0 ? y[ce] : 0.0, n = dp[EM_D_NBIND];
+        const double ln = n == 1.0 ? c : pow(c, n);
+        if (c > 0.0) {
+            const double dln = n == 1.0 ? 1.0 : n * pow(c, n - 1.0);
+            JJ(bd, ce) = dp[EM_D_KON] * dln * (1.0 - bound);
+        }
+        for (int j = 0; j < nd; j++) {
+            if (DP(j)[EM_D_KON] > 0.0 && y[DY(j) + EM_DY_BOUND] > 0.0) {
+                JJ(bd, DY(j) + EM_DY_BOUND) = -dp[EM_D_KON] * ln;
+            }
+        }
+        JJ(bd, bd) += -dp[EM_D_KOFF];
+    }
+#undef JJ
+#undef DP
+#undef DY
 }
 /* ------------------------------------------------------------------------- */
 /* resting state                                                              */
@@ -894,6 +979,11 @@ static inline int em_init_n(int nd, double t0, const double *p, const double *u,
     static int init##ND(double t0, const double *p, const double *u, double *y)            \
     {                                                                                      \
         return em_init_n(ND, t0, p, u, y);                                                 \
+    }                                                                                      \
+    static void jacn##ND(double t, const double *y, const double *p, const double *u,      \
+                         double *J)                                                        \
+    {                                                                                      \
+        em_jac_n(ND, t, y, p, u, J);                                                       \
     }
 
 VARIANT(0)
@@ -911,12 +1001,12 @@ const endo_model endo_endorphin_model = TABLE(
     0, "endorphin",
     "the endogenous-opioid model: stimuli -> POMC pools -> plasma/CSF beta-endorphin, "
     "ACTH, cortisol, receptor binding, desensitization and effects (docs/model.md)",
-    em_jac0);
+    jacn0);
 const endo_model endo_endorphin_d1 = TABLE(
-    1, "endorphin_d1", "the endorphin model with 1 drug slot (docs/model.md)", NULL);
+    1, "endorphin_d1", "the endorphin model with 1 drug slot (docs/model.md)", jacn1);
 const endo_model endo_endorphin_d2 = TABLE(
-    2, "endorphin_d2", "the endorphin model with 2 drug slots (docs/model.md)", NULL);
+    2, "endorphin_d2", "the endorphin model with 2 drug slots (docs/model.md)", jacn2);
 const endo_model endo_endorphin_d3 = TABLE(
-    3, "endorphin_d3", "the endorphin model with 3 drug slots (docs/model.md)", NULL);
+    3, "endorphin_d3", "the endorphin model with 3 drug slots (docs/model.md)", jacn3);
 const endo_model endo_endorphin_d4 = TABLE(
-    4, "endorphin_d4", "the endorphin model with 4 drug slots (docs/model.md)", NULL);
+    4, "endorphin_d4", "the endorphin model with 4 drug slots (docs/model.md)", jacn4);

@@ -332,11 +332,14 @@ static void hessian_correction(int model, const double *th, const curve *cv,
         if (cv->zero[i] != 0.0) {
             continue;                          /* A constant in the parameters */
         }
-        const double r = cv->w[i] * (cv->y[i] - point_eval(&k, cv->lx[i], 0, NULL));
+        /* the model value lo + amp A of point_eval (LL.4, Hill with lo = 0, Emax)
+         * from the same logistic: one exp per point */
         const double dl = cv->lx[i] - k.le;
         double A, B;
         logistic(k.beff * dl, &A, &B);
-        const double At = -A * B, Att = A * B * (B - A), amp = k.amp;
+        const double amp = k.amp;
+        const double r = cv->w[i] * (cv->y[i] - (k.lo_level + amp * A));
+        const double At = -A * B, Att = A * B * (B - A);
         if (model == ENDO_FIT_LL4) {
             const double b = k.b_or_n;         /* (b, c, d, Le), t = b dl */
             C[0][0] += r * amp * Att * dl * dl;
@@ -368,7 +371,9 @@ ENDO_INLINE int cholesky_n(double M[MAXP][MAXP], const int n, double *minpiv)
     double mp = INFINITY;
     for (int i = 0; i < n; i++) {
         for (int j = 0; j <= i; j++) {
-            double s = M[i][j];
+            /* callers fill the lower triangle 0..n-1, all this reads; the analyzer
+             * loses track of that through cholesky()'s callers */
+            double s = M[i][j];  // NOLINT(clang-analyzer-core.uninitialized.Assign)
             for (int q = 0; q < j; q++) {
                 s -= M[i][q] * M[j][q];
             }
@@ -846,7 +851,7 @@ void endo_fit_curve(const endo_fit_opts *o, int n, const double *x, const double
                     if ((small && lam < 1.0) || (rel <= o->ftol && cos2max <= 1e-12)) {
                         conv = 1;
                     }
-                    rss = rn;
+                    /* rss itself is recomputed by normal_eq at the next iteration */
                     lam = fmax(lam * 0.1, 1e-12);
                     accepted = 1;
                     break;
@@ -939,7 +944,7 @@ void endo_fit_curve(const endo_fit_opts *o, int n, const double *x, const double
         }
     }
     const double s2 = (res->df > 0) ? rss / res->df : NAN;
-    double jac_scale[MAXP];                   /* d theta_drc / d theta_internal */
+    double jac_scale[MAXP] = {0};             /* d theta_drc / d theta_internal */
     for (int i = 0; i < P; i++) {
         jac_scale[i] = is_log_param(model, i) ? res->params[i] : 1.0;
     }

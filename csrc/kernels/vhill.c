@@ -33,7 +33,9 @@ int endo_hill_block_avx512(const double *, const double *, const double *,
 #define VHILL_X86 1
 #endif
 
-/* Chosen once; a benign race (every thread computes the same answer). */
+/* Chosen once: PyInit__ufuncs calls endo_vhill_isa() under the GIL before any
+ * ufunc can run, so Python's threads never race on it (a C caller that skips
+ * that selects lazily, on its first call). */
 static vhill_fn vhill_impl = NULL;
 static const char *vhill_isa_name = "generic";
 
