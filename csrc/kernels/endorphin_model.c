@@ -467,8 +467,12 @@ static double em_rest_mood(const double *p)
             key[1 + 3 * j + r] = p[base[j] + r];
         }
     }
-    /* bitwise comparison: 0.0 and -0.0 are different keys, equal NaNs the same key */
-    if (!rest_have || memcmp(key, rest_key, sizeof key) != 0) {
+    /* value comparison (a NaN key never hits: parameters are finite after init) */
+    int hit = rest_have;
+    for (int i = 0; hit && i < REST_NKEY; i++) {
+        hit = key[i] == rest_key[i];
+    }
+    if (!hit) {
         double eff0[3];
         em_rest_effects(p, eff0);
         rest_mood = em_mood(eff0, p);
