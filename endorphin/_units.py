@@ -39,6 +39,17 @@ def magnitude(x, unit: str, name: str):
 
 _KIND = {"mg": "mass", "ug": "mass", "nmol": "substance", "mg/kg": "per_kg",
          "ug/kg": "per_kg"}
+_CANONICAL = {"mass": "mg", "substance": "nmol", "per_kg": "mg/kg"}
+
+
+def _dose_unit(dims: dict, prefer: str):
+    """The dose unit for quantity dimensions ``dims`` (time removed): ``prefer`` when it
+    is of the same kind, else mg, nmol or mg/kg; None for other dimensions."""
+    kind = "mass" if dims == _MASS else "substance" if dims == _SUBSTANCE else \
+        "per_kg" if dims == _MASS_PER_MASS else None
+    if kind is None:
+        return None
+    return prefer if _KIND.get(prefer) == kind else _CANONICAL[kind]
 
 
 def dose_amount(x, prefer: str = "mg", name: str = "amount"):
@@ -47,12 +58,8 @@ def dose_amount(x, prefer: str = "mg", name: str = "amount"):
     mg/kg); ``(x, None)`` for a plain number."""
     if not is_quantity(x):
         return x, None
-    d = _dims(x)
-    kind = "mass" if d == _MASS else "substance" if d == _SUBSTANCE else \
-        "per_kg" if d == _MASS_PER_MASS else None
-    if kind is not None:
-        unit = prefer if _KIND.get(prefer) == kind else \
-            {"mass": "mg", "substance": "nmol", "per_kg": "mg/kg"}[kind]
+    unit = _dose_unit(_dims(x), prefer)
+    if unit is not None:
         return _plain(x, unit, name), unit
     raise ValueError(f"{name}: a dose is a mass (mg), an amount of substance (nmol) or a "
                      f"mass per body weight (mg/kg), got {x!s}")
@@ -65,12 +72,8 @@ def dose_rate(x, prefer: str = "mg", name: str = "rate"):
     if not is_quantity(x):
         return x, None
     d = _dims(x)
-    if d.pop("[time]", None) == -1:
-        kind = "mass" if d == _MASS else "substance" if d == _SUBSTANCE else \
-            "per_kg" if d == _MASS_PER_MASS else None
-        if kind is not None:
-            unit = prefer if _KIND.get(prefer) == kind else \
-                {"mass": "mg", "substance": "nmol", "per_kg": "mg/kg"}[kind]
-            return _plain(x, f"{unit}/min", name), unit
+    unit = _dose_unit(d, prefer) if d.pop("[time]", None) == -1 else None
+    if unit is not None:
+        return _plain(x, f"{unit}/min", name), unit
     raise ValueError(f"{name}: an infusion rate is a mass, an amount of substance or a mass "
                      f"per body weight per time (e.g. mg/h), got {x!s}")

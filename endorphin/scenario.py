@@ -143,6 +143,11 @@ class Stimulus:
         set_ = object.__setattr__
         set_(self, self.level_name, _real(getattr(self, self.level_name), self.level_name,
                                           low=low, high=high, unit=self.level_unit))
+        self._check_timing()
+
+    def _check_timing(self):
+        """start and duration as minutes (pint time quantities converted), validated."""
+        set_ = object.__setattr__
         set_(self, "start", _real(_units.magnitude(self.start, "min", "start"), "start",
                                   low=0.0, unit="min"))
         set_(self, "duration", _real(_units.magnitude(self.duration, "min", "duration"),
@@ -264,10 +269,7 @@ class Exercise(Stimulus):
         set_(self, "vo2", _real(_units.magnitude(vo2, "mL/kg/min", "vo2"), "vo2", low=0.0,
                                 low_open=True, high=90.0, unit="mL/kg/min"))
         set_(self, "intensity", None)
-        set_(self, "start", _real(_units.magnitude(start, "min", "start"), "start", low=0.0,
-                                  unit="min"))
-        set_(self, "duration", _real(_units.magnitude(duration, "min", "duration"),
-                                     "duration", low=0.0, low_open=True, unit="min"))
+        self._check_timing()
 
     @property
     def channel_level(self) -> float:
@@ -1261,7 +1263,8 @@ class Scenario:
         return tuple(names)
 
     def _inputs(self, body_weight: np.ndarray, plan, vo2max: np.ndarray | None = None):
-        """breaks (B,), inputs (B+1, U) or per subject (N, B+1, U)."""
+        """breaks (B,), inputs (B+1, U) or per subject (N, B+1, U); ``vo2max`` of the
+        same subjects as ``body_weight`` (default: the population's first N)."""
         names = core.models[plan.model].inputs
         absolute = [s for s in self.protocol if isinstance(s, Exercise) and s.vo2 is not None]
         segs = sorted((s.segment() for s in self.protocol if s not in absolute),
@@ -1269,7 +1272,8 @@ class Scenario:
         N = body_weight.shape[0]
         per_subject = []                       # (input, start, duration, rate (N,))
         if absolute:
-            vo2max = np.full(N, DEFAULT_VO2MAX_OTHER) if vo2max is None else vo2max
+            if vo2max is None:
+                vo2max = self.population.vo2max[:N]
             per_subject += [(s.channel, s.start, s.duration, s.relative(vo2max))
                             for s in absolute]
         for d in self.doses:

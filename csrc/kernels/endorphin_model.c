@@ -18,7 +18,6 @@
 #include "endorphin_model.h"
 
 #include <math.h>
-#include <string.h>
 
 #define NCH ENDO_EM_NCHANNELS
 #define TWO_PI 6.283185307179586476925286766559
@@ -447,47 +446,13 @@ static void em_rest_effects(const double *p, double eff0[3])
     }
 }
 
-/* the resting mood term em_mood(eff0): constant per subject, read at every output, so
- * each thread keeps the last value with the parameters em_rest_effects and em_mood read
- * (a cache hit is bit for bit the value a recomputation gives) */
-enum { REST_NKEY = 1 + 3 * 9 };
-static _Thread_local double rest_key[REST_NKEY];
-static _Thread_local int rest_have;
-static _Thread_local double rest_mood;
-
-static double em_rest_mood(const double *p)
-{
-    static const int base[9] = {EM_K_MU, EM_TAUB_MU, EM_SLOPE_MU, EM_KREC_A_MU,
-                                EM_KREC_C_MU, EM_KDES_A_MU, EM_KDES_C_MU, EM_RECEPTOR_MU,
-                                EM_V_MU};
-    double key[REST_NKEY];
-    key[0] = p[EM_CH_BASE];
-    for (int j = 0; j < 9; j++) {
-        for (int r = 0; r < 3; r++) {
-            key[1 + 3 * j + r] = p[base[j] + r];
-        }
-    }
-    /* value comparison (a NaN key never hits: parameters are finite after init) */
-    int hit = rest_have;
-    for (int i = 0; hit && i < REST_NKEY; i++) {
-        hit = key[i] == rest_key[i];
-    }
-    if (!hit) {
-        double eff0[3];
-        em_rest_effects(p, eff0);
-        rest_mood = em_mood(eff0, p);
-        memcpy(rest_key, key, sizeof rest_key);
-        rest_have = 1;
-    }
-    return rest_mood;
-}
-
 static inline void em_output_n(int nd, double t, const double *y, const double *p,
                                const double *u, double *out)
 {
-    double R[3], occ_b[3], occ_d[3 * ENDO_EM_MAX_DRUGS], drive[3], eff[3];
+    double R[3], occ_b[3], occ_d[3 * ENDO_EM_MAX_DRUGS], drive[3], eff[3], eff0[3];
     em_receptors(y, p, R);
     em_binding(nd, y[EM_Y_CH], y, p, R, occ_b, occ_d, drive, eff);
+    em_rest_effects(p, eff0);
     double prod_op = 1.0;
     for (int r = 0; r < 3; r++) {
         prod_op *= 1.0 - p[EM_W_MU + r] * eff[r];
@@ -525,7 +490,7 @@ static inline void em_output_n(int nd, double t, const double *y, const double *
     out[13] = a_op;
     out[14] = a_non;
     out[15] = a;
-    out[16] = em_mood(eff, p) - em_rest_mood(p);
+    out[16] = em_mood(eff, p) - em_mood(eff0, p);
     out[17] = nrs;
     out[18] = thr;
     out[19] = y[EM_Y_ACT_P];
