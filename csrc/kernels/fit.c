@@ -4,9 +4,11 @@
  *
  * The model functions are the ones of dose_response.c (endo_ll4, endo_ll5,
  * endo_hill, endo_emax_model) written for the fitter's own parameterisation
- * (log e, log f) with log x precomputed once per curve: one exp() per point
- * and evaluation (LL.5: one more exp and a log1p), which is what makes the
- * fitter as fast as a hand-written LL.4 loop.  csrc/tests/check_fit.c checks
+ * (log e, log f) with log x precomputed once per curve: one exponential per
+ * point and evaluation (LL.5: one more exp and a log1p), evaluated for 16
+ * points at a time in a loop the compiler vectorises (exp_nonpos, not libm's
+ * exp, which is a call per point), and with drc's Hessian correction taken
+ * from the final pass of the normal equations.  csrc/tests/check_fit.c checks
  * these values and gradients against endo_ll4 / endo_ll4_jac and friends.
  *
  * Algorithm, per curve:
@@ -35,6 +37,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #define MAXP ENDO_FIT_MAXP
@@ -87,15 +90,71 @@ static int is_response_param(int model, int i)
 #define ENDO_INLINE static inline
 #endif
 
+/* cond ? a : b through bit masks, so that a loop of them vectorises (with
+ * -ftrapping-math gcc does not if-convert floating-point selects). */
+ENDO_INLINE double sel(int cond, double a, double b)
+{
+    uint64_t ua, ub;
+    memcpy(&ua, &a, sizeof ua);
+    memcpy(&ub, &b, sizeof ub);
+    const uint64_t msk = (uint64_t)0 - (uint64_t)(cond != 0);
+    const uint64_t u = (ua & msk) | (ub & ~msk);
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+/* exp(x) for x <= 0, branch-free so that a loop over points vectorises
+ * (libm's exp is a call per point).  x = k ln2 + r with |r| <= ln2/2 (Cody
+ * and Waite: k ln2_hi is exact), exp(r) = 1 + r + r^2 (1/2! + ... + r^11/13!)
+ * (Taylor; truncation below 5e-18), 2^k put into the exponent bits.  Relative
+ * error about 1 ulp.  x < -708 is evaluated at -708 (3.3e-308 in place of a
+ * smaller value, immaterial next to the 1 of 1 + u below); NaN stays NaN.
+ * Only multiplications and additions (no fma): ISO C mode forbids
+ * contraction, so the AVX2 and baseline builds round identically. */
+ENDO_INLINE double exp_nonpos(double x)
+{
+    const double inv_ln2 = 1.44269504088896338700e+00;
+    const double ln2_hi = 6.93147180369123816490e-01;   /* 32 trailing zero bits */
+    const double ln2_lo = 1.90821492927058770002e-10;
+    const double shifter = 6755399441055744.0;          /* 1.5 * 2^52 */
+    const double xc = sel(x < -708.0, -708.0, x);
+    const double ts = xc * inv_ln2 + shifter;           /* shifter + round(xc / ln2) */
+    const double kd = ts - shifter;
+    const double r = (xc - kd * ln2_hi) - kd * ln2_lo;
+    double q = 1.6059043836821614e-10;                  /* 1/13! */
+    q = q * r + 2.0876756987868099e-09;                 /* 1/12! */
+    q = q * r + 2.5052108385441720e-08;
+    q = q * r + 2.7557319223985893e-07;
+    q = q * r + 2.7557319223985888e-06;
+    q = q * r + 2.4801587301587302e-05;
+    q = q * r + 1.9841269841269841e-04;
+    q = q * r + 1.3888888888888889e-03;
+    q = q * r + 8.3333333333333332e-03;
+    q = q * r + 4.1666666666666664e-02;
+    q = q * r + 1.6666666666666666e-01;
+    q = q * r + 0.5;                                    /* 1/2! */
+    const double p = 1.0 + (r + q * (r * r));
+    /* k = round(xc / ln2) in [-1022, 0], from the low bits of ts */
+    uint64_t ub, us;
+    memcpy(&ub, &ts, sizeof ub);
+    memcpy(&us, &shifter, sizeof us);
+    const uint64_t e = (ub - us + 1023u) << 52;         /* k + 1023 in [1, 1023] */
+    double scale;
+    memcpy(&scale, &e, sizeof scale);
+    return p * scale;
+}
+
 /* A = 1/(1+exp(t)), B = 1 - A, both without cancellation or overflow
  * (selects rather than a branch: the sign of t is not predictable). */
 ENDO_INLINE void logistic(double t, double *A, double *B)
 {
-    const double u = exp(-fabs(t));
+    const double u = exp_nonpos(-fabs(t));
     const double inv = 1.0 / (1.0 + u);
     const double small = u * inv;
-    *A = (t > 0.0) ? small : inv;
-    *B = (t > 0.0) ? inv : small;
+    const int up = t > 0.0;
+    *A = sel(up, small, inv);
+    *B = sel(up, inv, small);
 }
 
 /* Per-curve constants of the model at th (so that the point loop is cheap). */
@@ -139,20 +198,38 @@ ENDO_INLINE model_c model_consts(int model, const double *th)
     return k;
 }
 
-/* Model value at one point; with J != NULL also the gradient (internal
- * parameterisation, all parameters of the model).  zero: x == 0. */
-ENDO_INLINE double point_eval(const model_c *k, double lx, int zero, double *J)
+/* The logistic weights of a block of points, in a loop the compiler
+ * vectorises (the sums over points stay scalar, in point order, so that every
+ * build adds in the same order).  zero[i] != 0: x == 0, where A is the limit
+ * of the weight (1, 0, or 1/2 for beff = 0) and dl is 0. */
+#define FIT_BLOCK 16
+typedef struct {
+    double A[FIT_BLOCK], B[FIT_BLOCK], dl[FIT_BLOCK];
+} wblock;
+
+ENDO_INLINE void logistic_block(const model_c *k, const double *lx, const double *zero,
+                                int len, wblock *o)
 {
-    double A, B, dl;
-    if (zero) {
-        A = (k->beff > 0.0) ? 1.0 : ((k->beff < 0.0) ? 0.0 : 0.5);
-        B = 1.0 - A;
-        dl = 0.0;
+    const double az = (k->beff > 0.0) ? 1.0 : ((k->beff < 0.0) ? 0.0 : 0.5);
+    const double le = k->le, beff = k->beff;
+#pragma omp simd
+    for (int i = 0; i < len; i++) {
+        const int z = zero[i] != 0.0;
+        const double dl = lx[i] - le;                   /* lx = 0 at x = 0: finite */
+        double A, B;
+        logistic(beff * dl, &A, &B);
+        o->A[i] = sel(z, az, A);
+        o->B[i] = sel(z, 1.0 - az, B);
+        o->dl[i] = sel(z, 0.0, dl);
     }
-    else {
-        dl = lx - k->le;
-        logistic(k->beff * dl, &A, &B);
-    }
+}
+
+/* Model value at one point from its weights A, B and dl (logistic_block);
+ * with J != NULL also the gradient (internal parameterisation, all
+ * parameters of the model).  zero: x == 0. */
+ENDO_INLINE double point_eval(const model_c *k, double A, double B, double dl, int zero,
+                              double *J)
+{
     const double ab = zero ? 0.0 : A * B;
     const double amp = k->amp;
     switch (k->model) {
@@ -203,6 +280,15 @@ ENDO_INLINE double point_eval(const model_c *k, double lx, int zero, double *J)
     }
 }
 
+/* point_eval at a single point (the weights computed here). */
+ENDO_INLINE double point_at(const model_c *k, double lx, int zero, double *J)
+{
+    wblock wb;
+    const double z = zero ? 1.0 : 0.0;
+    logistic_block(k, &lx, &z, 1, &wb);
+    return point_eval(k, wb.A[0], wb.B[0], wb.dl[0], zero, J);
+}
+
 /* The data of one curve, valid points only. */
 typedef struct {
     int m;
@@ -213,33 +299,80 @@ ENDO_INLINE double rss_gen(const int model, const double *th, const curve *cv)
 {
     const model_c k = model_consts(model, th);
     double s = 0.0;
-    for (int i = 0; i < cv->m; i++) {
-        const double r = cv->y[i] - point_eval(&k, cv->lx[i], cv->zero[i] != 0.0, NULL);
-        s += cv->w[i] * r * r;
+    for (int i0 = 0; i0 < cv->m; i0 += FIT_BLOCK) {
+        const int len = (cv->m - i0 < FIT_BLOCK) ? cv->m - i0 : FIT_BLOCK;
+        wblock wb;
+        logistic_block(&k, cv->lx + i0, cv->zero + i0, len, &wb);
+        for (int j = 0; j < len; j++) {
+            const int i = i0 + j;
+            const double r = cv->y[i] - point_eval(&k, wb.A[j], wb.B[j], wb.dl[j],
+                                                   cv->zero[i] != 0.0, NULL);
+            s += cv->w[i] * r * r;
+        }
     }
     return s;
+}
+
+/* One point's term of the Hessian correction C (hessian_correction below):
+ * rw = w r, the weighted residual; A, B, dl its logistic weights.  LL.4,
+ * Hill and Emax (A_t = -A B, A_tt = A B (B - A) for A(t)); lower triangle. */
+ENDO_INLINE void hessian_terms(const int model, const model_c *k, double A, double B,
+                               double dl, double rw, double C[MAXP][MAXP])
+{
+    const double amp = k->amp;
+    const double At = -A * B, Att = A * B * (B - A);
+    if (model == ENDO_FIT_LL4) {
+        const double b = k->b_or_n;            /* (b, c, d, Le), t = b dl */
+        C[0][0] += rw * amp * Att * dl * dl;
+        C[1][0] += rw * (-At * dl);
+        C[2][0] += rw * (At * dl);
+        C[3][0] += rw * amp * (-Att * b * dl - At);
+        C[3][1] += rw * (At * b);
+        C[3][2] += rw * (-At * b);
+        C[3][3] += rw * amp * Att * b * b;
+    }
+    else {
+        const double n = k->b_or_n;            /* t = -n dl */
+        const int o = (model == ENDO_FIT_EMAX);   /* offset: e0 first */
+        const int ie = o, il = o + 1, in = o + 2; /* emax, Lec50, n */
+        C[il][ie] += rw * At * n;
+        C[in][ie] += rw * (-At * dl);
+        C[il][il] += rw * amp * Att * n * n;
+        C[in][il] += rw * amp * (-Att * n * dl + At);
+        C[in][in] += rw * amp * Att * dl * dl;
+    }
 }
 
 /* Normal equations over all P parameters of the model: A (lower triangle,
  * P x P) and g = J^T W r; returns the RSS.  P is a constant in each
  * instantiation below, so the accumulation unrolls. */
 ENDO_INLINE double normal_gen(const int model, const double *th, const curve *cv,
-                              double A[MAXP][MAXP], double *g)
+                              double A[MAXP][MAXP], double *g, double (*C)[MAXP])
 {
     const int P = (model == ENDO_FIT_LL5) ? 5 : ((model == ENDO_FIT_HILL) ? 3 : 4);
     const model_c k = model_consts(model, th);
     double s = 0.0;
     double Al[MAXP][MAXP] = {{0.0}}, gl[MAXP] = {0.0};
-    for (int i = 0; i < cv->m; i++) {
-        double J[MAXP];
-        const double r = cv->y[i] - point_eval(&k, cv->lx[i], cv->zero[i] != 0.0, J);
-        const double w = cv->w[i];
-        s += w * r * r;
-        for (int a = 0; a < P; a++) {
-            const double jw = w * J[a];
-            gl[a] += jw * r;
-            for (int b = 0; b <= a; b++) {
-                Al[a][b] += jw * J[b];
+    for (int i0 = 0; i0 < cv->m; i0 += FIT_BLOCK) {
+        const int len = (cv->m - i0 < FIT_BLOCK) ? cv->m - i0 : FIT_BLOCK;
+        wblock wb;
+        logistic_block(&k, cv->lx + i0, cv->zero + i0, len, &wb);
+        for (int j = 0; j < len; j++) {
+            const int i = i0 + j;
+            double J[MAXP];
+            const double r = cv->y[i] - point_eval(&k, wb.A[j], wb.B[j], wb.dl[j],
+                                                   cv->zero[i] != 0.0, J);
+            const double w = cv->w[i];
+            s += w * r * r;
+            if (C && model != ENDO_FIT_LL5 && cv->zero[i] == 0.0) {
+                hessian_terms(model, &k, wb.A[j], wb.B[j], wb.dl[j], w * r, C);
+            }
+            for (int a = 0; a < P; a++) {
+                const double jw = w * J[a];
+                gl[a] += jw * r;
+                for (int b = 0; b <= a; b++) {
+                    Al[a][b] += jw * J[b];
+                }
             }
         }
     }
@@ -252,7 +385,7 @@ ENDO_INLINE double normal_gen(const int model, const double *th, const curve *cv
     return s;
 }
 
-static double rss_at(int model, const double *th, const curve *cv)
+ENDO_INLINE double rss_at(int model, const double *th, const curve *cv)
 {
     switch (model) {
     case ENDO_FIT_LL4: return rss_gen(ENDO_FIT_LL4, th, cv);
@@ -262,16 +395,19 @@ static double rss_at(int model, const double *th, const curve *cv)
     }
 }
 
-/* Normal equations over the free parameters idx[0..na-1]. */
-static double normal_eq(int model, const double *th, const curve *cv, const int *idx, int na,
-                        double A[MAXP][MAXP], double *g)
+/* Normal equations over the free parameters idx[0..na-1].  With C != NULL
+ * (zeroed by the caller) also the Hessian correction of LL.4, Hill and Emax
+ * over all parameters, from the same logistic weights (one exp per point for
+ * both); LL.5's comes from hessian_correction. */
+ENDO_INLINE double normal_eq(int model, const double *th, const curve *cv, const int *idx, int na,
+                        double A[MAXP][MAXP], double *g, double (*C)[MAXP])
 {
     double Af[MAXP][MAXP], gf[MAXP], s;
     switch (model) {
-    case ENDO_FIT_LL4: s = normal_gen(ENDO_FIT_LL4, th, cv, Af, gf); break;
-    case ENDO_FIT_LL5: s = normal_gen(ENDO_FIT_LL5, th, cv, Af, gf); break;
-    case ENDO_FIT_HILL: s = normal_gen(ENDO_FIT_HILL, th, cv, Af, gf); break;
-    default: s = normal_gen(ENDO_FIT_EMAX, th, cv, Af, gf); break;
+    case ENDO_FIT_LL4: s = normal_gen(ENDO_FIT_LL4, th, cv, Af, gf, C); break;
+    case ENDO_FIT_LL5: s = normal_gen(ENDO_FIT_LL5, th, cv, Af, gf, NULL); break;
+    case ENDO_FIT_HILL: s = normal_gen(ENDO_FIT_HILL, th, cv, Af, gf, C); break;
+    default: s = normal_gen(ENDO_FIT_EMAX, th, cv, Af, gf, C); break;
     }
     for (int a = 0; a < na; a++) {
         g[a] = gf[idx[a]];
@@ -283,82 +419,40 @@ static double normal_eq(int model, const double *th, const curve *cv, const int 
     return s;
 }
 
-/* Sum over the points of w r (second derivatives of the model), the term by
- * which the Hessian of RSS/2 differs from J^T W J: H = J^T W J - C.  drc's
- * standard errors come from this observed Hessian (optim's), R's nls ones
- * from J^T W J.  Analytic for LL.4, Hill and Emax (A_t = -A B, A_tt =
- * A B (B - A) for the logistic weight A(t)); LL.5 by central differences of
- * the analytic gradient.  Full P x P (lower triangle), internal
- * parameterisation. */
-static void hessian_correction(int model, const double *th, const curve *cv,
-                               double C[MAXP][MAXP])
+/* The Hessian correction C: the sum over the points of w r (second
+ * derivatives of the model), the term by which the Hessian of RSS/2 differs
+ * from J^T W J: H = J^T W J - C.  drc's standard errors come from this
+ * observed Hessian (optim's), R's nls ones from J^T W J.  LL.4, Hill and
+ * Emax: analytic (hessian_terms), accumulated by normal_eq in its final pass.
+ * LL.5 (here): central differences of the analytic gradient.  Full P x P
+ * (lower triangle), internal parameterisation; C zeroed by the caller. */
+ENDO_INLINE void hessian_correction_ll5(const double *th, const curve *cv,
+                                        double C[MAXP][MAXP])
 {
-    const int P = endo_fit_nparams(model);
-    for (int a = 0; a < MAXP; a++) {
-        for (int b = 0; b < MAXP; b++) {
-            C[a][b] = 0.0;
-        }
-    }
-    if (model == ENDO_FIT_LL5) {
-        const model_c k0 = model_consts(model, th);
-        for (int j = 0; j < P; j++) {
-            const double h = 1e-5 * (fabs(th[j]) + 1.0);
-            double tp[MAXP], tm[MAXP];
-            memcpy(tp, th, sizeof tp);
-            memcpy(tm, th, sizeof tm);
-            tp[j] += h;
-            tm[j] -= h;
-            const model_c kp = model_consts(model, tp), km = model_consts(model, tm);
-            for (int i = 0; i < cv->m; i++) {
-                double Jp[MAXP], Jm[MAXP];
-                const int z = cv->zero[i] != 0.0;
-                const double r = cv->y[i] - point_eval(&k0, cv->lx[i], z, NULL);
-                point_eval(&kp, cv->lx[i], z, Jp);
-                point_eval(&km, cv->lx[i], z, Jm);
-                for (int a = 0; a < P; a++) {
-                    C[a][j] += cv->w[i] * r * (Jp[a] - Jm[a]) / (2.0 * h);
-                }
+    const int model = ENDO_FIT_LL5, P = 5;
+    const model_c k0 = model_consts(model, th);
+    for (int j = 0; j < P; j++) {
+        const double h = 1e-5 * (fabs(th[j]) + 1.0);
+        double tp[MAXP], tm[MAXP];
+        memcpy(tp, th, sizeof tp);
+        memcpy(tm, th, sizeof tm);
+        tp[j] += h;
+        tm[j] -= h;
+        const model_c kp = model_consts(model, tp), km = model_consts(model, tm);
+        for (int i = 0; i < cv->m; i++) {
+            double Jp[MAXP], Jm[MAXP];
+            const int z = cv->zero[i] != 0.0;
+            const double r = cv->y[i] - point_at(&k0, cv->lx[i], z, NULL);
+            point_at(&kp, cv->lx[i], z, Jp);
+            point_at(&km, cv->lx[i], z, Jm);
+            for (int a = 0; a < P; a++) {
+                C[a][j] += cv->w[i] * r * (Jp[a] - Jm[a]) / (2.0 * h);
             }
         }
-        for (int a = 0; a < P; a++) {          /* symmetrise into the lower triangle */
-            for (int b = 0; b < a; b++) {
-                C[a][b] = 0.5 * (C[a][b] + C[b][a]);
-            }
-        }
-        return;
     }
-    const model_c k = model_consts(model, th);
-    for (int i = 0; i < cv->m; i++) {
-        if (cv->zero[i] != 0.0) {
-            continue;                          /* A constant in the parameters */
-        }
-        /* the model value lo + amp A of point_eval (LL.4, Hill with lo = 0, Emax)
-         * from the same logistic: one exp per point */
-        const double dl = cv->lx[i] - k.le;
-        double A, B;
-        logistic(k.beff * dl, &A, &B);
-        const double amp = k.amp;
-        const double r = cv->w[i] * (cv->y[i] - (k.lo_level + amp * A));
-        const double At = -A * B, Att = A * B * (B - A);
-        if (model == ENDO_FIT_LL4) {
-            const double b = k.b_or_n;         /* (b, c, d, Le), t = b dl */
-            C[0][0] += r * amp * Att * dl * dl;
-            C[1][0] += r * (-At * dl);
-            C[2][0] += r * (At * dl);
-            C[3][0] += r * amp * (-Att * b * dl - At);
-            C[3][1] += r * (At * b);
-            C[3][2] += r * (-At * b);
-            C[3][3] += r * amp * Att * b * b;
-        }
-        else {
-            const double n = k.b_or_n;         /* t = -n dl */
-            const int o = (model == ENDO_FIT_EMAX);   /* offset: e0 first */
-            const int ie = o, il = o + 1, in = o + 2; /* emax, Lec50, n */
-            C[il][ie] += r * At * n;
-            C[in][ie] += r * (-At * dl);
-            C[il][il] += r * amp * Att * n * n;
-            C[in][il] += r * amp * (-Att * n * dl + At);
-            C[in][in] += r * amp * Att * dl * dl;
+    for (int a = 0; a < P; a++) {              /* symmetrise into the lower triangle */
+        for (int b = 0; b < a; b++) {
+            C[a][b] = 0.5 * (C[a][b] + C[b][a]);
         }
     }
 }
@@ -662,6 +756,17 @@ static void result_nan(endo_fit_result *res, int P)
     (void)P;
 }
 
+/* The fit is also built for x86-64-v3 (AVX2: four points of logistic_block
+ * at a time) and chosen at load time; ISO C mode forbids contraction and the
+ * sums run in point order, so both clones round identically.  What it calls
+ * in its iterations is always_inline, so it is compiled into each clone. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+#define ENDO_FIT_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define ENDO_FIT_CLONES
+#endif
+
+ENDO_FIT_CLONES
 void endo_fit_curve(const endo_fit_opts *o, int n, const double *x, const double *logx,
                     const double *y, const double *w, const double *start,
                     endo_fit_result *res, double *work)
@@ -795,7 +900,7 @@ void endo_fit_curve(const endo_fit_opts *o, int n, const double *x, const double
     int conv = 0, reason = ENDO_FIT_MAX_ITER, njac = 0;
     double A[MAXP][MAXP], g[MAXP];
     for (int it = 0; it < o->max_iter; it++) {
-        rss = normal_eq(model, th, &cv, freeidx, nfree, A, g);
+        rss = normal_eq(model, th, &cv, freeidx, nfree, A, g, NULL);
         njac++;
         if (rss <= rss_exact) {
             conv = 1;
@@ -878,8 +983,11 @@ void endo_fit_curve(const endo_fit_opts *o, int n, const double *x, const double
     }
     res->n_iter = njac;
     to_drc(model, th, res->params);
-    /* final RSS and normal equations over every free parameter */
-    rss = normal_eq(model, th, &cv, freeidx, nfree, A, g);
+    /* final RSS and normal equations over every free parameter, and drc's
+     * Hessian correction from the same pass (LL.5: below) */
+    double Cf[MAXP][MAXP] = {{0.0}};
+    const int fuse = o->vcov == 0 && model != ENDO_FIT_LL5;
+    rss = normal_eq(model, th, &cv, freeidx, nfree, A, g, fuse ? Cf : NULL);
     res->rss = rss;
     if (!conv) {
         res->reason = reason;
@@ -918,8 +1026,9 @@ void endo_fit_curve(const endo_fit_opts *o, int n, const double *x, const double
     }
     if (o->vcov == 0) {
         /* drc: the observed Hessian J^T W J - sum w r f'' (over the free parameters) */
-        double Cf[MAXP][MAXP];
-        hessian_correction(model, th, &cv, Cf);
+        if (model == ENDO_FIT_LL5) {
+            hessian_correction_ll5(th, &cv, Cf);
+        }
         for (int a = 0; a < nfree; a++) {
             for (int b = 0; b <= a; b++) {
                 const int i = freeidx[a], j = freeidx[b];
