@@ -107,15 +107,21 @@ typedef struct {
  * last chunks still balance the threads */
 #define CHUNK 64
 
+/* Fit chunks of curves from the shared counter until none is left.  With
+ * tstate != NULL (the calling thread, GIL released by it), every 50 ms the
+ * GIL is taken back to check for signals (Ctrl-C cancels the batch). */
 static void
-run_worker(pool *pl)
+run_worker_checked(pool *pl, PyThreadState **tstate, int *interrupted)
 {
     double *work = malloc(endo_fit_workspace(pl->bt->n) * sizeof(double));
     if (work == NULL) {
         atomic_store(&pl->nomem, 1);
+        atomic_store(&pl->cancel, 1);
         return;
     }
     const npy_intp N = pl->bt->N;
+    struct timespec last;
+    clock_gettime(CLOCK_MONOTONIC, &last);
     for (;;) {
         if (atomic_load(&pl->cancel)) {
             break;
@@ -125,8 +131,28 @@ run_worker(pool *pl)
             break;
         }
         fit_range(pl->bt, s, (s + CHUNK < N) ? s + CHUNK : N, work);
+        if (tstate != NULL) {
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            if ((now.tv_sec - last.tv_sec) * 1000000000L + (now.tv_nsec - last.tv_nsec)
+                >= 50L * 1000 * 1000) {
+                last = now;
+                PyEval_RestoreThread(*tstate);
+                if (PyErr_CheckSignals() < 0) {
+                    *interrupted = 1;
+                    atomic_store(&pl->cancel, 1);
+                }
+                *tstate = PyEval_SaveThread();
+            }
+        }
     }
     free(work);
+}
+
+static void
+run_worker(pool *pl)
+{
+    run_worker_checked(pl, NULL, NULL);
 }
 
 #ifdef ENDO_HAVE_PTHREADS
@@ -170,17 +196,16 @@ run_pool(const batch *bt, int nthreads)
         pthread_cond_init(&pl.done_cond, NULL);
         int started = 0;
         Py_BEGIN_ALLOW_THREADS
+        /* nthreads - 1 workers, and the calling thread fits curves too */
         pthread_mutex_lock(&pl.lock);
-        for (int i = 0; i < nthreads; i++) {
+        for (int i = 0; i < nthreads - 1; i++) {
             if (pthread_create(&tids[i], NULL, worker_main, &pl) == 0) {
                 started++;
                 pl.running++;
             }
         }
         pthread_mutex_unlock(&pl.lock);
-        if (started == 0) {
-            run_worker(&pl);            /* no thread could start: fit here */
-        }
+        run_worker_checked(&pl, &_save, &interrupted);
         pthread_mutex_lock(&pl.lock);
         while (pl.running > 0) {
             struct timespec ts;
@@ -216,7 +241,7 @@ run_pool(const batch *bt, int nthreads)
     {
         (void)nthreads;
         Py_BEGIN_ALLOW_THREADS
-        run_worker(&pl);
+        run_worker_checked(&pl, &_save, &interrupted);
         Py_END_ALLOW_THREADS
     }
     if (interrupted) {
