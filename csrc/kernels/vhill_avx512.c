@@ -1,11 +1,13 @@
 /*
  * vhill_avx512.c -- the Hill block for AVX-512 (x86-64-v4), written with
- * intrinsics.  Same method and the same rounding steps as vhill_impl.h (read
- * its header comment first): double-double log from the 128-entry table,
- * y = n log(c/ec50) in double-double, exp by a degree-13 polynomial, lanes
- * outside the vector domain flagged for the scalar kernel.  gcc's
- * auto-vectorisation of vhill_impl.h spilled heavily here; the explicit
- * version keeps every value in the 32 zmm registers.
+ * intrinsics.  The method of vhill_impl.h (read its header comment first):
+ * double-double log, y = n log(c/ec50) in double-double, exp after a k ln2/16
+ * reduction, lanes outside the vector domain flagged for the scalar kernel.
+ * The tables are the 16-entry ones of vhill_table.h, looked up with register
+ * permutes rather than gathers; a broadcast emax, ec50 and n are checked once
+ * per block.  gcc's auto-vectorisation of vhill_impl.h spilled heavily here;
+ * the explicit version keeps every value in the 32 zmm registers.  Its
+ * results may differ from the AVX2 and generic variants in the last bit.
  */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #pragma GCC target("avx512f,avx512dq,avx512vl,avx2,fma,bmi2")
@@ -38,21 +40,48 @@ static int vhill_avx512_autovec(const double *, const double *, const double *,
 #define SUB _mm512_sub_pd
 #define MUL _mm512_mul_pd
 
-/* log(x) = hi + lo, x normal and finite (vh_log_dd in vhill_impl.h). */
-static inline V avx512_log_dd(V x, V *lo)
+/* The 16-entry tables of vhill_table.h, held in zmm registers: a lookup is
+ * one two-register permute (vpermt2pd) instead of a gather, which costs
+ * several times more (on AMD Zen 4 the gathers took about half the time). */
+typedef struct {
+    V inv0, inv1, lh0, lh1, ll0, ll1, eh0, eh1, el0, el1;
+} tables16;
+
+static inline __attribute__((always_inline)) tables16 load_tables16(void)
+{
+    tables16 t;
+    t.inv0 = _mm512_loadu_pd(vh_log16_invc);
+    t.inv1 = _mm512_loadu_pd(vh_log16_invc + 8);
+    t.lh0 = _mm512_loadu_pd(vh_log16_c_hi);
+    t.lh1 = _mm512_loadu_pd(vh_log16_c_hi + 8);
+    t.ll0 = _mm512_loadu_pd(vh_log16_c_lo);
+    t.ll1 = _mm512_loadu_pd(vh_log16_c_lo + 8);
+    t.eh0 = _mm512_loadu_pd(vh_exp16_hi);
+    t.eh1 = _mm512_loadu_pd(vh_exp16_hi + 8);
+    t.el0 = _mm512_loadu_pd(vh_exp16_lo);
+    t.el1 = _mm512_loadu_pd(vh_exp16_lo + 8);
+    return t;
+}
+
+#define LOOKUP16(t0, idx, t1) _mm512_permutex2var_pd((t0), (idx), (t1))
+
+/* log(x) = hi + lo, x normal and finite: vh_log_dd of vhill_impl.h with 16
+ * subintervals of the mantissa instead of 128, so |r| <= 1/32 and log1p(r)
+ * - r needs the Taylor terms up to r^11 (truncation below 5e-20; the
+ * rounding of r = m invc - 1 adds at most 2^-58). */
+static inline __attribute__((always_inline)) V avx512_log_dd(V x, V *lo, const tables16 *T)
 {
     const V ln2_hi = SET1(6.93147180369123816490e-01);
     const V ln2_lo = SET1(1.90821492927058770002e-10);
     const VI u = _mm512_castpd_si512(x);
     const VI e = _mm512_sub_epi64(_mm512_srli_epi64(u, 52), _mm512_set1_epi64(1023));
-    const VI i = _mm512_and_si512(_mm512_srli_epi64(u, 52 - VH_LOG_TABLE_BITS),
-                                  _mm512_set1_epi64(VH_LOG_TABLE_SIZE - 1));
+    const VI i = _mm512_and_si512(_mm512_srli_epi64(u, 48), _mm512_set1_epi64(15));
     const V m = _mm512_castsi512_pd(_mm512_or_si512(
         _mm512_and_si512(u, _mm512_set1_epi64(0x000fffffffffffffLL)),
         _mm512_set1_epi64(0x3ff0000000000000LL)));
-    const V invc = _mm512_i64gather_pd(i, vh_log_invc, 8);
-    const V lch = _mm512_i64gather_pd(i, vh_log_c_hi, 8);
-    const V lcl = _mm512_i64gather_pd(i, vh_log_c_lo, 8);
+    const V invc = LOOKUP16(T->inv0, i, T->inv1);
+    const V lch = LOOKUP16(T->lh0, i, T->lh1);
+    const V lcl = LOOKUP16(T->ll0, i, T->ll1);
     const V r = FMSUB(m, invc, SET1(1.0));
     const V ed = _mm512_cvtepi64_pd(e);                  /* exact */
     const V a = MUL(ed, ln2_hi);                         /* exact */
@@ -62,72 +91,92 @@ static inline V avx512_log_dd(V x, V *lo)
     const V hi = ADD(s1, r);
     const V bb2 = SUB(hi, s1);
     const V t2 = ADD(SUB(s1, SUB(hi, bb2)), SUB(r, bb2));
-    const V r2 = MUL(r, r);
-    V q = FMADD(r, SET1(1.0 / 7.0), SET1(-1.0 / 6.0));
-    q = FMADD(q, r, SET1(1.0 / 5.0));
-    q = FMADD(q, r, SET1(-1.0 / 4.0));
-    q = FMADD(q, r, SET1(1.0 / 3.0));
-    q = FMADD(q, r, SET1(-0.5));
+    /* q = -1/2 + r/3 - r^2/4 + ... + r^9/11 by Estrin's scheme: a dependency
+     * chain of 4 fma instead of Horner's 9 (the kernel is latency-bound) */
+    const V r2 = MUL(r, r), r4 = MUL(r2, r2), r8 = MUL(r4, r4);
+    const V p01 = FMADD(r, SET1(1.0 / 3.0), SET1(-0.5));
+    const V p23 = FMADD(r, SET1(1.0 / 5.0), SET1(-1.0 / 4.0));
+    const V p45 = FMADD(r, SET1(1.0 / 7.0), SET1(-1.0 / 6.0));
+    const V p67 = FMADD(r, SET1(1.0 / 9.0), SET1(-1.0 / 8.0));
+    const V p89 = FMADD(r, SET1(1.0 / 11.0), SET1(-1.0 / 10.0));
+    const V p03 = FMADD(p23, r2, p01), p47 = FMADD(p67, r2, p45);
+    const V q = FMADD(p89, r8, FMADD(p47, r4, p03));
     *lo = ADD(ADD(ADD(t1, t2), FMADD(ed, ln2_lo, lcl)), MUL(q, r2));
     return hi;
 }
 
-/* exp(zh + zl), -707 <= zh <= 0: 2^(k + j/32) exp(r) with |r| <= log(2)/64,
- * the 32 values 2^(j/32) in double-double from vhill_table.h (generated by
- * setup.py), exp(r) - 1 by a degree-6 Taylor polynomial (truncation < 4e-18). */
-static inline V avx512_exp_dd(V zh, V zl)
+/* exp(zh + zl), -707 <= zh <= 0: 2^(k + j/16) exp(r) with |r| <= log(2)/32,
+ * the 16 values 2^(j/16) in double-double, exp(r) - 1 by the Taylor
+ * polynomial up to r^7/7! (truncation below 1.3e-18). */
+static inline __attribute__((always_inline)) V avx512_exp_dd(V zh, V zl, const tables16 *T)
 {
     const V shifter = SET1(6755399441055744.0);                 /* 1.5 * 2^52 */
-    const V ts = FMADD(zh, SET1(32.0 * 1.44269504088896338700e+00), shifter);
-    const V kd = SUB(ts, shifter);                              /* round(32 zh / ln 2) */
-    V r = FNMADD(kd, SET1(6.93147180369123816490e-01 / 32.0), zh);   /* exact */
-    r = FNMADD(kd, SET1(1.90821492927058770002e-10 / 32.0), r);
+    const V ts = FMADD(zh, SET1(16.0 * 1.44269504088896338700e+00), shifter);
+    const V kd = SUB(ts, shifter);                              /* round(16 zh / ln 2) */
+    V r = FNMADD(kd, SET1(6.93147180369123816490e-01 / 16.0), zh);   /* exact */
+    r = FNMADD(kd, SET1(1.90821492927058770002e-10 / 16.0), r);
     r = ADD(r, zl);
-    V q = SET1(1.0 / 720.0);
-    q = FMADD(q, r, SET1(1.0 / 120.0));
-    q = FMADD(q, r, SET1(1.0 / 24.0));
-    q = FMADD(q, r, SET1(1.0 / 6.0));
-    q = FMADD(q, r, SET1(0.5));
-    const V em1 = FMADD(q, MUL(r, r), r);
+    /* q = 1/2 + r/3! + ... + r^5/7! by Estrin's scheme */
+    const V r2 = MUL(r, r), r4 = MUL(r2, r2);
+    const V p01 = FMADD(r, SET1(1.0 / 6.0), SET1(0.5));
+    const V p23 = FMADD(r, SET1(1.0 / 120.0), SET1(1.0 / 24.0));
+    const V p45 = FMADD(r, SET1(1.0 / 5040.0), SET1(1.0 / 720.0));
+    const V q = FMADD(p45, r4, FMADD(p23, r2, p01));
+    const V em1 = FMADD(q, r2, r);
     const VI n = _mm512_sub_epi64(_mm512_castpd_si512(ts), _mm512_castpd_si512(shifter));
-    const VI j = _mm512_and_si512(n, _mm512_set1_epi64(31));
-    const VI k = _mm512_srai_epi64(n, 5);
-    const V th = _mm512_i64gather_pd(j, vh_exp2_hi, 8);
-    const V tl = _mm512_i64gather_pd(j, vh_exp2_lo, 8);
+    const VI j = _mm512_and_si512(n, _mm512_set1_epi64(15));
+    const VI k = _mm512_srai_epi64(n, 4);
+    const V th = LOOKUP16(T->eh0, j, T->eh1);
+    const V tl = LOOKUP16(T->el0, j, T->el1);
     const V p = ADD(th, FMADD(th, em1, tl));
     const V scale = _mm512_castsi512_pd(
         _mm512_slli_epi64(_mm512_add_epi64(k, _mm512_set1_epi64(1023)), 52));
     return MUL(p, scale);
 }
 
-/* 8 lanes; ec50 log given (have_lk) or computed.  Returns the fallback mask. */
-/* 8 lanes; ec50 log given (have_lk) or computed.  Returns the fallback mask. */
+/* 8 lanes; ec50 log given (have_lk) or computed.  Returns the fallback mask.
+ * allc: emax, ec50 and n are one valid value each (ec, kc, nc; checked by the
+ * caller), so only c is loaded and checked per lane; every lane computes
+ * exactly what it would without allc. */
 static inline __attribute__((always_inline)) __mmask8
 avx512_hill8(const double *cp, const double *ep, const double *kp,
-             const double *np, double *op, V lk0, V lk0_lo, int have_lk)
+             const double *np, double *op, V lk0, V lk0_lo, int have_lk,
+             int allc, V ec, V nc, const tables16 *T)
 {
     const V one = SET1(1.0);
-    const V c = _mm512_loadu_pd(cp), e = _mm512_loadu_pd(ep), n = _mm512_loadu_pd(np);
-    const V k = _mm512_loadu_pd(kp);
+    const V c = _mm512_loadu_pd(cp);
     /* domain (quiet comparisons: NaN lanes raise no flag) */
-    const __mmask8 ok = _mm512_cmp_pd_mask(c, SET1(DBL_MIN), _CMP_GE_OQ)
-                        & _mm512_cmp_pd_mask(c, SET1(DBL_MAX), _CMP_LE_OQ)
-                        & _mm512_cmp_pd_mask(k, SET1(DBL_MIN), _CMP_GE_OQ)
-                        & _mm512_cmp_pd_mask(k, SET1(DBL_MAX), _CMP_LE_OQ)
-                        & _mm512_cmp_pd_mask(n, _mm512_setzero_pd(), _CMP_GT_OQ)
-                        & _mm512_cmp_pd_mask(n, SET1(1e300), _CMP_LE_OQ)
-                        & _mm512_cmp_pd_mask(n, one, _CMP_NEQ_OQ)
-                        & _mm512_cmp_pd_mask(_mm512_abs_pd(e), SET1(DBL_MAX), _CMP_LE_OQ);
-    const V ns = _mm512_mask_blend_pd(ok, one, n);
+    __mmask8 ok = _mm512_cmp_pd_mask(c, SET1(DBL_MIN), _CMP_GE_OQ)
+                  & _mm512_cmp_pd_mask(c, SET1(DBL_MAX), _CMP_LE_OQ);
+    V e = ec, n = nc, k = one;
+    if (!allc) {
+        e = _mm512_loadu_pd(ep);
+        n = _mm512_loadu_pd(np);
+        k = _mm512_loadu_pd(kp);
+        ok &= _mm512_cmp_pd_mask(k, SET1(DBL_MIN), _CMP_GE_OQ)
+              & _mm512_cmp_pd_mask(k, SET1(DBL_MAX), _CMP_LE_OQ)
+              & _mm512_cmp_pd_mask(n, _mm512_setzero_pd(), _CMP_GT_OQ)
+              & _mm512_cmp_pd_mask(n, SET1(1e300), _CMP_LE_OQ)
+              & _mm512_cmp_pd_mask(n, one, _CMP_NEQ_OQ)
+              & _mm512_cmp_pd_mask(_mm512_abs_pd(e), SET1(DBL_MAX), _CMP_LE_OQ);
+    }
+    /* lanes outside the domain compute with harmless values (c = 1, and with
+     * allc the valid parameters themselves): no flag, and their result is
+     * replaced by the scalar kernel's */
+    const V ns = allc ? n : _mm512_mask_blend_pd(ok, one, n);
     const V cs = _mm512_mask_blend_pd(ok, one, c);
     V lc_lo, lk, lk_lo;
-    const V lc = avx512_log_dd(cs, &lc_lo);
-    if (have_lk) {
+    const V lc = avx512_log_dd(cs, &lc_lo, T);
+    if (allc) {
+        lk = lk0;
+        lk_lo = lk0_lo;
+    }
+    else if (have_lk) {
         lk = _mm512_maskz_mov_pd(ok, lk0);
         lk_lo = _mm512_maskz_mov_pd(ok, lk0_lo);
     }
     else {
-        lk = avx512_log_dd(_mm512_mask_blend_pd(ok, one, k), &lk_lo);
+        lk = avx512_log_dd(_mm512_mask_blend_pd(ok, one, k), &lk_lo, T);
     }
     /* L = log(c/ec50) in double-double */
     const V D = SUB(lc, lk);
@@ -141,39 +190,31 @@ avx512_hill8(const double *cp, const double *ep, const double *kp,
     const V ye = FMSUB(ns, Lh, Y);
     const V Yl = FMADD(ns, Ll, ye);
     const __mmask8 up = _mm512_cmp_pd_mask(Y, _mm512_setzero_pd(), _CMP_GT_OQ);
-    const V negY = SUB(_mm512_setzero_pd(), Y), negYl = SUB(_mm512_setzero_pd(), Yl);
-    V zh = _mm512_mask_blend_pd(up, Y, negY);
-    V zl = _mm512_mask_blend_pd(up, Yl, negYl);
+    V zh = _mm512_mask_sub_pd(Y, up, _mm512_setzero_pd(), Y);
+    V zl = _mm512_mask_sub_pd(Yl, up, _mm512_setzero_pd(), Yl);
     const __mmask8 tiny = _mm512_cmp_pd_mask(zh, SET1(-707.0), _CMP_NGE_UQ);
     zh = _mm512_mask_blend_pd(tiny, zh, _mm512_setzero_pd());
     zl = _mm512_mask_blend_pd(tiny, zl, _mm512_setzero_pd());
-    const V p = avx512_exp_dd(zh, zl);
+    const V p = avx512_exp_dd(zh, zl, T);
     const V num = _mm512_mask_blend_pd(up, p, one);
-    const V es = _mm512_maskz_mov_pd(ok, e);
+    const V es = allc ? e : _mm512_maskz_mov_pd(ok, e);
     _mm512_storeu_pd(op, MUL(es, _mm512_div_pd(num, ADD(one, p))));
     return (__mmask8)(~ok | tiny);
 }
 
-int endo_hill_block_avx512(const double *c, const double *emax, const double *ec50,
-                            const double *n, double *out, unsigned char *fallback,
-                            size_t len, int consts)
+/* The block loop, specialised on allc (a literal at both call sites). */
+static inline __attribute__((always_inline)) int
+avx512_block(const double *c, const double *emax, const double *ec50,
+             const double *n, double *out, unsigned char *fallback, size_t len,
+             V lk, V lk_lo, int have_lk, int allc)
 {
-    const int ec50_const = consts & ENDO_CONST_EC50, n_const = consts & ENDO_CONST_N;
-    if (n_const && n[0] == 1.0) {
-        return vhill_avx512_autovec(c, emax, ec50, n, out, fallback, len, consts);
-    }
-    /* quiet comparisons: a NaN ec50 must not raise the invalid flag */
-    const int have_lk = ec50_const && __builtin_isgreaterequal(ec50[0], DBL_MIN)
-                        && __builtin_islessequal(ec50[0], DBL_MAX);
-    V lk = _mm512_setzero_pd(), lk_lo = _mm512_setzero_pd();
-    if (have_lk) {
-        lk = avx512_log_dd(SET1(ec50[0]), &lk_lo);
-    }
+    const tables16 T = load_tables16();
+    const V ec = SET1(emax[0]), nc = SET1(n[0]);
     __mmask8 any = 0;
     size_t i = 0;
     for (; i + 8 <= len; i += 8) {
         const __mmask8 fb = avx512_hill8(c + i, emax + i, ec50 + i, n + i, out + i,
-                                         lk, lk_lo, have_lk);
+                                         lk, lk_lo, have_lk, allc, ec, nc, &T);
         any |= fb;
         /* one byte per lane, 0 or 1: spread the 8 mask bits over 8 bytes */
         const uint64_t bytes = _pdep_u64((uint64_t)fb, 0x0101010101010101ULL);
@@ -189,7 +230,8 @@ int endo_hill_block_avx512(const double *c, const double *emax, const double *ec
             kb[j] = ec50[s];
             nb[j] = n[s];
         }
-        const __mmask8 fb = avx512_hill8(cb, eb, kb, nb, ob, lk, lk_lo, have_lk);
+        const __mmask8 fb = avx512_hill8(cb, eb, kb, nb, ob, lk, lk_lo, have_lk, allc,
+                                         ec, nc, &T);
         for (size_t j = 0; i + j < len; j++) {
             out[i + j] = ob[j];
             fallback[i + j] = (unsigned char)((fb >> j) & 1u);
@@ -197,6 +239,32 @@ int endo_hill_block_avx512(const double *c, const double *emax, const double *ec
         }
     }
     return any != 0;
+}
+
+int endo_hill_block_avx512(const double *c, const double *emax, const double *ec50,
+                            const double *n, double *out, unsigned char *fallback,
+                            size_t len, int consts)
+{
+    const int ec50_const = consts & ENDO_CONST_EC50, n_const = consts & ENDO_CONST_N;
+    if (n_const && n[0] == 1.0) {
+        return vhill_avx512_autovec(c, emax, ec50, n, out, fallback, len, consts);
+    }
+    /* quiet comparisons: a NaN ec50 must not raise the invalid flag */
+    const int have_lk = ec50_const && __builtin_isgreaterequal(ec50[0], DBL_MIN)
+                        && __builtin_islessequal(ec50[0], DBL_MAX);
+    V lk = _mm512_setzero_pd(), lk_lo = _mm512_setzero_pd();
+    if (have_lk) {
+        const tables16 T = load_tables16();
+        lk = avx512_log_dd(SET1(ec50[0]), &lk_lo, &T);
+    }
+    /* every parameter one value, and inside the vector domain */
+    const int allc = have_lk && (consts & ENDO_CONST_EMAX) && n_const
+                     && __builtin_isgreater(n[0], 0.0) && __builtin_islessequal(n[0], 1e300)
+                     && __builtin_islessequal(__builtin_fabs(emax[0]), DBL_MAX);
+    if (allc) {
+        return avx512_block(c, emax, ec50, n, out, fallback, len, lk, lk_lo, 1, 1);
+    }
+    return avx512_block(c, emax, ec50, n, out, fallback, len, lk, lk_lo, have_lk, 0);
 }
 #else
 /* Not built on this compiler/architecture (the dispatcher never calls it). */
