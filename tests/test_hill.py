@@ -379,3 +379,19 @@ def test_xarray_keeps_coordinates():
     assert r.dims == ("subject", "time")
     np.testing.assert_array_equal(r["subject"], [10, 11])
     np.testing.assert_allclose(r.values, [[0.25, 0.5], [0.75, 0.9]], rtol=4 * EPS64)
+
+
+@pytest.mark.parametrize("emax,ec50,n", [(1.0, 3.0, 1.7), (-2.5, 1e-20, 0.3),
+                                          (7.0, 4e15, 25.0), (1.0, 0.37, 1.0000001),
+                                          (3.0, 1e-300, 2.0), (1.0, 2.0, 1e-3)])
+def test_broadcast_parameters_round_like_full_arrays(emax, ec50, n):
+    """The vector kernel has a path for one value of every parameter (precomputed
+    per block) and a per-element one; an element's result must not depend on which
+    one it took, nor on which inputs are broadcast."""
+    rng = np.random.default_rng(11)
+    c = 10 ** rng.uniform(-30, 30, 4001)
+    c[::97] = ec50 * (1 + rng.uniform(-1e-6, 1e-6, c[::97].size))   # near c = ec50
+    ref = en.hill(c, np.full_like(c, emax), np.full_like(c, ec50), np.full_like(c, n))
+    np.testing.assert_array_equal(en.hill(c, emax, ec50, n), ref)
+    np.testing.assert_array_equal(en.hill(c, emax, np.full_like(c, ec50), n), ref)
+    np.testing.assert_array_equal(en.hill(c, np.full_like(c, emax), ec50, np.full_like(c, n)), ref)

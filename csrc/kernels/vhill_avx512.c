@@ -134,14 +134,49 @@ static inline __attribute__((always_inline)) V avx512_exp_dd(V zh, V zl, const t
     return MUL(p, scale);
 }
 
-/* 8 lanes; ec50 log given (have_lk) or computed.  Returns the fallback mask.
- * allc: emax, ec50 and n are one valid value each (ec, kc, nc; checked by the
- * caller), so only c is loaded and checked per lane; every lane computes
- * exactly what it would without allc. */
+/* n ln2 = NLh + NLl, NLh with at most 42 significant bits, so that e NLh is
+ * exact for every exponent |e| < 2^11 of a double. */
+static inline __attribute__((always_inline)) V nl_split(V n, V *nll)
+{
+    const V ln2_hi = SET1(6.93147180369123816490e-01);  /* 32 trailing zero bits */
+    const V P = MUL(n, ln2_hi);
+    const V Pe = FMSUB(n, ln2_hi, P);                    /* P + Pe = n ln2_hi exactly */
+    const V H = _mm512_and_pd(P, _mm512_castsi512_pd(_mm512_set1_epi64(~0x7ffLL)));
+    *nll = ADD(ADD(SUB(P, H), Pe), MUL(n, SET1(1.90821492927058770002e-10)));
+    return H;                                            /* P - H exact: P's low bits */
+}
+
+/* V = n (th + tl - lk - lkl) in double-double: the part of y = n log(c/ec50)
+ * that depends on c only through the table index. */
+static inline __attribute__((always_inline)) V v_dd(V n, V th, V tl, V lk, V lkl, V *vl)
+{
+    const V Uh = SUB(th, lk);
+    const V bb = SUB(Uh, th);
+    const V Ue = ADD(SUB(th, SUB(Uh, bb)), SUB(SUB(_mm512_setzero_pd(), lk), bb));
+    const V Ul = ADD(Ue, SUB(tl, lkl));
+    const V Vh = MUL(n, Uh);
+    *vl = FMADD(n, Ul, FMSUB(n, Uh, Vh));
+    return Vh;
+}
+
+/* 8 lanes.  Returns the fallback mask.
+ *
+ * With c = 2^e m, m in [1, 2), i the top 4 bits of m's fraction (the table
+ * entry), r = m invc_i - 1 (|r| <= 1/32) and log c = e ln2 + T_i + log1p(r):
+ *   y = n log(c/ec50) = e NLh + e NLl + V_i + n r + n (log1p(r) - r),
+ * V_i = n (T_i - log ec50) in double-double, summed with exact two-sums into
+ * Yh + Yl (absolute error about n 2^-58).  T_i, invc_i: vhill_table.h.
+ *
+ * allc (emax, ec50 and n one valid value each, checked by the caller): NL and
+ * V_i of the 16 table entries come precomputed (nlh, nll; vh0/vh1, vl0/vl1)
+ * and only c is loaded and checked per lane.  Without allc each lane computes
+ * them itself with the same operations, so every element rounds the same way
+ * in both (results do not depend on which inputs are broadcast). */
 static inline __attribute__((always_inline)) __mmask8
 avx512_hill8(const double *cp, const double *ep, const double *kp,
              const double *np, double *op, V lk0, V lk0_lo, int have_lk,
-             int allc, V ec, V nc, const tables16 *T)
+             int allc, V ec, V nc, V nlh_c, V nll_c, V vh0, V vh1, V vl0, V vl1,
+             const tables16 *T)
 {
     const V one = SET1(1.0);
     const V c = _mm512_loadu_pd(cp);
@@ -165,30 +200,55 @@ avx512_hill8(const double *cp, const double *ep, const double *kp,
      * replaced by the scalar kernel's */
     const V ns = allc ? n : _mm512_mask_blend_pd(ok, one, n);
     const V cs = _mm512_mask_blend_pd(ok, one, c);
-    V lc_lo, lk, lk_lo;
-    const V lc = avx512_log_dd(cs, &lc_lo, T);
+    /* c = 2^e m; the table entry i; r = m invc_i - 1 */
+    const VI u = _mm512_castpd_si512(cs);
+    const V ed = _mm512_cvtepi64_pd(_mm512_sub_epi64(_mm512_srli_epi64(u, 52),
+                                                     _mm512_set1_epi64(1023)));
+    const VI i = _mm512_and_si512(_mm512_srli_epi64(u, 48), _mm512_set1_epi64(15));
+    const V m = _mm512_castsi512_pd(_mm512_or_si512(
+        _mm512_and_si512(u, _mm512_set1_epi64(0x000fffffffffffffLL)),
+        _mm512_set1_epi64(0x3ff0000000000000LL)));
+    const V r = FMSUB(m, LOOKUP16(T->inv0, i, T->inv1), one);
+    V nlh, nll, vh, vl;
     if (allc) {
-        lk = lk0;
-        lk_lo = lk0_lo;
-    }
-    else if (have_lk) {
-        lk = _mm512_maskz_mov_pd(ok, lk0);
-        lk_lo = _mm512_maskz_mov_pd(ok, lk0_lo);
+        nlh = nlh_c;
+        nll = nll_c;
+        vh = LOOKUP16(vh0, i, vh1);
+        vl = LOOKUP16(vl0, i, vl1);
     }
     else {
-        lk = avx512_log_dd(_mm512_mask_blend_pd(ok, one, k), &lk_lo, T);
+        V lk, lk_lo;
+        if (have_lk) {
+            lk = _mm512_maskz_mov_pd(ok, lk0);
+            lk_lo = _mm512_maskz_mov_pd(ok, lk0_lo);
+        }
+        else {
+            lk = avx512_log_dd(_mm512_mask_blend_pd(ok, one, k), &lk_lo, T);
+        }
+        nlh = nl_split(ns, &nll);
+        vh = v_dd(ns, LOOKUP16(T->lh0, i, T->lh1), LOOKUP16(T->ll0, i, T->ll1), lk, lk_lo,
+                  &vl);
     }
-    /* L = log(c/ec50) in double-double */
-    const V D = SUB(lc, lk);
-    const V bb = SUB(D, lc);
-    const V d = ADD(ADD(SUB(lc, SUB(D, bb)), SUB(_mm512_setzero_pd(), ADD(lk, bb))),
-                    SUB(lc_lo, lk_lo));
-    const V Lh = ADD(D, d);
-    const V Ll = SUB(d, SUB(Lh, D));
-    /* y = n L; z = -|y| */
-    const V Y = MUL(ns, Lh);
-    const V ye = FMSUB(ns, Lh, Y);
-    const V Yl = FMADD(ns, Ll, ye);
+    /* log1p(r) - r = r^2 q, q = -1/2 + r/3 - ... + r^9/11 (truncation below
+     * 5e-20), by Estrin's scheme (a chain of 4 fma, not 9) */
+    const V r2 = MUL(r, r), r4 = MUL(r2, r2), r8 = MUL(r4, r4);
+    const V p01 = FMADD(r, SET1(1.0 / 3.0), SET1(-0.5));
+    const V p23 = FMADD(r, SET1(1.0 / 5.0), SET1(-1.0 / 4.0));
+    const V p45 = FMADD(r, SET1(1.0 / 7.0), SET1(-1.0 / 6.0));
+    const V p67 = FMADD(r, SET1(1.0 / 9.0), SET1(-1.0 / 8.0));
+    const V p89 = FMADD(r, SET1(1.0 / 11.0), SET1(-1.0 / 10.0));
+    const V q = FMADD(p89, r8, FMADD(FMADD(p67, r2, p45), r4, FMADD(p23, r2, p01)));
+    /* y = Y + Yl */
+    const V tr = MUL(ns, r), tre = FMSUB(ns, r, tr);      /* n r, exactly */
+    const V A = MUL(ed, nlh);                              /* exact */
+    const V S = ADD(A, vh);
+    const V bb1 = SUB(S, A);
+    const V Se = ADD(SUB(A, SUB(S, bb1)), SUB(vh, bb1));
+    const V Y = ADD(S, tr);
+    const V bb2 = SUB(Y, S);
+    const V Ye = ADD(SUB(S, SUB(Y, bb2)), SUB(tr, bb2));
+    const V Yl = ADD(ADD(ADD(Ye, Se), FMADD(ed, nll, vl)), FMADD(MUL(ns, r2), q, tre));
+    /* z = -|y| */
     const __mmask8 up = _mm512_cmp_pd_mask(Y, _mm512_setzero_pd(), _CMP_GT_OQ);
     V zh = _mm512_mask_sub_pd(Y, up, _mm512_setzero_pd(), Y);
     V zl = _mm512_mask_sub_pd(Yl, up, _mm512_setzero_pd(), Yl);
@@ -210,11 +270,18 @@ avx512_block(const double *c, const double *emax, const double *ec50,
 {
     const tables16 T = load_tables16();
     const V ec = SET1(emax[0]), nc = SET1(n[0]);
+    V nlh = ec, nll = ec, vh0 = ec, vh1 = ec, vl0 = ec, vl1 = ec;
+    if (allc) {                 /* NL and the 16 V_i, as each lane would compute them */
+        nlh = nl_split(nc, &nll);
+        vh0 = v_dd(nc, T.lh0, T.ll0, lk, lk_lo, &vl0);
+        vh1 = v_dd(nc, T.lh1, T.ll1, lk, lk_lo, &vl1);
+    }
     __mmask8 any = 0;
     size_t i = 0;
     for (; i + 8 <= len; i += 8) {
         const __mmask8 fb = avx512_hill8(c + i, emax + i, ec50 + i, n + i, out + i,
-                                         lk, lk_lo, have_lk, allc, ec, nc, &T);
+                                         lk, lk_lo, have_lk, allc, ec, nc, nlh, nll,
+                                         vh0, vh1, vl0, vl1, &T);
         any |= fb;
         /* one byte per lane, 0 or 1: spread the 8 mask bits over 8 bytes */
         const uint64_t bytes = _pdep_u64((uint64_t)fb, 0x0101010101010101ULL);
@@ -231,7 +298,7 @@ avx512_block(const double *c, const double *emax, const double *ec50,
             nb[j] = n[s];
         }
         const __mmask8 fb = avx512_hill8(cb, eb, kb, nb, ob, lk, lk_lo, have_lk, allc,
-                                         ec, nc, &T);
+                                         ec, nc, nlh, nll, vh0, vh1, vl0, vl1, &T);
         for (size_t j = 0; i + j < len; j++) {
             out[i + j] = ob[j];
             fallback[i + j] = (unsigned char)((fb >> j) & 1u);
