@@ -301,7 +301,7 @@ _PULSE_TABLE: list[_P] = [
 # Volumes that turn an administered amount of beta-endorphin into a
 # concentration step (Python side: bend_dose).
 _DOSING_TABLE: list[_P] = [
-    _P("body_weight", 70.0, "kg", 40.0, 150.0, 0.0, "body weight",
+    _P("body_weight", 70.0, "kg", 20.0, 300.0, 0.0, "body weight",
        _ASSUMED + "reference adult"),
     _P("bend_plasma_volume", 178.0, "mL/kg", 100.0, 300.0, 0.0,
        "volume of distribution of beta-endorphin given IV",

@@ -792,11 +792,13 @@ _PULSE_NAMES = tuple(r.name for r in model._PULSE_TABLE)
 _PARAM_TABLE = {r.name: r for r in model._TABLE + model._PULSE_TABLE}
 _SCENARIO_SETTINGS = {"clock_start": "a Scenario setting (Scenario(clock_start=...))",
                       "pulse_mean": "derived from the pulse generator"}
+_BODY_WEIGHT = {r.name: r for r in model._DOSING_TABLE}["body_weight"]
 # covariate -> (unit, low, high) for numbers; sex is categorical
-_COVARIATES = {"body_weight": ("kg", 20.0, 300.0), "age": ("year", 0.0, 120.0),
-               "vo2max": ("mL/kg/min", 10.0, 90.0), "sex": (None, None, None)}
+_COVARIATES = {"body_weight": (_BODY_WEIGHT.unit, _BODY_WEIGHT.low, _BODY_WEIGHT.high),
+               "age": ("year", 0.0, 120.0), "vo2max": ("mL/kg/min", 10.0, 90.0),
+               "sex": (None, None, None)}
 _SEXES = {"f": "female", "female": "female", "m": "male", "male": "male"}
-_DEFAULT_BODY_WEIGHT = {r.name: r.value for r in model._DOSING_TABLE}["body_weight"]
+_DEFAULT_BODY_WEIGHT = _BODY_WEIGHT.value
 
 
 def _covariates(covariates, n: int) -> dict:
