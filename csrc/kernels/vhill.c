@@ -2,8 +2,11 @@
  * vhill.c -- dispatcher for the vectorised Hill block (see vhill.h) and its
  * portable variant.  On x86-64 with gcc, the AVX2+FMA and AVX-512 variants
  * (vhill_avx2.c, vhill_avx512.c) are picked at run time from the CPU's
- * features; they round identically (same operations, all with FMA).  The
- * portable variant, without FMA, may differ from them in the last ulp.
+ * features.  The variants share the method but not every rounding step (the
+ * AVX-512 one uses smaller tables and precomputes per block), so results may
+ * differ between them in the last ulp; within a variant they never depend on
+ * the layout, the block or which inputs are broadcast.  Every variant passes
+ * the same accuracy tests (tests/test_simd_variants.py).
  */
 #include "vhill.h"
 #include "dose_response.h"
