@@ -23,6 +23,7 @@ The peers are not part of the package: pass their folder with --peers (default
     python benchmarks/w4_population.py --n 10000
 """
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -44,6 +45,20 @@ def _load_common():
 cm = _load_common()
 
 
+def load_peers(peers):
+    """A private copy of the peer folder (its scripts write build/ and results/ beside
+    themselves) on sys.path; returns (the copy's parent, its w4_model module)."""
+    import tempfile
+    peers = Path(peers)
+    if not (peers / "w4_model.py").exists():
+        sys.exit(f"peer folder {peers} not found (pass --peers)")
+    work = Path(tempfile.mkdtemp(prefix="endorphin-w4-"))
+    shutil.copytree(peers, work / "bench")
+    sys.path.insert(0, str(work / "bench"))
+    import w4_model
+    return work, w4_model
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10_000)
@@ -54,16 +69,7 @@ def main():
                          "(per-subject ratio; about 0.5 s per subject)")
     args = ap.parse_args()
 
-    peers = Path(args.peers)
-    if not (peers / "w4_model.py").exists():
-        sys.exit(f"peer folder {peers} not found (pass --peers)")
-    # the peer scripts write build/ and results/ beside themselves: use a copy
-    import shutil
-    import tempfile
-    work = Path(tempfile.mkdtemp(prefix="endorphin-w4-"))
-    shutil.copytree(peers, work / "bench")
-    sys.path.insert(0, str(work / "bench"))
-    import w4_model as w  # noqa: E402
+    work, w = load_peers(args.peers)
 
     from endorphin import core
 
