@@ -2,17 +2,15 @@
 
 (Accuracy, events and threads are in test_engine.py and test_engine_w4.py.)
 """
-import signal
-import subprocess
 import sys
-import textwrap
-import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from endorphin import core
+from interrupt import interrupt_call
 
 
 def _w4_params(n):
@@ -25,29 +23,14 @@ def _w4_params(n):
 
 
 def test_ctrl_c_stops_a_long_run_quickly():
-    script = textwrap.dedent("""
-        import sys, time, numpy as np
+    out, err, elapsed = interrupt_call(f"""
+        import numpy as np
         from endorphin import core
-        sys.path.insert(0, %r)
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
         from test_engine_reliability import _w4_params
         p = _w4_params(400_000)
         t = np.arange(0.0, 1441.0, 60.0)
-        print("start", flush=True)
-        try:
-            core.simulate("w4_bench", p, t, threads=1, rtol=1e-10, atol=1e-12)
-        except KeyboardInterrupt:
-            print("interrupted", flush=True)
-            sys.exit(0)
-        print("finished", flush=True)
-    """ % str(__import__("pathlib").Path(__file__).parent))
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd="/")
-    assert proc.stdout.readline().strip() == "start"
-    time.sleep(1.0)                      # well inside the run (minutes long)
-    t0 = time.monotonic()
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
-    elapsed = time.monotonic() - t0
+    """, 'core.simulate("w4_bench", p, t, threads=1, rtol=1e-10, atol=1e-12)')
     assert "interrupted" in out, (out, err)
     # the workers stop after their current chunk of subjects (a few ms each)
     assert elapsed < 3.0, elapsed

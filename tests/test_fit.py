@@ -3,11 +3,6 @@ numbers from tests/data/drc_reference.json, no R needed), with scipy's curve_fit
 synthetic curves, hard cases, ED with delta-method SEs, Schild analysis, validation,
 thread determinism and leaks."""
 import json
-import signal
-import subprocess
-import sys
-import textwrap
-import time
 import tracemalloc
 import warnings
 from pathlib import Path
@@ -18,6 +13,7 @@ import pytest
 
 import endorphin as en
 from endorphin.fitting import REASONS
+from interrupt import interrupt_call
 
 DATA = Path(__file__).parent / "data"
 REF = json.loads((DATA / "drc_reference.json").read_text())
@@ -349,28 +345,12 @@ def test_ctrl_c_interrupts_a_long_batch(threads):
     """SIGINT during a long batch (about 10 s) raises KeyboardInterrupt within a few
     chunks of curves, on one thread and on several (the calling thread fits too and
     checks for signals every 50 ms)."""
-    script = textwrap.dedent(f"""
-        import sys
+    out, err, elapsed = interrupt_call("""
         import numpy as np
         import endorphin as en
         x = np.logspace(-2, 2, 12)
         rng = np.random.default_rng(1)
         y = 1 / (1 + x / rng.uniform(0.1, 10, (2_500_000, 1))) + rng.normal(0, 0.03, (2_500_000, 12))
-        print("start", flush=True)
-        try:
-            en.fit_dose_response(x, y, threads={threads})
-        except KeyboardInterrupt:
-            print("interrupted", flush=True)
-            sys.exit(0)
-        print("finished", flush=True)
-    """)
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd="/")
-    assert proc.stdout.readline().strip() == "start"
-    time.sleep(1.0)
-    t0 = time.monotonic()
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    elapsed = time.monotonic() - t0
+    """, f"en.fit_dose_response(x, y, threads={threads})")
     assert "interrupted" in out, (out, err)
     assert elapsed < 3.0, elapsed

@@ -65,43 +65,58 @@ static inline __attribute__((always_inline)) tables16 load_tables16(void)
 
 #define LOOKUP16(t0, idx, t1) _mm512_permutex2var_pd((t0), (idx), (t1))
 
+/* s = a + b rounded, and *err with s + *err = a + b exactly (Knuth's two-sum) */
+static inline __attribute__((always_inline)) V two_sum(V a, V b, V *err)
+{
+    const V s = ADD(a, b);
+    const V bb = SUB(s, a);
+    *err = ADD(SUB(a, SUB(s, bb)), SUB(b, bb));
+    return s;
+}
+
+/* x = 2^e m, x normal and finite: e as a double (*ed), the table entry *i (the
+ * top 4 bits of m's fraction), and r = m invc_i - 1 (|r| <= 1/32, one rounding) */
+static inline __attribute__((always_inline)) V split16(V x, V *ed, VI *i, const tables16 *T)
+{
+    const VI u = _mm512_castpd_si512(x);
+    *ed = _mm512_cvtepi64_pd(_mm512_sub_epi64(_mm512_srli_epi64(u, 52),
+                                              _mm512_set1_epi64(1023)));   /* exact */
+    *i = _mm512_and_si512(_mm512_srli_epi64(u, 48), _mm512_set1_epi64(15));
+    const V m = _mm512_castsi512_pd(_mm512_or_si512(
+        _mm512_and_si512(u, _mm512_set1_epi64(0x000fffffffffffffLL)),
+        _mm512_set1_epi64(0x3ff0000000000000LL)));
+    return FMSUB(m, LOOKUP16(T->inv0, *i, T->inv1), SET1(1.0));
+}
+
+/* q with log1p(r) - r = r^2 q: q = -1/2 + r/3 - ... + r^9/11 (truncation below
+ * 5e-20 for |r| <= 1/32), by Estrin's scheme (r2 = r^2) */
+static inline __attribute__((always_inline)) V log1p_q(V r, V r2)
+{
+    const V r4 = MUL(r2, r2), r8 = MUL(r4, r4);
+    const V p01 = FMADD(r, SET1(1.0 / 3.0), SET1(-0.5));
+    const V p23 = FMADD(r, SET1(1.0 / 5.0), SET1(-1.0 / 4.0));
+    const V p45 = FMADD(r, SET1(1.0 / 7.0), SET1(-1.0 / 6.0));
+    const V p67 = FMADD(r, SET1(1.0 / 9.0), SET1(-1.0 / 8.0));
+    const V p89 = FMADD(r, SET1(1.0 / 11.0), SET1(-1.0 / 10.0));
+    return FMADD(p89, r8, FMADD(FMADD(p67, r2, p45), r4, FMADD(p23, r2, p01)));
+}
+
 /* log(x) = hi + lo, x normal and finite: vh_log_dd of vhill_impl.h with 16
  * subintervals of the mantissa instead of 128, so |r| <= 1/32 and log1p(r)
  * - r needs the Taylor terms up to r^11 (truncation below 5e-20; the
  * rounding of r = m invc - 1 adds at most 2^-58). */
 static inline __attribute__((always_inline)) V avx512_log_dd(V x, V *lo, const tables16 *T)
 {
-    const V ln2_hi = SET1(6.93147180369123816490e-01);
-    const V ln2_lo = SET1(1.90821492927058770002e-10);
-    const VI u = _mm512_castpd_si512(x);
-    const VI e = _mm512_sub_epi64(_mm512_srli_epi64(u, 52), _mm512_set1_epi64(1023));
-    const VI i = _mm512_and_si512(_mm512_srli_epi64(u, 48), _mm512_set1_epi64(15));
-    const V m = _mm512_castsi512_pd(_mm512_or_si512(
-        _mm512_and_si512(u, _mm512_set1_epi64(0x000fffffffffffffLL)),
-        _mm512_set1_epi64(0x3ff0000000000000LL)));
-    const V invc = LOOKUP16(T->inv0, i, T->inv1);
+    V ed, t1, t2;
+    VI i;
+    const V r = split16(x, &ed, &i, T);
     const V lch = LOOKUP16(T->lh0, i, T->lh1);
     const V lcl = LOOKUP16(T->ll0, i, T->ll1);
-    const V r = FMSUB(m, invc, SET1(1.0));
-    const V ed = _mm512_cvtepi64_pd(e);                  /* exact */
-    const V a = MUL(ed, ln2_hi);                         /* exact */
-    const V s1 = ADD(a, lch);
-    const V bb1 = SUB(s1, a);
-    const V t1 = ADD(SUB(a, SUB(s1, bb1)), SUB(lch, bb1));
-    const V hi = ADD(s1, r);
-    const V bb2 = SUB(hi, s1);
-    const V t2 = ADD(SUB(s1, SUB(hi, bb2)), SUB(r, bb2));
-    /* q = -1/2 + r/3 - r^2/4 + ... + r^9/11 by Estrin's scheme: a dependency
-     * chain of 4 fma instead of Horner's 9 (the kernel is latency-bound) */
-    const V r2 = MUL(r, r), r4 = MUL(r2, r2), r8 = MUL(r4, r4);
-    const V p01 = FMADD(r, SET1(1.0 / 3.0), SET1(-0.5));
-    const V p23 = FMADD(r, SET1(1.0 / 5.0), SET1(-1.0 / 4.0));
-    const V p45 = FMADD(r, SET1(1.0 / 7.0), SET1(-1.0 / 6.0));
-    const V p67 = FMADD(r, SET1(1.0 / 9.0), SET1(-1.0 / 8.0));
-    const V p89 = FMADD(r, SET1(1.0 / 11.0), SET1(-1.0 / 10.0));
-    const V p03 = FMADD(p23, r2, p01), p47 = FMADD(p67, r2, p45);
-    const V q = FMADD(p89, r8, FMADD(p47, r4, p03));
-    *lo = ADD(ADD(ADD(t1, t2), FMADD(ed, ln2_lo, lcl)), MUL(q, r2));
+    /* hi + lo = e ln2_hi + logc_hi + r exactly (e ln2_hi is exact), then the rest */
+    const V hi = two_sum(two_sum(MUL(ed, SET1(6.93147180369123816490e-01)), lch, &t1), r, &t2);
+    const V r2 = MUL(r, r);
+    *lo = ADD(ADD(ADD(t1, t2), FMADD(ed, SET1(1.90821492927058770002e-10), lcl)),
+              MUL(log1p_q(r, r2), r2));
     return hi;
 }
 
@@ -150,9 +165,8 @@ static inline __attribute__((always_inline)) V nl_split(V n, V *nll)
  * that depends on c only through the table index. */
 static inline __attribute__((always_inline)) V v_dd(V n, V th, V tl, V lk, V lkl, V *vl)
 {
-    const V Uh = SUB(th, lk);
-    const V bb = SUB(Uh, th);
-    const V Ue = ADD(SUB(th, SUB(Uh, bb)), SUB(SUB(_mm512_setzero_pd(), lk), bb));
+    V Ue;
+    const V Uh = two_sum(th, SUB(_mm512_setzero_pd(), lk), &Ue);
     const V Ul = ADD(Ue, SUB(tl, lkl));
     const V Vh = MUL(n, Uh);
     *vl = FMADD(n, Ul, FMSUB(n, Uh, Vh));
@@ -201,14 +215,9 @@ avx512_hill8(const double *cp, const double *ep, const double *kp,
     const V ns = allc ? n : _mm512_mask_blend_pd(ok, one, n);
     const V cs = _mm512_mask_blend_pd(ok, one, c);
     /* c = 2^e m; the table entry i; r = m invc_i - 1 */
-    const VI u = _mm512_castpd_si512(cs);
-    const V ed = _mm512_cvtepi64_pd(_mm512_sub_epi64(_mm512_srli_epi64(u, 52),
-                                                     _mm512_set1_epi64(1023)));
-    const VI i = _mm512_and_si512(_mm512_srli_epi64(u, 48), _mm512_set1_epi64(15));
-    const V m = _mm512_castsi512_pd(_mm512_or_si512(
-        _mm512_and_si512(u, _mm512_set1_epi64(0x000fffffffffffffLL)),
-        _mm512_set1_epi64(0x3ff0000000000000LL)));
-    const V r = FMSUB(m, LOOKUP16(T->inv0, i, T->inv1), one);
+    V ed;
+    VI i;
+    const V r = split16(cs, &ed, &i, T);
     V nlh, nll, vh, vl;
     if (allc) {
         nlh = nlh_c;
@@ -229,25 +238,14 @@ avx512_hill8(const double *cp, const double *ep, const double *kp,
         vh = v_dd(ns, LOOKUP16(T->lh0, i, T->lh1), LOOKUP16(T->ll0, i, T->ll1), lk, lk_lo,
                   &vl);
     }
-    /* log1p(r) - r = r^2 q, q = -1/2 + r/3 - ... + r^9/11 (truncation below
-     * 5e-20), by Estrin's scheme (a chain of 4 fma, not 9) */
-    const V r2 = MUL(r, r), r4 = MUL(r2, r2), r8 = MUL(r4, r4);
-    const V p01 = FMADD(r, SET1(1.0 / 3.0), SET1(-0.5));
-    const V p23 = FMADD(r, SET1(1.0 / 5.0), SET1(-1.0 / 4.0));
-    const V p45 = FMADD(r, SET1(1.0 / 7.0), SET1(-1.0 / 6.0));
-    const V p67 = FMADD(r, SET1(1.0 / 9.0), SET1(-1.0 / 8.0));
-    const V p89 = FMADD(r, SET1(1.0 / 11.0), SET1(-1.0 / 10.0));
-    const V q = FMADD(p89, r8, FMADD(FMADD(p67, r2, p45), r4, FMADD(p23, r2, p01)));
     /* y = Y + Yl */
+    const V r2 = MUL(r, r);
     const V tr = MUL(ns, r), tre = FMSUB(ns, r, tr);      /* n r, exactly */
-    const V A = MUL(ed, nlh);                              /* exact */
-    const V S = ADD(A, vh);
-    const V bb1 = SUB(S, A);
-    const V Se = ADD(SUB(A, SUB(S, bb1)), SUB(vh, bb1));
-    const V Y = ADD(S, tr);
-    const V bb2 = SUB(Y, S);
-    const V Ye = ADD(SUB(S, SUB(Y, bb2)), SUB(tr, bb2));
-    const V Yl = ADD(ADD(ADD(Ye, Se), FMADD(ed, nll, vl)), FMADD(MUL(ns, r2), q, tre));
+    V Se, Ye;
+    const V S = two_sum(MUL(ed, nlh), vh, &Se);            /* e NLh exact */
+    const V Y = two_sum(S, tr, &Ye);
+    const V Yl = ADD(ADD(ADD(Ye, Se), FMADD(ed, nll, vl)),
+                     FMADD(MUL(ns, r2), log1p_q(r, r2), tre));
     /* z = -|y| */
     const __mmask8 up = _mm512_cmp_pd_mask(Y, _mm512_setzero_pd(), _CMP_GT_OQ);
     V zh = _mm512_mask_sub_pd(Y, up, _mm512_setzero_pd(), Y);
