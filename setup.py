@@ -166,7 +166,7 @@ setup(
             sources=["csrc/_integrate.c", "csrc/kernels/dopri5.c",
                      "csrc/kernels/models.c", "csrc/kernels/endorphin_model.c"],
             depends=["csrc/kernels/dopri5.h", "csrc/kernels/models.h",
-                     "csrc/kernels/endorphin_model.h"],
+                     "csrc/kernels/endorphin_model.h", "csrc/kernels/endo_cos.h"],
             include_dirs=["csrc", numpy.get_include()],
             extra_compile_args=_compiler_flags() + ([] if sys.platform == "win32"
                                                     else ["-pthread"]),

@@ -31,6 +31,7 @@
 #endif
 
 #include "kernels/dopri5.h"
+#include "kernels/endo_cos.h"
 #include "kernels/models.h"
 
 /* ------------------------------------------------------------------------- */
@@ -108,12 +109,45 @@ typedef struct {
  * the last chunks balance uneven subjects. */
 #define CHUNK 4
 
+/* The lane path's source of subjects: the pool's counter, CHUNK at a time;
+ * none once cancelled. */
+typedef struct {
+    pool *pl;
+    size_t cur, stop;
+} feeder;
+
+static size_t
+feed_next(void *arg)
+{
+    feeder *f = (feeder *)arg;
+    if (f->cur >= f->stop) {
+        const size_t n = f->pl->prob->n_subjects;
+        if (atomic_load(&f->pl->cancel)) {
+            return ENDO_NO_SUBJECT;
+        }
+        const size_t start = atomic_fetch_add(&f->pl->next, CHUNK);
+        if (start >= n) {
+            return ENDO_NO_SUBJECT;
+        }
+        f->cur = start;
+        f->stop = (start + CHUNK < n) ? start + CHUNK : n;
+    }
+    return f->cur++;
+}
+
 static void
 run_worker(pool *pl)
 {
-    double *work = malloc(pl->ws_size * sizeof(double));
+    const size_t lanes_ws = endo_lanes_workspace_size(pl->prob);
+    double *work = malloc((lanes_ws > 0 ? lanes_ws : pl->ws_size) * sizeof(double));
     if (work == NULL) {
         atomic_store(&pl->nomem, 1);
+        return;
+    }
+    if (lanes_ws > 0) {
+        feeder f = {pl, 0, 0};
+        endo_integrate_lanes(pl->prob, feed_next, &f, work);
+        free(work);
         return;
     }
     const size_t n = pl->prob->n_subjects;
@@ -238,7 +272,7 @@ PyDoc_STRVAR(simulate_doc,
 "_simulate(model, params, t_out, t0, breaks, inputs, dose_times, dose_states,\n"
 "          dose_amounts, y0, out_idx, rtol, atol, max_steps, threads,\n"
 "          y, status, n_rhs, n_accepted, n_rejected[, fixed_step, method,\n"
-"          n_jac, used_stiff, summary, thresholds, tsit5])\n\n"
+"          n_jac, used_stiff, summary, thresholds, tsit5, lanes])\n\n"
 "Private: use endorphin.core.simulate, which validates and converts the\n"
 "arguments.  Fills y (N, n_sel, T), status (N,) and the counters in place.");
 
@@ -250,13 +284,13 @@ simulate(PyObject *NPY_UNUSED(self), PyObject *args)
     PyObject *o_idx, *o_y, *o_status, *o_rhs, *o_acc, *o_rej;
     double t0, rtol, atol, fixed_step = 0.0;
     long long max_steps;
-    int threads, method = ENDO_METHOD_EXPLICIT, tsit5 = 0;
+    int threads, method = ENDO_METHOD_EXPLICIT, tsit5 = 0, lanes = 1;
     PyObject *o_jac = Py_None, *o_used = Py_None, *o_sum = Py_None, *o_thr = Py_None;
-    if (!PyArg_ParseTuple(args, "sOOdOOOOOOOddLiOOOOO|diOOOOp", &name, &o_params, &o_tout,
+    if (!PyArg_ParseTuple(args, "sOOdOOOOOOOddLiOOOOO|diOOOOpp", &name, &o_params, &o_tout,
                           &t0, &o_breaks, &o_inputs, &o_dt, &o_ds, &o_da, &o_y0,
                           &o_idx, &rtol, &atol, &max_steps, &threads, &o_y,
                           &o_status, &o_rhs, &o_acc, &o_rej, &fixed_step, &method,
-                          &o_jac, &o_used, &o_sum, &o_thr, &tsit5)) {
+                          &o_jac, &o_used, &o_sum, &o_thr, &tsit5, &lanes)) {
         return NULL;
     }
     if (method != ENDO_METHOD_EXPLICIT && method != ENDO_METHOD_STIFF
@@ -375,6 +409,7 @@ simulate(PyObject *NPY_UNUSED(self), PyObject *args)
     pb.n_rejected = PyArray_DATA(rej);
     pb.method = method;
     pb.tsit5 = tsit5;
+    pb.lanes = lanes;
     d2[0] = N;
     if (o_jac != Py_None) {
         PyArrayObject *nj = checked(o_jac, "n_jac", NPY_INT64, 1, d2);
@@ -563,7 +598,47 @@ jacobian(PyObject *NPY_UNUSED(self), PyObject *args)
     return (PyObject *)J;
 }
 
+PyDoc_STRVAR(cos_doc,
+"_cos(x, lanes) -> ndarray\n\n"
+"Private, for tests: the models' endo_cos (kernels/endo_cos.h) of a 1-D array,\n"
+"one value at a time (lanes False) or ENDO_LANES at a time (True).");
+
+static PyObject *
+cos_(PyObject *NPY_UNUSED(self), PyObject *args)
+{
+    PyObject *o_x;
+    int lanes;
+    if (!PyArg_ParseTuple(args, "Op", &o_x, &lanes)) {
+        return NULL;
+    }
+    PyArrayObject *x = (PyArrayObject *)PyArray_FROMANY(o_x, NPY_DOUBLE, 1, 1,
+                                                        NPY_ARRAY_IN_ARRAY);
+    if (x == NULL) {
+        return NULL;
+    }
+    const npy_intp n = PyArray_DIM(x, 0);
+    PyArrayObject *y = (PyArrayObject *)PyArray_SimpleNew(1, &n, NPY_DOUBLE);
+    if (y == NULL) {
+        Py_DECREF(x);
+        return NULL;
+    }
+    const double *px = PyArray_DATA(x);
+    double *py = PyArray_DATA(y);
+    npy_intp i = 0;
+    if (lanes) {
+        for (; i + ENDO_LANES <= n; i += ENDO_LANES) {
+            endo_cos_n(px + i, py + i, ENDO_LANES);
+        }
+    }
+    for (; i < n; i++) {
+        py[i] = endo_cos(px[i]);
+    }
+    Py_DECREF(x);
+    return (PyObject *)y;
+}
+
 static PyMethodDef methods[] = {
+    {"_cos", cos_, METH_VARARGS, cos_doc},
     {"_jacobian", jacobian, METH_VARARGS, jacobian_doc},
     {"_simulate", simulate, METH_VARARGS, simulate_doc},
     {"_models", models, METH_NOARGS, models_doc},

@@ -173,7 +173,7 @@ def dose_schedule(start, amount, *, every=None, times=1, lag=0.0, bioavailabilit
 def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None,
              doses=None, rtol=1e-6, atol=1e-9, method="explicit", threads=None,
              outputs=None, max_steps=100_000, out=None, fixed_step=None,
-             summary=False, thresholds=None) -> SimResult:
+             summary=False, thresholds=None, _lanes=True) -> SimResult:
     """Integrate N subjects of a registered model and return the outputs.
 
     Parameters
@@ -252,6 +252,11 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
     thresholds : array_like, (n_outputs,), optional
         Thresholds of the ``time_above`` statistic, one per selected output
         (default 0).
+    _lanes : bool
+        Internal, for tests: ``False`` keeps the engine from integrating
+        several subjects side by side in SIMD lanes (models with a lane
+        right-hand side, explicit methods).  The results are bitwise the same
+        either way; only the speed differs.
 
     Returns
     -------
@@ -490,7 +495,8 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
                          out_idx, float(rtol), float(atol), int(max_steps), threads,
                          y, status, n_rhs, n_acc, n_rej,
                          0.0 if fixed_step is None else float(fixed_step),
-                         _METHODS[method][0], n_jac, used, sm, thr, _METHODS[method][1])
+                         _METHODS[method][0], n_jac, used, sm, thr, _METHODS[method][1],
+                         bool(_lanes))
     return SimResult(t_out, y, names, status, n_rhs, n_acc, n_rej, n_jac, used.astype(bool),
                      sm)
 

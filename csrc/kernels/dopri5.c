@@ -79,6 +79,22 @@ static const double TP[3][7] = {
      47.379521962819283, -34.870657861496611, 2.5},
 };
 
+/* The stage coefficients of one pair as locals a21 ... a76, c2 ... c5.  They are
+ * compile-time constants where tsit is (the always-inline steppers below). */
+#define ERK_COEFFICIENTS(tsit)                                                        \
+    const double a21 = (tsit) ? TA21 : A21, a31 = (tsit) ? TA31 : A31,                \
+                 a32 = (tsit) ? TA32 : A32, a41 = (tsit) ? TA41 : A41,                \
+                 a42 = (tsit) ? TA42 : A42, a43 = (tsit) ? TA43 : A43,                \
+                 a51 = (tsit) ? TA51 : A51, a52 = (tsit) ? TA52 : A52,                \
+                 a53 = (tsit) ? TA53 : A53, a54 = (tsit) ? TA54 : A54,                \
+                 a61 = (tsit) ? TA61 : A61, a62 = (tsit) ? TA62 : A62,                \
+                 a63 = (tsit) ? TA63 : A63, a64 = (tsit) ? TA64 : A64,                \
+                 a65 = (tsit) ? TA65 : A65, a71 = (tsit) ? TA71 : A71,                \
+                 a73 = (tsit) ? TA73 : A73, a74 = (tsit) ? TA74 : A74,                \
+                 a75 = (tsit) ? TA75 : A75, a76 = (tsit) ? TA76 : A76;                \
+    const double c2 = (tsit) ? TC2 : C2, c3 = (tsit) ? TC3 : C3, c4 = (tsit) ? TC4 : C4, \
+                 c5 = (tsit) ? TC5 : C5
+
 /* step control (Hairer's DOPRI5 defaults) */
 static const double SAFE = 0.9, FAC_MIN = 0.2, FAC_MAX = 10.0, BETA = 0.04;
 /* auto: a detected stiffness restarts the subject with Rodas4 at once when more than
@@ -367,6 +383,128 @@ static void ts5_dense_at(subject *s, double theta, double *out)
     memcpy(out, s->ytmp, s->S * sizeof(double));
 }
 
+/* The start of an interval [ta, tb]: k1 at ta (no FSAL across an event) and
+ * the step size to try first. */
+static inline __attribute__((always_inline)) void erk_begin(subject *s, double ta, double tb)
+{
+    const double hfix = s->pb->fixed_step;
+    rhs(s, ta, s->y, s->k[1]);
+    if (hfix > 0.0) {
+        s->h = hfix;
+    }
+    else if (s->h <= 1e-14 * fmax(fabs(ta), 1.0)) {
+        /* none yet, or the one carried over from an interval shorter than the
+         * time resolution (an event just after t0, or two events 1e-16 apart):
+         * a fresh estimate, not an immediate "step size underflow" */
+        s->h = initial_step(s, ta, tb - ta);
+    }
+}
+
+/* A step of the proposed size h from t towards tb: cut to land on tb when it
+ * would (nearly) reach it; ENDO_STEP_UNDERFLOW below the time resolution. */
+static inline __attribute__((always_inline)) int
+step_to(double h, double t, double tb, double *h_out, int *last_out)
+{
+    int last = 0;
+    if (t + h >= tb || t + 1.0000001 * h >= tb) {
+        h = tb - t;
+        last = 1;
+    }
+    if (!last && h <= 1e-14 * fmax(fabs(t), 1.0)) {
+        return ENDO_STEP_UNDERFLOW;
+    }
+    *h_out = h;
+    *last_out = last;
+    return ENDO_OK;
+}
+
+/* The next step from t towards tb: its size, whether it lands on tb, or a
+ * failure status. */
+static inline __attribute__((always_inline)) int
+erk_plan(const subject *s, double t, double tb, double *h_out, int *last_out)
+{
+    if (s->n_acc + s->n_rej >= s->pb->max_steps) {
+        return ENDO_MAX_STEPS;
+    }
+    return step_to(s->h, t, tb, h_out, last_out);
+}
+
+/* PI control after an accepted step with log error le: the next step size
+ * (err^(0.2 - 0.75 beta) and facold^beta through one log and one exp; two pow
+ * calls cost 5 % of a W4 run). */
+static inline __attribute__((always_inline)) double
+pi_accepted(subject *s, double le, double h, int reject)
+{
+    double fac = exp((0.2 - BETA * 0.75) * le - BETA * s->log_facold);
+    fac = fmax(1.0 / FAC_MAX, fmin(1.0 / FAC_MIN, fac / SAFE));
+    double hnew = h / fac;
+    if (reject) {
+        hnew = fmin(hnew, h);
+    }
+    s->log_facold = maxd(le, LOG_1EM4);
+    return hnew;
+}
+
+/* ... and after a rejected one */
+static inline __attribute__((always_inline)) double
+pi_rejected(double err, double le, double h)
+{
+    if (!isfinite(err)) {
+        return h * FAC_MIN;
+    }
+    const double fac11 = exp((0.2 - BETA * 0.75) * le);
+    return h / fmin(1.0 / FAC_MIN, fac11 / SAFE);
+}
+
+/* auto: the stiffness test after an accepted step of size h ending at tnew
+ * (s->stiff_hl set by the step); ENDO_STIFF asks for the restart with Rodas4. */
+static inline __attribute__((always_inline)) int auto_stiffness(subject *s, double h,
+                                                                double tnew)
+{
+    const endo_problem *pb = s->pb;
+    if (s->stiff_hl > 3.25) {
+        s->nonstiff_count = 0;
+        if (++s->stiff_count >= 15) {
+            /* restart with Rodas4 at once when the steps left at this
+             * stability-limited step size are hopeless; otherwise ride
+             * the stiffness out (it often fades, as a drug is cleared)
+             * for up to AUTO_STIFF_STEPS stiff steps */
+            const double t_final = pb->t_out[pb->n_times - 1];
+            const double left = (t_final - tnew) / fmax(h, 1e-300);
+            if (left > AUTO_HOPELESS) {
+                return ENDO_STIFF;
+            }
+            s->stiff_count = 0;
+            s->stiff_seen = 1;
+        }
+        if (s->stiff_seen && ++s->stiff_steps > AUTO_STIFF_STEPS) {
+            return ENDO_STIFF;
+        }
+    }
+    else if (++s->nonstiff_count >= 6) {
+        s->stiff_count = 0;
+    }
+    return ENDO_OK;
+}
+
+/* The outputs strictly inside (t, tnew) of an accepted step, and at tnew
+ * unless tnew ends the interval, from the dense output (s->r). */
+static inline __attribute__((always_inline)) void
+emit_inside(subject *s, double t, double h, double tnew, const int tsit)
+{
+    const endo_problem *pb = s->pb;
+    while (s->iout < pb->n_times && pb->t_out[s->iout] < tnew) {
+        const double to = pb->t_out[s->iout];
+        if (tsit) {
+            dense_poly(s, (to - t) / h);
+        }
+        else {
+            dense(s, (to - t) / h);
+        }
+        emit(s, to, s->ytmp);
+    }
+}
+
 /*
  * Integrate from ta to tb (> ta) with the inputs of the current segment,
  * writing the outputs requested strictly inside (ta, tb).  Returns a status.
@@ -383,28 +521,13 @@ erk_interval(subject *s, double ta, double tb, const int tsit)
     int reject = 0;
 
     const double hfix = pb->fixed_step;     /* > 0: constant steps, no error control */
-    rhs(s, t, y, k[1]);                 /* no FSAL across an event */
-    if (hfix > 0.0) {
-        s->h = hfix;
-    }
-    else if (s->h <= 1e-14 * fmax(fabs(ta), 1.0)) {
-        /* none yet, or the one carried over from an interval shorter than the
-         * time resolution (an event just after t0, or two events 1e-16 apart):
-         * a fresh estimate, not an immediate "step size underflow" */
-        s->h = initial_step(s, t, tb - ta);
-    }
+    erk_begin(s, ta, tb);
     while (t < tb) {
-        if (s->n_acc + s->n_rej >= pb->max_steps) {
-            return ENDO_MAX_STEPS;
-        }
-        double h = s->h;
-        int last = 0;
-        if (t + h >= tb || t + 1.0000001 * h >= tb) {
-            h = tb - t;
-            last = 1;
-        }
-        if (!last && h <= 1e-14 * fmax(fabs(t), 1.0)) {
-            return ENDO_STEP_UNDERFLOW;
+        double h;
+        int last;
+        const int plan = erk_plan(s, t, tb, &h, &last);
+        if (plan != ENDO_OK) {
+            return plan;
         }
         /* stages (local restrict pointers: the compiler may keep them in
          * registers and vectorise the loops) */
@@ -414,20 +537,7 @@ erk_interval(subject *s, double ta, double tb, const int tsit)
             double *restrict k1 = k[1], *restrict k2 = k[2], *restrict k3 = k[3];
             double *restrict k4 = k[4], *restrict k5 = k[5], *restrict k6 = k[6];
             double *restrict k7 = k[7], *restrict yn_ = yn;
-            /* the coefficients are compile-time constants: tsit is a
-             * constant at both call sites of this always-inline function */
-            const double a21 = tsit ? TA21 : A21, a31 = tsit ? TA31 : A31,
-                         a32 = tsit ? TA32 : A32, a41 = tsit ? TA41 : A41,
-                         a42 = tsit ? TA42 : A42, a43 = tsit ? TA43 : A43,
-                         a51 = tsit ? TA51 : A51, a52 = tsit ? TA52 : A52,
-                         a53 = tsit ? TA53 : A53, a54 = tsit ? TA54 : A54,
-                         a61 = tsit ? TA61 : A61, a62 = tsit ? TA62 : A62,
-                         a63 = tsit ? TA63 : A63, a64 = tsit ? TA64 : A64,
-                         a65 = tsit ? TA65 : A65, a71 = tsit ? TA71 : A71,
-                         a73 = tsit ? TA73 : A73, a74 = tsit ? TA74 : A74,
-                         a75 = tsit ? TA75 : A75, a76 = tsit ? TA76 : A76;
-            const double c2 = tsit ? TC2 : C2, c3 = tsit ? TC3 : C3, c4 = tsit ? TC4 : C4,
-                         c5 = tsit ? TC5 : C5;
+            ERK_COEFFICIENTS(tsit);
             for (size_t i = 0; i < S; i++) yt[i] = y_[i] + h * a21 * k1[i];
             rhs(s, t + c2 * h, yt, k2);
             for (size_t i = 0; i < S; i++) yt[i] = y_[i] + h * (a31 * k1[i] + a32 * k2[i]);
@@ -475,9 +585,6 @@ erk_interval(subject *s, double ta, double tb, const int tsit)
         }
         const double tnew = last ? tb : t + h;
         const double err = err_norm(s, y, yn, s->ytmp);
-
-        /* err^(0.2 - 0.75 beta) and facold^beta through one log and one exp
-         * (two pow calls cost 5% of a W4 run) */
         const double le = log(maxd(err, 1e-300));   /* no log(0) divide flag */
         if (err <= 1.0 || hfix > 0.0) {     /* accepted */
             s->n_acc++;
@@ -510,51 +617,14 @@ erk_interval(subject *s, double ta, double tb, const int tsit)
                                       + D5 * k[5][i] + D6 * k[6][i] + D7 * k[7][i]);
                 }
             }
-            /* outputs strictly inside (t, tnew), and at tnew unless tnew = tb */
-            while (s->iout < pb->n_times && pb->t_out[s->iout] < tnew) {
-                const double to = pb->t_out[s->iout];
-                if (tsit) {
-                    dense_poly(s, (to - t) / h);
-                }
-                else {
-                    dense(s, (to - t) / h);
-                }
-                emit(s, to, s->ytmp);
-            }
+            emit_inside(s, t, h, tnew, tsit);
             if (pb->summary != NULL) {
                 sm_step(s, t, tnew - t, yn, tsit ? ts5_dense_at : dp5_dense_at);
             }
-            double fac = exp((0.2 - BETA * 0.75) * le - BETA * s->log_facold);
-            fac = fmax(1.0 / FAC_MAX, fmin(1.0 / FAC_MIN, fac / SAFE));
-            double hnew = h / fac;
-            if (reject) {
-                hnew = fmin(hnew, h);
-            }
-            s->log_facold = maxd(le, LOG_1EM4);
+            const double hnew = pi_accepted(s, le, h, reject);
             reject = 0;
-            if (pb->method == ENDO_METHOD_AUTO) {
-                if (s->stiff_hl > 3.25) {
-                    s->nonstiff_count = 0;
-                    if (++s->stiff_count >= 15) {
-                        /* restart with Rodas4 at once when the steps left at this
-                         * stability-limited step size are hopeless; otherwise ride
-                         * the stiffness out (it often fades, as a drug is cleared)
-                         * for up to AUTO_STIFF_STEPS stiff steps */
-                        const double t_final = pb->t_out[pb->n_times - 1];
-                        const double left = (t_final - tnew) / fmax(h, 1e-300);
-                        if (left > AUTO_HOPELESS) {
-                            return ENDO_STIFF;
-                        }
-                        s->stiff_count = 0;
-                        s->stiff_seen = 1;
-                    }
-                    if (s->stiff_seen && ++s->stiff_steps > AUTO_STIFF_STEPS) {
-                        return ENDO_STIFF;
-                    }
-                }
-                else if (++s->nonstiff_count >= 6) {
-                    s->stiff_count = 0;
-                }
+            if (pb->method == ENDO_METHOD_AUTO && auto_stiffness(s, h, tnew) != ENDO_OK) {
+                return ENDO_STIFF;
             }
             memcpy(y, yn, S * sizeof(double));
             memcpy(k[1], k[7], S * sizeof(double));     /* FSAL */
@@ -575,13 +645,7 @@ erk_interval(subject *s, double ta, double tb, const int tsit)
         }
         else {                          /* rejected */
             s->n_rej++;
-            if (!isfinite(err)) {
-                s->h = h * FAC_MIN;
-            }
-            else {
-                const double fac11 = exp((0.2 - BETA * 0.75) * le);
-                s->h = h / fmin(1.0 / FAC_MIN, fac11 / SAFE);
-            }
+            s->h = pi_rejected(err, le, h);
             reject = 1;
         }
     }
@@ -803,13 +867,9 @@ static int rodas_interval(subject *s, double ta, double tb)
                 s->h = initial_step(s, t, tb - t);
             }
         }
-        double h = s->h;
-        int last = 0;
-        if (t + h >= tb || t + 1.0000001 * h >= tb) {
-            h = tb - t;
-            last = 1;
-        }
-        if (!last && h <= 1e-14 * fmax(fabs(t), 1.0)) {
+        double h;
+        int last;
+        if (step_to(s->h, t, tb, &h, &last) != ENDO_OK) {
             return ENDO_STEP_UNDERFLOW;
         }
         if (rodas_decompose(s, h) != 0) {
@@ -911,123 +971,158 @@ static int rodas_interval(subject *s, double ta, double tb)
     return ENDO_OK;
 }
 
+/* Where a subject is in its protocol: the events passed and the time. */
+typedef struct {
+    const double *inputs, *bk, *dt, *da;
+    const int64_t *ds;
+    size_t seg, idose, ibreak;
+    double t, t_end;
+} cursor;
+
+/* Set up subject i in `work` (endo_workspace_size doubles) at t0 with its
+ * initial state; returns ENDO_OK or ENDO_INIT_FAILED. */
+static int subject_begin(subject *s, cursor *c, const endo_problem *pb, size_t i,
+                         double *work)
+{
+    const endo_model *m = pb->model;
+    const size_t S = (size_t)m->n_states;
+    const size_t U = (size_t)m->n_inputs;
+    memset(s, 0, sizeof *s);
+    memset(c, 0, sizeof *c);
+    s->pb = pb;
+    s->m = m;
+    s->S = S;
+    s->p = pb->params + i * pb->params_stride;
+    s->y = work;
+    s->ynew = work + S;
+    for (int j = 1; j <= 7; j++) {
+        s->k[j] = work + (size_t)(1 + j) * S;
+    }
+    for (int j = 0; j < 5; j++) {
+        s->r[j] = work + (size_t)(9 + j) * S;
+    }
+    s->ytmp = work + 14 * S;
+    s->obuf = work + 15 * S;
+    s->jac = work + 16 * S + (size_t)m->n_outputs + 8;
+    s->lu = s->jac + S * S;
+    s->piv = s->lu + S * S;
+    s->dfdt = s->piv + S;
+    s->sum = s->dfdt + S;
+    s->prev = s->sum + SM_N * pb->n_sel;
+    s->vals = s->prev + pb->n_sel;
+    s->k[0] = s->vals + 4 * pb->n_sel;  /* scratch state for summary nodes */
+    s->yout = pb->y + i * pb->n_sel * pb->n_times;
+    s->log_facold = LOG_1EM4;
+
+    static const double no_inputs[1] = {0.0};
+    c->inputs = pb->inputs ? pb->inputs + i * pb->inputs_stride : NULL;
+    s->u = (U > 0) ? c->inputs : no_inputs;
+    c->dt = pb->dose_times ? pb->dose_times + i * pb->dose_times_stride : NULL;
+    c->da = pb->dose_amounts ? pb->dose_amounts + i * pb->dose_amounts_stride : NULL;
+    c->ds = pb->dose_states ? pb->dose_states + i * pb->dose_states_stride : NULL;
+    c->bk = pb->breaks ? pb->breaks + i * pb->breaks_stride : NULL;
+    c->t = pb->t0;
+    c->t_end = pb->n_times ? pb->t_out[pb->n_times - 1] : pb->t0;
+
+    if (pb->y0 != NULL) {
+        memcpy(s->y, pb->y0 + i * pb->y0_stride, S * sizeof(double));
+    }
+    else if (m->init != NULL) {
+        if (m->init(pb->t0, s->p, s->u, s->y) != 0) {
+            return ENDO_INIT_FAILED;
+        }
+    }
+    else {
+        memset(s->y, 0, S * sizeof(double));
+    }
+    return ENDO_OK;
+}
+
+/* The events at c->t (input switches, then all the doses at c->t), the
+ * right-continuous outputs at c->t and the summary point.  Returns 1 when the
+ * subject has reached its end, else 0 with the end of the next interval in *te. */
+static int subject_events(subject *s, cursor *c, double *te)
+{
+    const endo_problem *pb = s->pb;
+    const size_t U = (size_t)s->m->n_inputs;
+    const double t = c->t;
+    while (c->ibreak < pb->n_breaks && c->bk[c->ibreak] <= t) {
+        c->ibreak++;
+        c->seg++;
+        s->u = c->inputs + c->seg * U;
+    }
+    while (c->idose < pb->n_doses && c->dt[c->idose] <= t) {
+        s->y[c->ds[c->idose]] += c->da[c->idose];
+        c->idose++;
+    }
+    while (s->iout < pb->n_times && pb->t_out[s->iout] <= t) {
+        emit(s, pb->t_out[s->iout], s->y);
+    }
+    if (pb->summary != NULL) {
+        sm_point(s, t, s->y, t == pb->t0);
+    }
+    if (t >= c->t_end) {
+        return 1;
+    }
+    double e = c->t_end;
+    if (c->ibreak < pb->n_breaks && c->bk[c->ibreak] < e) {
+        e = c->bk[c->ibreak];
+    }
+    if (c->idose < pb->n_doses && c->dt[c->idose] < e) {
+        e = c->dt[c->idose];
+    }
+    *te = e;
+    return 0;
+}
+
+/* The end of one pass over subject i: NaN outputs after a failure, the
+ * summary, and its work added to counts (rhs, accepted, rejected, Jacobians). */
+static void subject_end(subject *s, size_t i, int status, int64_t counts[4])
+{
+    const endo_problem *pb = s->pb;
+    if (status != ENDO_OK && status != ENDO_STIFF) {
+        emit_nan_rest(s);
+    }
+    if (pb->summary != NULL && status != ENDO_STIFF) {
+        double *dst = pb->summary + i * pb->n_sel * SM_N;
+        for (size_t j = 0; j < pb->n_sel * SM_N; j++) {
+            dst[j] = status == ENDO_OK ? s->sum[j] : NAN;
+        }
+    }
+    counts[0] += s->n_rhs;
+    counts[1] += s->n_acc;
+    counts[2] += s->n_rej;
+    counts[3] += s->n_jac;
+}
+
 /* One pass over subject i with one method; adds its work to counts
  * (rhs, accepted, rejected, jacobians).  Returns the status. */
 static int run_subject(const endo_problem *pb, size_t i, double *work, int stiff,
                        int64_t counts[4])
 {
     subject s;
-    const endo_model *m = pb->model;
-    const size_t S = (size_t)m->n_states;
-    const size_t U = (size_t)m->n_inputs;
-    memset(&s, 0, sizeof s);
-    s.pb = pb;
-    s.m = m;
-    s.S = S;
-    s.p = pb->params + i * pb->params_stride;
-    s.y = work;
-    s.ynew = work + S;
-    for (int j = 1; j <= 7; j++) {
-        s.k[j] = work + (size_t)(1 + j) * S;
-    }
-    for (int j = 0; j < 5; j++) {
-        s.r[j] = work + (size_t)(9 + j) * S;
-    }
-    s.ytmp = work + 14 * S;
-    s.obuf = work + 15 * S;
-    s.jac = work + 16 * S + (size_t)m->n_outputs + 8;
-    s.lu = s.jac + S * S;
-    s.piv = s.lu + S * S;
-    s.dfdt = s.piv + S;
-    s.sum = s.dfdt + S;
-    s.prev = s.sum + SM_N * pb->n_sel;
-    s.vals = s.prev + pb->n_sel;
-    s.k[0] = s.vals + 4 * pb->n_sel;    /* scratch state for summary nodes */
-    s.yout = pb->y + i * pb->n_sel * pb->n_times;
-    s.log_facold = LOG_1EM4;
-
-    static const double no_inputs[1] = {0.0};
-    const double *inputs = pb->inputs ? pb->inputs + i * pb->inputs_stride : NULL;
-    size_t seg = 0;
-    s.u = (U > 0) ? inputs : no_inputs;
-
-    const double *dt = pb->dose_times ? pb->dose_times + i * pb->dose_times_stride : NULL;
-    const double *da = pb->dose_amounts ? pb->dose_amounts + i * pb->dose_amounts_stride : NULL;
-    const int64_t *ds = pb->dose_states ? pb->dose_states + i * pb->dose_states_stride : NULL;
-    size_t idose = 0, ibreak = 0;
-    const double t_end = pb->n_times ? pb->t_out[pb->n_times - 1] : pb->t0;
-    int status = ENDO_OK;
-
-    /* initial state */
-    if (pb->y0 != NULL) {
-        memcpy(s.y, pb->y0 + i * pb->y0_stride, S * sizeof(double));
-    }
-    else if (m->init != NULL) {
-        if (m->init(pb->t0, s.p, s.u, s.y) != 0) {
-            status = ENDO_INIT_FAILED;
-        }
-    }
-    else {
-        memset(s.y, 0, S * sizeof(double));
-    }
-
-    const double *bk = pb->breaks ? pb->breaks + i * pb->breaks_stride : NULL;
-    double t = pb->t0;
+    cursor c;
+    int status = subject_begin(&s, &c, pb, i, work);
     while (status == ENDO_OK) {
-        /* events at t: input switches, then doses (all of those at t) */
-        while (ibreak < pb->n_breaks && bk[ibreak] <= t) {
-            ibreak++;
-            seg++;
-            s.u = inputs + seg * U;
-        }
-        while (idose < pb->n_doses && dt[idose] <= t) {
-            s.y[ds[idose]] += da[idose];
-            idose++;
-        }
-        /* right-continuous outputs at t */
-        while (s.iout < pb->n_times && pb->t_out[s.iout] <= t) {
-            emit(&s, pb->t_out[s.iout], s.y);
-        }
-        if (pb->summary != NULL) {
-            sm_point(&s, t, s.y, t == pb->t0);
-        }
-        if (t >= t_end) {
+        double te;
+        if (subject_events(&s, &c, &te)) {
             break;
         }
-        double te = t_end;
-        if (ibreak < pb->n_breaks && bk[ibreak] < te) {
-            te = bk[ibreak];
-        }
-        if (idose < pb->n_doses && dt[idose] < te) {
-            te = dt[idose];
-        }
-        status = stiff ? rodas_interval(&s, t, te)
-                 : pb->tsit5 ? integrate_interval_tsit5(&s, t, te)
-                 : integrate_interval(&s, t, te);
-        t = te;
+        status = stiff ? rodas_interval(&s, c.t, te)
+                 : pb->tsit5 ? integrate_interval_tsit5(&s, c.t, te)
+                 : integrate_interval(&s, c.t, te);
+        c.t = te;
     }
-    if (status != ENDO_OK && status != ENDO_STIFF) {
-        emit_nan_rest(&s);
-    }
-    if (pb->summary != NULL && status != ENDO_STIFF) {
-        double *dst = pb->summary + i * pb->n_sel * SM_N;
-        for (size_t j = 0; j < pb->n_sel * SM_N; j++) {
-            dst[j] = status == ENDO_OK ? s.sum[j] : NAN;
-        }
-    }
-    counts[0] += s.n_rhs;
-    counts[1] += s.n_acc;
-    counts[2] += s.n_rej;
-    counts[3] += s.n_jac;
+    subject_end(&s, i, status, counts);
     return status;
 }
 
-void endo_integrate_subject(const endo_problem *pb, size_t i, double *work)
+/* Store subject i's results; with method auto, first redo it from t0 with
+ * the stiff method when the explicit pass gave up (status). */
+static void subject_store(const endo_problem *pb, size_t i, double *work, int status,
+                          int stiff, int64_t counts[4])
 {
-    int64_t counts[4] = {0, 0, 0, 0};
-    int stiff = pb->method == ENDO_METHOD_STIFF;
-    int status = run_subject(pb, i, work, stiff, counts);
-    if (pb->method == ENDO_METHOD_AUTO
+    if (pb->method == ENDO_METHOD_AUTO && !stiff
         && (status == ENDO_STIFF || status == ENDO_MAX_STEPS)) {
         /* start again from t0 with the stiff method (outputs overwritten) */
         stiff = 1;
@@ -1042,5 +1137,420 @@ void endo_integrate_subject(const endo_problem *pb, size_t i, double *work)
     }
     if (pb->used_stiff != NULL) {
         pb->used_stiff[i] = (int8_t)stiff;
+    }
+}
+
+void endo_integrate_subject(const endo_problem *pb, size_t i, double *work)
+{
+    int64_t counts[4] = {0, 0, 0, 0};
+    const int stiff = pb->method == ENDO_METHOD_STIFF;
+    subject_store(pb, i, work, run_subject(pb, i, work, stiff, counts), stiff, counts);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Subjects side by side in SIMD lanes (dopri5.h)                             */
+/* ------------------------------------------------------------------------- */
+/*
+ * Each lane has a scalar subject of its own (its own workspace, events,
+ * outputs, summary and step control: the code above); the lanes share only
+ * the stages, computed in structure-of-arrays form, a[i * LN + l], with the
+ * model's rhs_lanes.  Every operation of a lane's stage, error and
+ * dense-output arithmetic is the scalar one, in the same order, so a lane's
+ * results are bitwise those of endo_integrate_subject (tests compare them).
+ * Interval starts (k1 and the initial step) run scalar, on the lane's own
+ * subject, then its state is copied into the lanes.  A lane whose subject is
+ * done takes the next one at once: lanes never wait for each other.  Idle
+ * lanes (no subjects left) step with h = 0 and are ignored.
+ */
+#define LN ENDO_LANES
+
+typedef struct {
+    subject s;
+    cursor c;
+    double *work;           /* this lane's scalar workspace */
+    size_t i;               /* its subject */
+    int live;               /* a subject is in the lane */
+    int stepping;           /* inside an interval */
+    int status, reject, last;
+    double t, tb, h;        /* time, end of the interval, this step's size */
+    int64_t counts[4];
+} lane;
+
+size_t endo_lanes_workspace_size(const endo_problem *pb)
+{
+    const endo_model *m = pb->model;
+    if (m->rhs_lanes == NULL || !pb->lanes || pb->method == ENDO_METHOD_STIFF
+        || pb->fixed_step > 0.0) {
+        return 0;
+    }
+    const size_t S = (size_t)m->n_states, P = (size_t)m->n_params;
+    const size_t U = (size_t)m->n_inputs > 0 ? (size_t)m->n_inputs : 1;
+    const size_t nd = m->output_states ? (size_t)m->n_output_states : S;
+    /* lanes' own workspaces; y, ynew, k1..k7, ytmp; params; inputs; dense */
+    return LN * endo_workspace_size(pb) + LN * (10 * S + P + U + 5 * nd);
+}
+
+/* Copy lane l's column of a (n x LN) into / out of the contiguous v[n]. */
+static inline void col_put(double *a, size_t n, int l, const double *v)
+{
+    for (size_t i = 0; i < n; i++) {
+        a[i * LN + (size_t)l] = v[i];
+    }
+}
+
+static inline void col_get(const double *a, size_t n, int l, double *v)
+{
+    for (size_t i = 0; i < n; i++) {
+        v[i] = a[i * LN + (size_t)l];
+    }
+}
+
+typedef struct {
+    const endo_problem *pb;
+    endo_next_fn next;
+    void *ctx;
+    size_t S, U;
+    double *Y, *YN, *K[8], *YT, *PP, *UU, *R[5];
+} lanes_ctx;
+
+/* Bring lane l to its next step: finish subjects, take new ones, pass events,
+ * start intervals, until the lane has a step to take (stepping, ln->h set) or
+ * no subject is left (not live). */
+static void lane_prepare(lanes_ctx *x, lane *ln, int l)
+{
+    const endo_problem *pb = x->pb;
+    const endo_model *m = pb->model;
+    for (;;) {
+        if (!ln->live) {
+            const size_t i = x->next(x->ctx);
+            if (i == ENDO_NO_SUBJECT) {
+                ln->stepping = 0;
+                return;
+            }
+            ln->i = i;
+            ln->live = 1;
+            ln->stepping = 0;
+            ln->counts[0] = ln->counts[1] = ln->counts[2] = ln->counts[3] = 0;
+            ln->status = subject_begin(&ln->s, &ln->c, pb, i, ln->work);
+            col_put(x->PP, (size_t)m->n_params, l, ln->s.p);
+        }
+        if (ln->status != ENDO_OK) {
+            /* done: store (auto's stiff retry runs here, scalar) */
+            subject_end(&ln->s, ln->i, ln->status, ln->counts);
+            subject_store(pb, ln->i, ln->work, ln->status, 0, ln->counts);
+            ln->live = 0;
+            ln->stepping = 0;
+            continue;
+        }
+        if (!ln->stepping) {
+            double te;
+            if (subject_events(&ln->s, &ln->c, &te)) {
+                subject_end(&ln->s, ln->i, ENDO_OK, ln->counts);
+                subject_store(pb, ln->i, ln->work, ENDO_OK, 0, ln->counts);
+                ln->live = 0;
+                continue;
+            }
+            erk_begin(&ln->s, ln->c.t, te);
+            col_put(x->Y, x->S, l, ln->s.y);
+            col_put(x->K[1], x->S, l, ln->s.k[1]);
+            if (m->n_inputs > 0) {
+                col_put(x->UU, x->U, l, ln->s.u);
+            }
+            ln->t = ln->c.t;
+            ln->tb = te;
+            ln->reject = 0;
+            ln->stepping = 1;
+        }
+        const int plan = erk_plan(&ln->s, ln->t, ln->tb, &ln->h, &ln->last);
+        if (plan == ENDO_OK) {
+            return;
+        }
+        ln->status = plan;
+        ln->stepping = 0;
+    }
+}
+
+/* stmt for every state i and lane l, vectorised over the lanes; a = i LN + l */
+#define FOR_STATES_AND_LANES(stmt)                                                    \
+    for (size_t i = 0; i < S; i++) {                                                  \
+        _Pragma("omp simd") for (int l = 0; l < LN; l++) {                            \
+            const size_t a = i * LN + (size_t)l;                                      \
+            stmt;                                                                     \
+        }                                                                             \
+    }
+
+/* the stage times t + c h of all lanes */
+static inline __attribute__((always_inline)) void lane_times(double *tt, const double *t,
+                                                             const double *h, double c)
+{
+#pragma omp simd
+    for (int l = 0; l < LN; l++) tt[l] = t[l] + c * h[l];
+}
+
+static inline __attribute__((always_inline)) void
+lanes_run(const endo_problem *pb, endo_next_fn next, void *ctx, double *work, const int tsit)
+{
+    const endo_model *m = pb->model;
+    const size_t S = (size_t)m->n_states;
+    const int *oidx = m->output_states;
+    const size_t nd = oidx ? (size_t)m->n_output_states : S;
+    const int is_auto = pb->method == ENDO_METHOD_AUTO;
+    const double rtol = pb->rtol, atol = pb->atol;
+    lanes_ctx x;
+    memset(&x, 0, sizeof x);
+    x.pb = pb;
+    x.next = next;
+    x.ctx = ctx;
+    x.S = S;
+    x.U = (size_t)m->n_inputs > 0 ? (size_t)m->n_inputs : 1;
+    lane ln[LN];
+    memset(ln, 0, sizeof ln);
+    const size_t ws = endo_workspace_size(pb);
+    double *q = work + LN * ws;
+    x.Y = q;
+    x.YN = q + S * LN;
+    for (int j = 1; j <= 7; j++) {
+        x.K[j] = q + (size_t)(1 + j) * S * LN;
+    }
+    x.YT = q + 9 * S * LN;
+    x.PP = q + 10 * S * LN;
+    x.UU = x.PP + (size_t)m->n_params * LN;
+    for (int j = 0; j < 5; j++) {
+        x.R[j] = x.UU + x.U * LN + (size_t)j * nd * LN;
+    }
+    memset(q, 0, (10 * S + (size_t)m->n_params + x.U + 5 * nd) * LN * sizeof(double));
+    for (int l = 0; l < LN; l++) {
+        ln[l].work = work + (size_t)l * ws;
+    }
+    ERK_COEFFICIENTS(tsit);
+    double *restrict Y = x.Y, *restrict YN = x.YN, *restrict YT = x.YT;
+    double *restrict K1 = x.K[1], *restrict K2 = x.K[2], *restrict K3 = x.K[3];
+    double *restrict K4 = x.K[4], *restrict K5 = x.K[5], *restrict K6 = x.K[6];
+    double *restrict K7 = x.K[7];
+    const double *PP = x.PP, *UU = x.UU;
+
+    for (;;) {
+        double T[LN], H[LN], TL[LN], TT[LN], EN[LN], HL[LN];
+        int any = 0;
+        for (int l = 0; l < LN; l++) {
+            lane_prepare(&x, &ln[l], l);
+            any |= ln[l].stepping;
+            T[l] = ln[l].stepping ? ln[l].t : 0.0;
+            H[l] = ln[l].stepping ? ln[l].h : 0.0;
+            TL[l] = ln[l].stepping && ln[l].last ? ln[l].tb : T[l] + H[l];
+        }
+        if (!any) {
+            break;
+        }
+        /* the stages: the scalar erk_interval's arithmetic, lane by lane */
+        lane_times(TT, T, H, c2);
+        FOR_STATES_AND_LANES(YT[a] = Y[a] + H[l] * a21 * K1[a]);
+        m->rhs_lanes(TT, YT, PP, UU, K2);
+        lane_times(TT, T, H, c3);
+        FOR_STATES_AND_LANES(YT[a] = Y[a] + H[l] * (a31 * K1[a] + a32 * K2[a]));
+        m->rhs_lanes(TT, YT, PP, UU, K3);
+        lane_times(TT, T, H, c4);
+        FOR_STATES_AND_LANES(YT[a] = Y[a] + H[l] * (a41 * K1[a] + a42 * K2[a] + a43 * K3[a]));
+        m->rhs_lanes(TT, YT, PP, UU, K4);
+        lane_times(TT, T, H, c5);
+        FOR_STATES_AND_LANES(YT[a] = Y[a] + H[l] * (a51 * K1[a] + a52 * K2[a] + a53 * K3[a]
+                                                    + a54 * K4[a]));
+        m->rhs_lanes(TT, YT, PP, UU, K5);
+        FOR_STATES_AND_LANES(YT[a] = Y[a] + H[l] * (a61 * K1[a] + a62 * K2[a] + a63 * K3[a]
+                                                    + a64 * K4[a] + a65 * K5[a]));
+        m->rhs_lanes(TL, YT, PP, UU, K6);
+        if (tsit) {
+            FOR_STATES_AND_LANES(YN[a] = Y[a] + H[l] * (a71 * K1[a] + TA72 * K2[a] + a73 * K3[a]
+                                                        + a74 * K4[a] + a75 * K5[a]
+                                                        + a76 * K6[a]));
+        }
+        else {
+            FOR_STATES_AND_LANES(YN[a] = Y[a] + H[l] * (a71 * K1[a] + a73 * K3[a] + a74 * K4[a]
+                                                        + a75 * K5[a] + a76 * K6[a]));
+        }
+        m->rhs_lanes(TL, YN, PP, UU, K7);
+        if (is_auto) {
+            double num[LN], den[LN];
+            for (int l = 0; l < LN; l++) num[l] = den[l] = 0.0;
+            FOR_STATES_AND_LANES(num[l] += (K7[a] - K6[a]) * (K7[a] - K6[a]);
+                                 den[l] += (YN[a] - YT[a]) * (YN[a] - YT[a]));
+            for (int l = 0; l < LN; l++) {
+                HL[l] = (den[l] > 0.0) ? H[l] * sqrt(num[l] / den[l]) : 0.0;
+            }
+        }
+        /* the error norm (err_norm's arithmetic) */
+        for (int l = 0; l < LN; l++) EN[l] = 0.0;
+        for (size_t i = 0; i < S; i++) {
+#pragma omp simd
+            for (int l = 0; l < LN; l++) {
+                const size_t a = i * LN + (size_t)l;
+                double e;
+                if (tsit) {
+                    e = H[l] * (TE1 * K1[a] + TE2 * K2[a] + TE3 * K3[a] + TE4 * K4[a]
+                                + TE5 * K5[a] + TE6 * K6[a] + TE7 * K7[a]);
+                }
+                else {
+                    e = H[l] * (E1 * K1[a] + E3 * K3[a] + E4 * K4[a] + E5 * K5[a]
+                                + E6 * K6[a] + E7 * K7[a]);
+                }
+                const double ya = fabs(Y[a]), yb = fabs(YN[a]);
+                const double sc = atol + rtol * (ya > yb ? ya : yb);
+                const double qq = e / sc;
+                EN[l] += qq * qq;
+            }
+        }
+        /* which lanes accept, and whether any needs the dense output */
+        int acc[LN], dense_any = 0;
+        for (int l = 0; l < LN; l++) {
+            const double err = sqrt(EN[l] / (double)S);
+            EN[l] = err;
+            acc[l] = ln[l].stepping && err <= 1.0;
+            if (acc[l]) {
+                const double tnew = ln[l].last ? ln[l].tb : ln[l].t + ln[l].h;
+                dense_any |= pb->summary != NULL
+                             || (ln[l].s.iout < pb->n_times && pb->t_out[ln[l].s.iout] < tnew);
+            }
+        }
+        if (dense_any) {
+            double *restrict R0 = x.R[0], *restrict R1 = x.R[1], *restrict R2 = x.R[2];
+            double *restrict R3 = x.R[3], *restrict R4 = x.R[4];
+            for (size_t j = 0; j < nd; j++) {
+                const size_t i = oidx ? (size_t)oidx[j] : j;
+#pragma omp simd
+                for (int l = 0; l < LN; l++) {
+                    const size_t a = i * LN + (size_t)l, b = j * LN + (size_t)l;
+                    R0[b] = Y[a];
+                    if (tsit) {
+                        R2[b] = H[l] * (TP[0][0] * K1[a] + TP[0][1] * K2[a] + TP[0][2] * K3[a]
+                                        + TP[0][3] * K4[a] + TP[0][4] * K5[a]
+                                        + TP[0][5] * K6[a] + TP[0][6] * K7[a]);
+                        R3[b] = H[l] * (TP[1][0] * K1[a] + TP[1][1] * K2[a] + TP[1][2] * K3[a]
+                                        + TP[1][3] * K4[a] + TP[1][4] * K5[a]
+                                        + TP[1][5] * K6[a] + TP[1][6] * K7[a]);
+                        R4[b] = H[l] * (TP[2][0] * K1[a] + TP[2][1] * K2[a] + TP[2][2] * K3[a]
+                                        + TP[2][3] * K4[a] + TP[2][4] * K5[a]
+                                        + TP[2][5] * K6[a] + TP[2][6] * K7[a]);
+                        R1[b] = H[l] * K1[a];
+                    }
+                    else {
+                        const double ydiff = YN[a] - Y[a];
+                        const double bspl = H[l] * K1[a] - ydiff;
+                        R1[b] = ydiff;
+                        R2[b] = bspl;
+                        R3[b] = ydiff - H[l] * K7[a] - bspl;
+                        R4[b] = H[l] * (D1 * K1[a] + D3 * K3[a] + D4 * K4[a] + D5 * K5[a]
+                                        + D6 * K6[a] + D7 * K7[a]);
+                    }
+                }
+            }
+        }
+        /* each lane's step control, outputs and summary: the scalar code */
+        for (int l = 0; l < LN; l++) {
+            lane *ls = &ln[l];
+            if (!ls->stepping) {
+                continue;
+            }
+            subject *s = &ls->s;
+            const double h = ls->h, t = ls->t, err = EN[l];
+            s->n_rhs += 6;
+            const double le = log(maxd(err, 1e-300));
+            if (!acc[l]) {
+                s->n_rej++;
+                s->h = pi_rejected(err, le, h);
+                ls->reject = 1;
+                continue;
+            }
+            s->n_acc++;
+            const double tnew = ls->last ? ls->tb : t + h;
+            if (s->iout < pb->n_times && pb->t_out[s->iout] < tnew) {
+                for (size_t j = 0; j < nd; j++) {
+                    const size_t i = oidx ? (size_t)oidx[j] : j;
+                    for (int r = 0; r < 5; r++) {
+                        s->r[r][i] = x.R[r][j * LN + (size_t)l];
+                    }
+                }
+                emit_inside(s, t, h, tnew, tsit);
+            }
+            if (pb->summary != NULL) {
+                if (!(s->iout < pb->n_times && pb->t_out[s->iout] < tnew)) {
+                    for (size_t j = 0; j < nd; j++) {
+                        const size_t i = oidx ? (size_t)oidx[j] : j;
+                        for (int r = 0; r < 5; r++) {
+                            s->r[r][i] = x.R[r][j * LN + (size_t)l];
+                        }
+                    }
+                }
+                col_get(YN, S, l, s->ynew);
+                sm_step(s, t, tnew - t, s->ynew, tsit ? ts5_dense_at : dp5_dense_at);
+            }
+            const double hnew = pi_accepted(s, le, h, ls->reject);
+            ls->reject = 0;
+            if (is_auto) {
+                s->stiff_hl = HL[l];
+                if (auto_stiffness(s, h, tnew) != ENDO_OK) {
+                    ls->status = ENDO_STIFF;
+                    ls->stepping = 0;
+                    acc[l] = 0;
+                    continue;
+                }
+            }
+            ls->t = tnew;
+            int finite = 1;
+            for (size_t i = 0; i < S; i++) {
+                finite &= isfinite(YN[i * LN + (size_t)l]) != 0;
+            }
+            if (!finite) {
+                ls->status = ENDO_NONFINITE;
+                ls->stepping = 0;
+                acc[l] = 0;
+                continue;
+            }
+            if (tnew < ls->tb && s->iout < pb->n_times && pb->t_out[s->iout] == tnew) {
+                col_get(YN, S, l, s->y);
+                while (s->iout < pb->n_times && pb->t_out[s->iout] == tnew) {
+                    emit(s, tnew, s->y);
+                }
+            }
+            s->h = ls->last ? fmax(hnew, s->h) : hnew;
+            if (ls->last) {
+                /* the interval is done: its events run scalar, from s->y */
+                col_get(YN, S, l, s->y);
+                ls->c.t = ls->tb;
+                ls->stepping = 0;
+            }
+        }
+        /* accepted lanes move on: y = ynew, k1 = k7 (FSAL) */
+        double keep[LN];
+        for (int l = 0; l < LN; l++) keep[l] = acc[l] ? 0.0 : 1.0;
+        for (size_t i = 0; i < S; i++) {
+#pragma omp simd
+            for (int l = 0; l < LN; l++) {
+                const size_t a = i * LN + (size_t)l;
+                Y[a] = keep[l] != 0.0 ? Y[a] : YN[a];
+                K1[a] = keep[l] != 0.0 ? K1[a] : K7[a];
+            }
+        }
+    }
+}
+
+ENDO_ERK_CLONES static void lanes_dp5(const endo_problem *pb, endo_next_fn next, void *ctx,
+                                      double *work)
+{
+    lanes_run(pb, next, ctx, work, 0);
+}
+
+ENDO_ERK_CLONES static void lanes_ts5(const endo_problem *pb, endo_next_fn next, void *ctx,
+                                      double *work)
+{
+    lanes_run(pb, next, ctx, work, 1);
+}
+
+void endo_integrate_lanes(const endo_problem *pb, endo_next_fn next, void *ctx, double *work)
+{
+    if (pb->tsit5) {
+        lanes_ts5(pb, next, ctx, work);
+    }
+    else {
+        lanes_dp5(pb, next, ctx, work);
     }
 }

@@ -52,6 +52,8 @@ typedef struct {
     double fixed_step;      /* > 0: constant steps of this size, no error control */
     int method;             /* ENDO_METHOD_* */
     int tsit5;              /* explicit pair: 0 Dormand-Prince 5(4), 1 Tsitouras 5(4) */
+    int lanes;              /* 1: integrate ENDO_LANES subjects side by side when the
+                               model has rhs_lanes (same results, faster); 0: never */
     /* summary mode (NULL: off): per subject and selected output, max, time of
      * max, min, AUC, time above thresholds[j], value at t_end */
     double *summary;        /* (n_subjects, n_sel, 6) */
@@ -69,5 +71,23 @@ size_t endo_workspace_size(const endo_problem *prob);
 
 /* Integrate subject i; `work` holds endo_workspace_size(prob) doubles. */
 void endo_integrate_subject(const endo_problem *prob, size_t i, double *work);
+
+/* Subjects side by side in SIMD lanes (explicit methods, models with
+ * rhs_lanes): each lane integrates its own subject with its own steps, events
+ * and outputs, exactly as endo_integrate_subject would (bitwise the same
+ * results); only the stages are computed for all lanes at once.  A lane that
+ * finishes takes the next subject from `next`, which returns a subject index
+ * or ENDO_NO_SUBJECT. */
+#define ENDO_NO_SUBJECT ((size_t)-1)
+typedef size_t (*endo_next_fn)(void *ctx);
+
+/* Doubles of workspace the lane path needs, or 0 when it does not apply to
+ * this problem (no rhs_lanes, lanes off, the stiff method or fixed steps). */
+size_t endo_lanes_workspace_size(const endo_problem *prob);
+
+/* Integrate the subjects `next` hands out; `work` holds
+ * endo_lanes_workspace_size(prob) doubles. */
+void endo_integrate_lanes(const endo_problem *prob, endo_next_fn next, void *ctx,
+                          double *work);
 
 #endif /* ENDORPHIN_DOPRI5_H */

@@ -12,6 +12,7 @@
  */
 #include "models.h"
 #include "endorphin_model.h"
+#include "endo_cos.h"
 
 #include <math.h>
 #include <string.h>
@@ -41,6 +42,19 @@ static void linear1_rhs(double t, const double *y, const double *p,
     dy[1] = p[0] * y[0] - p[1] * y[1] + u[0];
 }
 
+/* linear1_rhs for ENDO_LANES subjects (models.h) */
+#define LN ENDO_LANES
+static void linear1_rhs_lanes(const double *t, const double *y, const double *p,
+                              const double *u, double *dy)
+{
+    (void)t;
+#pragma omp simd
+    for (int l = 0; l < LN; l++) {
+        dy[l] = -p[l] * y[l];
+        dy[LN + l] = p[l] * y[l] - p[LN + l] * y[LN + l] + u[l];
+    }
+}
+
 static void linear1_output(double t, const double *y, const double *p,
                            const double *u, double *out)
 {
@@ -65,7 +79,7 @@ static void linear1_jac(double t, const double *y, const double *p,
 static const endo_model linear1 = {
     "linear1", "one-compartment PK, first-order absorption, infusion input",
     2, 3, 1, 2, linear1_states, linear1_params, rate_input, linear1_outputs,
-    linear1_rhs, linear1_output, NULL, 0, NULL, linear1_jac,
+    linear1_rhs, linear1_output, NULL, 0, NULL, linear1_jac, linear1_rhs_lanes,
 };
 
 /* ------------------------------------------------------------------------- */
@@ -107,7 +121,7 @@ static void linear2_jac(double t, const double *y, const double *p,
 static const endo_model linear2 = {
     "linear2", "two-compartment PK, first-order absorption, infusion input",
     3, 5, 1, 1, linear2_states, linear2_params, rate_input, conc_output,
-    linear2_rhs, linear2_output, NULL, 0, NULL, linear2_jac,
+    linear2_rhs, linear2_output, NULL, 0, NULL, linear2_jac, NULL,
 };
 
 /* ------------------------------------------------------------------------- */
@@ -149,7 +163,7 @@ static void lv_jac(double t, const double *y, const double *p, const double *u,
 static const endo_model lotka_volterra = {
     "lotka_volterra", "Lotka-Volterra predator-prey system (smooth, nonlinear)",
     2, 4, 0, 2, lv_states, lv_params, NULL, lv_states,
-    lv_rhs, lv_output, NULL, 0, NULL, lv_jac,
+    lv_rhs, lv_output, NULL, 0, NULL, lv_jac, NULL,
 };
 
 /* ------------------------------------------------------------------------- */
@@ -186,7 +200,7 @@ static void riccati_jac(double t, const double *y, const double *p, const double
 static const endo_model riccati = {
     "riccati", "y' = a y^2, with the exact solution y0 / (1 - a y0 t)",
     1, 1, 0, 1, riccati_states, riccati_params, NULL, riccati_states,
-    riccati_rhs, riccati_output, NULL, 0, NULL, riccati_jac,
+    riccati_rhs, riccati_output, NULL, 0, NULL, riccati_jac, NULL,
 };
 
 /* ------------------------------------------------------------------------- */
@@ -231,7 +245,7 @@ static void rob_jac(double t, const double *y, const double *p, const double *u,
 static const endo_model robertson = {
     "robertson", "Robertson's stiff chemical kinetics (k1 0.04, k2 3e7, k3 1e4 classically)",
     3, 3, 0, 3, rob_states, rob_params, NULL, rob_states,
-    rob_rhs, rob_output, NULL, 0, NULL, rob_jac,
+    rob_rhs, rob_output, NULL, 0, NULL, rob_jac, NULL,
 };
 
 /* ------------------------------------------------------------------------- */
@@ -276,7 +290,7 @@ static void spk_jac(double t, const double *y, const double *p, const double *u,
 static const endo_model stiff_pk = {
     "stiff_pk", "fast first-order absorption, one compartment, slow tolerance (stiff)",
     3, 5, 1, 2, spk_states, spk_params, rate_input, spk_outputs,
-    spk_rhs, spk_output, NULL, 0, NULL, spk_jac,
+    spk_rhs, spk_output, NULL, 0, NULL, spk_jac, NULL,
 };
 
 /* ------------------------------------------------------------------------- */
@@ -305,7 +319,8 @@ enum {
 
 static double w4_circ(double t, const double *p)
 {
-    return 1.0 + p[W4_ACIRC] * cos(2.0 * 3.14159265358979323846 * (t + p[W4_TCLOCK] - p[W4_TPEAK]) / 1440.0);
+    return 1.0 + p[W4_ACIRC] * endo_cos(2.0 * 3.14159265358979323846
+                                        * (t + p[W4_TCLOCK] - p[W4_TPEAK]) / 1440.0);
 }
 
 /* operational-model transducer E(s) = s^m / (1 + s^m) */
@@ -313,6 +328,20 @@ static double w4_emax(double s, double m)
 {
     const double sm = (m == 1.0) ? s : pow(s, m);
     return sm / (1.0 + sm);
+}
+
+/* The transduced effect of receptor fraction R with efficacy tau at ligand
+ * L (nM) and affinity K (nM): E(R tau occ), occ = x / (1 + x), x = L / K.
+ * With m = 1 that is a / (K + L + a), a = R tau L: one division, not three
+ * (the RHS and the outputs spend most of their time dividing). */
+static inline double w4_E(double R, double tau, double L, double K, double m)
+{
+    if (m == 1.0) {
+        const double a = R * tau * L;
+        return a / (K + L + a);
+    }
+    const double x = L / K;
+    return w4_emax(R * tau * (x / (1.0 + x)), m);
 }
 
 ENDO_CLONES static void w4_rhs(double t, const double *y, const double *p, const double *u,
@@ -333,11 +362,67 @@ ENDO_CLONES static void w4_rhs(double t, const double *y, const double *p, const
     dy[7] = p[W4_KELH] * (p[W4_CHB] * relh - Ch);
     const double L = Ch * p[W4_PM2NM];
     for (int r = 0; r < 3; r++) {
-        const double x = L / p[W4_K + r];
         const double R = y[8 + r];
-        const double E = w4_emax(R * p[W4_TAU + r] * (x / (1.0 + x)), p[W4_M]);
+        const double E = w4_E(R, p[W4_TAU + r], L, p[W4_K + r], p[W4_M]);
         dy[8 + r] = p[W4_KREC + r] * (1.0 - R) - p[W4_KDES + r] * E * R;
     }
+}
+
+/* w4_rhs for ENDO_LANES subjects, operation for operation (models.h) */
+ENDO_CLONES static void w4_rhs_lanes(const double *t, const double *y, const double *p,
+                                     const double *u, double *dy)
+{
+#define Y(i) y[(i) * LN + l]
+#define P(j) p[(j) * LN + l]
+#define D(i) dy[(i) * LN + l]
+    double c[LN], Lc[LN];
+    int all_m1 = 1;
+    for (int l = 0; l < LN; l++) {
+        /* w4_circ's expression with this lane's parameters */
+        c[l] = 2.0 * 3.14159265358979323846 * (t[l] + P(W4_TCLOCK) - P(W4_TPEAK)) / 1440.0;
+        all_m1 &= P(W4_M) == 1.0;
+    }
+    endo_cos_n(c, c, LN);
+#pragma omp simd
+    for (int l = 0; l < LN; l++) {
+        c[l] = 1.0 + P(W4_ACIRC) * c[l];
+        const double Ap = Y(0), Ah = Y(1), Pp = Y(2), Ph = Y(3), Sp = Y(4), Sh = Y(5);
+        const double Cp = Y(6), Ch = Y(7);
+        const double relp = (1.0 + P(W4_RHOP) * Ap) * Sp;
+        const double relh = (1.0 + P(W4_RHOH) * Ah) * Sh;
+        D(0) = (u[l] - Ap) / P(W4_TAUA);
+        D(1) = (u[LN + l] - Ah) / P(W4_TAUA);
+        D(2) = (c[l] * (1.0 + P(W4_SIGP) * Ap) - Pp) / P(W4_TSYN);
+        D(3) = (c[l] * (1.0 + P(W4_SIGH) * Ah) - Ph) / P(W4_TSYN);
+        D(4) = P(W4_KRELP) * (Pp - relp);
+        D(5) = P(W4_KRELH) * (Ph - relh);
+        D(6) = P(W4_KELP) * (P(W4_CPB) * relp - Cp);
+        D(7) = P(W4_KELH) * (P(W4_CHB) * relh - Ch);
+        Lc[l] = Ch * P(W4_PM2NM);
+    }
+    for (int r = 0; r < 3; r++) {
+        double E[LN];
+        if (all_m1) {
+#pragma omp simd
+            for (int l = 0; l < LN; l++) {
+                const double a = Y(8 + r) * P(W4_TAU + r) * Lc[l];
+                E[l] = a / (P(W4_K + r) + Lc[l] + a);
+            }
+        }
+        else {
+            for (int l = 0; l < LN; l++) {
+                E[l] = w4_E(Y(8 + r), P(W4_TAU + r), Lc[l], P(W4_K + r), P(W4_M));
+            }
+        }
+#pragma omp simd
+        for (int l = 0; l < LN; l++) {
+            const double R = Y(8 + r);
+            D(8 + r) = P(W4_KREC + r) * (1.0 - R) - P(W4_KDES + r) * E[l] * R;
+        }
+    }
+#undef Y
+#undef P
+#undef D
 }
 
 ENDO_CLONES static void w4_output(double t, const double *y, const double *p, const double *u,
@@ -347,10 +432,23 @@ ENDO_CLONES static void w4_output(double t, const double *y, const double *p, co
     (void)u;
     const double L = y[7] * p[W4_PM2NM];
     double prod = 1.0;
-    for (int r = 0; r < 3; r++) {
-        const double x = L / p[W4_K + r];
-        const double occ = x / (1.0 + x);
-        prod *= 1.0 - p[W4_W + r] * w4_emax(y[8 + r] * p[W4_TAU + r] * occ, p[W4_M]);
+    if (p[W4_M] == 1.0) {
+        /* prod (1 - w_r a_r / d_r) as one quotient, d_r = K_r + L + a_r (w4_E):
+         * one division per output point, not three */
+        double num = 1.0, den = 1.0;
+        for (int r = 0; r < 3; r++) {
+            const double a = y[8 + r] * p[W4_TAU + r] * L;
+            const double d = p[W4_K + r] + L + a;
+            num *= d - p[W4_W + r] * a;
+            den *= d;
+        }
+        prod = num / den;
+    }
+    else {
+        for (int r = 0; r < 3; r++) {
+            prod *= 1.0 - p[W4_W + r] * w4_E(y[8 + r], p[W4_TAU + r], L, p[W4_K + r],
+                                             p[W4_M]);
+        }
     }
     out[0] = y[6];
     out[1] = y[7];
@@ -376,6 +474,9 @@ static int w4_init(double t0, const double *p, const double *u, double *y)
         double lo = 0.0, hi = 1.0;
         for (int it = 0; it < 200; it++) {
             const double mid = 0.5 * (lo + hi);
+            if (mid == lo || mid == hi) {
+                break;      /* lo and hi adjacent: more halvings change nothing */
+            }
             const double g = p[W4_KREC + r] * (1.0 - mid)
                              - p[W4_KDES + r] * w4_emax(mid * a, p[W4_M]) * mid;
             if (g > 0.0) {
@@ -401,7 +502,7 @@ static const int w4_output_states[] = {6, 7, 8, 9, 10};
 static const endo_model w4_bench = {
     "w4_bench", "the W4 benchmark workload (endogenous model, fixed workload values)",
     11, W4_NPARAMS, 2, 3, w4_states, w4_params, w4_inputs, w4_outputs,
-    w4_rhs, w4_output, w4_init, 5, w4_output_states, NULL,
+    w4_rhs, w4_output, w4_init, 5, w4_output_states, NULL, w4_rhs_lanes,
 };
 
 /* ------------------------------------------------------------------------- */

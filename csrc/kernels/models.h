@@ -22,6 +22,14 @@ typedef void (*endo_output_fn)(double t, const double *y, const double *p,
 /* Jacobian of the right-hand side, J[i * n_states + j] = d f_i / d y_j (row-major). */
 typedef void (*endo_jac_fn)(double t, const double *y, const double *p,
                             const double *u, double *J);
+/* The right-hand side of ENDO_LANES subjects at once, structure of arrays:
+ * t[l], y[i * ENDO_LANES + l], p[j * ENDO_LANES + l], u[k * ENDO_LANES + l],
+ * dydt[i * ENDO_LANES + l] for lane l.  Each lane must round exactly as `rhs`
+ * does for that subject, so that results never depend on whether the engine
+ * used lanes (tests compare the two bitwise). */
+#define ENDO_LANES 4
+typedef void (*endo_rhs_lanes_fn)(const double *t, const double *y, const double *p,
+                                  const double *u, double *dydt);
 /* Returns 0 on success, non-zero when no initial state exists for p. */
 typedef int (*endo_init_fn)(double t0, const double *p, const double *u, double *y);
 
@@ -42,6 +50,7 @@ typedef struct {
     int n_output_states;
     const int *output_states;
     endo_jac_fn jac;                    /* NULL: no analytic Jacobian */
+    endo_rhs_lanes_fn rhs_lanes;        /* NULL: the engine integrates one subject at a time */
 } endo_model;
 
 /* The registry: a NULL-terminated array of pointers to the models. */
