@@ -652,22 +652,14 @@ erk_interval(subject *s, double ta, double tb, const int tsit)
     return ENDO_OK;
 }
 
-/* The two explicit methods, each built twice on x86-64 with gcc (AVX2+FMA and
- * baseline) and chosen at load time.  ISO C mode (-std=c11) disables
- * floating-point contraction and no reassociation is allowed, so both clones
- * round identically. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define ENDO_ERK_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define ENDO_ERK_CLONES
-#endif
+/* The two explicit methods, each built as ENDO_CLONES (models.h). */
 
-ENDO_ERK_CLONES static int integrate_interval(subject *s, double ta, double tb)
+ENDO_CLONES static int integrate_interval(subject *s, double ta, double tb)
 {
     return erk_interval(s, ta, tb, 0);
 }
 
-ENDO_ERK_CLONES static int integrate_interval_tsit5(subject *s, double ta, double tb)
+ENDO_CLONES static int integrate_interval_tsit5(subject *s, double ta, double tb)
 {
     return erk_interval(s, ta, tb, 1);
 }
@@ -1270,6 +1262,37 @@ static void lane_prepare(lanes_ctx *x, lane *ln, int l)
     }
 }
 
+/* emit_inside for lane l, reading the dense-output coefficients where the
+ * lanes computed them (dense and dense_poly's arithmetic) */
+static inline __attribute__((always_inline)) void
+lane_emit_inside(const lanes_ctx *x, subject *s, int l, double t, double h, double tnew,
+                 const int tsit)
+{
+    const endo_problem *pb = s->pb;
+    const int *idx = s->m->output_states;
+    const size_t n = idx ? (size_t)s->m->n_output_states : s->S;
+    const double *restrict r0 = x->R[0] + l, *restrict r1 = x->R[1] + l;
+    const double *restrict r2 = x->R[2] + l, *restrict r3 = x->R[3] + l;
+    const double *restrict r4 = x->R[4] + l;
+    double *restrict yt = s->ytmp;
+    while (s->iout < pb->n_times && pb->t_out[s->iout] < tnew) {
+        const double to = pb->t_out[s->iout];
+        const double theta = (to - t) / h, th1 = 1.0 - theta;
+        for (size_t j = 0; j < n; j++) {
+            const size_t i = idx ? (size_t)idx[j] : j, b = j * LN;
+            if (tsit) {
+                yt[i] = r0[b] + theta * (r1[b] + theta * (r2[b]
+                        + theta * (r3[b] + theta * r4[b])));
+            }
+            else {
+                yt[i] = r0[b] + theta * (r1[b] + th1 * (r2[b]
+                        + theta * (r3[b] + th1 * r4[b])));
+            }
+        }
+        emit(s, to, yt);
+    }
+}
+
 /* stmt for every state i and lane l, vectorised over the lanes; a = i LN + l */
 #define FOR_STATES_AND_LANES(stmt)                                                    \
     for (size_t i = 0; i < S; i++) {                                                  \
@@ -1462,22 +1485,12 @@ lanes_run(const endo_problem *pb, endo_next_fn next, void *ctx, double *work, co
             }
             s->n_acc++;
             const double tnew = ls->last ? ls->tb : t + h;
-            if (s->iout < pb->n_times && pb->t_out[s->iout] < tnew) {
+            lane_emit_inside(&x, s, l, t, h, tnew, tsit);
+            if (pb->summary != NULL) {
                 for (size_t j = 0; j < nd; j++) {
                     const size_t i = oidx ? (size_t)oidx[j] : j;
                     for (int r = 0; r < 5; r++) {
                         s->r[r][i] = x.R[r][j * LN + (size_t)l];
-                    }
-                }
-                emit_inside(s, t, h, tnew, tsit);
-            }
-            if (pb->summary != NULL) {
-                if (!(s->iout < pb->n_times && pb->t_out[s->iout] < tnew)) {
-                    for (size_t j = 0; j < nd; j++) {
-                        const size_t i = oidx ? (size_t)oidx[j] : j;
-                        for (int r = 0; r < 5; r++) {
-                            s->r[r][i] = x.R[r][j * LN + (size_t)l];
-                        }
                     }
                 }
                 col_get(YN, S, l, s->ynew);
@@ -1533,13 +1546,13 @@ lanes_run(const endo_problem *pb, endo_next_fn next, void *ctx, double *work, co
     }
 }
 
-ENDO_ERK_CLONES static void lanes_dp5(const endo_problem *pb, endo_next_fn next, void *ctx,
+ENDO_CLONES static void lanes_dp5(const endo_problem *pb, endo_next_fn next, void *ctx,
                                       double *work)
 {
     lanes_run(pb, next, ctx, work, 0);
 }
 
-ENDO_ERK_CLONES static void lanes_ts5(const endo_problem *pb, endo_next_fn next, void *ctx,
+ENDO_CLONES static void lanes_ts5(const endo_problem *pb, endo_next_fn next, void *ctx,
                                       double *work)
 {
     lanes_run(pb, next, ctx, work, 1);

@@ -17,14 +17,7 @@
 #include <math.h>
 #include <string.h>
 
-/* The W4 functions are also built for x86-64-v3 and chosen at load time (as
- * the integrator is); ISO C mode forbids contraction, so both clones round
- * identically. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define ENDO_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define ENDO_CLONES
-#endif
+/* The W4 functions are built as ENDO_CLONES (models.h), as the integrator is. */
 
 /* ------------------------------------------------------------------------- */
 /* linear1: depot -> central -> out, plus an infusion rate into central       */

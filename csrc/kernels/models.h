@@ -15,6 +15,16 @@
 
 #include <stddef.h>
 
+/* Hot model functions (and the integrators) are built twice on x86-64 with gcc,
+ * for x86-64-v3 (AVX2, FMA) and the baseline, and chosen at load time.  ISO C
+ * mode (-std=c11) turns floating-point contraction off and nothing reassociates,
+ * so both clones round identically. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+#define ENDO_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define ENDO_CLONES
+#endif
+
 typedef void (*endo_rhs_fn)(double t, const double *y, const double *p,
                             const double *u, double *dydt);
 typedef void (*endo_output_fn)(double t, const double *y, const double *p,
