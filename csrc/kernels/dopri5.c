@@ -1179,7 +1179,12 @@ size_t endo_lanes_workspace_size(const endo_problem *pb)
     const size_t U = (size_t)m->n_inputs > 0 ? (size_t)m->n_inputs : 1;
     const size_t nd = m->output_states ? (size_t)m->n_output_states : S;
     /* lanes' own workspaces; y, ynew, k1..k7, ytmp; params; inputs; dense */
-    return LN * endo_workspace_size(pb) + LN * (10 * S + P + U + 5 * nd);
+    const size_t O = (size_t)m->n_outputs;
+    /* lanes' own workspaces; y, ynew, k1..k7, ytmp; params; inputs; dense; and
+     * for output_lanes each lane's params and inputs in every column, the
+     * points (S) and their outputs (O) */
+    return LN * endo_workspace_size(pb) + LN * (10 * S + P + U + 5 * nd)
+           + LN * LN * (P + U) + LN * (S + O + 1);
 }
 
 /* Copy lane l's column of a (n x LN) into / out of the contiguous v[n]. */
@@ -1203,7 +1208,20 @@ typedef struct {
     void *ctx;
     size_t S, U;
     double *Y, *YN, *K[8], *YT, *PP, *UU, *R[5];
+    /* output_lanes: lane l's params and inputs repeated in every column, the
+     * points and their times and outputs */
+    double *PR[LN], *UR[LN], *YP, *TPT, *OP;
 } lanes_ctx;
+
+/* v[n] into every column of a (n x LN) */
+static inline void col_fill(double *a, size_t n, const double *v)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (int k = 0; k < LN; k++) {
+            a[i * LN + (size_t)k] = v[i];
+        }
+    }
+}
 
 /* Bring lane l to its next step: finish subjects, take new ones, pass events,
  * start intervals, until the lane has a step to take (stepping, ln->h set) or
@@ -1225,6 +1243,9 @@ static void lane_prepare(lanes_ctx *x, lane *ln, int l)
             ln->counts[0] = ln->counts[1] = ln->counts[2] = ln->counts[3] = 0;
             ln->status = subject_begin(&ln->s, &ln->c, pb, i, ln->work);
             col_put(x->PP, (size_t)m->n_params, l, ln->s.p);
+            if (m->output_lanes != NULL) {
+                col_fill(x->PR[l], (size_t)m->n_params, ln->s.p);
+            }
         }
         if (ln->status != ENDO_OK) {
             /* done: store (auto's stiff retry runs here, scalar) */
@@ -1247,6 +1268,9 @@ static void lane_prepare(lanes_ctx *x, lane *ln, int l)
             col_put(x->K[1], x->S, l, ln->s.k[1]);
             if (m->n_inputs > 0) {
                 col_put(x->UU, x->U, l, ln->s.u);
+                if (m->output_lanes != NULL) {
+                    col_fill(x->UR[l], x->U, ln->s.u);
+                }
             }
             ln->t = ln->c.t;
             ln->tb = te;
@@ -1275,6 +1299,55 @@ lane_emit_inside(const lanes_ctx *x, subject *s, int l, double t, double h, doub
     const double *restrict r2 = x->R[2] + l, *restrict r3 = x->R[3] + l;
     const double *restrict r4 = x->R[4] + l;
     double *restrict yt = s->ytmp;
+    if (s->m->output_lanes != NULL) {
+        /* LN points at a time (the last group padded with its last point), the
+         * dense output vectorised over the points */
+        double *restrict YP = x->YP, *restrict TPT = x->TPT;
+        while (s->iout < pb->n_times && pb->t_out[s->iout] < tnew) {
+            int np = 0;
+            while (np < LN && s->iout + (size_t)np < pb->n_times
+                   && pb->t_out[s->iout + (size_t)np] < tnew) {
+                TPT[np] = pb->t_out[s->iout + (size_t)np];
+                np++;
+            }
+            for (int k = np; k < LN; k++) {
+                TPT[k] = TPT[np - 1];
+            }
+            double th[LN], th1[LN];
+#pragma omp simd
+            for (int k = 0; k < LN; k++) {
+                th[k] = (TPT[k] - t) / h;
+                th1[k] = 1.0 - th[k];
+            }
+            for (size_t j = 0; j < n; j++) {
+                const size_t i = idx ? (size_t)idx[j] : j, b = j * LN;
+                const double a0 = r0[b], a1 = r1[b], a2 = r2[b], a3 = r3[b], a4 = r4[b];
+                double *restrict yp = YP + i * LN;
+                if (tsit) {
+#pragma omp simd
+                    for (int k = 0; k < LN; k++) {
+                        yp[k] = a0 + th[k] * (a1 + th[k] * (a2 + th[k] * (a3 + th[k] * a4)));
+                    }
+                }
+                else {
+#pragma omp simd
+                    for (int k = 0; k < LN; k++) {
+                        yp[k] = a0 + th[k] * (a1 + th1[k] * (a2 + th[k] * (a3 + th1[k] * a4)));
+                    }
+                }
+            }
+            s->m->output_lanes(TPT, YP, x->PR[l], x->UR[l], x->OP);
+            for (size_t j = 0; j < pb->n_sel; j++) {
+                const double *o = x->OP + (size_t)pb->out_idx[j] * LN;
+                double *dst = s->yout + j * pb->n_times + s->iout;
+                for (int k = 0; k < np; k++) {
+                    dst[k] = o[k];
+                }
+            }
+            s->iout += (size_t)np;
+        }
+        return;
+    }
     while (s->iout < pb->n_times && pb->t_out[s->iout] < tnew) {
         const double to = pb->t_out[s->iout];
         const double theta = (to - t) / h, th1 = 1.0 - theta;
@@ -1341,7 +1414,15 @@ lanes_run(const endo_problem *pb, endo_next_fn next, void *ctx, double *work, co
     for (int j = 0; j < 5; j++) {
         x.R[j] = x.UU + x.U * LN + (size_t)j * nd * LN;
     }
-    memset(q, 0, (10 * S + (size_t)m->n_params + x.U + 5 * nd) * LN * sizeof(double));
+    double *q2 = x.R[4] + nd * LN;
+    for (int l = 0; l < LN; l++) {
+        x.PR[l] = q2 + (size_t)l * ((size_t)m->n_params + x.U) * LN;
+        x.UR[l] = x.PR[l] + (size_t)m->n_params * LN;
+    }
+    x.YP = q2 + LN * ((size_t)m->n_params + x.U) * LN;
+    x.OP = x.YP + S * LN;
+    x.TPT = x.OP + (size_t)m->n_outputs * LN;
+    memset(q, 0, (size_t)(x.TPT + LN - q) * sizeof(double));
     for (int l = 0; l < LN; l++) {
         ln[l].work = work + (size_t)l * ws;
     }

@@ -49,9 +49,16 @@ static inline __attribute__((always_inline)) double endo_cos_reduced(double x)
     const double cr = wc + (((1.0 - wc) - hz) + z * rc);
     const double rs = S2 + z * (S3 + z * S4) + z * w * (S5 + z * S6);
     const double sr = r + (z * r) * (S1 + z * rs);
-    /* cos(r + n pi/2) = cos r, -sin r, -cos r, sin r for n mod 4 = 0, 1, 2, 3 */
-    const double val = (q & 1) ? sr : cr;
-    return ((q + 1) & 2) ? -val : val;
+    /* cos(r + n pi/2) = cos r, -sin r, -cos r, sin r for n mod 4 = 0, 1, 2, 3, as
+     * bit operations (branch-free: loops over lanes vectorise) */
+    uint64_t cb, sb;
+    memcpy(&cb, &cr, sizeof cb);
+    memcpy(&sb, &sr, sizeof sb);
+    const uint64_t odd = 0 - (q & 1);
+    const uint64_t vb = ((sb & odd) | (cb & ~odd)) ^ (((q + 1) & 2) << 62);
+    double val;
+    memcpy(&val, &vb, sizeof val);
+    return val;
 }
 
 /* cos(x) for one value */
@@ -61,22 +68,22 @@ static inline double endo_cos(double x)
 }
 
 /* out[l] = endo_cos(x[l]), l < n, vectorised (bitwise the scalar results) */
-static inline __attribute__((always_inline)) void endo_cos_n(const double *x, double *out,
-                                                             int n)
+static inline __attribute__((always_inline)) void endo_cos_n(const double *restrict x,
+                                                             double *restrict out, int n)
 {
     int big = 0;
-#pragma omp simd reduction(| : big)
     for (int l = 0; l < n; l++) {
-        const int in = fabs(x[l]) <= ENDO_COS_MAX;
-        big |= !in;
-        out[l] = endo_cos_reduced(in ? x[l] : 0.0);
+        big |= !(fabs(x[l]) <= ENDO_COS_MAX);
     }
-    if (big) {
+    if (!big) {
+#pragma omp simd
         for (int l = 0; l < n; l++) {
-            if (!(fabs(x[l]) <= ENDO_COS_MAX)) {
-                out[l] = cos(x[l]);
-            }
+            out[l] = endo_cos_reduced(x[l]);
         }
+        return;
+    }
+    for (int l = 0; l < n; l++) {
+        out[l] = endo_cos(x[l]);
     }
 }
 

@@ -972,7 +972,7 @@ VARIANT(4)
 #define TABLE(ND, NAME, DOC, JAC)                                                          \
     {NAME, DOC, ENDO_EM_NSTATES + DNS * (ND), ENDO_EM_NPARAMS + DNP * (ND),                 \
      ENDO_EM_NINPUTS + DNU * (ND), ENDO_EM_NOUTPUTS + DNO * (ND), st##ND, pa##ND, in##ND,  \
-     ou##ND, rhs##ND, out##ND, init##ND, 0, NULL, JAC, NULL}
+     ou##ND, rhs##ND, out##ND, init##ND, 0, NULL, JAC, NULL, NULL}
 
 const endo_model endo_endorphin_model = TABLE(
     0, "endorphin",

@@ -72,7 +72,7 @@ static void linear1_jac(double t, const double *y, const double *p,
 static const endo_model linear1 = {
     "linear1", "one-compartment PK, first-order absorption, infusion input",
     2, 3, 1, 2, linear1_states, linear1_params, rate_input, linear1_outputs,
-    linear1_rhs, linear1_output, NULL, 0, NULL, linear1_jac, linear1_rhs_lanes,
+    linear1_rhs, linear1_output, NULL, 0, NULL, linear1_jac, linear1_rhs_lanes, NULL,
 };
 
 /* ------------------------------------------------------------------------- */
@@ -114,7 +114,7 @@ static void linear2_jac(double t, const double *y, const double *p,
 static const endo_model linear2 = {
     "linear2", "two-compartment PK, first-order absorption, infusion input",
     3, 5, 1, 1, linear2_states, linear2_params, rate_input, conc_output,
-    linear2_rhs, linear2_output, NULL, 0, NULL, linear2_jac, NULL,
+    linear2_rhs, linear2_output, NULL, 0, NULL, linear2_jac, NULL, NULL,
 };
 
 /* ------------------------------------------------------------------------- */
@@ -156,7 +156,7 @@ static void lv_jac(double t, const double *y, const double *p, const double *u,
 static const endo_model lotka_volterra = {
     "lotka_volterra", "Lotka-Volterra predator-prey system (smooth, nonlinear)",
     2, 4, 0, 2, lv_states, lv_params, NULL, lv_states,
-    lv_rhs, lv_output, NULL, 0, NULL, lv_jac, NULL,
+    lv_rhs, lv_output, NULL, 0, NULL, lv_jac, NULL, NULL,
 };
 
 /* ------------------------------------------------------------------------- */
@@ -193,7 +193,7 @@ static void riccati_jac(double t, const double *y, const double *p, const double
 static const endo_model riccati = {
     "riccati", "y' = a y^2, with the exact solution y0 / (1 - a y0 t)",
     1, 1, 0, 1, riccati_states, riccati_params, NULL, riccati_states,
-    riccati_rhs, riccati_output, NULL, 0, NULL, riccati_jac, NULL,
+    riccati_rhs, riccati_output, NULL, 0, NULL, riccati_jac, NULL, NULL,
 };
 
 /* ------------------------------------------------------------------------- */
@@ -238,7 +238,7 @@ static void rob_jac(double t, const double *y, const double *p, const double *u,
 static const endo_model robertson = {
     "robertson", "Robertson's stiff chemical kinetics (k1 0.04, k2 3e7, k3 1e4 classically)",
     3, 3, 0, 3, rob_states, rob_params, NULL, rob_states,
-    rob_rhs, rob_output, NULL, 0, NULL, rob_jac, NULL,
+    rob_rhs, rob_output, NULL, 0, NULL, rob_jac, NULL, NULL,
 };
 
 /* ------------------------------------------------------------------------- */
@@ -283,7 +283,7 @@ static void spk_jac(double t, const double *y, const double *p, const double *u,
 static const endo_model stiff_pk = {
     "stiff_pk", "fast first-order absorption, one compartment, slow tolerance (stiff)",
     3, 5, 1, 2, spk_states, spk_params, rate_input, spk_outputs,
-    spk_rhs, spk_output, NULL, 0, NULL, spk_jac, NULL,
+    spk_rhs, spk_output, NULL, 0, NULL, spk_jac, NULL, NULL,
 };
 
 /* ------------------------------------------------------------------------- */
@@ -368,14 +368,14 @@ ENDO_CLONES static void w4_rhs_lanes(const double *t, const double *y, const dou
 #define Y(i) y[(i) * LN + l]
 #define P(j) p[(j) * LN + l]
 #define D(i) dy[(i) * LN + l]
-    double c[LN], Lc[LN];
+    double arg[LN], c[LN], Lc[LN];
     int all_m1 = 1;
     for (int l = 0; l < LN; l++) {
         /* w4_circ's expression with this lane's parameters */
-        c[l] = 2.0 * 3.14159265358979323846 * (t[l] + P(W4_TCLOCK) - P(W4_TPEAK)) / 1440.0;
+        arg[l] = 2.0 * 3.14159265358979323846 * (t[l] + P(W4_TCLOCK) - P(W4_TPEAK)) / 1440.0;
         all_m1 &= P(W4_M) == 1.0;
     }
-    endo_cos_n(c, c, LN);
+    endo_cos_n(arg, c, LN);
 #pragma omp simd
     for (int l = 0; l < LN; l++) {
         c[l] = 1.0 + P(W4_ACIRC) * c[l];
@@ -448,6 +448,44 @@ ENDO_CLONES static void w4_output(double t, const double *y, const double *p, co
     out[2] = 1.0 - prod;
 }
 
+/* w4_output at ENDO_LANES points (models.h), operation for operation */
+ENDO_CLONES static void w4_output_lanes(const double *t, const double *y, const double *p,
+                                        const double *u, double *out)
+{
+    int all_m1 = 1;
+    for (int l = 0; l < LN; l++) {
+        all_m1 &= p[W4_M * LN + l] == 1.0;
+    }
+    if (!all_m1) {
+        for (int l = 0; l < LN; l++) {
+            double yl[11], pl[W4_NPARAMS], ol[3];
+            for (int i = 0; i < 11; i++) yl[i] = y[i * LN + l];
+            for (int j = 0; j < W4_NPARAMS; j++) pl[j] = p[j * LN + l];
+            w4_output(t[l], yl, pl, u, ol);
+            for (int k = 0; k < 3; k++) out[k * LN + l] = ol[k];
+        }
+        return;
+    }
+#pragma omp simd
+    for (int l = 0; l < LN; l++) {
+#define Y(i) y[(i) * LN + l]
+#define P(j) p[(j) * LN + l]
+        const double L = Y(7) * P(W4_PM2NM);
+        double num = 1.0, den = 1.0;
+        for (int r = 0; r < 3; r++) {
+            const double a = Y(8 + r) * P(W4_TAU + r) * L;
+            const double d = P(W4_K + r) + L + a;
+            num *= d - P(W4_W + r) * a;
+            den *= d;
+        }
+        out[l] = Y(6);
+        out[LN + l] = Y(7);
+        out[2 * LN + l] = 1.0 - num / den;
+#undef Y
+#undef P
+    }
+}
+
 /* Resting steady state with the rhythm frozen at t0 and no stimulus (u is
  * ignored: the workload starts at rest).  R_r solves
  * k_rec (1 - R) = k_des E(R a) R by bisection on [0, 1], 200 halvings, as in
@@ -496,6 +534,7 @@ static const endo_model w4_bench = {
     "w4_bench", "the W4 benchmark workload (endogenous model, fixed workload values)",
     11, W4_NPARAMS, 2, 3, w4_states, w4_params, w4_inputs, w4_outputs,
     w4_rhs, w4_output, w4_init, 5, w4_output_states, NULL, w4_rhs_lanes,
+    w4_output_lanes,
 };
 
 /* ------------------------------------------------------------------------- */

@@ -40,6 +40,8 @@ typedef void (*endo_jac_fn)(double t, const double *y, const double *p,
 #define ENDO_LANES 4
 typedef void (*endo_rhs_lanes_fn)(const double *t, const double *y, const double *p,
                                   const double *u, double *dydt);
+typedef void (*endo_output_lanes_fn)(const double *t, const double *y, const double *p,
+                                     const double *u, double *out);
 /* Returns 0 on success, non-zero when no initial state exists for p. */
 typedef int (*endo_init_fn)(double t0, const double *p, const double *u, double *y);
 
@@ -61,6 +63,11 @@ typedef struct {
     const int *output_states;
     endo_jac_fn jac;                    /* NULL: no analytic Jacobian */
     endo_rhs_lanes_fn rhs_lanes;        /* NULL: the engine integrates one subject at a time */
+    /* The output function at ENDO_LANES points at once, in the same layout (the
+     * lane engine evaluates the outputs inside a step four at a time, all of
+     * one subject); it must round exactly as `output` does.  NULL: one at a
+     * time. */
+    endo_output_lanes_fn output_lanes;
 } endo_model;
 
 /* The registry: a NULL-terminated array of pointers to the models. */
