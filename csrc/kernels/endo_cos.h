@@ -71,11 +71,11 @@ static inline double endo_cos(double x)
 static inline __attribute__((always_inline)) void endo_cos_n(const double *restrict x,
                                                              double *restrict out, int n)
 {
-    int big = 0;
+    int ok = 1;
     for (int l = 0; l < n; l++) {
-        big |= !(fabs(x[l]) <= ENDO_COS_MAX);
+        ok &= fabs(x[l]) <= ENDO_COS_MAX;      /* false for NaN */
     }
-    if (!big) {
+    if (ok) {
 #pragma omp simd
         for (int l = 0; l < n; l++) {
             out[l] = endo_cos_reduced(x[l]);

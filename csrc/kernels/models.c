@@ -371,9 +371,12 @@ ENDO_CLONES static void w4_rhs_lanes(const double *t, const double *y, const dou
     double arg[LN], c[LN], Lc[LN];
     int all_m1 = 1;
     for (int l = 0; l < LN; l++) {
+        all_m1 &= P(W4_M) == 1.0;
+    }
+#pragma omp simd
+    for (int l = 0; l < LN; l++) {
         /* w4_circ's expression with this lane's parameters */
         arg[l] = 2.0 * 3.14159265358979323846 * (t[l] + P(W4_TCLOCK) - P(W4_TPEAK)) / 1440.0;
-        all_m1 &= P(W4_M) == 1.0;
     }
     endo_cos_n(arg, c, LN);
 #pragma omp simd
