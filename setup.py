@@ -168,8 +168,13 @@ setup(
             depends=["csrc/kernels/dopri5.h", "csrc/kernels/models.h",
                      "csrc/kernels/endorphin_model.h", "csrc/kernels/endo_cos.h"],
             include_dirs=["csrc", numpy.get_include()],
+            # -fno-trapping-math: the engine never reads floating-point flags, and
+            # without trap semantics gcc may compute both arms of a select, so the
+            # model's lane loops (x > 0 ? a x : 0 and the like) vectorise.  It
+            # changes no value (no reassociation, no contraction, no flush to zero).
             extra_compile_args=_compiler_flags() + ([] if sys.platform == "win32"
-                                                    else ["-pthread"]),
+                                                    else ["-fno-trapping-math",
+                                                          "-pthread"]),
             extra_link_args=_link_flags() + ([] if sys.platform == "win32"
                                              else ["-pthread"]),
         ),

@@ -574,6 +574,65 @@ evaluate(PyObject *NPY_UNUSED(self), PyObject *args)
     return Py_BuildValue("(NN)", (PyObject *)dy, (PyObject *)out);
 }
 
+PyDoc_STRVAR(evaluate_lanes_doc,
+"_evaluate_lanes(model, t, y, p, u) -> (dydt, outputs)\n\n"
+"Private, for tests: the model's lane right-hand side and lane output function\n"
+"at ENDO_LANES points at once, in their structure-of-arrays layout: t (L,),\n"
+"y (S, L), p (P, L), u (U, L) C-contiguous float64; dydt (S, L), outputs (O, L).\n"
+"Either is None when the model has no such function.");
+
+static PyObject *
+evaluate_lanes(PyObject *NPY_UNUSED(self), PyObject *args)
+{
+    const char *name;
+    PyObject *ot, *oy, *op, *ou;
+    if (!PyArg_ParseTuple(args, "sOOOO", &name, &ot, &oy, &op, &ou)) {
+        return NULL;
+    }
+    const endo_model *m = endo_find_model(name);
+    if (m == NULL) {
+        PyErr_Format(PyExc_ValueError, "no model %s", name);
+        return NULL;
+    }
+    npy_intp d1[1] = {ENDO_LANES};
+    npy_intp dy2[2] = {m->n_states, ENDO_LANES}, dp2[2] = {m->n_params, ENDO_LANES};
+    npy_intp du2[2] = {m->n_inputs, ENDO_LANES}, do2[2] = {m->n_outputs, ENDO_LANES};
+    PyArrayObject *t = checked(ot, "t", NPY_DOUBLE, 1, d1);
+    PyArrayObject *y = t == NULL ? NULL : checked(oy, "y", NPY_DOUBLE, 2, dy2);
+    PyArrayObject *p = y == NULL ? NULL : checked(op, "p", NPY_DOUBLE, 2, dp2);
+    PyArrayObject *u = p == NULL ? NULL : checked(ou, "u", NPY_DOUBLE, 2, du2);
+    if (u == NULL) {
+        return NULL;
+    }
+    double zeros[ENDO_LANES] = {0.0};
+    const double *pu = m->n_inputs > 0 ? (const double *)PyArray_DATA(u) : zeros;
+    PyObject *rd = Py_None, *ro = Py_None;
+    Py_INCREF(rd);
+    Py_INCREF(ro);
+    if (m->rhs_lanes != NULL) {
+        PyArrayObject *dy = (PyArrayObject *)PyArray_SimpleNew(2, dy2, NPY_DOUBLE);
+        if (dy == NULL) {
+            goto fail;
+        }
+        m->rhs_lanes(PyArray_DATA(t), PyArray_DATA(y), PyArray_DATA(p), pu, PyArray_DATA(dy));
+        Py_SETREF(rd, (PyObject *)dy);
+    }
+    if (m->output_lanes != NULL) {
+        PyArrayObject *out = (PyArrayObject *)PyArray_SimpleNew(2, do2, NPY_DOUBLE);
+        if (out == NULL) {
+            goto fail;
+        }
+        m->output_lanes(PyArray_DATA(t), PyArray_DATA(y), PyArray_DATA(p), pu,
+                        PyArray_DATA(out));
+        Py_SETREF(ro, (PyObject *)out);
+    }
+    return Py_BuildValue("(NN)", rd, ro);
+fail:
+    Py_DECREF(rd);
+    Py_DECREF(ro);
+    return NULL;
+}
+
 PyDoc_STRVAR(jacobian_doc,
 "_jacobian(model, t, y, p, u) -> J or None\n\n"
 "Private, for tests: the model's analytic Jacobian (S, S) at one point, or\n"
@@ -643,6 +702,7 @@ static PyMethodDef methods[] = {
     {"_simulate", simulate, METH_VARARGS, simulate_doc},
     {"_models", models, METH_NOARGS, models_doc},
     {"_evaluate", evaluate, METH_VARARGS, evaluate_doc},
+    {"_evaluate_lanes", evaluate_lanes, METH_VARARGS, evaluate_lanes_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -152,3 +152,60 @@ def test_endo_cos_against_mpmath():
     for lanes in (False, True):
         got_sp = _integrate._cos(np.tile(special, 2), lanes)
         np.testing.assert_array_equal(got_sp, np.tile(want_sp, 2))
+
+
+# --- the endorphin model's lane right-hand side -------------------------------------
+
+def _lanes_eval(name, t, y, p, u):
+    """_evaluate_lanes with rows per lane (L, ...) in, rows per lane out."""
+    T = lambda a: np.ascontiguousarray(np.asarray(a, dtype=float).T)  # noqa: E731
+    dy, _ = _integrate._evaluate_lanes(name, np.ascontiguousarray(t, dtype=float), T(y),
+                                       T(p), T(u))
+    return dy.T
+
+
+@pytest.mark.parametrize("nd", [0, 1, 2, 3, 4])
+def test_endorphin_rhs_lanes_bitwise_equal_to_rhs(nd):
+    """Four subjects at four random points: every lane's derivative has exactly the
+    bits of the one-subject right-hand side, with stimuli on in some lanes only,
+    slopes != 1, the rhythm off in some lanes, kinetic and equilibrium drugs with
+    binding slopes n != 1, states on both sides of the clips at zero."""
+    import test_model_drugs as D
+    rng = np.random.default_rng(100 + nd)
+    name = "endorphin" if nd == 0 else f"endorphin_d{nd}"
+    m = core.models[name]
+    for trial in range(25):
+        ps = [D.random_params(rng, nd) for _ in range(4)]
+        if trial % 2:
+            for p in ps:                                    # all slopes 1: vector path
+                for r in ("mu", "delta", "kappa"):
+                    p[m.params.index(f"slope_{r}")] = 1.0
+        ys = [D.random_state(rng, p, nd) for p in ps]
+        if trial % 3 == 0:                                  # negative states: the clips
+            for y in ys:
+                y[rng.integers(0, y.size, 5)] *= -0.1
+        us = np.zeros((4, len(m.inputs)))
+        for lane in range(4):
+            on = rng.random(len(m.inputs)) < 0.3
+            us[lane, on] = rng.uniform(0.0, 3.0, on.sum())
+        t = rng.uniform(0.0, 3000.0, 4)
+        got = _lanes_eval(name, t, ys, ps, us)
+        for lane in range(4):
+            want, _ = D.evaluate(name, t[lane], ys[lane], ps[lane], us[lane])
+            assert got[lane].tobytes() == want.tobytes(), (trial, lane)
+
+
+def test_endorphin_population_day_lanes_bitwise_equal():
+    """A scenario population with exercise, pain, pulses and three drugs (oral
+    morphine, an IV fentanyl infusion, IM naloxone: kinetic binding), integrated with
+    and without lanes: the same bits, statuses and counters."""
+    import endorphin as en
+    import test_model_drugs as D
+    stim = en.Exercise(0.8, start=20, duration=30) + en.Pain(5, start=200, duration=60)
+    sc, plan, params, breaks, inputs, boluses = D.three_drug_scenario(
+        stim, t_end=600, dt=5, pulses=True, population=en.Population(n=9, seed=4))
+    for method in ("dopri5", "tsit5", "auto"):
+        a, b = _both(plan.model, params, sc.times, t0=0.0, breaks=breaks, inputs=inputs,
+                     doses=boluses, method=method, threads=2)
+        np.testing.assert_array_equal(a.status, 0)
+        _assert_same(a, b)

@@ -124,21 +124,28 @@ def test_rest_state_with_drug_slots_is_the_endogenous_rest(a_circ):
         assert (y0[len(ref.STATES):] == 0).all()
 
 
-def test_trajectory_with_morphine_naloxone_and_fentanyl_matches_the_twin():
-    """Oral morphine, an IV fentanyl infusion and an IM naloxone bolus (kinetic binding
-    for fentanyl and naloxone), exercise, the rhythm on: the scenario's engine run vs
-    the twin with the same parameters, inputs and doses."""
+def three_drug_scenario(stim, **kw):
+    """Oral morphine, an IV fentanyl infusion and an IM naloxone bolus with `stim`:
+    the scenario and its engine arguments (model plan, parameters, breaks, inputs,
+    boluses)."""
     doses = [en.Dose("morphine", 10, "mg", route="oral", time=5),
              en.Dose("fentanyl", 100, "ug", route="iv", time=30, duration=20),
              en.Dose("naloxone", 0.4, "mg", route="im", time=90)]
-    stim = en.Exercise(0.8, start=20, duration=30)
-    sc = en.Scenario(stim, doses, t_end=240, dt=10, pulses=False)
+    sc = en.Scenario(stim, doses, **kw)
     bw = sc.population.body_weight
     plan = sc._plan(bw)
     assert plan.model == "endorphin_d3"
     params = plan.parameters(sc._apply_settings(sc.population.draw()))
     breaks, inputs = sc._inputs(bw, plan)
-    boluses = sc._boluses(bw, plan)
+    return sc, plan, params, breaks, inputs, sc._boluses(bw, plan)
+
+
+def test_trajectory_with_morphine_naloxone_and_fentanyl_matches_the_twin():
+    """Oral morphine, an IV fentanyl infusion and an IM naloxone bolus (kinetic binding
+    for fentanyl and naloxone), exercise, the rhythm on: the scenario's engine run vs
+    the twin with the same parameters, inputs and doses."""
+    sc, plan, params, breaks, inputs, boluses = three_drug_scenario(
+        en.Exercise(0.8, start=20, duration=30), t_end=240, dt=10, pulses=False)
     res = core.simulate(plan.model, params, sc.times, t0=0.0, breaks=breaks, inputs=inputs,
                         doses=(boluses[0], boluses[1], boluses[2]), rtol=1e-9, atol=1e-11,
                         method="dopri5")

@@ -157,12 +157,17 @@ static inline double circadian(double t, const double *p)
 /* cortisol secretion curve H(X) = X^m / (ec50^m + X^m), X clipped at 0; the power
  * as exp(m log(ec50 / X)): a few ulp (|m log| stays below ~10), and a default-model
  * day 8 % faster than with glibc's correctly rounded pow */
-static inline double cort_hill(double x, const double *p)
+static inline double cort_hill_v(double x, double ec50, double m)
 {
     if (!(x > 0.0)) {
         return 0.0;
     }
-    return 1.0 / (1.0 + exp(p[EM_CORT_HILL] * log(p[EM_ACTH_EC50] / x)));
+    return 1.0 / (1.0 + exp(m * log(ec50 / x)));
+}
+
+static inline double cort_hill(double x, const double *p)
+{
+    return cort_hill_v(x, p[EM_ACTH_EC50], p[EM_CORT_HILL]);
 }
 
 /* H(ACTH_base): constant per subject but read by every RHS call, so each thread keeps
@@ -939,6 +944,238 @@ static inline int em_init_n(int nd, double t0, const double *p, const double *u,
     return 0;
 }
 
+
+/* ------------------------------------------------------------------------- */
+/* the right-hand side of ENDO_LANES subjects at once (models.h)              */
+/* ------------------------------------------------------------------------- */
+/*
+ * em_rhs_n's arithmetic, operation for operation, for each lane (tests compare
+ * the two bitwise).  The libm calls (channel and transducer powers, the
+ * cortisol curve) run lane by lane, and only where a lane needs them; the rest
+ * runs in loops over the lanes that the x86-64-v3 clone computes in AVX2
+ * registers, with selects for em_rhs_n's branches.
+ */
+#define LN ENDO_LANES
+#define LY(i) y[(size_t)(i) * LN + (size_t)l]
+#define LP(j) p[(size_t)(j) * LN + (size_t)l]
+#define LU(k) u[(size_t)(k) * LN + (size_t)l]
+#define LD(i) dy[(size_t)(i) * LN + (size_t)l]
+
+/* cort_hill_base for the lanes: each thread keeps the last value of each lane
+ * with the parameters it came from (a lane keeps its subject for a whole day) */
+static _Thread_local double lane_cort_key[LN][3] = {
+    {NAN, NAN, NAN}, {NAN, NAN, NAN}, {NAN, NAN, NAN}, {NAN, NAN, NAN}};
+static _Thread_local double lane_cort_val[LN];
+_Static_assert(LN == 4, "lane_cort_key's initialiser");
+
+static inline EM_INLINE void em_rhs_lanes_n(int nd, const double *t, const double *y,
+                                            const double *p, const double *u, double *dy)
+{
+    /* channels: h_k = 0 unless the input is on (a power per lane then) */
+    double h[NCH][LN];
+    for (int k = 0; k < NCH; k++) {
+        int on = 0;
+        for (int l = 0; l < LN; l++) {
+            on |= LU(k) > 0.0;
+        }
+        for (int l = 0; l < LN; l++) {
+            h[k][l] = on ? channel(LU(k), LP(EM_CH_STRIDE * k + EM_CH_U50),
+                                   LP(EM_CH_STRIDE * k + EM_CH_N))
+                         : 0.0;
+        }
+    }
+    /* the circadian factor (endo_cos over the lanes) */
+    double arg[LN], cs[LN], c[LN];
+#pragma omp simd
+    for (int l = 0; l < LN; l++) {
+        arg[l] = OMEGA * (t[l] + LP(EM_CLOCK_START) - LP(EM_T_PEAK));
+    }
+    endo_cos_n(arg, cs, LN);
+#pragma omp simd
+    for (int l = 0; l < LN; l++) {
+        /* both arms computed, then selected: gcc does not speculate floating-point
+         * arithmetic inside a branch (-ftrapping-math), so this form vectorises */
+        const double a = LP(EM_A_CIRC), on = 1.0 + a * cs[l];
+        c[l] = a == 0.0 ? 1.0 : on;
+    }
+    /* the cortisol curve at ACTH and at its base */
+    double H[LN], HB[LN];
+    for (int l = 0; l < LN; l++) {
+        H[l] = cort_hill_v(LY(EM_Y_ACTH), LP(EM_ACTH_EC50), LP(EM_CORT_HILL));
+        if (LP(EM_ACTH_EC50) != lane_cort_key[l][0] || LP(EM_ACTH_BASE) != lane_cort_key[l][1]
+            || LP(EM_CORT_HILL) != lane_cort_key[l][2]) {
+            lane_cort_key[l][0] = LP(EM_ACTH_EC50);
+            lane_cort_key[l][1] = LP(EM_ACTH_BASE);
+            lane_cort_key[l][2] = LP(EM_CORT_HILL);
+            lane_cort_val[l] = cort_hill_v(LP(EM_ACTH_BASE), LP(EM_ACTH_EC50),
+                                           LP(EM_CORT_HILL));
+        }
+        HB[l] = lane_cort_val[l];
+    }
+    /* em_rhs_base (loops over the lanes innermost, so that each vectorises) */
+    double Dp[LN], Dh[LN];
+    for (int l = 0; l < LN; l++) {
+        Dp[l] = Dh[l] = 0.0;
+    }
+    for (int k = 0; k < NCH; k++) {
+#pragma omp simd
+        for (int l = 0; l < LN; l++) {
+            const double hk = h[k][l];
+            Dp[l] += LP(EM_CH_STRIDE * k + EM_CH_GAIN_P) * hk;
+            Dh[l] += LP(EM_CH_STRIDE * k + EM_CH_GAIN_H) * hk;
+            LD(EM_Y_NONOP + k) = (hk - LY(EM_Y_NONOP + k)) / LP(EM_TAU_NONOP);
+        }
+    }
+#pragma omp simd
+    for (int l = 0; l < LN; l++) {
+        const double Ap = LY(EM_Y_ACT_P), Ah = LY(EM_Y_ACT_H);
+        const double pv = LY(EM_Y_PULSE);
+        const double pulse = pv > 0.0 ? pv : 0.0;
+        const double rp = (1.0 + LP(EM_RHO_P) * Ap) * (1.0 + pulse);
+        const double rh = 1.0 + LP(EM_RHO_H) * Ah;
+        const double relp = rp * LY(EM_Y_STORE_P);
+        const double relh = rh * LY(EM_Y_STORE_H);
+        LD(EM_Y_ACT_P) = (Dp[l] - Ap) / LP(EM_TAU_ACT);
+        LD(EM_Y_ACT_H) = (Dh[l] - Ah) / LP(EM_TAU_ACT);
+        LD(EM_Y_SYN_P) = (c[l] * (1.0 + LP(EM_SIGMA_P) * Ap) - LY(EM_Y_SYN_P)) / LP(EM_TAU_SYN);
+        LD(EM_Y_SYN_H) = (c[l] * (1.0 + LP(EM_SIGMA_H) * Ah) - LY(EM_Y_SYN_H)) / LP(EM_TAU_SYN);
+        LD(EM_Y_STORE_P) = (LY(EM_Y_SYN_P) - relp) / LP(EM_STORE_TIME_P);
+        LD(EM_Y_STORE_H) = (LY(EM_Y_SYN_H) - relh) / LP(EM_STORE_TIME_H);
+        LD(EM_Y_PULSE) = -LY(EM_Y_PULSE) / LP(EM_TAU_PULSE);
+        LD(EM_Y_CP) = LN2 / LP(EM_THALF_PLASMA) * (LP(EM_CP_BASE) * relp - LY(EM_Y_CP))
+                      + LU(EM_U_IV);
+        LD(EM_Y_CH) = LN2 / LP(EM_THALF_CSF) * (LP(EM_CH_BASE) * relh - LY(EM_Y_CH))
+                      + LU(EM_U_ICV);
+        LD(EM_Y_ACTH) = LN2 / LP(EM_THALF_ACTH) * (LP(EM_ACTH_BASE) * relp - LY(EM_Y_ACTH));
+        LD(EM_Y_CORT) = LN2 / LP(EM_THALF_CORT)
+                        * (LP(EM_CORT_BASE) * H[l] / HB[l] - LY(EM_Y_CORT));
+    }
+    /* em_binding (no effects): the transducer inputs s[r] and the kinetic ligands'
+     * total bound fraction of mu */
+    double sr[3][LN], bound[LN], Lb[LN], free_mu[LN];
+#pragma omp simd
+    for (int l = 0; l < LN; l++) {
+        const double ch = LY(EM_Y_CH), lc = 1e-3 * ch;
+        Lb[l] = ch > 0.0 ? lc : 0.0;
+        bound[l] = 0.0;
+    }
+    for (int k = 0; k < nd; k++) {
+        const size_t dp = ENDO_EM_NPARAMS + DNP * (size_t)k;
+#pragma omp simd
+        for (int l = 0; l < LN; l++) {
+            const double b = LY(ENDO_EM_NSTATES + DNS * k + EM_DY_BOUND);
+            bound[l] += LP(dp + EM_D_KON) > 0.0 ? (b > 0.0 ? b : 0.0) : 0.0;
+        }
+    }
+#pragma omp simd
+    for (int l = 0; l < LN; l++) {
+        const double fm = 1.0 - bound[l];
+        free_mu[l] = bound[l] < 1.0 ? fm : 0.0;
+    }
+    for (int r = 0; r < 3; r++) {
+        double xb[LN], X[LN], f[LN];
+#pragma omp simd
+        for (int l = 0; l < LN; l++) {
+            xb[l] = Lb[l] / LP(EM_K_MU + r);
+            X[l] = xb[l];
+        }
+        for (int k = 0; k < nd; k++) {
+            const size_t dp = ENDO_EM_NPARAMS + DNP * (size_t)k;
+#pragma omp simd
+            for (int l = 0; l < LN; l++) {
+                const int kin = r == 0 && LP(dp + EM_D_KON) > 0.0;
+                const double ce = LY(ENDO_EM_NSTATES + DNS * k + EM_DY_CE);
+                const double term = (ce > 0.0 ? ce : 0.0) / LP(dp + EM_D_K_MU + r);
+                X[l] += kin ? 0.0 : term;
+            }
+        }
+#pragma omp simd
+        for (int l = 0; l < LN; l++) {
+            f[l] = (r == 0 ? free_mu[l] : 1.0) / (1.0 + X[l]);
+            sr[r][l] = LP(EM_TAUB_MU + r) * (f[l] * xb[l]);
+        }
+        for (int k = 0; k < nd; k++) {
+            const size_t dp = ENDO_EM_NPARAMS + DNP * (size_t)k;
+#pragma omp simd
+            for (int l = 0; l < LN; l++) {
+                const int kin = r == 0 && LP(dp + EM_D_KON) > 0.0;
+                const double bk = LY(ENDO_EM_NSTATES + DNS * k + EM_DY_BOUND);
+                const double ce = LY(ENDO_EM_NSTATES + DNS * k + EM_DY_CE);
+                const double oe = f[l] * (ce > 0.0 ? ce : 0.0) / LP(dp + EM_D_K_MU + r);
+                const double o = kin ? (bk > 0.0 ? bk : 0.0) : oe;
+                sr[r][l] += LP(dp + EM_D_TAU_MU + r) * o;
+            }
+        }
+    }
+    /* the transducer: s / (1 + s) where every lane's slope is 1, else lane by lane */
+    double drive[3][LN];
+    for (int r = 0; r < 3; r++) {
+        int m1 = 1;
+        for (int l = 0; l < LN; l++) {
+            m1 &= LP(EM_SLOPE_MU + r) == 1.0;
+        }
+        if (m1) {
+#pragma omp simd
+            for (int l = 0; l < LN; l++) {
+                const double sv = sr[r][l], g = sv / (1.0 + sv);
+                drive[r][l] = sv > 0.0 ? g : 0.0;
+            }
+        }
+        else {
+            for (int l = 0; l < LN; l++) {
+                drive[r][l] = transducer(sr[r][l], LP(EM_SLOPE_MU + r));
+            }
+        }
+    }
+    /* receptors */
+    for (int r = 0; r < 3; r++) {
+#pragma omp simd
+        for (int l = 0; l < LN; l++) {
+            const double ra = LY(EM_Y_RA + r), rc = LY(EM_Y_RC + r);
+            LD(EM_Y_RA + r) = LP(EM_KREC_A_MU + r) * (1.0 - ra)
+                              - LP(EM_KDES_A_MU + r) * drive[r][l] * ra;
+            LD(EM_Y_RC + r) = LP(EM_KREC_C_MU + r) * (1.0 - rc)
+                              - LP(EM_KDES_C_MU + r) * drive[r][l] * rc;
+        }
+    }
+    /* drugs: linear PK, the effect site, kinetic binding */
+    for (int k = 0; k < nd; k++) {
+        const size_t dp = ENDO_EM_NPARAMS + DNP * (size_t)k;
+        const int xs = ENDO_EM_NSTATES + DNS * k;
+        const int uk = ENDO_EM_NINPUTS + DNU * k;
+        double lnv[LN];
+        for (int l = 0; l < LN; l++) {
+            const double ce = LY(xs + EM_DY_CE) > 0.0 ? LY(xs + EM_DY_CE) : 0.0;
+            const double n = LP(dp + EM_D_NBIND);
+            lnv[l] = (LP(dp + EM_D_KON) > 0.0 && n != 1.0) ? pow(ce, n) : ce;
+        }
+#pragma omp simd
+        for (int l = 0; l < LN; l++) {
+            const double absorbed = LP(dp + EM_D_KA) * LY(xs + EM_DY_DEPOT);
+            LD(xs + EM_DY_DEPOT) = LU(uk + 1) - absorbed;
+            LD(xs + EM_DY_CENTRAL) = LU(uk) + absorbed
+                                     - (LP(dp + EM_D_K10) + LP(dp + EM_D_K12) + LP(dp + EM_D_K13))
+                                           * LY(xs + EM_DY_CENTRAL)
+                                     + LP(dp + EM_D_K21) * LY(xs + EM_DY_PERIPH2)
+                                     + LP(dp + EM_D_K31) * LY(xs + EM_DY_PERIPH3);
+            LD(xs + EM_DY_PERIPH2) = LP(dp + EM_D_K12) * LY(xs + EM_DY_CENTRAL)
+                                     - LP(dp + EM_D_K21) * LY(xs + EM_DY_PERIPH2);
+            LD(xs + EM_DY_PERIPH3) = LP(dp + EM_D_K13) * LY(xs + EM_DY_CENTRAL)
+                                     - LP(dp + EM_D_K31) * LY(xs + EM_DY_PERIPH3);
+            LD(xs + EM_DY_CE) = LP(dp + EM_D_KE0) * (LP(dp + EM_D_FBRAIN) * LY(xs + EM_DY_CENTRAL)
+                                                     / LP(dp + EM_D_V1) - LY(xs + EM_DY_CE));
+            const double kinetic = LP(dp + EM_D_KON) * lnv[l] * (1.0 - bound[l])
+                                   - LP(dp + EM_D_KOFF) * LY(xs + EM_DY_BOUND);
+            const double relax = -LY(xs + EM_DY_BOUND);
+            LD(xs + EM_DY_BOUND) = LP(dp + EM_D_KON) > 0.0 ? kinetic : relax;
+        }
+    }
+}
+#undef LY
+#undef LP
+#undef LU
+#undef LD
+
 /* ------------------------------------------------------------------------- */
 /* the variants                                                               */
 /* ------------------------------------------------------------------------- */
@@ -961,6 +1198,11 @@ static inline int em_init_n(int nd, double t0, const double *p, const double *u,
                                      const double *u, double *J)                           \
     {                                                                                      \
         em_jac_n(ND, t, y, p, u, J);                                                       \
+    }                                                                                      \
+    ENDO_CLONES static void rhsl##ND(const double *t, const double *y, const double *p,    \
+                                     const double *u, double *dy)                          \
+    {                                                                                      \
+        em_rhs_lanes_n(ND, t, y, p, u, dy);                                                \
     }
 
 VARIANT(0)
@@ -972,7 +1214,7 @@ VARIANT(4)
 #define TABLE(ND, NAME, DOC, JAC)                                                          \
     {NAME, DOC, ENDO_EM_NSTATES + DNS * (ND), ENDO_EM_NPARAMS + DNP * (ND),                 \
      ENDO_EM_NINPUTS + DNU * (ND), ENDO_EM_NOUTPUTS + DNO * (ND), st##ND, pa##ND, in##ND,  \
-     ou##ND, rhs##ND, out##ND, init##ND, 0, NULL, JAC, NULL, NULL}
+     ou##ND, rhs##ND, out##ND, init##ND, 0, NULL, JAC, rhsl##ND, NULL}
 
 const endo_model endo_endorphin_model = TABLE(
     0, "endorphin",
