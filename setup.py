@@ -166,7 +166,7 @@ setup(
             sources=["csrc/_integrate.c", "csrc/kernels/dopri5.c",
                      "csrc/kernels/models.c", "csrc/kernels/endorphin_model.c"],
             depends=["csrc/kernels/dopri5.h", "csrc/kernels/models.h",
-                     "csrc/kernels/endorphin_model.h", "csrc/kernels/endo_cos.h"],
+                     "csrc/kernels/endorphin_model.h", "csrc/kernels/endo_math.h"],
             include_dirs=["csrc", numpy.get_include()],
             # -fno-trapping-math: the engine never reads floating-point flags, and
             # without trap semantics gcc may compute both arms of a select, so the

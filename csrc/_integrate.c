@@ -31,7 +31,7 @@
 #endif
 
 #include "kernels/dopri5.h"
-#include "kernels/endo_cos.h"
+#include "kernels/endo_math.h"
 #include "kernels/models.h"
 
 /* ------------------------------------------------------------------------- */
@@ -657,17 +657,25 @@ jacobian(PyObject *NPY_UNUSED(self), PyObject *args)
     return (PyObject *)J;
 }
 
-PyDoc_STRVAR(cos_doc,
-"_cos(x, lanes) -> ndarray\n\n"
-"Private, for tests: the models' endo_cos (kernels/endo_cos.h) of a 1-D array,\n"
-"one value at a time (lanes False) or ENDO_LANES at a time (True).");
+PyDoc_STRVAR(mathfn_doc,
+"_mathfn(name, x, lanes) -> ndarray\n\n"
+"Private, for tests: the models' vectorisable \"cos\", \"log\" or \"exp\"\n"
+"(kernels/endo_math.h) of a 1-D array, one value at a time (lanes False) or,\n"
+"for cos, ENDO_LANES at a time (True).");
 
 static PyObject *
-cos_(PyObject *NPY_UNUSED(self), PyObject *args)
+mathfn(PyObject *NPY_UNUSED(self), PyObject *args)
 {
+    const char *name;
     PyObject *o_x;
     int lanes;
-    if (!PyArg_ParseTuple(args, "Op", &o_x, &lanes)) {
+    if (!PyArg_ParseTuple(args, "sOp", &name, &o_x, &lanes)) {
+        return NULL;
+    }
+    const int which = strcmp(name, "cos") == 0 ? 0 : strcmp(name, "log") == 0 ? 1
+                      : strcmp(name, "exp") == 0 ? 2 : -1;
+    if (which < 0) {
+        PyErr_Format(PyExc_ValueError, "no function %s", name);
         return NULL;
     }
     PyArrayObject *x = (PyArrayObject *)PyArray_FROMANY(o_x, NPY_DOUBLE, 1, 1,
@@ -684,20 +692,20 @@ cos_(PyObject *NPY_UNUSED(self), PyObject *args)
     const double *px = PyArray_DATA(x);
     double *py = PyArray_DATA(y);
     npy_intp i = 0;
-    if (lanes) {
+    if (lanes && which == 0) {
         for (; i + ENDO_LANES <= n; i += ENDO_LANES) {
             endo_cos_n(px + i, py + i, ENDO_LANES);
         }
     }
     for (; i < n; i++) {
-        py[i] = endo_cos(px[i]);
+        py[i] = which == 0 ? endo_cos(px[i]) : which == 1 ? endo_log(px[i]) : endo_exp(px[i]);
     }
     Py_DECREF(x);
     return (PyObject *)y;
 }
 
 static PyMethodDef methods[] = {
-    {"_cos", cos_, METH_VARARGS, cos_doc},
+    {"_mathfn", mathfn, METH_VARARGS, mathfn_doc},
     {"_jacobian", jacobian, METH_VARARGS, jacobian_doc},
     {"_simulate", simulate, METH_VARARGS, simulate_doc},
     {"_models", models, METH_NOARGS, models_doc},

@@ -12,7 +12,7 @@
  */
 #include "models.h"
 #include "endorphin_model.h"
-#include "endo_cos.h"
+#include "endo_math.h"
 
 #include <math.h>
 #include <string.h>
