@@ -1300,23 +1300,28 @@ lane_emit_inside(const lanes_ctx *x, subject *s, int l, double t, double h, doub
     const double *restrict r4 = x->R[4] + l;
     double *restrict yt = s->ytmp;
     if (s->m->output_lanes != NULL) {
-        /* LN points at a time (the last group padded with its last point), the
-         * dense output vectorised over the points */
+        /* LN points at a time, the dense output vectorised over the points.  The
+         * group's times are read straight from t_out, the points after the last
+         * one inside the step included (their outputs are computed and dropped);
+         * only the group at the end of t_out is padded with its last point. */
         double *restrict YP = x->YP, *restrict TPT = x->TPT;
         while (s->iout < pb->n_times && pb->t_out[s->iout] < tnew) {
             int np = 0;
             while (np < LN && s->iout + (size_t)np < pb->n_times
                    && pb->t_out[s->iout + (size_t)np] < tnew) {
-                TPT[np] = pb->t_out[s->iout + (size_t)np];
                 np++;
             }
-            for (int k = np; k < LN; k++) {
-                TPT[k] = TPT[np - 1];
+            const double *tg = pb->t_out + s->iout;
+            if (s->iout + LN > pb->n_times) {
+                for (int k = 0; k < LN; k++) {
+                    TPT[k] = tg[k < np ? k : np - 1];
+                }
+                tg = TPT;
             }
             double th[LN], th1[LN];
 #pragma omp simd
             for (int k = 0; k < LN; k++) {
-                th[k] = (TPT[k] - t) / h;
+                th[k] = (tg[k] - t) / h;
                 th1[k] = 1.0 - th[k];
             }
             for (size_t j = 0; j < n; j++) {
@@ -1336,7 +1341,7 @@ lane_emit_inside(const lanes_ctx *x, subject *s, int l, double t, double h, doub
                     }
                 }
             }
-            s->m->output_lanes(TPT, YP, x->PR[l], x->UR[l], x->OP);
+            s->m->output_lanes(tg, YP, x->PR[l], x->UR[l], x->OP);
             for (size_t j = 0; j < pb->n_sel; j++) {
                 const double *o = x->OP + (size_t)pb->out_idx[j] * LN;
                 double *dst = s->yout + j * pb->n_times + s->iout;
