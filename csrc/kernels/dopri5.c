@@ -1178,11 +1178,10 @@ size_t endo_lanes_workspace_size(const endo_problem *pb)
     const size_t S = (size_t)m->n_states, P = (size_t)m->n_params;
     const size_t U = (size_t)m->n_inputs > 0 ? (size_t)m->n_inputs : 1;
     const size_t nd = m->output_states ? (size_t)m->n_output_states : S;
-    /* lanes' own workspaces; y, ynew, k1..k7, ytmp; params; inputs; dense */
     const size_t O = (size_t)m->n_outputs;
     /* lanes' own workspaces; y, ynew, k1..k7, ytmp; params; inputs; dense; and
      * for output_lanes each lane's params and inputs in every column, the
-     * points (S) and their outputs (O) */
+     * points (S) and their outputs (O), and the padded times of the last group */
     return LN * endo_workspace_size(pb) + LN * (10 * S + P + U + 5 * nd)
            + LN * LN * (P + U) + LN * (S + O + 1);
 }
