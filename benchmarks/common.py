@@ -50,8 +50,13 @@ MIN_ROUNDS = 5
 
 
 # --------------------------------------------------------------------------- C limits
-def build_c(src: str, name: str, extra: tuple[str, ...] | list[str] = ()) -> ctypes.CDLL:
+def build_c(src: str, name: str, extra: tuple[str, ...] | list[str] = (),
+            fast_math_compile: bool = False) -> ctypes.CDLL:
     """Compile ``c/<src>`` into ``build/<name>.so`` and load it with ctypes.
+
+    ``fast_math_compile=True`` adds ``-ffast-math`` to the compile step only, for
+    a peer row that reproduces what a user gets with it (gcc then vectorises
+    exp/log through glibc's libmvec); the limits never use it.
 
     Compiling and linking are two separate gcc calls, and the link call never sees
     ``-ffast-math`` (it is refused outright): gcc links crtfastmath.o into any shared
@@ -65,14 +70,16 @@ def build_c(src: str, name: str, extra: tuple[str, ...] | list[str] = ()) -> cty
     """
     extra = list(extra)
     if any(f == "-ffast-math" or f.startswith("-Ofast") for f in extra):
-        # Not needed by any limit here (they are plain C), and the flag would
-        # change the limits' rounding; refuse rather than risk the link step.
-        raise ValueError("the benchmark limits are built without -ffast-math")
+        # The limits are plain C and the flag would change their rounding; a
+        # peer row asks for it with fast_math_compile=True, which keeps it out
+        # of the link step.  Refuse rather than risk the link step.
+        raise ValueError("pass fast_math_compile=True, not -ffast-math in extra")
     BUILD.mkdir(parents=True, exist_ok=True)
     src_path = CDIR / src
     out = BUILD / f"{name}.so"
     obj = BUILD / f"{name}.o"
-    compile_cmd = [CC, *BASE_CFLAGS, *extra, "-c", "-o", str(obj), str(src_path)]
+    fm = ["-ffast-math"] if fast_math_compile else []
+    compile_cmd = [CC, *BASE_CFLAGS, *extra, *fm, "-c", "-o", str(obj), str(src_path)]
     link_cmd = [CC, "-shared", "-o", str(out) + ".tmp", str(obj), "-lm"]
     key = hashlib.sha256()
     key.update(src_path.read_bytes())

@@ -11,6 +11,9 @@ Rows (all run round-robin in the same rounds; 1 warm-up round, then --repeats ro
     NumPy, preallocated buffers                 power, add, divide, multiply with out= (4 passes)
     numexpr, 1 and 2 threads, out=y            skipped with a note if numexpr is missing
     C loop, plain pow                           scalar libm pow, gcc -O3 -march=native, kernel only
+    C loop, exp(n log c), -ffast-math           the same vectorised through libmvec (c/w1_fastmath.c;
+                                                -ffast-math at compile only), BENCHMARKS.md's
+                                                "vectorised C loop" row; kernel only
     (ref) np.power(c, n, out=t) alone           one pass of NumPy's power: is it SIMD here?
     np.copyto(y, c)                             NumPy's copy, for reference
     C copy loop y[i] = c[i], 1 thread           THE LIMIT (kernel-only clock_gettime time)
@@ -44,6 +47,7 @@ TUNED = "NumPy, preallocated buffers (4 passes, out=)"
 NE1 = "numexpr, 1 thread, out=y"
 NE2 = "numexpr, 2 threads, out=y"
 CPOW = "C loop, plain pow, -O3 -march=native"
+CFAST = "C loop, exp(n log c), -ffast-math (libmvec)"
 NPPOW = "(ref) np.power(c, 1.7, out=t) alone"
 COPYTO = "np.copyto(y, c)"
 LIMIT = "C copy loop y[i] = c[i], 1 thread  [LIMIT]"
@@ -128,6 +132,10 @@ def main(argv: list[str] | None = None) -> dict:
     P, L, D = ctypes.c_void_p, ctypes.c_long, ctypes.c_double
     c_copy = cm.cfunc(lib, "w1_copy", [P, P, L])
     c_pow = cm.cfunc(lib, "w1_hill_pow", [P, P, L, D, D, D])
+    # BENCHMARKS.md's "C loop, vectorised (libmvec, AVX-512)" row: a peer, not a limit
+    fast = cm.build_c("w1_fastmath.c", "w1_fastmath",
+                      ["-falign-loops=64", "-mprefer-vector-width=512"], fast_math_compile=True)
+    c_fast = cm.cfunc(fast, "w1_hill_fastmath", [P, P, L, D, D, D])
     cp, yp = cm.addr(c), cm.addr(y)
 
     emax, ec50, n = EMAX, EC50, HILL
@@ -163,6 +171,7 @@ def main(argv: list[str] | None = None) -> dict:
         rows[NE1] = (ne_out(1), "wall, preallocated", True)
         rows[NE2] = (ne_out(2), "wall, preallocated, 2 threads", True)
     rows[CPOW] = (lambda: c_pow(cp, yp, N, emax, ec50, n), "kernel only", True)
+    rows[CFAST] = (lambda: c_fast(cp, yp, N, emax, ec50, n), "kernel only", True)
     rows[NPPOW] = (lambda: np.power(c, n, out=t), "wall; one pass, not the expression", False)
     rows[COPYTO] = (lambda: np.copyto(y, c), "wall", False)
     rows[LIMIT] = (lambda: c_copy(cp, yp, N), "kernel only", False)

@@ -5,8 +5,10 @@ float32) inputs, so the comparison measures only the error of the C kernel.
 """
 import itertools
 import pickle
+import re
 import sys
 import threading
+from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -98,6 +100,41 @@ def test_random_log_uniform_points():
     n = 10.0 ** rng.uniform(-2, 2, m)
     emax = rng.normal(0, 10, m)
     _check_against_mpmath(c, emax, ec50, n)
+
+
+def test_w1_workload_grid_against_mpmath():
+    """The benchmark workload W1 (BENCHMARKS.md) is timed "at float64 accuracy": on its
+    grid (c = logspace(-3, 3), emax = 1, ec50 = 3, n = 1.7, the broadcast-parameter path)
+    every result is within 2 eps of the exact value, which mpmath gives at 40 digits.
+    2 eps: the division and two other roundings of the last steps, plus n times the
+    ~2^-57 absolute error the kernels keep in n log(c/ec50)."""
+    c = np.logspace(-3, 3, 4001)
+    got = en.hill(c, 1.0, 3.0, 1.7)
+    worst = mpmath.mpf(0)
+    with mpmath.workdps(40):
+        ec50, n = mpmath.mpf(3.0), mpmath.mpf(1.7)
+        for x, g in zip(c, got):
+            exact = 1 / (1 + mpmath.power(ec50 / mpmath.mpf(float(x)), n))
+            worst = max(worst, abs((mpmath.mpf(float(g)) - exact) / exact))
+    assert float(worst) <= 2 * EPS64, float(worst) / EPS64
+
+
+@pytest.mark.parametrize("n", [20.0, 100.0, 1000.0, 1e4])
+def test_steep_slopes_against_mpmath(n):
+    """Steep slopes within the kernels' error model, 2 ulp + n/16 ulp (each keeps y = n
+    log(c/ec50) to a few n 2^-58), tighter than the (n + 4) ulp of the conditioning:
+    with n (log1p(r) - r) up to n/2000 in y's low part, a reduction of exp that ignores
+    it loses whole digits at n >= 100."""
+    rng = np.random.default_rng(7)
+    span = min(700.0 / n, 30.0)                      # |y| below 700: the vector path
+    c = 3.0 * np.exp(rng.uniform(-span, span, 1500))
+    got = en.hill(c, 1.0, 3.0, n)
+    worst = 0.0
+    with mpmath.workdps(50):
+        for x, g in zip(c, got):
+            exact = 1 / (1 + mpmath.power(mpmath.mpf(3.0) / mpmath.mpf(float(x)), mpmath.mpf(n)))
+            worst = max(worst, float(abs((mpmath.mpf(float(g)) - exact) / exact)))
+    assert worst <= (2 + n / 16) * EPS64, worst / EPS64
 
 
 def test_float32_correctly_rounded(reference_table):
@@ -395,3 +432,50 @@ def test_broadcast_parameters_round_like_full_arrays(emax, ec50, n):
     np.testing.assert_array_equal(en.hill(c, emax, ec50, n), ref)
     np.testing.assert_array_equal(en.hill(c, emax, np.full_like(c, ec50), n), ref)
     np.testing.assert_array_equal(en.hill(c, np.full_like(c, emax), ec50, np.full_like(c, n)), ref)
+
+
+KERNEL_AVX512 = Path(__file__).resolve().parents[1] / "csrc" / "kernels" / "vhill_avx512.c"
+
+
+def _horner_coefficients(function: str) -> list[float]:
+    """The SET1 constants of a Horner chain in vhill_avx512.c, highest degree first."""
+    src = KERNEL_AVX512.read_text()
+    start = src.index(f"V {function}(")
+    body = src[src.index("{", start):src.index("\n}\n", start)]
+    return [float.fromhex(h) for h in re.findall(r"SET1\((-?0x[0-9a-fA-F.p+-]+)\)", body)]
+
+
+def _horner_weighted_error(coefs, f, radius, points=2001):
+    """max |x^2 (q(x) - f(x))|, q by Horner in double with one rounding per fma."""
+    worst = mpmath.mpf(0)
+    with mpmath.workdps(60):
+        for k in range(points):
+            x = mpmath.mpf(float(-radius + 2 * radius * k / (points - 1)))
+            q = mpmath.mpf(coefs[0])
+            for cc in coefs[1:]:
+                q = mpmath.mpf(float(q * x + mpmath.mpf(cc)))
+            worst = max(worst, abs(x ** 2 * (q - f(x))))
+    return float(worst)
+
+
+def test_avx512_polynomials_meet_their_stated_bounds():
+    """The minimax polynomials of the AVX-512 kernel (tools/vhill_minimax.py), read from
+    the C source, against mpmath: the error bounds its comments state, on the ranges its
+    reductions guarantee (r of the 16-entry log table from setup.py's formula)."""
+    radius_log = (1 + 2.0 ** -10) / 33
+    with mpmath.workdps(40):
+        worst_r = max(max(abs(mpmath.mpf(1 + i / 16) * mpmath.mpf(inv) - 1),
+                          abs(mpmath.mpf(1 + (i + 1) / 16) * mpmath.mpf(inv) - 1))
+                      for i, inv in enumerate(1.0 / (1.0 + (i + 0.5) / 16) for i in range(16)))
+    assert worst_r < radius_log * (1 - 2.0 ** -20)
+    log_q = _horner_coefficients("log1p_q")
+    assert len(log_q) == 8
+    err = _horner_weighted_error(
+        log_q, lambda r: (mpmath.log1p(r) - r) / r ** 2 if r else mpmath.mpf(-0.5), radius_log)
+    assert err <= 2.0e-19, err
+    # exp: q is evaluated at t = -s (odd coefficients' signs flipped in the source)
+    exp_q = _horner_coefficients("avx512_expm_dd")[-5:]
+    radius_exp = float(mpmath.log(2)) / 32 * (1 + 2.0 ** -10)
+    err = _horner_weighted_error(
+        exp_q, lambda t: (mpmath.expm1(-t) + t) / t ** 2 if t else mpmath.mpf(0.5), radius_exp)
+    assert err <= 1.2e-17, err
