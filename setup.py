@@ -155,7 +155,7 @@ setup(
             sources=["csrc/_ufuncs.c", "csrc/kernels/dose_response.c",
                      "csrc/kernels/receptor.c", "csrc/kernels/nca.c",
                      "csrc/kernels/vhill.c", "csrc/kernels/vhill_avx2.c",
-                     "csrc/kernels/vhill_avx512.c"],
+                     "csrc/kernels/vhill_avx512.c", "csrc/kernels/occ_avx2.c"],
             depends=["csrc/kernels/dose_response.h", "csrc/kernels/receptor.h",
                      "csrc/kernels/nca.h", "csrc/kernels/vhill.h",
                      "csrc/kernels/vhill_impl.h", "endorphin/_docstrings.py"],

@@ -646,8 +646,9 @@ PyInit__ufuncs(void)
     if (PyUFunc_ImportUFuncAPI() < 0) {
         return NULL;
     }
-    /* pick the hill SIMD variant now, before any thread can call the ufunc */
+    /* pick the SIMD variants now, before any thread can call the ufuncs */
     (void)endo_vhill_isa();
+    (void)endo_occupancy_simd();
     module = PyModule_Create(&moduledef);
     if (module == NULL) {
         goto fail;
@@ -656,7 +657,7 @@ PyInit__ufuncs(void)
         goto fail;
     }
 #ifdef Py_GIL_DISABLED
-    /* No mutable C globals after init (the hill variant is chosen above): the
+    /* No mutable C globals after init (the SIMD variants are chosen above): the
      * module is safe without the GIL. */
     if (PyUnstable_Module_SetGIL(module, Py_MOD_GIL_NOT_USED) < 0) {
         goto fail;

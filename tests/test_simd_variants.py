@@ -1,4 +1,5 @@
-"""Every SIMD variant of the hill kernel passes the hill accuracy tests.
+"""Every SIMD variant of the hill kernel passes the hill accuracy tests, and the
+AVX2 rows kernel of competitive_occupancy gives bitwise the generic kernel's values.
 
 The dispatcher picks the best variant the CPU supports; ENDORPHIN_SIMD caps
 it, so each variant this machine can run is checked here in a subprocess
@@ -9,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import endorphin as en
@@ -47,3 +49,27 @@ def test_variant_passes_hill_tests(cap):
         capture_output=True, text=True, env=env, cwd="/", timeout=600)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-2000:]
     assert " passed" in p.stdout
+
+
+def test_occupancy_rows_kernel_matches_generic(tmp_path):
+    """competitive_occupancy in the W2 layout has an AVX2 rows kernel; ENDORPHIN_SIMD=generic
+    turns it off.  Both give bitwise the same values (the same operations in the same
+    order), odd rows included."""
+    rng = np.random.default_rng(21)
+    conc = 10.0 ** rng.uniform(-8, 8, (5003, 3))
+    conc[rng.uniform(size=conc.shape) < 0.1] = 0.0
+    conc[[7, 100, 2000]] = [[np.nan, 1.0, 1.0], [np.inf, 2.0, 0.0], [1e300, 1e300, 3.0]]
+    K = 10.0 ** rng.uniform(-4, 4, (3, 3))
+    np.save(tmp_path / "conc.npy", conc)
+    np.save(tmp_path / "K.npy", K)
+    code = ("import numpy as np, endorphin as en, sys; d = sys.argv[1]; "
+            "np.seterr(all='ignore'); "
+            "np.save(d + '/occ.npy', en.competitive_occupancy(np.load(d + '/conc.npy'), "
+            "np.load(d + '/K.npy')))")
+    env = dict(os.environ, ENDORPHIN_SIMD="generic")
+    p = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                       text=True, env=env, cwd="/", timeout=120)
+    assert p.returncode == 0, p.stderr
+    with np.errstate(all="ignore"):
+        here = en.competitive_occupancy(conc, K)
+    np.testing.assert_array_equal(np.load(tmp_path / "occ.npy"), here)

@@ -4,13 +4,25 @@
  * Competitive occupancy is the hot path of workload W2 (10^6 points x 3
  * ligands x 3 receptors): with the reciprocal affinities precomputed once per
  * call, each receptor row costs l multiplications, one division and l more
- * multiplications, which keeps the loop at the memory floor.  Multiplying by
- * 1/K instead of dividing by K costs at most one extra rounding per term.
+ * multiplications.  Multiplying by 1/K instead of dividing by K costs at most
+ * one extra rounding per term.  The scalar divisions bound the loop, not the
+ * memory (1.7x the memory floor on AMD Zen 4), so on x86-64 with AVX2 the 3 x
+ * 3 case goes to occ_avx2.c, which divides the three receptors' sums at once
+ * (bitwise the same values; about 1.1x the floor).
  */
 #include "receptor.h"
 #include "dose_response.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define OCC_X86 1
+/* occ_avx2.c: the rows kernel for 3 ligands x 3 receptors, bitwise equal */
+void endo_occupancy_rows33_avx2(const double *conc, size_t nrows, const double *rk,
+                                const unsigned char *bad_r, double *occ);
+#endif
 
 /* receptors handled by the unrolled rows kernel (more use the general one) */
 #define ENDO_OCC_MAX_R 16
@@ -157,6 +169,24 @@ occupancy_rows_fixed(const double *conc, size_t nrows, size_t l, size_t r,
     }
 }
 
+/* Chosen once: PyInit__ufuncs calls endo_occupancy_simd() under the GIL
+ * before any ufunc can run (a C caller that skips that selects lazily). */
+static int occ_simd = -1;
+
+int endo_occupancy_simd(void)
+{
+    if (occ_simd < 0) {
+        int use = 0;
+#ifdef OCC_X86
+        const char *cap = getenv("ENDORPHIN_SIMD");
+        __builtin_cpu_init();
+        use = (cap == NULL || strcmp(cap, "generic") != 0) && __builtin_cpu_supports("avx2");
+#endif
+        occ_simd = use;
+    }
+    return occ_simd;
+}
+
 void endo_competitive_occupancy_rows(const double *conc, size_t nrows, size_t l,
                                      size_t r, const double *rk,
                                      const unsigned char *bad_r, double *occ)
@@ -166,6 +196,12 @@ void endo_competitive_occupancy_rows(const double *conc, size_t nrows, size_t l,
         any_bad |= bad_r[q];
     }
     if (!any_bad && l == 3 && r == 3) {
+#ifdef OCC_X86
+        if (endo_occupancy_simd()) {
+            endo_occupancy_rows33_avx2(conc, nrows, rk, bad_r, occ);
+            return;
+        }
+#endif
         occupancy_rows_fixed(conc, nrows, 3, 3, rk, bad_r, occ);
     }
     else if (!any_bad && r <= ENDO_OCC_MAX_R) {

@@ -1,0 +1,66 @@
+/*
+ * occ_avx2.c -- competitive occupancy rows for 3 ligands at 3 receptors (the
+ * workload W2 layout) with AVX2, one row at a time, the three receptors side
+ * by side in one vector: one vector division per row instead of three scalar
+ * ones, which were the bottleneck (scalar division throughput, not memory).
+ *
+ * The operations are those of endo_competitive_occupancy, in the same order
+ * (separate multiplications and additions: no fma), so every value is
+ * bitwise the scalar kernel's.  Lane 3 repeats receptor 0, so it raises no
+ * flag that lane 0 does not.  Rows with a NaN, negative or infinite
+ * concentration, or a sum that overflows, take the general kernel.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#pragma GCC target("avx2")
+#include <immintrin.h>
+#include <math.h>
+#include <stddef.h>
+
+#include "receptor.h"
+
+void endo_occupancy_rows33_avx2(const double *conc, size_t nrows, const double *rk,
+                                const unsigned char *bad_r, double *occ);
+
+void endo_occupancy_rows33_avx2(const double *conc, size_t nrows, const double *rk,
+                                const unsigned char *bad_r, double *occ)
+{
+    /* column j of rk (ligand j at receptors 0, 1, 2, 0) */
+    const __m256d K0 = _mm256_setr_pd(rk[0], rk[3], rk[6], rk[0]);
+    const __m256d K1 = _mm256_setr_pd(rk[1], rk[4], rk[7], rk[1]);
+    const __m256d K2 = _mm256_setr_pd(rk[2], rk[5], rk[8], rk[2]);
+    const __m256d one = _mm256_set1_pd(1.0), inf = _mm256_set1_pd(INFINITY);
+    for (size_t i = 0; i < nrows; i++) {
+        const double *c = conc + 3 * i;
+        double *o = occ + 9 * i;
+        /* x_qj = c_j / K_qj for the three receptors q at once; the sums */
+        const __m256d A0 = _mm256_mul_pd(_mm256_broadcast_sd(c), K0);
+        const __m256d A1 = _mm256_mul_pd(_mm256_broadcast_sd(c + 1), K1);
+        const __m256d A2 = _mm256_mul_pd(_mm256_broadcast_sd(c + 2), K2);
+        const __m256d S = _mm256_add_pd(_mm256_add_pd(_mm256_add_pd(one, A0), A1), A2);
+        /* quiet comparisons: NaN fails them without raising a flag */
+        const int ok = __builtin_isgreaterequal(c[0], 0.0)
+                       & __builtin_isgreaterequal(c[1], 0.0)
+                       & __builtin_isgreaterequal(c[2], 0.0)
+                       & (_mm256_movemask_pd(_mm256_cmp_pd(S, inf, _CMP_LT_OQ)) == 15);
+        if (!ok) {
+            endo_competitive_occupancy(c, 3, 3, rk, bad_r, o);
+            continue;
+        }
+        const __m256d IV = _mm256_div_pd(one, S);
+        const __m256d P0 = _mm256_mul_pd(A0, IV);      /* P_j[q] = occ[q][j] */
+        const __m256d P1 = _mm256_mul_pd(A1, IV);
+        const __m256d P2 = _mm256_mul_pd(A2, IV);
+        /* to row-major [q][j]: P0_0 P1_0 P2_0 P0_1 | P1_1 P2_1 P0_2 P1_2 | P2_2 */
+        const __m256d X = _mm256_unpacklo_pd(P0, P1);  /* P0_0 P1_0 P0_2 P1_2 */
+        const __m256d Y = _mm256_unpackhi_pd(P0, P1);  /* P0_1 P1_1 P0_3 P1_3 */
+        const __m256d Z = _mm256_unpacklo_pd(P2, Y);   /* P2_0 P0_1 P2_2 P0_3 */
+        const __m256d W = _mm256_unpackhi_pd(Y, P2);   /* P1_1 P2_1 P1_3 P2_3 */
+        _mm256_storeu_pd(o, _mm256_permute2f128_pd(X, Z, 0x20));
+        _mm256_storeu_pd(o + 4, _mm256_blend_pd(W, X, 0xC));
+        _mm_store_sd(o + 8, _mm256_extractf128_pd(Z, 1));
+    }
+}
+#else
+/* Not built on this compiler/architecture (the dispatcher never calls it). */
+typedef int endo_occ_avx2_unused;
+#endif
