@@ -16,7 +16,10 @@
 #include <string.h>
 
 #define VHILL_NAME endo_hill_block_generic
-#if defined(__FMA__)
+/* a hardware fma when the baseline has one: x86-64 built with FMA, and every
+ * AArch64 (ARMv8 has fused multiply-add; gcc says so with __ARM_FEATURE_FMA,
+ * not __FMA__); otherwise vhill_impl.h splits products the Dekker way */
+#if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
 #define VHILL_FMA 1
 #endif
 int endo_hill_block_generic(const double *, const double *, const double *,
