@@ -178,35 +178,38 @@ def test_competitive_occupancy_one_infinite_concentration():
     np.testing.assert_array_equal(got, [[0.0, 1.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]])
 
 
-def test_competitive_occupancy_w2_layout_rows_kernel():
-    """The W2 layout (C-contiguous (N, 3) concentrations, one (3, 3) K for all rows) takes
-    the rows kernel (AVX2 on x86-64): bitwise the per-point kernel's values (a strided
-    view of the same concentrations takes that one), within tolerance of mpmath, and no
-    floating-point flag on valid inputs."""
-    rng = np.random.default_rng(33)
+@pytest.mark.parametrize("l,r", [(3, 3), (1, 1), (2, 3), (4, 2), (8, 4), (9, 4), (3, 5)])
+def test_competitive_occupancy_w2_layout_rows_kernel(l, r):
+    """The W2 layout (C-contiguous (N, l) concentrations, one (r, l) K for all rows) takes
+    the rows kernels (AVX2 on x86-64 for up to 8 ligands at 2-4 receptors; W2 is 3 x 3):
+    bitwise the per-point kernel's values (a strided view of the same concentrations
+    takes that one), within tolerance of mpmath, and no floating-point flag on valid
+    inputs."""
+    rng = np.random.default_rng(33 + 10 * l + r)
     m = 2001
-    conc = 10.0 ** rng.uniform(-6, 6, (m, 3))
-    conc[rng.uniform(size=(m, 3)) < 0.1] = 0.0
-    K = 10.0 ** rng.uniform(-3, 3, (3, 3))
+    conc = 10.0 ** rng.uniform(-6, 6, (m, l))
+    conc[rng.uniform(size=(m, l)) < 0.1] = 0.0
+    K = 10.0 ** rng.uniform(-3, 3, (r, l))
     with np.errstate(**RAISE):
         got = en.competitive_occupancy(conc, K)
         strided = en.competitive_occupancy(layouts.strided(conc), K)
     np.testing.assert_array_equal(got, strided)
-    sub = slice(0, 150)
+    sub = slice(0, 100)
     ref = np.array([R.to_float(R.competitive_occupancy(c, K)) for c in conc[sub]])
-    _check(got[sub], ref, (2 * 3 + 4) * EPS64 * np.abs(ref), "competitive_occupancy W2 rows")
+    _check(got[sub], ref, (2 * l + 4) * EPS64 * np.abs(ref), "competitive_occupancy rows")
 
 
 @pytest.mark.parametrize("row", [[np.nan, 1.0, 2.0], [1.0, -1.0, 2.0], [np.inf, 1.0, 0.0],
                                  [np.inf, np.inf, 1.0], [1e300, 1e300, 1.0], [0.0, 0.0, 0.0],
                                  [1e-320, 5e-324, 1e308]])
-def test_competitive_occupancy_w2_layout_odd_rows(row):
+@pytest.mark.parametrize("r", [3, 2])
+def test_competitive_occupancy_w2_layout_odd_rows(row, r):
     """An odd row inside a batch in the W2 layout gives bitwise the per-point kernel's
     values and the same floating-point flags, and leaves its neighbours alone."""
     rng = np.random.default_rng(5)
     conc = 10.0 ** rng.uniform(-3, 3, (9, 3))
     conc[4] = row
-    K = np.array([[1.0, 2.0, 3.0], [0.5, 1e-3, 7.0], [2e2, 1.0, 0.25]])
+    K = np.array([[1.0, 2.0, 3.0], [0.5, 1e-3, 7.0], [2e2, 1.0, 0.25]])[:r]
     outcomes = []
     for c in (conc, layouts.strided(conc)):
         with np.errstate(all="ignore"):

@@ -1,14 +1,16 @@
 /*
- * occ_avx2.c -- competitive occupancy rows for 3 ligands at 3 receptors (the
- * workload W2 layout) with AVX2, one row at a time, the three receptors side
- * by side in one vector: one vector division per row instead of three scalar
- * ones, which were the bottleneck (scalar division throughput, not memory).
+ * occ_avx2.c -- competitive occupancy rows with AVX2, one row at a time, the
+ * receptors (2 to 4) side by side in one vector: one vector division per row
+ * instead of one scalar division per receptor, which bounded the scalar loop
+ * (division throughput, not memory: 1.7x the memory floor of W2 on AMD Zen 4).
+ * 3 ligands x 3 receptors (the W2 layout) has its own transposition in
+ * registers; other shapes go through a small buffer.
  *
  * The operations are those of endo_competitive_occupancy, in the same order
  * (separate multiplications and additions: no fma), so every value is
- * bitwise the scalar kernel's.  Lane 3 repeats receptor 0, so it raises no
- * flag that lane 0 does not.  Rows with a NaN, negative or infinite
- * concentration, or a sum that overflows, take the general kernel.
+ * bitwise the scalar kernel's.  Lanes past the last receptor repeat receptor
+ * 0, so they raise no flag that lane 0 does not.  Rows with a NaN, negative or
+ * infinite concentration, or a sum that overflows, take the general kernel.
  */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #pragma GCC target("avx2")
@@ -20,6 +22,8 @@
 
 void endo_occupancy_rows33_avx2(const double *conc, size_t nrows, const double *rk,
                                 const unsigned char *bad_r, double *occ);
+void endo_occupancy_rows_avx2(const double *conc, size_t nrows, size_t l, size_t r,
+                              const double *rk, const unsigned char *bad_r, double *occ);
 
 void endo_occupancy_rows33_avx2(const double *conc, size_t nrows, const double *rk,
                                 const unsigned char *bad_r, double *occ)
@@ -58,6 +62,49 @@ void endo_occupancy_rows33_avx2(const double *conc, size_t nrows, const double *
         _mm256_storeu_pd(o, _mm256_permute2f128_pd(X, Z, 0x20));
         _mm256_storeu_pd(o + 4, _mm256_blend_pd(W, X, 0xC));
         _mm_store_sd(o + 8, _mm256_extractf128_pd(Z, 1));
+    }
+}
+
+/* Any l <= ENDO_OCC_AVX2_MAX_L ligands at 2 <= r <= 4 receptors, the same way: lanes
+ * r .. 3 repeat receptor 0, and the results go to row-major [q][j] through a
+ * small buffer. */
+void endo_occupancy_rows_avx2(const double *conc, size_t nrows, size_t l, size_t r,
+                              const double *rk, const unsigned char *bad_r, double *occ)
+{
+    __m256d K[ENDO_OCC_AVX2_MAX_L];
+    for (size_t j = 0; j < l; j++) {
+        double col[4];
+        for (size_t q = 0; q < 4; q++) {
+            col[q] = rk[(q < r ? q : 0) * l + j];
+        }
+        K[j] = _mm256_loadu_pd(col);
+    }
+    const __m256d one = _mm256_set1_pd(1.0), inf = _mm256_set1_pd(INFINITY);
+    const int all = (1 << 4) - 1;
+    for (size_t i = 0; i < nrows; i++) {
+        const double *c = conc + l * i;
+        double *o = occ + r * l * i;
+        __m256d A[ENDO_OCC_AVX2_MAX_L];
+        __m256d S = one;
+        int ok = 1;
+        for (size_t j = 0; j < l; j++) {
+            A[j] = _mm256_mul_pd(_mm256_broadcast_sd(c + j), K[j]);
+            S = _mm256_add_pd(S, A[j]);
+            ok &= __builtin_isgreaterequal(c[j], 0.0);    /* quiet for NaN */
+        }
+        ok &= _mm256_movemask_pd(_mm256_cmp_pd(S, inf, _CMP_LT_OQ)) == all;
+        if (!ok) {
+            endo_competitive_occupancy(c, l, r, rk, bad_r, o);
+            continue;
+        }
+        const __m256d IV = _mm256_div_pd(one, S);
+        for (size_t j = 0; j < l; j++) {
+            double p[4];
+            _mm256_storeu_pd(p, _mm256_mul_pd(A[j], IV));
+            for (size_t q = 0; q < r; q++) {
+                o[q * l + j] = p[q];
+            }
+        }
     }
 }
 #else

@@ -6,9 +6,9 @@
  * call, each receptor row costs l multiplications, one division and l more
  * multiplications.  Multiplying by 1/K instead of dividing by K costs at most
  * one extra rounding per term.  The scalar divisions bound the loop, not the
- * memory (1.7x the memory floor on AMD Zen 4), so on x86-64 with AVX2 the 3 x
- * 3 case goes to occ_avx2.c, which divides the three receptors' sums at once
- * (bitwise the same values; about 1.1x the floor).
+ * memory (1.7x the memory floor on AMD Zen 4), so on x86-64 with AVX2 rows
+ * with 2 to 4 receptors go to occ_avx2.c, which divides the receptors' sums at
+ * once (bitwise the same values; W2, 3 x 3, at about 1.1x the floor).
  */
 #include "receptor.h"
 #include "dose_response.h"
@@ -19,9 +19,11 @@
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define OCC_X86 1
-/* occ_avx2.c: the rows kernel for 3 ligands x 3 receptors, bitwise equal */
+/* occ_avx2.c: rows kernels for 2 to 4 receptors, bitwise equal */
 void endo_occupancy_rows33_avx2(const double *conc, size_t nrows, const double *rk,
                                 const unsigned char *bad_r, double *occ);
+void endo_occupancy_rows_avx2(const double *conc, size_t nrows, size_t l, size_t r,
+                              const double *rk, const unsigned char *bad_r, double *occ);
 #endif
 
 /* receptors handled by the unrolled rows kernel (more use the general one) */
@@ -195,13 +197,19 @@ void endo_competitive_occupancy_rows(const double *conc, size_t nrows, size_t l,
     for (size_t q = 0; q < r; q++) {
         any_bad |= bad_r[q];
     }
-    if (!any_bad && l == 3 && r == 3) {
 #ifdef OCC_X86
-        if (endo_occupancy_simd()) {
+    /* 2 to 4 receptors: with one, a vector division per row saves nothing */
+    if (!any_bad && r >= 2 && r <= 4 && l <= ENDO_OCC_AVX2_MAX_L && endo_occupancy_simd()) {
+        if (l == 3 && r == 3) {
             endo_occupancy_rows33_avx2(conc, nrows, rk, bad_r, occ);
-            return;
         }
+        else {
+            endo_occupancy_rows_avx2(conc, nrows, l, r, rk, bad_r, occ);
+        }
+        return;
+    }
 #endif
+    if (!any_bad && l == 3 && r == 3) {
         occupancy_rows_fixed(conc, nrows, 3, 3, rk, bad_r, occ);
     }
     else if (!any_bad && r <= ENDO_OCC_MAX_R) {

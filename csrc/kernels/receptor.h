@@ -31,11 +31,12 @@ void endo_competitive_occupancy_rows(const double *conc, size_t nrows, size_t l,
                                      size_t r, const double *rk,
                                      const unsigned char *bad_r, double *occ);
 
-/* 1 when endo_competitive_occupancy_rows uses the AVX2 kernel for 3 ligands x
- * 3 receptors (bitwise the same results, one vector division per row): an
- * x86-64 CPU with AVX2, unless the environment variable ENDORPHIN_SIMD is
- * "generic".  Chosen on the first call. */
+/* 1 when endo_competitive_occupancy_rows uses the AVX2 kernels (occ_avx2.c)
+ * for up to ENDO_OCC_AVX2_MAX_L ligands at 2 to 4 receptors (bitwise the same
+ * results, one vector division per row): an x86-64 CPU with AVX2, unless the
+ * environment variable ENDORPHIN_SIMD is "generic".  Chosen on the first call. */
 int endo_occupancy_simd(void);
+#define ENDO_OCC_AVX2_MAX_L 8
 
 /* Operational model with l competing ligands at one receptor (Em = 1):
  * u = sum_j tau_j x_j / (1 + sum_j x_j), x_j = conc_j / K_j, E = u^n/(1+u^n). */
