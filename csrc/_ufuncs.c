@@ -251,12 +251,15 @@ competitive_occupancy_loop(char **args, npy_intp const *dimensions,
     }
     double *cbuf = mem, *kbuf = mem + l, *rk = mem + l + rl, *obuf = mem + l + 2 * rl;
     unsigned char *bad = (unsigned char *)(mem + l + 3 * rl);
-    const int out_direct = !is_float && o_l == dsize && o_r == l * dsize;
+    /* a stride along a dimension of length 1 is never used (NumPy may give it
+     * any value): such a dimension is contiguous whatever it says */
+    const int out_direct = !is_float && (l == 1 || o_l == dsize)
+                           && (r == 1 || o_r == l * dsize);
     const char *k_prev = NULL;
 
     /* The common case, C-contiguous float64 (N, l) -> (N, r, l) with K
      * broadcast: one call over all rows. */
-    if (!is_float && s_k == 0 && c_l == dsize && s_c == l * dsize && out_direct
+    if (!is_float && s_k == 0 && (l == 1 || c_l == dsize) && s_c == l * dsize && out_direct
         && s_o == rl * dsize) {
         for (npy_intp q = 0; q < r; q++) {
             copy_in(args[1] + q * k_r, l, k_l, 0, kbuf + q * l);

@@ -178,10 +178,11 @@ def test_competitive_occupancy_one_infinite_concentration():
     np.testing.assert_array_equal(got, [[0.0, 1.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]])
 
 
-@pytest.mark.parametrize("l,r", [(3, 3), (1, 1), (2, 3), (4, 2), (8, 4), (9, 4), (3, 5)])
+@pytest.mark.parametrize("l,r", [(3, 3), (1, 1), (3, 1), (2, 3), (4, 2), (8, 4), (9, 4),
+                                 (3, 5)])
 def test_competitive_occupancy_w2_layout_rows_kernel(l, r):
     """The W2 layout (C-contiguous (N, l) concentrations, one (r, l) K for all rows) takes
-    the rows kernels (AVX2 on x86-64 for up to 8 ligands at 2-4 receptors; W2 is 3 x 3):
+    the rows kernels (AVX2 on x86-64 for up to 8 ligands at up to 4 receptors; W2 is 3 x 3):
     bitwise the per-point kernel's values (a strided view of the same concentrations
     takes that one), within tolerance of mpmath, and no floating-point flag on valid
     inputs."""
@@ -199,10 +200,30 @@ def test_competitive_occupancy_w2_layout_rows_kernel(l, r):
     _check(got[sub], ref, (2 * l + 4) * EPS64 * np.abs(ref), "competitive_occupancy rows")
 
 
+@pytest.mark.parametrize("l,r", [(1, 1), (1, 3), (3, 1)])
+def test_competitive_occupancy_length_one_dimensions_any_stride(l, r):
+    """A core dimension of length 1 may carry any stride (NumPy never steps along it):
+    the contiguous rows path still applies, and the values are the plain call's."""
+    rng = np.random.default_rng(3)
+    conc = 10.0 ** rng.uniform(-3, 3, (1001, l))
+    K = 10.0 ** rng.uniform(-1, 1, (r, l))
+    ref = en.competitive_occupancy(np.ascontiguousarray(conc), K)
+    odd = 8 * 977                                   # a stride nothing could step along
+    c2 = np.lib.stride_tricks.as_strided(conc, conc.shape,
+                                         (conc.strides[0], odd if l == 1 else 8))
+    out = np.full((1001, r, l), np.nan)
+    o2 = np.lib.stride_tricks.as_strided(
+        out, out.shape, (out.strides[0], odd if r == 1 else out.strides[1],
+                         odd if l == 1 else 8))
+    got = en.competitive_occupancy(c2, K, out=o2)
+    assert got is o2
+    np.testing.assert_array_equal(out, ref)
+
+
 @pytest.mark.parametrize("row", [[np.nan, 1.0, 2.0], [1.0, -1.0, 2.0], [np.inf, 1.0, 0.0],
                                  [np.inf, np.inf, 1.0], [1e300, 1e300, 1.0], [0.0, 0.0, 0.0],
                                  [1e-320, 5e-324, 1e308]])
-@pytest.mark.parametrize("r", [3, 2])
+@pytest.mark.parametrize("r", [3, 2, 1])
 def test_competitive_occupancy_w2_layout_odd_rows(row, r):
     """An odd row inside a batch in the W2 layout gives bitwise the per-point kernel's
     values and the same floating-point flags, and leaves its neighbours alone."""

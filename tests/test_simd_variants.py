@@ -51,7 +51,7 @@ def test_variant_passes_hill_tests(cap):
     assert " passed" in p.stdout
 
 
-@pytest.mark.parametrize("l,r", [(3, 3), (2, 3), (5, 4)])
+@pytest.mark.parametrize("l,r", [(3, 3), (2, 3), (5, 4), (3, 1)])
 def test_occupancy_rows_kernel_matches_generic(tmp_path, l, r):
     """competitive_occupancy in the W2 layout has AVX2 rows kernels; ENDORPHIN_SIMD=generic
     turns them off.  Both give bitwise the same values (the same operations in the same

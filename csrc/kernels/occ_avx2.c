@@ -1,10 +1,11 @@
 /*
  * occ_avx2.c -- competitive occupancy rows with AVX2, one row at a time, the
- * receptors (2 to 4) side by side in one vector: one vector division per row
+ * receptors (up to 4) side by side in one vector: one vector division per row
  * instead of one scalar division per receptor, which bounded the scalar loop
  * (division throughput, not memory: 1.7x the memory floor of W2 on AMD Zen 4).
  * 3 ligands x 3 receptors (the W2 layout) has its own transposition in
- * registers; other shapes go through a small buffer.
+ * registers; other shapes go through a small buffer; one receptor puts four
+ * rows side by side instead.
  *
  * The operations are those of endo_competitive_occupancy, in the same order
  * (separate multiplications and additions: no fma), so every value is
@@ -24,6 +25,8 @@ void endo_occupancy_rows33_avx2(const double *conc, size_t nrows, const double *
                                 const unsigned char *bad_r, double *occ);
 void endo_occupancy_rows_avx2(const double *conc, size_t nrows, size_t l, size_t r,
                               const double *rk, const unsigned char *bad_r, double *occ);
+void endo_occupancy_rows_r1_avx2(const double *conc, size_t nrows, size_t l,
+                                 const double *rk, const unsigned char *bad_r, double *occ);
 
 void endo_occupancy_rows33_avx2(const double *conc, size_t nrows, const double *rk,
                                 const unsigned char *bad_r, double *occ)
@@ -105,6 +108,53 @@ void endo_occupancy_rows_avx2(const double *conc, size_t nrows, size_t l, size_t
                 o[q * l + j] = p[q];
             }
         }
+    }
+}
+/* One receptor: four rows side by side instead (one vector division per four
+ * rows).  A lane whose row is odd divides by 1 instead of its sum (no flag the
+ * per-point kernel would not raise), and the row is then redone by that
+ * kernel; the last nrows % 4 rows take it too. */
+void endo_occupancy_rows_r1_avx2(const double *conc, size_t nrows, size_t l,
+                                 const double *rk, const unsigned char *bad_r, double *occ)
+{
+    __m256d K[ENDO_OCC_AVX2_MAX_L];
+    for (size_t j = 0; j < l; j++) {
+        K[j] = _mm256_set1_pd(rk[j]);
+    }
+    const __m256d one = _mm256_set1_pd(1.0), inf = _mm256_set1_pd(INFINITY);
+    const __m256d zero = _mm256_setzero_pd();
+    size_t i = 0;
+    for (; i + 4 <= nrows; i += 4) {
+        const double *c = conc + l * i;
+        double *o = occ + l * i;
+        __m256d A[ENDO_OCC_AVX2_MAX_L];
+        __m256d S = one, ok = _mm256_cmp_pd(one, zero, _CMP_GT_OQ);    /* all ones */
+        for (size_t j = 0; j < l; j++) {
+            const __m256d cj = _mm256_setr_pd(c[j], c[l + j], c[2 * l + j], c[3 * l + j]);
+            ok = _mm256_and_pd(ok, _mm256_cmp_pd(cj, zero, _CMP_GE_OQ));  /* quiet */
+            A[j] = _mm256_mul_pd(cj, K[j]);
+            S = _mm256_add_pd(S, A[j]);
+        }
+        ok = _mm256_and_pd(ok, _mm256_cmp_pd(S, inf, _CMP_LT_OQ));
+        const int okm = _mm256_movemask_pd(ok);
+        const __m256d IV = _mm256_div_pd(one, _mm256_blendv_pd(one, S, ok));
+        for (size_t j = 0; j < l; j++) {
+            double p[4];
+            _mm256_storeu_pd(p, _mm256_mul_pd(A[j], IV));
+            for (size_t q = 0; q < 4; q++) {
+                o[q * l + j] = p[q];
+            }
+        }
+        if (okm != 15) {
+            for (size_t q = 0; q < 4; q++) {
+                if (!((okm >> q) & 1)) {
+                    endo_competitive_occupancy(c + q * l, l, 1, rk, bad_r, o + q * l);
+                }
+            }
+        }
+    }
+    for (; i < nrows; i++) {
+        endo_competitive_occupancy(conc + l * i, l, 1, rk, bad_r, occ + l * i);
     }
 }
 #else

@@ -7,8 +7,8 @@
  * multiplications.  Multiplying by 1/K instead of dividing by K costs at most
  * one extra rounding per term.  The scalar divisions bound the loop, not the
  * memory (1.7x the memory floor on AMD Zen 4), so on x86-64 with AVX2 rows
- * with 2 to 4 receptors go to occ_avx2.c, which divides the receptors' sums at
- * once (bitwise the same values; W2, 3 x 3, at about 1.1x the floor).
+ * with up to 4 receptors go to occ_avx2.c, which divides several sums at once
+ * (bitwise the same values; W2, 3 x 3, at about 1.1x the floor).
  */
 #include "receptor.h"
 #include "dose_response.h"
@@ -19,11 +19,13 @@
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define OCC_X86 1
-/* occ_avx2.c: rows kernels for 2 to 4 receptors, bitwise equal */
+/* occ_avx2.c: rows kernels for up to 4 receptors, bitwise equal */
 void endo_occupancy_rows33_avx2(const double *conc, size_t nrows, const double *rk,
                                 const unsigned char *bad_r, double *occ);
 void endo_occupancy_rows_avx2(const double *conc, size_t nrows, size_t l, size_t r,
                               const double *rk, const unsigned char *bad_r, double *occ);
+void endo_occupancy_rows_r1_avx2(const double *conc, size_t nrows, size_t l,
+                                 const double *rk, const unsigned char *bad_r, double *occ);
 #endif
 
 /* receptors handled by the unrolled rows kernel (more use the general one) */
@@ -198,10 +200,12 @@ void endo_competitive_occupancy_rows(const double *conc, size_t nrows, size_t l,
         any_bad |= bad_r[q];
     }
 #ifdef OCC_X86
-    /* 2 to 4 receptors: with one, a vector division per row saves nothing */
-    if (!any_bad && r >= 2 && r <= 4 && l <= ENDO_OCC_AVX2_MAX_L && endo_occupancy_simd()) {
+    if (!any_bad && r <= 4 && l <= ENDO_OCC_AVX2_MAX_L && endo_occupancy_simd()) {
         if (l == 3 && r == 3) {
             endo_occupancy_rows33_avx2(conc, nrows, rk, bad_r, occ);
+        }
+        else if (r == 1) {
+            endo_occupancy_rows_r1_avx2(conc, nrows, l, rk, bad_r, occ);
         }
         else {
             endo_occupancy_rows_avx2(conc, nrows, l, r, rk, bad_r, occ);

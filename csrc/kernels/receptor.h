@@ -32,9 +32,10 @@ void endo_competitive_occupancy_rows(const double *conc, size_t nrows, size_t l,
                                      const unsigned char *bad_r, double *occ);
 
 /* 1 when endo_competitive_occupancy_rows uses the AVX2 kernels (occ_avx2.c)
- * for up to ENDO_OCC_AVX2_MAX_L ligands at 2 to 4 receptors (bitwise the same
- * results, one vector division per row): an x86-64 CPU with AVX2, unless the
- * environment variable ENDORPHIN_SIMD is "generic".  Chosen on the first call. */
+ * for up to ENDO_OCC_AVX2_MAX_L ligands at up to 4 receptors (bitwise the
+ * same results, one vector division per row, or per four rows at one
+ * receptor): an x86-64 CPU with AVX2, unless the environment variable
+ * ENDORPHIN_SIMD is "generic".  Chosen on the first call. */
 int endo_occupancy_simd(void);
 #define ENDO_OCC_AVX2_MAX_L 8
 
