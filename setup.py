@@ -158,7 +158,8 @@ setup(
                      "csrc/kernels/vhill_avx512.c", "csrc/kernels/occ_avx2.c"],
             depends=["csrc/kernels/dose_response.h", "csrc/kernels/receptor.h",
                      "csrc/kernels/nca.h", "csrc/kernels/vhill.h",
-                     "csrc/kernels/vhill_impl.h", "endorphin/_docstrings.py"],
+                     "csrc/kernels/vhill_impl.h", "csrc/kernels/simd_cap.h",
+                     "endorphin/_docstrings.py"],
             **common,
         ),
         Extension(

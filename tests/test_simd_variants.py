@@ -33,6 +33,12 @@ def test_default_is_the_best_available():
     assert en._ufuncs._simd_isa() == _isa_under("avx512")
 
 
+def test_unknown_cap_allows_only_generic():
+    """ENDORPHIN_SIMD with a value it does not know caps every kernel at generic
+    (simd_cap.h, shared by the hill and occupancy dispatchers)."""
+    assert _isa_under("sse9") == "generic"
+
+
 @pytest.mark.parametrize("cap", ORDER)
 def test_variant_passes_hill_tests(cap):
     got = _isa_under(cap)

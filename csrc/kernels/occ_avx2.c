@@ -22,13 +22,6 @@
 #include "receptor.h"
 
 void endo_occupancy_rows33_avx2(const double *conc, size_t nrows, const double *rk,
-                                const unsigned char *bad_r, double *occ);
-void endo_occupancy_rows_avx2(const double *conc, size_t nrows, size_t l, size_t r,
-                              const double *rk, const unsigned char *bad_r, double *occ);
-void endo_occupancy_rows_r1_avx2(const double *conc, size_t nrows, size_t l,
-                                 const double *rk, const unsigned char *bad_r, double *occ);
-
-void endo_occupancy_rows33_avx2(const double *conc, size_t nrows, const double *rk,
                                 const unsigned char *bad_r, double *occ)
 {
     /* column j of rk (ligand j at receptors 0, 1, 2, 0) */

@@ -13,19 +13,12 @@
 #include "receptor.h"
 #include "dose_response.h"
 
+#include "simd_cap.h"
+
 #include <math.h>
-#include <stdlib.h>
-#include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define OCC_X86 1
-/* occ_avx2.c: rows kernels for up to 4 receptors, bitwise equal */
-void endo_occupancy_rows33_avx2(const double *conc, size_t nrows, const double *rk,
-                                const unsigned char *bad_r, double *occ);
-void endo_occupancy_rows_avx2(const double *conc, size_t nrows, size_t l, size_t r,
-                              const double *rk, const unsigned char *bad_r, double *occ);
-void endo_occupancy_rows_r1_avx2(const double *conc, size_t nrows, size_t l,
-                                 const double *rk, const unsigned char *bad_r, double *occ);
 #endif
 
 /* receptors handled by the unrolled rows kernel (more use the general one) */
@@ -182,9 +175,8 @@ int endo_occupancy_simd(void)
     if (occ_simd < 0) {
         int use = 0;
 #ifdef OCC_X86
-        const char *cap = getenv("ENDORPHIN_SIMD");
         __builtin_cpu_init();
-        use = (cap == NULL || strcmp(cap, "generic") != 0) && __builtin_cpu_supports("avx2");
+        use = endo_simd_cap() >= ENDO_SIMD_AVX2 && __builtin_cpu_supports("avx2");
 #endif
         occ_simd = use;
     }

@@ -34,10 +34,21 @@ void endo_competitive_occupancy_rows(const double *conc, size_t nrows, size_t l,
 /* 1 when endo_competitive_occupancy_rows uses the AVX2 kernels (occ_avx2.c)
  * for up to ENDO_OCC_AVX2_MAX_L ligands at up to 4 receptors (bitwise the
  * same results, one vector division per row, or per four rows at one
- * receptor): an x86-64 CPU with AVX2, unless the environment variable
- * ENDORPHIN_SIMD is "generic".  Chosen on the first call. */
+ * receptor): an x86-64 CPU with AVX2, unless ENDORPHIN_SIMD caps it
+ * (simd_cap.h: "generic").  Chosen on the first call. */
 int endo_occupancy_simd(void);
 #define ENDO_OCC_AVX2_MAX_L 8
+
+/* The AVX2 rows kernels (occ_avx2.c; built on x86-64 with gcc only, called
+ * only when endo_occupancy_simd()): 3 ligands x 3 receptors; l ligands at 2
+ * to 4 receptors; l ligands at one receptor.  Arguments as in
+ * endo_competitive_occupancy_rows, no receptor bad. */
+void endo_occupancy_rows33_avx2(const double *conc, size_t nrows, const double *rk,
+                                const unsigned char *bad_r, double *occ);
+void endo_occupancy_rows_avx2(const double *conc, size_t nrows, size_t l, size_t r,
+                              const double *rk, const unsigned char *bad_r, double *occ);
+void endo_occupancy_rows_r1_avx2(const double *conc, size_t nrows, size_t l,
+                                 const double *rk, const unsigned char *bad_r, double *occ);
 
 /* Operational model with l competing ligands at one receptor (Em = 1):
  * u = sum_j tau_j x_j / (1 + sum_j x_j), x_j = conc_j / K_j, E = u^n/(1+u^n). */

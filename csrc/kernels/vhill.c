@@ -10,10 +10,9 @@
  */
 #include "vhill.h"
 #include "dose_response.h"
+#include "simd_cap.h"
 
 #include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
 
 #define VHILL_NAME endo_hill_block_generic
 /* a hardware fma when the baseline has one: x86-64 built with FMA, and every
@@ -45,19 +44,14 @@ int endo_hill_block_avx512(const double *, const double *, const double *,
 static vhill_fn vhill_impl = NULL;
 static const char *vhill_isa_name = "generic";
 
-/*
- * The best variant the CPU supports, capped by the environment variable
- * ENDORPHIN_SIMD ("generic", "avx2" or "avx512"), which the tests use to
- * check every variant on one machine.
- */
+/* The best variant the CPU supports, capped by ENDORPHIN_SIMD (simd_cap.h). */
 static vhill_fn vhill_select(void)
 {
     vhill_fn f = endo_hill_block_generic;
     const char *name = "generic";
 #ifdef VHILL_X86
-    const char *cap = getenv("ENDORPHIN_SIMD");
-    const int allow512 = cap == NULL || strcmp(cap, "avx512") == 0;
-    const int allow2 = allow512 || strcmp(cap, "avx2") == 0;
+    const int cap = endo_simd_cap();
+    const int allow512 = cap >= ENDO_SIMD_AVX512, allow2 = cap >= ENDO_SIMD_AVX2;
     __builtin_cpu_init();
     if (allow512 && __builtin_cpu_supports("avx512f")
         && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")
