@@ -22,6 +22,10 @@ def _is_repo_root(entry: str) -> bool:
 
 
 sys.path[:] = [p for p in sys.path if not _is_repo_root(p)]
+# A Python subprocess that a test starts must not import the source tree either:
+# safe-path mode (Python 3.11+) keeps its working directory off sys.path, and
+# tests start subprocesses outside the tree (cwd) for Python 3.10.
+os.environ["PYTHONSAFEPATH"] = "1"
 
 import endorphin  # noqa: E402  (must follow the sys.path clean-up)
 

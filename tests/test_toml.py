@@ -76,11 +76,11 @@ def test_cli_simulate(tmp_path):
     np.testing.assert_allclose(got["value"].to_numpy(), res["morphine_plasma"][3], rtol=1e-12)
     bad = subprocess.run([sys.executable, "-m", "endorphin", "simulate", str(path), "-o",
                           str(tmp_path / "r.xlsx")], capture_output=True, text=True,
-                         timeout=60)
+                         cwd=tmp_path, timeout=60)
     assert bad.returncode == 2 and ".nc or .csv" in bad.stderr
     missing = subprocess.run([sys.executable, "-m", "endorphin", "simulate",
                               str(tmp_path / "nope.toml"), "-o", str(out)],
-                             capture_output=True, text=True, timeout=60)
+                             capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert missing.returncode == 1 and "no such file" in missing.stderr
 
 
