@@ -19,7 +19,7 @@ from pathlib import Path
 import mpmath
 import numpy as np
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 DPS = 60
 
 

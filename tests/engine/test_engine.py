@@ -1,6 +1,6 @@
 """endorphin.core.simulate (explicit Dormand-Prince 5(4)) against independent references.
 
-References (tests/engine_refs.py): closed-form pharmacokinetics in mpmath at 60 digits
+References (tests/_support/engine_refs.py): closed-form pharmacokinetics in mpmath at 60 digits
 (IV bolus, infusion, Bateman oral absorption incl. ka -> ke, bi-exponential two-compartment,
 accumulation), the exact flow of the linear systems by the matrix exponential, and scipy's
 DOP853 at rtol 1e-13 for Lotka-Volterra.  None of them shares code with the engine.

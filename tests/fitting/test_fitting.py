@@ -15,7 +15,7 @@ import endorphin as en
 from endorphin.fitting import REASONS
 from interrupt import interrupt_call
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 REF = json.loads((DATA / "drc_reference.json").read_text())
 
 

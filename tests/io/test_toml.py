@@ -86,7 +86,7 @@ def test_cli_simulate(tmp_path):
 
 def test_readme_example_file_is_valid():
     from pathlib import Path
-    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     block = text.split("```toml\n", 1)[1].split("```", 1)[0]
     sc = _toml.loads(block)
     assert sc.population.n == 100 and sc.doses[0].drug == "naloxone"

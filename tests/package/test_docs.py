@@ -8,7 +8,7 @@ import pytest
 import endorphin as en
 from endorphin._docstrings import DOCS
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import endorphin as en
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run(*cmd, **kw):

@@ -10,7 +10,7 @@ and the replay of the fuzzer's crashing inputs.
   and an affinity so small that 1/K overflows (K < ~5.6e-309) gave NaN
   (0 * inf) instead of 0 (Hypothesis).
 * csrc/_ufuncs.c: huge broadcast core dimensions wrapped the scratch-buffer
-  size (SIGSEGV): see tests/test_reliability_subprocess.py.
+  size (SIGSEGV): see tests/reliability/test_subprocess.py.
 """
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ import pytest
 import endorphin as en
 from endorphin import core
 
-REPO = Path(__file__).resolve().parents[1]
-FUZZ_DIR = Path(__file__).parent / "data" / "fuzz_regressions"
+REPO = Path(__file__).resolve().parents[2]
+FUZZ_DIR = Path(__file__).resolve().parents[1] / "data" / "fuzz_regressions"
 
 
 @pytest.mark.parametrize("method", ["explicit", "tsit5", "stiff", "auto"])
@@ -72,7 +72,7 @@ def test_fuzz_regressions_replay_in_a_subprocess():
     files = _fuzz_inputs()
     if not files:
         pytest.skip("no fuzz regression inputs kept")
-    proc = subprocess.run([sys.executable, str(REPO / "tools" / "fuzz" / "fuzz_endorphin.py"),
+    proc = subprocess.run([sys.executable, str(REPO / "tools" / "qa" / "fuzz" / "fuzz_endorphin.py"),
                            "--replay", *map(str, files)], capture_output=True, text=True,
                           timeout=300, cwd="/", env=dict(os.environ, PYTHONWARNINGS="ignore"))
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -83,7 +83,7 @@ def test_random_fitter_inputs_in_a_subprocess():
     """3000 deterministic random inputs of the fitter's fuzz targets (the public
     fit_dose_response with ed/predict, and the private _fit._fit with arbitrary arrays)
     run without a crash; under ASan in CI, without a memory error."""
-    proc = subprocess.run([sys.executable, str(REPO / "tools" / "fuzz" / "fuzz_endorphin.py"),
+    proc = subprocess.run([sys.executable, str(REPO / "tools" / "qa" / "fuzz" / "fuzz_endorphin.py"),
                            "--random-fit", "3000", "7"], capture_output=True, text=True,
                           timeout=600, cwd="/", env=dict(os.environ, PYTHONWARNINGS="ignore"))
     assert proc.returncode == 0, proc.stderr[-3000:]

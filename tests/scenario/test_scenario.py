@@ -48,7 +48,7 @@ from endorphin.scenario import (
     compare,
 )
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "model.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "model.md"
 BEND_MW = 3465.0          # g/mol
 V_IV = 178.0              # mL/kg (Foley 1979)
 V_ICV = 0.74              # mL/kg (Foley 1979)

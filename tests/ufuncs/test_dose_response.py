@@ -1,7 +1,7 @@
 """Values of the elementwise dose-response ufuncs against mpmath, identities, limits
 and the error policy.
 
-Provenance of every reference value: tests/references.py, i.e. the formula of the
+Provenance of every reference value: tests/_support/references.py, i.e. the formula of the
 specification evaluated by mpmath at 50 significant digits from the exact binary
 value of each float input, rounded once to float64.  Tolerances are the ones of
 the specification (stated per function below, with the reason); "ulp" means

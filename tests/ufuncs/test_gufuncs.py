@@ -1,7 +1,7 @@
 """The generalized ufuncs: competitive_occupancy, operational_multi and the Jacobians
 hill_jac, ll4_jac, ll5_jac.
 
-Values: mpmath at 50 digits from the exact float inputs (tests/references.py); the
+Values: mpmath at 50 digits from the exact float inputs (tests/_support/references.py); the
 Jacobian references are analytic derivatives evaluated in mpmath and are themselves
 checked against mpmath.diff below.  Shapes and broadcasting: the result equals
 np.vectorize of a plain NumPy reference with the same signature.  Tolerances are the

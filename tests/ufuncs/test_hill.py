@@ -434,7 +434,7 @@ def test_broadcast_parameters_round_like_full_arrays(emax, ec50, n):
     np.testing.assert_array_equal(en.hill(c, np.full_like(c, emax), ec50, np.full_like(c, n)), ref)
 
 
-KERNEL_AVX512 = Path(__file__).resolve().parents[1] / "csrc" / "kernels" / "vhill_avx512.c"
+KERNEL_AVX512 = Path(__file__).resolve().parents[2] / "csrc" / "kernels" / "vhill_avx512.c"
 
 
 def _horner_coefficients(function: str) -> list[float]:
@@ -459,7 +459,7 @@ def _horner_weighted_error(coefs, f, radius, points=2001):
 
 
 def test_avx512_polynomials_meet_their_stated_bounds():
-    """The minimax polynomials of the AVX-512 kernel (tools/vhill_minimax.py), read from
+    """The minimax polynomials of the AVX-512 kernel (tools/generate/vhill_minimax.py), read from
     the C source, against mpmath: the error bounds its comments state, on the ranges its
     reductions guarantee (r of the 16-entry log table from setup.py's formula)."""
     radius_log = (1 + 2.0 ** -10) / 33

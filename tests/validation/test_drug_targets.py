@@ -281,7 +281,7 @@ def sarton_analysis(population=None):
 def test_sarton_analysis_recovers_the_morphine_ac50_and_ke0():
     """The model through Sarton's experiment and analysis gives their estimates for
     men: AC50 71.2 +- 10.5 nmol/L, ke0 0.0070 +- 0.0013 1/min (within 1 SE).  (AC50
-    is calibrated through morphine's f_brain, tools/calibrate.py; ke0 is the drug
+    is calibrated through morphine's f_brain, tools/calibration/calibrate.py; ke0 is the drug
     table's value, recovered here through the analysis.)"""
     ac50_, ke0, i0, thr0 = sarton_analysis()
     assert ac50_ == pytest.approx(71.2, abs=10.5), (ac50_, ke0)

@@ -21,7 +21,7 @@ the first Fourier component of a 24-h record.
 
 This module holds the two documented analysis methods the model is held to,
 :func:`detect_pulses` (a Cluster-style pulse detector) and :func:`cosinor`, with
-the assay noise model :func:`assay`.  ``tools/pulse_sweep.py`` imports them from
+the assay noise model :func:`assay`.  ``tools/calibration/pulse_sweep.py`` imports them from
 here to calibrate the pulse generator, so the calibration and the test use the
 same method.  The tests run the package's *default* parameters and pulse
 generator, never values copied from the model's output: every bound below is a
@@ -52,7 +52,7 @@ DT = 10.0
 #: Assay coefficient of variation of the simulated measurements (single
 #: determinations).  Assumed: the study's IRMA precision is not given in its
 #: abstract; 8 % is on the conservative (harder to detect) side for a two-site
-#: IRMA at these concentrations.  ``tools/pulse_sweep.py --cv`` shows how the
+#: IRMA at these concentrations.  ``tools/calibration/pulse_sweep.py --cv`` shows how the
 #: calibration depends on it.
 ASSAY_CV = 0.08
 #: Detector configuration (see detect_pulses): nadir clusters of 2 samples, peak
@@ -369,7 +369,7 @@ def test_pulse_increment(day):
     The pulse duration (68 +- 6 min) is not tested: it is Cluster's peak width
     (samples from the first significant up-stroke to the last significant
     down-stroke), a different measure from the half-increment width reported by
-    detect_pulses; see tools/pulse_sweep.py."""
+    detect_pulses; see tools/calibration/pulse_sweep.py."""
     inc = np.nanmean(day.stats["increment_pct"])
     assert abs(inc - INCREMENT_PCT) <= 3 * 13.0, inc
 

@@ -2,7 +2,7 @@
 
 Run from a checkout with the package installed::
 
-    python tools/calibrate.py [--n 2000] [--seed 1]
+    python tools/calibration/calibrate.py [--n 2000] [--seed 1]
 
 It prints every target, the model's value and the residual.  The defaults in
 ``endorphin/model.py`` marked "calibrated" are this script's output (copied
@@ -88,7 +88,7 @@ def circadian_gain(params):
 
 def calibrate_drugs(iterations=6):
     """Morphine f_brain and k_des_chronic (see the module docstring); prints each step."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "validation"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "validation"))
     import test_drug_targets as T
     from endorphin import drugs
     import endorphin as en

@@ -2,8 +2,8 @@
 
 Run from a checkout with the package installed::
 
-    python tools/pulse_sweep.py [--n 500] [--seed 1] [--cv 0.08] [--top 15]
-    python tools/pulse_sweep.py --tau 10 --amplitude 6 --interval-cv 0.25   # one candidate
+    python tools/calibration/pulse_sweep.py [--n 500] [--seed 1] [--cv 0.08] [--top 15]
+    python tools/calibration/pulse_sweep.py --tau 10 --amplitude 6 --interval-cv 0.25   # one candidate
 
 Target (Iranmanesh A, Lizarralde G, Johnson ML, Veldhuis JD. J Clin Endocrinol
 Metab 1989;68:1019-1026, PMID 2524500; 7 men, serum every 10 min for 24 h,
@@ -14,7 +14,7 @@ circadian amplitude 23 % of the 24-h mean, acrophase 10:43 +- 40 min.
 For every candidate ``(tau_pulse, pulse_amplitude, pulse_interval_cv)`` (the
 mean interval stays at the published 100 min, ``pulse_interval``):
 
-1. ``a_circ`` and ``t_peak`` in closed form (``tools/calibrate.py``,
+1. ``a_circ`` and ``t_peak`` in closed form (``tools/calibration/calibrate.py``,
    ``circadian_gain``) with the candidate's mean pulse multiplier
    ``pulse_mean = pulse_amplitude * tau_pulse / pulse_interval``:
    ``a_circ = 0.23 / |G|``, ``t_peak = (10:43 - lag) mod 24 h``;
@@ -63,7 +63,7 @@ import numpy as np
 
 from endorphin import model as M
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _load(path: Path, name: str):

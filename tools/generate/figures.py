@@ -1,6 +1,6 @@
 """Draw the model's main time courses into docs/figures/ (needs matplotlib).
 
-    python tools/figures.py
+    python tools/generate/figures.py
 
 * exercise.png: 30 min cycling at 60/70/80 % VO2max from 08:00 (pulses and
   rhythm on), population median and 5-95 % band of plasma beta-endorphin and
@@ -27,7 +27,7 @@ import numpy as np  # noqa: E402
 import endorphin as en  # noqa: E402
 from endorphin import model as M  # noqa: E402
 
-OUT = Path(__file__).resolve().parents[1] / "docs" / "figures"
+OUT = Path(__file__).resolve().parents[2] / "docs" / "figures"
 
 
 def exercise(pop):

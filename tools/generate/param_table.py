@@ -1,8 +1,8 @@
 """Rewrite the parameter list of docs/model.md from endorphin.parameters().
 
-    python tools/param_table.py          # run with the package installed
+    python tools/generate/param_table.py          # run with the package installed
 
-tests/test_model_docs.py checks that the list in the docs matches the table.
+tests/package/test_model_docs.py checks that the list in the docs matches the table.
 """
 from pathlib import Path
 
@@ -23,7 +23,7 @@ def markdown() -> str:
 
 
 def main():
-    path = Path(__file__).resolve().parents[1] / "docs" / "model.md"
+    path = Path(__file__).resolve().parents[2] / "docs" / "model.md"
     text = path.read_text()
     head, rest = text.split(START)
     _, tail = rest.split(END)

@@ -1,12 +1,12 @@
 """The minimax polynomials of the AVX-512 Hill kernel (csrc/kernels/vhill_avx512.c).
 
-    python tools/vhill_minimax.py        # about 30 s; needs mpmath
+    python tools/generate/vhill_minimax.py        # about 30 s; needs mpmath
 
 Two polynomials, each q in f(x) = x + x^2 q(x) on |x| <= R, fitted under the weight
 x^2 (the absolute error of x^2 q is what reaches the result):
 
 * LOG1P_Q: f = log1p, degree 7, R = 1/33 * (1 + 2^-10).  r = m invc_i - 1 of the
-  16-entry table (vhill_table.h) stays within 1/33 (tests/test_hill.py checks it).
+  16-entry table (vhill_table.h) stays within 1/33 (tests/ufuncs/test_hill.py checks it).
 * EXPM1_Q: f = expm1, degree 4, R = ln2/32 * (1 + 2^-10), the reduced argument of exp.
   The kernel evaluates q(-t), so the odd coefficients enter its C chain with flipped signs.
 

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # C line coverage (gcov) of endorphin's C core under the test suite.
 #
-# Usage: tools/coverage.sh [--venv DIR] [pytest args...]
+# Usage: tools/qa/coverage.sh [--venv DIR] [pytest args...]
 #   --venv DIR  an existing virtual environment with the [test] extra
 #   pytest args default to the whole suite (tests/); pass test files to run
-#   a subset, e.g. tools/coverage.sh tests/test_engine.py
+#   a subset, e.g. tools/qa/coverage.sh tests/engine/test_engine.py
 # Builds a scratch copy with --coverage -O0 (no stale objects), runs pytest,
 # then reports line coverage per C file and the total with gcovr (pip).
 # The instrumented modules are imported from the scratch copy (PYTHONPATH); the
 # venv's installed endorphin is left alone.
 # Not part of CI (it rebuilds the extension); run it before a release.
 set -euo pipefail
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VENV=""
 if [ "${1:-}" = "--venv" ]; then VENV=$2; shift 2; fi
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/endorphin-cov.XXXXXX")

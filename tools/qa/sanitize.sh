@@ -2,12 +2,12 @@
 # Build endorphin's C extension with -fsanitize=address,undefined and run the
 # test suite under it (NumPy's recipe: a stock CPython with libasan preloaded).
 #
-# Usage: tools/sanitize.sh [--venv DIR] [pytest args...]
+# Usage: tools/qa/sanitize.sh [--venv DIR] [pytest args...]
 #   --venv DIR   install into this existing virtual environment (default: a new
 #                one under $TMPDIR with the [test] extra)
 # Any UBSan finding or ASan error aborts the run with a non-zero exit code.
 set -euo pipefail
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VENV=""
 if [ "${1:-}" = "--venv" ]; then VENV=$2; shift 2; fi
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/endorphin-asan.XXXXXX")

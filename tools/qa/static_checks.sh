@@ -2,7 +2,7 @@
 # Static analysis of the C sources in csrc/: cppcheck and clang-tidy
 # (bugprone-*, clang-analyzer-*).  Exits non-zero on any finding.
 #
-# Usage: tools/static_checks.sh [PYTHON]
+# Usage: tools/qa/static_checks.sh [PYTHON]
 #   PYTHON: an interpreter with numpy installed (default: python3); used for the
 #   include paths and to generate the build-time headers (endorphin_docs.h,
 #   vhill_table.h) exactly as setup.py does.
@@ -36,7 +36,7 @@
 #   - unusedFunction: kernels are used through function-pointer tables.
 #   - unmatchedSuppression, checkersReport: bookkeeping messages.
 set -uo pipefail
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PY=${1:-python3}
 
 need=()

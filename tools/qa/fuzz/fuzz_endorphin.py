@@ -22,9 +22,9 @@ checks an invariant: the result does not depend on the memory layout of the
 inputs (bitwise, NaN == NaN), so silent wrong answers from stride handling
 are findings too.
 
-Run with tools/fuzz/run.sh SECONDS (builds an instrumented copy of the
+Run with tools/qa/fuzz/run.sh SECONDS (builds an instrumented copy of the
 extension).  ``python fuzz_endorphin.py --replay FILE...`` replays inputs
-without atheris (what tests/test_reliability_regressions.py does);
+without atheris (what tests/reliability/test_regressions.py does);
 ``--random-fit N SEED`` runs N deterministic random inputs of the fitter's
 targets (also a test, so it runs under the sanitizers in CI).
 """

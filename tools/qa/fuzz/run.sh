@@ -1,22 +1,22 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of endorphin's C entry points with atheris (libFuzzer).
 #
-# Usage: tools/fuzz/run.sh SECONDS [--jobs J] [--venv DIR] [libFuzzer args...]
+# Usage: tools/qa/fuzz/run.sh SECONDS [--jobs J] [--venv DIR] [libFuzzer args...]
 #
 # Builds a copy of the extension with clang, -fsanitize=address and libFuzzer's
 # coverage instrumentation (-fsanitize=fuzzer-no-link), so libFuzzer is guided by
 # the C code's edges as well as the Python harness's, and memory errors abort
-# with an ASan report.  Runs tools/fuzz/fuzz_endorphin.py for SECONDS with
+# with an ASan report.  Runs tools/qa/fuzz/fuzz_endorphin.py for SECONDS with
 # LD_PRELOAD of atheris's asan_with_fuzzer.so.  The corpus is kept in
 # $FUZZ_CORPUS (default: $TMPDIR/endorphin-fuzz-corpus, reused by later runs);
 # crashing inputs are written to $FUZZ_ARTIFACTS (default ./fuzz-artifacts/) --
 # copy each into tests/data/fuzz_regressions/ once fixed
-# (tests/test_fuzz_regressions.py replays them).
+# (tests/reliability/test_regressions.py replays them).
 #
 # Needs clang (apt-get install clang) and pip access for atheris.
 set -euo pipefail
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-SECONDS_TO_RUN=${1:?usage: tools/fuzz/run.sh SECONDS [--jobs J] [--venv DIR] [libFuzzer args]}
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+SECONDS_TO_RUN=${1:?usage: tools/qa/fuzz/run.sh SECONDS [--jobs J] [--venv DIR] [libFuzzer args]}
 shift
 JOBS=1
 VENV=""

@@ -1,5 +1,5 @@
 """A small smoke run of every C entry point, for valgrind memcheck
-(tools/valgrind_smoke.sh): ufuncs (float64, float32, strided, out=, error
+(tools/qa/valgrind_smoke.sh): ufuncs (float64, float32, strided, out=, error
 paths), gufuncs, NCA, core.simulate (every method, summary mode, doses,
 breaks, threads), model.simulate and the batched fitter."""
 import numpy as np
