@@ -21,6 +21,6 @@ fi
 cd /   # never import endorphin from the source tree
 PYTHONMALLOC=malloc valgrind --tool=memcheck --error-exitcode=1 --leak-check=full \
     --errors-for-leak-kinds=definite --show-leak-kinds=definite \
-    --suppressions="$REPO/tools/valgrind/python.supp" --num-callers=30 -q \
-    "$PY" "$REPO/tools/valgrind/smoke.py"
+    --suppressions="$REPO/tools/qa/valgrind/python.supp" --num-callers=30 -q \
+    "$PY" "$REPO/tools/qa/valgrind/smoke.py"
 echo "valgrind smoke: clean"

@@ -68,7 +68,7 @@ for j in $(seq 1 "$JOBS"); do
     env LD_PRELOAD="$ATHERIS_DIR/asan_with_fuzzer.so" \
         ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1:abort_on_error=1:symbolize=1" \
         PYTHONMALLOC=malloc \
-        nice -n 10 "$VENV/bin/python" "$REPO/tools/fuzz/fuzz_endorphin.py" \
+        nice -n 10 "$VENV/bin/python" "$REPO/tools/qa/fuzz/fuzz_endorphin.py" \
         -max_total_time="$SECONDS_TO_RUN" -timeout=20 -rss_limit_mb=4096 -max_len=1024 \
         -print_final_stats=1 -artifact_prefix="$ARTIFACTS/" "$@" "$CORPUS" \
         > "$SCRATCH/fuzz-$j.log" 2>&1 &
