@@ -26,6 +26,8 @@ from hypothesis.extra import numpy as hnp
 import endorphin as en
 from endorphin import core, model
 
+import registry
+
 SETTINGS = dict(derandomize=True, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -138,8 +140,7 @@ def test_operational_and_ll4_in_range_for_valid_arguments(data):
 # ---------------------------------------------------------------------------
 # float32 loops: the float64 kernel rounded once
 # ---------------------------------------------------------------------------
-ELEMENTWISE = ["hill", "emax_model", "ll4", "ll5", "occupancy", "operational", "dose_ratio",
-               "hill_inverse", "ecx"]
+ELEMENTWISE = registry.ELEMENTWISE          # tests/_support/registry.py
 
 
 @pytest.mark.parametrize("name", ELEMENTWISE)

@@ -1,7 +1,8 @@
 """Junk calls: every public callable, fed wrong types, raises -- never crashes.
 
-The registry below is the pattern later issues extend: add each new public
-callable with one valid call; the tests replace each argument in turn by junk
+The callables come from the registry of public callables
+(tests/_support/registry.py): add each new public callable there with one valid
+call; the tests replace each argument in turn by junk
 and require a TypeError (or ValueError for wrong shapes).  NumPy's own
 test_junk_calls.py is the model (NumPy PR #24175).
 """
@@ -11,31 +12,22 @@ import numpy as np
 import pytest
 
 import endorphin as en
+import registry
 
-# name -> (callable, valid positional arguments)
-PUBLIC_UFUNCS = {
-    "hill": (en.hill, (np.array([1.0, 3.0]), 1.0, 3.0, 1.7)),
-    "emax_model": (en.emax_model, (np.array([1.0, 3.0]), 0.5, 1.0, 3.0, 1.7)),
-    "ll4": (en.ll4, (np.array([1.0, 3.0]), 1.3, 0.1, 2.0, 3.0)),
-    "ll5": (en.ll5, (np.array([1.0, 3.0]), 1.3, 0.1, 2.0, 3.0, 0.7)),
-    "occupancy": (en.occupancy, (np.array([1.0, 3.0]), 3.0)),
-    "operational": (en.operational, (np.array([1.0, 3.0]), 3.0, 5.0, 1.0, 1.7)),
-    "dose_ratio": (en.dose_ratio, (np.array([1.0, 3.0]), 3.0, 0.9)),
-    "hill_inverse": (en.hill_inverse, (np.array([0.5, 1.0]), 2.0, 3.0, 1.7)),
-    "ecx": (en.ecx, (np.array([0.1, 0.9]), 3.0, 1.7)),
-    # gufuncs: (l),(r,l)->(r,l) with l = 3, r = 2
-    "competitive_occupancy": (en.competitive_occupancy,
-                              (np.array([1.0, 2.0, 3.0]),
-                               np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))),
+# name -> (callable, valid positional arguments): the public ufuncs of the registry
+# (tests/_support/registry.py), with one override below
+def _public_ufuncs():
+    out = {name: (registry.ufunc(name), registry.ufunc_args(name, np.array([1.0, 3.0])))
+           for name in registry.PUBLIC_UFUNC_NAMES}
     # (l),(l),(l),()->(): K carries a loop dimension of 3, so that a 4-vector in the
-    # last slot (below) is a loop-dimension mismatch
-    "operational_multi": (en.operational_multi,
-                          (np.array([1.0, 2.0, 3.0]), np.full((3, 3), 2.0),
-                           np.array([4.0, 0.0, 1.0]), 1.7)),
-    "hill_jac": (en.hill_jac, (np.array([1.0, 3.0]), 1.0, 3.0, 1.7)),
-    "ll4_jac": (en.ll4_jac, (np.array([1.0, 3.0]), 1.3, 0.1, 2.0, 3.0)),
-    "ll5_jac": (en.ll5_jac, (np.array([1.0, 3.0]), 1.3, 0.1, 2.0, 3.0, 0.7)),
-}
+    # last slot (test_ufunc_wrong_arity_and_keywords) is a loop-dimension mismatch
+    out["operational_multi"] = (en.operational_multi,
+                                (np.array([1.0, 2.0, 3.0]), np.full((3, 3), 2.0),
+                                 np.array([4.0, 0.0, 1.0]), 1.7))
+    return out
+
+
+PUBLIC_UFUNCS = _public_ufuncs()
 GUFUNC_NAMES = sorted(n for n, (f, _) in PUBLIC_UFUNCS.items() if f.signature is not None)
 
 JUNK = {

@@ -19,7 +19,8 @@ float32 strided) and error paths, and the Python wrappers (core.simulate is
 0.3 ms a call; the C entry point underneath gets its 10^4 calls directly),
 10^3 times each.
 
-To add an entry point, add a case to ``CASES``: a function returning
+The ufuncs and gufuncs come from the registry of public callables
+(tests/_support/registry.py).  To add another entry point, add a case to ``CASES``: a function returning
 ``(call, arrays_to_watch)`` where ``call()`` performs one call (raising is
 fine for error paths: pass ``raises=`` the exception type).
 """
@@ -36,6 +37,8 @@ import pytest
 import endorphin as en
 from endorphin import _integrate, _ufuncs, core, nca
 
+import registry
+
 N_CALLS = 10_000          # per entry point: refcounts and RSS
 N_TRACED = 2_000          # of which traced by tracemalloc (5x slower)
 N_VARIANT_CALLS = 1_000   # variants, error paths, Python wrappers (core.simulate: 0.3 ms)
@@ -50,32 +53,11 @@ def _rss() -> int:
 X = np.array([0.5, 1.0, 3.0])
 T = np.array([0.0, 1.0, 2.0, 4.0, 8.0])
 C = np.array([0.0, 5.0, 4.0, 2.0, 1.0])
-CONC = np.array([1.0, 2.0, 3.0])
-K = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
 
 
 def _ufunc_cases():
-    elementwise = {
-        "hill": (X, 1.0, 3.0, 1.7),
-        "emax_model": (X, 0.5, 1.0, 3.0, 1.7),
-        "ll4": (X, 1.3, 0.1, 2.0, 3.0),
-        "ll5": (X, 1.3, 0.1, 2.0, 3.0, 0.7),
-        "occupancy": (X, 3.0),
-        "operational": (X, 3.0, 5.0, 1.0, 1.7),
-        "dose_ratio": (X, 3.0, 0.9),
-        "hill_inverse": (np.array([0.5, 1.0, 1.5]), 2.0, 3.0, 1.7),
-        "ecx": (np.array([0.1, 0.5, 0.9]), 3.0, 1.7),
-        "competitive_occupancy": (CONC, K),
-        "operational_multi": (CONC, np.full((2, 3), 2.0), np.array([4.0, 0.0, 1.0]), 1.7),
-        "hill_jac": (X, 1.0, 3.0, 1.7),
-        "ll4_jac": (X, 1.3, 0.1, 2.0, 3.0),
-        "ll5_jac": (X, 1.3, 0.1, 2.0, 3.0, 0.7),
-        "_auc_linear": (T, C),
-        "_auc_linlog": (T, C),
-        "_tmax": (T, C),
-        "_cmax": (C,),
-        "_half_life": (T, C, np.intp(3)),
-    }
+    # every ufunc and gufunc of the registry (tests/_support/registry.py)
+    elementwise = {name: registry.ufunc_args(name, X.copy()) for name in registry.UFUNC_NAMES}
     cases = {}
     for name, args in elementwise.items():
         f = getattr(_ufuncs, name)

@@ -24,9 +24,9 @@ values in canonical form (native, contiguous, cast to the result's dtype).
 reverse) is always a failure; the C entry points must raise one of the clean
 exception types below.
 
-To add a callable: add an entry in ``_registry()`` (name -> (callable, valid
-args, valid kwargs, kind)); ``kind`` "ufunc" for NumPy ufuncs, "py" for
-Python functions.  The total number of cases run is printed by
+To add a callable: add it to the registry of public callables,
+tests/_support/registry.py (name -> (callable, valid args, valid kwargs, kind));
+``kind`` "ufunc" for NumPy ufuncs, "py" for Python functions.  The total number of cases run is printed by
 ``test_case_count`` (``pytest -s``) and recorded in the report.
 """
 from __future__ import annotations
@@ -40,6 +40,9 @@ import warnings
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# this file also runs as a script in a child process (safe-path mode, outside the tree)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "_support"))
+import registry  # noqa: E402
 
 #: exception types that count as a clean refusal from a C entry point
 CLEAN = ("TypeError", "ValueError", "MemoryError", "OverflowError", "FloatingPointError",
@@ -50,76 +53,10 @@ CLEAN = ("TypeError", "ValueError", "MemoryError", "OverflowError", "FloatingPoi
 
 
 # ---------------------------------------------------------------------------
-# the registry: name -> () -> (callable, args, kwargs, kind)
+# the registry (tests/_support/registry.py): name -> (callable, args, kwargs, kind)
 # ---------------------------------------------------------------------------
 def _registry():
-    import endorphin as en
-    from endorphin import _ufuncs, core, model, nca
-
-    x = np.array([1.0, 3.0, 0.5])
-    reg = {
-        "hill": (en.hill, (x, 1.0, 3.0, 1.7)),
-        "emax_model": (en.emax_model, (x, 0.5, 1.0, 3.0, 1.7)),
-        "ll4": (en.ll4, (x, 1.3, 0.1, 2.0, 3.0)),
-        "ll5": (en.ll5, (x, 1.3, 0.1, 2.0, 3.0, 0.7)),
-        "occupancy": (en.occupancy, (x, 3.0)),
-        "operational": (en.operational, (x, 3.0, 5.0, 1.0, 1.7)),
-        "dose_ratio": (en.dose_ratio, (x, 3.0, 0.9)),
-        "hill_inverse": (en.hill_inverse, (np.array([0.5, 1.0, 2.5]), 2.0, 3.0, 1.7)),
-        "ecx": (en.ecx, (np.array([0.1, 0.5, 0.9]), 3.0, 1.7)),
-        "competitive_occupancy": (en.competitive_occupancy,
-                                  (np.array([1.0, 2.0, 3.0]),
-                                   np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))),
-        "operational_multi": (en.operational_multi,
-                              (np.array([1.0, 2.0, 3.0]), np.full((2, 3), 2.0),
-                               np.array([4.0, 0.0, 1.0]), 1.7)),
-        "hill_jac": (en.hill_jac, (x, 1.0, 3.0, 1.7)),
-        "ll4_jac": (en.ll4_jac, (x, 1.3, 0.1, 2.0, 3.0)),
-        "ll5_jac": (en.ll5_jac, (x, 1.3, 0.1, 2.0, 3.0, 0.7)),
-    }
-    t = np.array([0.0, 1.0, 2.0, 4.0, 8.0])
-    c = np.array([0.0, 5.0, 4.0, 2.0, 1.0])
-    reg.update({
-        "_auc_linear": (_ufuncs._auc_linear, (t, c)),
-        "_auc_linlog": (_ufuncs._auc_linlog, (t, c)),
-        "_tmax": (_ufuncs._tmax, (t, c)),
-        "_cmax": (_ufuncs._cmax, (c,)),
-        "_half_life": (_ufuncs._half_life, (t, c, np.intp(3))),
-    })
-    out = {name: (f, args, {}, "ufunc") for name, (f, args) in reg.items()}
-    out.update({
-        "nca.auc": (nca.auc, (t, c), {"method": "linear"}, "py"),
-        "nca.cmax": (nca.cmax, (c,), {}, "py"),
-        "nca.tmax": (nca.tmax, (t, c), {}, "py"),
-        "nca.half_life": (nca.half_life, (t, c), {"n_points": 3}, "py"),
-        "core.simulate": (core.simulate, ("linear1", np.array([[0.1, 0.02, 5.0]] * 2),
-                                          np.array([0.0, 10.0, 20.0])),
-                          {"doses": ([0.0], ["depot"], [10.0]), "breaks": [5.0],
-                           "inputs": [[0.0], [1.0]], "y0": [0.0, 1.0], "rtol": 1e-6,
-                           "threads": 2, "max_steps": 10_000}, "py"),
-        "model.simulate": (model.simulate, (model.default_parameters(),
-                                            np.array([0.0, 30.0, 60.0])),
-                           {"segments": [("exercise", 10.0, 20.0, 0.8)], "threads": 1},
-                           "py"),
-        "Exercise": (en.Exercise, (0.8,), {"start": 10.0, "duration": 30.0}, "py"),
-        "Dose": (en.Dose, ("morphine",), {"amount": 5.0, "unit": "mg", "route": "iv",
-                                          "time": 10.0}, "py"),
-        "Population": (en.Population, (3,), {"seed": 1, "variability": 0.5}, "py"),
-        "Subject": (en.Subject, (), {"seed": 2, "t_half_plasma": 40.0}, "py"),
-        "Scenario": (en.Scenario, (), {"protocol": en.Exercise(0.8, start=10, duration=20),
-                                       "t_end": 60.0, "dt": 10.0}, "py"),
-    })
-    # the batched fitter (endorphin._fit)
-    xd = np.array([0.1, 0.3, 1.0, 3.0, 10.0, 30.0])
-    yd = np.array([[0.05, 0.1, 0.5, 0.8, 0.95, 1.0], [0.0, 0.2, 0.4, 0.7, 0.9, 1.1]])
-    out.update({
-        "fit_dose_response": (en.fit_dose_response, (xd, yd),
-                              {"model": "ll4", "weights": np.ones(6), "threads": 2,
-                               "max_iter": 50}, "py"),
-        "schild_analysis": (en.schild_analysis, (xd, np.stack([yd[0], yd[0] * 0.8]),
-                                                 np.array([0.0, 1.0])), {"threads": 1}, "py"),
-    })
-    return out
+    return registry.calls()
 
 
 def registry_names():

@@ -16,6 +16,8 @@ import numpy as np
 import endorphin as en
 from endorphin import _ufuncs, core
 
+import registry
+
 N_THREADS = 8
 ROUNDS = 20
 
@@ -44,6 +46,13 @@ def _ufunc_calls(k: int):
         ("ll4_jac", lambda: en.ll4_jac(c[:3000], 1.3, 0.1, e, 3.0)),
         ("auc", lambda: _ufuncs._auc_linlog(t, prof)),
         ("half_life", lambda: _ufuncs._half_life(t, prof + 0.1, np.intp(4))),
+    ] + [
+        # and every ufunc of the registry (tests/_support/registry.py); the elementwise
+        # ones on this thread's own values
+        (f"registry {name}",
+         lambda f=registry.ufunc(name), a=registry.ufunc_args(
+             name, c[:1000] if registry.UFUNC_CORES[name][0] == "" else None): f(*a))
+        for name in registry.UFUNC_NAMES
     ]
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import endorphin as en
+import registry
 from layouts import LAYOUTS
 
 NUMPY_GE_2_2 = tuple(int(x) for x in np.__version__.split(".")[:2]) >= (2, 2)
@@ -95,6 +96,11 @@ def out_shape(name, batch):
 
 def call(name, *args, **kw):
     return getattr(en, name)(*args, **kw)
+
+
+def test_specs_cover_the_registry():
+    """One spec above for each public ufunc of tests/_support/registry.py."""
+    assert NAMES == registry.PUBLIC_UFUNC_NAMES
 
 
 # ---------------------------------------------------------------- (i) 1: metadata
