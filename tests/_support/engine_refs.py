@@ -9,9 +9,10 @@ Nothing here imports the engine.  Three kinds of reference:
 * the exact solution of a linear ODE with piecewise-constant input and bolus doses by the
   matrix exponential (``linear_exact``): for a linear system this *is* the solution, up to
   the rounding of ``scipy.linalg.expm`` (about 1e-15 relative to the state's norm);
-* the W4 workload of ``shared/bench/w4_model.py``, re-implemented here (not imported), with
+* the W4 workload (benchmarks/README.md, W4), re-implemented here from the benchmark
+  peers' ``w4_model.py`` (not imported), with
   its reference solution ``data/w4_reference_20subjects.npz`` (scipy Radau, rtol 1e-10,
-  atol 1e-12, cross-checked with DOP853 at rtol 1e-13 to 4e-11; see ``bench/w4_check.py``).
+  atol 1e-12, cross-checked with DOP853 at rtol 1e-13 to 4e-11; the peers' ``w4_check.py``).
 """
 import math
 from pathlib import Path
@@ -190,8 +191,8 @@ def tol_units(got, ref, rtol, atol):
     return np.abs(got - ref) / (atol + rtol * np.abs(ref))
 
 
-# ------------------------------------------------------------- W4 (from bench/w4_model.py)
-# Re-implemented from shared/bench/w4_model.py (TYP, SUBJ_KEYS, FIXED, CV, SEED, N_MAX,
+# ------------------------------------------------------------- W4 (benchmarks/README.md)
+# Re-implemented from the benchmark peers' w4_model.py (TYP, SUBJ_KEYS, FIXED, CV, SEED, N_MAX,
 # PROTOCOL, CHANNELS, segments(), population(), fixed_vector(), steady_state()).
 W4_TYP = {"k_el_p": math.log(2) / 25.0, "rho_p": 3.0, "rho_h": 2.0, "tau_A": 5.0,
           "C_p_base": 3.0}

@@ -1,4 +1,4 @@
-"""Memory layouts of the same values, for the layout matrix of ECOSYSTEM.md (ii) 8.
+"""Memory layouts of the same values, for the layout matrix of docs/reliability.md (ii) 8.
 
 Every helper returns arrays that compare equal to the input but are laid out
 differently in memory.  Freshly allocated buffers are filled with a sentinel

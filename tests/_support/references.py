@@ -7,7 +7,7 @@ specification at ``DPS`` significant decimal digits.  The comparison against the
 C kernels therefore measures only the kernels' own rounding errors.
 
 The formulas are written from the SPECIFICATION in the test brief (and
-/work/shared/API.md section 1), never from the C code.  Where the specification
+docs/api.md section 1), never from the C code.  Where the specification
 states a limit (x = 0, x = inf, slope = +-inf, effect = emax ...) the reference
 returns that limit explicitly; mpmath's own arithmetic would give 0 * inf = nan.
 

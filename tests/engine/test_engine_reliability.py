@@ -14,7 +14,7 @@ from interrupt import interrupt_call
 
 
 def _w4_params(n):
-    # W4 workload values (../shared/bench/w4_model.py): typical subject, fixed vector
+    # W4 workload values (benchmarks/README.md, W4): typical subject, fixed vector
     subject = [np.log(2) / 25.0, 3.0, 2.0, 5.0, 3.0]
     fixed = [240.0, 1 / 120.0, 1 / 120.0, 1.0, 1.0, np.log(2) / 60.0, 30.0, 0.3, 480.0,
              0.0, 1.0, 1.0, 1.0, 50.0, 3.0, 3.0, 0.5, 1e-3, 1e-3, 1e-3,

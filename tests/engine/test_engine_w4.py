@@ -1,7 +1,7 @@
 """The W4 workload model ("w4_bench") against the stored Radau reference.
 
-Reference: tests/data/w4_reference_20subjects.npz, copied from shared/bench/results and
-written by bench/w4_check.py: scipy solve_ivp Radau at rtol 1e-10, atol 1e-12 per subject,
+Reference: tests/data/w4_reference_20subjects.npz, written by the benchmark peers' w4_check.py
+(benchmarks/README.md, W4): scipy solve_ivp Radau at rtol 1e-10, atol 1e-12 per subject,
 restarting at every switching time, first 20 subjects of the W4 population; cross-checked
 with DOP853 at rtol 1e-13 to 4e-11.  Keys: out (20, 3, 1441) = C_p, C_h, analgesia at
 t = 0, 1, ..., 1440 min; t; subj (20, 5) in SUBJ_KEYS order; y0 (20, 11) steady states.

@@ -1,7 +1,7 @@
 """The drug table (endorphin.drugs): sources, unit conversions and closed-form PK.
 
 References used here are independent of the module's own arithmetic:
-published numbers (science.md section 4, the papers' abstracts), molecular
+published numbers (docs/sources.md section 4, the papers' abstracts), molecular
 formulas with IUPAC atomic weights, textbook PK identities, and
 scipy.integrate.solve_ivp (Radau, rtol 1e-10) on the compartment ODEs.
 """
@@ -121,7 +121,7 @@ def test_beta_endorphin_mass_from_sequence():
 
 # -- kinetic binding: unit conversions -------------------------------------------
 # Mann et al. 2022 (FDA Ligand_Data): Kon in pM^-n s^-1, Koff in s^-1;
-# Kd_eq in pM and dissociation half-lives as tabulated in science.md 4b.
+# Kd_eq in pM and dissociation half-lives as tabulated in docs/sources.md 4b.
 MANN = {  # Kon, Koff, n, Kd_eq (pM), off t1/2 (s)
     "naloxone": (1.669e-4, 0.03959, 0.858, 586.0, 17.5),
     "fentanyl": (3.081e-5, 0.004331, 0.8439, 351.0, 160.0),
@@ -187,7 +187,7 @@ def test_buprenorphine_pk_from_fda_rate_constants():
 def test_morphine_half_life_from_cl_and_v():
     d = drugs["morphine"]
     t_half_h = LN2 * d.v1 / d.cl / 60.0
-    assert t_half_h == pytest.approx(2.2, rel=0.10)        # science.md: 2.2 +- 1.0 h
+    assert t_half_h == pytest.approx(2.2, rel=0.10)        # docs/sources.md: 2.2 +- 1.0 h
     assert drugs.half_lives(d)[0] / 60.0 == pytest.approx(t_half_h, rel=1e-12)
     assert (d.cl, d.v1) == (1584e-3, 276.0)                # mL/min -> L/min
 

@@ -1,10 +1,10 @@
 """endorphin.measurement: immunoassays and patient-reported outcomes.
 
 References:
-* the error model documented in the module (MODEL.md section 6): measured =
+* the error model documented in the module (docs/model.md): measured =
   c (1 + cv z1) + floor z2, z from Philox(SeedSequence(seed,
   spawn_key=(subject, purpose))); values below the LLOQ are censored;
-* beta-endorphin 3465 g/mol, so 1 pmol/L = 3.465 pg/mL exactly (MODEL.md
+* beta-endorphin 3465 g/mol, so 1 pmol/L = 3.465 pg/mL exactly (docs/model.md
   section 7 target 1); ACTH 4541 g/mol; cortisol 362.46 g/mol (1 ug/dL =
   27.59 nmol/L);
 * beta-lipotropin is equimolar with ACTH in POMC (Liotta 1978), so a

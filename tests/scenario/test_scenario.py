@@ -2,7 +2,7 @@
 
 References used (independent of the code under test):
 
-* docs/model.md "Outputs": the output names; API.md section 3: their units.
+* docs/model.md "Outputs": the output names; docs/api.md section 3: their units.
 * Foley et al. 1979 (PNAS 76:5377): IV beta-endorphin has a volume of
   distribution of 178 mL/kg and a terminal half-life of 37 min; ICV 0.74
   mL/kg and 93 min.  A bolus into a one-compartment pool with first-order
@@ -57,7 +57,7 @@ T_HALF_CSF = 93.0         # min (Foley 1979)
 PLASMA_REST = 4.34        # pmol/L (Goldfarb 1990)
 CSF_REST = 22.2           # pmol/L (Nakao 1980)
 DOCUMENTED_UNITS = {"plasma_beta_endorphin": "pmol/L", "csf_beta_endorphin": "pmol/L",
-                    "plasma_acth": "pmol/L", "plasma_cortisol": "nmol/L"}   # API.md
+                    "plasma_acth": "pmol/L", "plasma_cortisol": "nmol/L"}   # docs/api.md
 
 
 def _trapezoid(y, x):

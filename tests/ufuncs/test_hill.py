@@ -103,7 +103,7 @@ def test_random_log_uniform_points():
 
 
 def test_w1_workload_grid_against_mpmath():
-    """The benchmark workload W1 (BENCHMARKS.md) is timed "at float64 accuracy": on its
+    """The benchmark workload W1 (benchmarks/README.md) is timed "at float64 accuracy": on its
     grid (c = logspace(-3, 3), emax = 1, ec50 = 3, n = 1.7, the broadcast-parameter path)
     every result is within 2 eps of the exact value, which mpmath gives at 40 digits.
     2 eps: the division and two other roundings of the last steps, plus n times the

@@ -1,4 +1,4 @@
-"""The NumPy ufunc protocol for EVERY public ufunc and gufunc (ECOSYSTEM.md checklist
+"""The NumPy ufunc protocol for EVERY public ufunc and gufunc (docs/reliability.md checklist
 (i) items 1-10 and 14, and the layout matrix of checklist (ii) 8).
 
 Each test is parametrised over the registry below, which records what the

@@ -1,4 +1,4 @@
-"""Validation target 3b of the endorphin model (MODEL.md section 7; docs/model.md):
+"""Validation target 3b of the endorphin model (docs/model.md, validation targets):
 pulsatile and circadian plasma beta-endorphin as Iranmanesh et al. measured it.
 
 Iranmanesh A, Lizarralde G, Johnson ML, Veldhuis JD. Circadian, ultradian, and
@@ -344,7 +344,7 @@ def day():
 
 
 # Tolerances.  Iranmanesh et al. give mean +- SE over n = 7 men; a model population
-# mean is held to the published mean +- 3 SE (the 10-16 pulses of MODEL.md target 3b is
+# mean is held to the published mean +- 3 SE (the 10-16 pulses of docs/model.md validation target 3b is
 # 13 +- 3 SE), except where stated.
 
 def test_pulse_frequency(day):
@@ -381,7 +381,7 @@ def test_circadian_rhythm(day):
     Amplitude: 0.23 within 2 SE, the SE being 1/6 of the amplitude (6 +- 1
     pg/mL): 0.23 +- 0.077, i.e. 0.153-0.307, for the population's mean
     profile and for the mean of the subjects' own cosinor amplitudes.
-    Acrophase: within 1 h of 10:43 (MODEL.md target 3b; 1.5 SE)."""
+    Acrophase: within 1 h of 10:43 (docs/model.md validation target 3b; 1.5 SE)."""
     lo, hi = CIRC_AMPLITUDE * (1 - 2 / 6), CIRC_AMPLITUDE * (1 + 2 / 6)
     pop = cosinor(day.clock, day.measured.mean(axis=0))
     assert lo <= pop.relative <= hi, pop.relative
@@ -460,7 +460,7 @@ def test_cosinor_recovers_a_cosine():
 
 
 # ---------------------------------------------------------------------------
-# Reproducibility: keyed random streams (MODEL.md section 2)
+# Reproducibility: keyed random streams (docs/model.md)
 # ---------------------------------------------------------------------------
 def test_same_seed_same_day():
     pop = M.sample_parameters(20, SEED)

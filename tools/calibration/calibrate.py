@@ -25,7 +25,7 @@ Free parameters and targets (docs/model.md; Goldfarb 1990, Iranmanesh 1989):
 * ``pulse_amplitude``, ``tau_pulse``: from the pulse-detection sweep in
   tests/validation (plasma increments ~63 %, ~13 pulses a day).
 
-With ``--drugs`` (drugs, receptors; MODEL.md section 7, targets 5 and the Sarton
+With ``--drugs`` (drugs, receptors; docs/model.md, validation targets, targets 5 and the Sarton
 AC50), by fixed-point iteration from the current defaults:
 
 * morphine ``f_brain``: the model run through Sarton et al. (2000)'s experiment
