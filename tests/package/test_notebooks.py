@@ -22,6 +22,7 @@ def test_notebook_stored_without_outputs(path):
             assert not cell.get("outputs") and cell.get("execution_count") is None, path.name
 
 
+@pytest.mark.slow   # each notebook in a fresh kernel (up to a minute each)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs(path, tmp_path):
     nbformat = pytest.importorskip("nbformat")

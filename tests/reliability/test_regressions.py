@@ -67,6 +67,7 @@ def _fuzz_inputs():
     return sorted(p for p in FUZZ_DIR.glob("*") if p.is_file() and p.name != "README.md")
 
 
+@pytest.mark.slow   # fuzz replay
 def test_fuzz_regressions_replay_in_a_subprocess():
     """Every kept fuzzer input (tests/data/fuzz_regressions/) runs without crashing."""
     files = _fuzz_inputs()
@@ -79,6 +80,7 @@ def test_fuzz_regressions_replay_in_a_subprocess():
     assert f"replayed {len(files)} inputs" in proc.stdout
 
 
+@pytest.mark.slow   # 3000 random fitter inputs
 def test_random_fitter_inputs_in_a_subprocess():
     """3000 deterministic random inputs of the fitter's fuzz targets (the public
     fit_dose_response with ed/predict, and the private _fit._fit with arbitrary arrays)

@@ -366,6 +366,7 @@ else:
     NAMES = registry_names()
     _COUNTS: dict = {}
 
+    @pytest.mark.slow   # one subprocess per callable, thousands of junk cases
     @pytest.mark.parametrize("name", NAMES)
     def test_junk_calls_never_crash(name):
         proc, report, last = run_child(name)
@@ -386,6 +387,7 @@ else:
         assert proc.returncode == 1, (proc.returncode, proc.stderr[-2000:])
         assert "MemoryError" in proc.stderr
 
+    @pytest.mark.slow   # reads the counts of test_junk_calls_never_crash
     def test_case_count():
         """The number of junk cases run (all callables), for the reliability report."""
         if len(_COUNTS) < len(NAMES):

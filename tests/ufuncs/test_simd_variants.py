@@ -39,6 +39,7 @@ def test_unknown_cap_allows_only_generic():
     assert _isa_under("sse9") == "generic"
 
 
+@pytest.mark.slow   # the hill tests again in a subprocess per SIMD variant
 @pytest.mark.parametrize("cap", ORDER)
 def test_variant_passes_hill_tests(cap):
     got = _isa_under(cap)
