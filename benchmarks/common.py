@@ -62,7 +62,7 @@ def build_c(src: str, name: str, extra: tuple[str, ...] | list[str] = (),
     ``-ffast-math`` (it is refused outright): gcc links crtfastmath.o into any shared
     object linked with -ffast-math, and its constructor switches the whole Python
     process to flush-to-zero / denormals-are-zero on load, silently changing NumPy's
-    results (1e-300 * 1e-10 becomes 0).  See BENCHMARKS.md, "Lessons".
+    results (1e-300 * 1e-10 becomes 0).  See benchmarks/README.md, "Lessons".
 
     The library is rebuilt when the source, the flags or the compiler change (a
     stamp file records a hash of all three); it is written under a temporary name

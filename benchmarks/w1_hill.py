@@ -1,6 +1,6 @@
 """W1 hill: the Hill equation over a large float64 array, against peers and the copy limit.
 
-Workload (fixed; BENCHMARKS.md, W1):
+Workload (fixed; benchmarks/README.md, W1):
     c = np.logspace(-3, 3, 10_000_000)          float64, C-contiguous (80 MB)
     y = emax * c**n / (ec50**n + c**n)          emax = 1.0, ec50 = 3.0, n = 1.7
 
@@ -12,7 +12,7 @@ Rows (all run round-robin in the same rounds; 1 warm-up round, then --repeats ro
     numexpr, 1 and 2 threads, out=y            skipped with a note if numexpr is missing
     C loop, plain pow                           scalar libm pow, gcc -O3 -march=native, kernel only
     C loop, exp(n log c), -ffast-math           the same vectorised through libmvec (c/w1_fastmath.c;
-                                                -ffast-math at compile only), BENCHMARKS.md's
+                                                -ffast-math at compile only), benchmarks/README.md's
                                                 "vectorised C loop" row; kernel only
     (ref) np.power(c, n, out=t) alone           one pass of NumPy's power: is it SIMD here?
     np.copyto(y, c)                             NumPy's copy, for reference
@@ -21,7 +21,7 @@ Rows (all run round-robin in the same rounds; 1 warm-up round, then --repeats ro
 Every row is reported as a multiple of the C copy loop's time in the same round
 (median and min-max over rounds).  Accuracy: the maximal relative error of each
 row's result against the expression evaluated in long double (x87 80-bit on x86-64)
-from the same float64 inputs.  Targets (BENCHMARKS.md): hill(out=) within 3x of the
+from the same float64 inputs.  Targets (benchmarks/README.md): hill(out=) within 3x of the
 copy, and at least 1.4x faster than the preallocated NumPy version, single-threaded
 (NumPy ufuncs run on one thread), at float64 accuracy (a few ulp).
 
@@ -127,12 +127,12 @@ def main(argv: list[str] | None = None) -> dict:
     t = np.zeros_like(c)
 
     # W1 loops get -falign-loops=64: code placement alone moved one W1 kernel by
-    # 1.6x on this machine (BENCHMARKS.md, "Lessons"); aligned loops are stable.
+    # 1.6x on this machine (benchmarks/README.md, "Lessons"); aligned loops are stable.
     lib = cm.build_c("limits.c", "limits_w1", ["-falign-loops=64"])
     P, L, D = ctypes.c_void_p, ctypes.c_long, ctypes.c_double
     c_copy = cm.cfunc(lib, "w1_copy", [P, P, L])
     c_pow = cm.cfunc(lib, "w1_hill_pow", [P, P, L, D, D, D])
-    # BENCHMARKS.md's "C loop, vectorised (libmvec, AVX-512)" row: a peer, not a limit
+    # benchmarks/README.md's "C loop, vectorised (libmvec, AVX-512)" row: a peer, not a limit
     fast = cm.build_c("w1_fastmath.c", "w1_fastmath",
                       ["-falign-loops=64", "-mprefer-vector-width=512"], fast_math_compile=True)
     c_fast = cm.cfunc(fast, "w1_hill_fastmath", [P, P, L, D, D, D])

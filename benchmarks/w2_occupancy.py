@@ -1,6 +1,6 @@
 """W2 occupancy: competitive binding of 3 ligands at 3 receptors, 10^6 rows.
 
-Workload (fixed; BENCHMARKS.md, W2):
+Workload (fixed; benchmarks/README.md, W2):
     rng = np.random.default_rng(20240502)
     C   = 10 ** rng.uniform(-3, 3, size=(1_000_000, 3))   concentrations, nmol/L,
           columns = ligands (beta-endorphin, morphine, naloxone)
@@ -22,7 +22,7 @@ Rows (round-robin in the same rounds; 1 warm-up round, then --repeats rounds):
                                                      write 9 doubles a row), no arithmetic
 
 Reported: rows/s, each row as a multiple of the memory floor's time in the same round,
-and the targets (BENCHMARKS.md): the package at least 5x faster than NumPy broadcasting,
+and the targets (benchmarks/README.md): the package at least 5x faster than NumPy broadcasting,
 and within 1.5x of the memory floor, both as per-round ratios.  Accuracy: the maximal
 relative difference from the NumPy broadcasting result.
 
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> dict:
     xbuf = np.zeros((NROW, 3, 3))
     sbuf = np.zeros((NROW, 3, 1))
 
-    # W2 kernels were checked insensitive to code alignment (BENCHMARKS.md), so no
+    # W2 kernels were checked insensitive to code alignment (benchmarks/README.md), so no
     # -falign-loops here; built into their own library name.
     lib = cm.build_c("limits.c", "limits_w2")
     P, L = ctypes.c_void_p, ctypes.c_long

@@ -1,6 +1,6 @@
 """W3 fit_ll4: 10,000 drc LL.4 dose-response fits, endorphin against its peers and the limit.
 
-Workload (fixed; BENCHMARKS.md, W3; the same data as the team's bench/w3_fit_ll4.py):
+Workload (fixed; benchmarks/README.md, W3; the same data as the team's bench/w3_fit_ll4.py):
     x = np.logspace(-2, 2, 12); rng = np.random.default_rng(20240503), drawn in order
     b ~ U(0.8, 2.5), c ~ U(0, 0.1), d ~ U(0.9, 1.1), e = 10**U(-1, 1)   (10,000 each)
     y = c + (d - c) / (1 + exp(b (log x - log e))) + N(0, 0.03)         (10,000 x 12)
@@ -17,7 +17,7 @@ Rows (round-robin in the same rounds, 1 warm-up round, then --repeats rounds):
                                                      (not timed), kernel-only time; skipped
                                                      with a note when ../shared is missing
 
-Targets (BENCHMARKS.md): endorphin (default threads) >= 100x curve_fit; endorphin 1 thread
+Targets (benchmarks/README.md): endorphin (default threads) >= 100x curve_fit; endorphin 1 thread
 within 1.5x of the C LM's time.  Accuracy: endorphin's converged fits against curve_fit's
 (max relative difference of b, d, e) and the fraction converged.
 

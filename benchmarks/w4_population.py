@@ -1,6 +1,6 @@
 """W4 population_day: the engine (endorphin.core.simulate) against the plain C limit.
 
-Workload (../shared/BENCHMARKS.md, W4; defined by ../shared/bench/w4_model.py):
+Workload (benchmarks/README.md, W4; defined by the peers' w4_model.py):
 the 11-state endogenous model, 24 h, outputs C_p, C_h and analgesia every minute
 (N, 3, 1441), rtol 1e-6, atol 1e-9, restarts at every switching time, each
 subject from its resting steady state.

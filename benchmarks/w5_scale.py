@@ -1,6 +1,6 @@
 """W5 scale: summary-only population runs, in process and on a Dask LocalCluster.
 
-Workload (BENCHMARKS.md W5): N subjects x 1 day of the default endorphin
+Workload (benchmarks/README.md W5): N subjects x 1 day of the default endorphin
 scenario (exercise at 75 % VO2max 60-105 min, laughter 300-315, pain 4 at
 600-720; pulses and the circadian rhythm on), summary mode only (per subject
 and output: max, tmax, min, AUC, time above, end value for plasma
@@ -21,7 +21,7 @@ arithmetic.  Usage::
 
     python benchmarks/w5_scale.py --n 1000000 --chunks 100000
     python benchmarks/w5_scale.py --n 10000000 --chunks 100000 --n-inprocess 500000 \
-        --skip-threads       # the 10^7 run of BENCHMARKS.md (about 1.5 h here)
+        --skip-threads       # the 10^7 run of benchmarks/README.md (about 1.5 h here)
 """
 from __future__ import annotations
 

@@ -22,6 +22,11 @@ def _is_repo_root(entry: str) -> bool:
 
 
 sys.path[:] = [p for p in sys.path if not _is_repo_root(p)]
+# Shared test helpers (engine_refs, references, layouts, interrupt, registry) live in
+# tests/_support/: on sys.path so that `import engine_refs` works from any test folder.
+SUPPORT = Path(__file__).resolve().parent / "_support"
+if str(SUPPORT) not in sys.path:
+    sys.path.insert(0, str(SUPPORT))
 # A Python subprocess that a test starts must not import the source tree either:
 # safe-path mode (Python 3.11+) keeps its working directory off sys.path, and
 # tests start subprocesses outside the tree (cwd) for Python 3.10.

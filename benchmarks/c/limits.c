@@ -39,7 +39,7 @@ double w1_copy(const double *restrict c, double *restrict y, long n)
 }
 
 /* W1 Hill with the plain scalar libm pow, as anyone would first write it in C.
- * Without -ffast-math gcc 12 does not vectorise pow (BENCHMARKS.md), so this is
+ * Without -ffast-math gcc 12 does not vectorise pow (benchmarks/README.md), so this is
  * the scalar-pow reference, correctly rounded to within glibc's pow (< 1 ulp). */
 double w1_hill_pow(const double *restrict c, double *restrict y, long n,
                    double emax, double ec50, double h)

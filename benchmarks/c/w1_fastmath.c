@@ -2,7 +2,7 @@
  * w1_fastmath.c -- a peer row of W1, not a limit: the workload's expression
  * with c^n as exp(n log c), compiled with -ffast-math (compile
  * step only, see common.build_c) so that gcc vectorises exp and log through
- * glibc's libmvec, as BENCHMARKS.md's "C loop, vectorised (libmvec)" row
+ * glibc's libmvec, as benchmarks/README.md's "C loop, vectorised (libmvec)" row
  * does.  It is what a C programmer gets by giving up exact IEEE semantics;
  * its error is reported next to its time.  Timed inside C like limits.c.
  */

@@ -1,4 +1,4 @@
-# Reference fits for tests/test_fit.py (run: Rscript tests/data/drc_reference.R > tests/data/drc_reference.json)
+# Reference fits for tests/fitting/test_fitting.py (run: Rscript tests/data/drc_reference.R > tests/data/drc_reference.json)
 # drc itself is not installable here (not in Debian, CRAN unreachable), so this script
 # reproduces what drc's drm() computes with base R: the least-squares fit (nls, "port",
 # tolerances far tighter than drc's relTol = 1e-7) and drc's covariance, 2 s^2 H^-1 with H the

@@ -1,4 +1,4 @@
-"""MODEL.md section 7 targets for drugs: 4 (naloxone), 5 (tolerance), 6 (fibromyalgia),
+"""The validation targets (docs/model.md) for drugs: 4 (naloxone), 5 (tolerance), 6 (fibromyalgia),
 7 (analytic PK for every route), and Sarton et al. (2000)'s morphine AC50 and ke0.
 
 Independent references: closed-form PK written here (one compartment, Bateman,
@@ -145,7 +145,7 @@ def test_naloxone_abolishes_the_opioid_component_and_leaves_the_rest(naloxone_ar
     blocked = 1.0 - blocked_arm.mean() / ctrl.mean()
     print(f"opioid component {ctrl.mean():.4f}, with naloxone {blocked_arm.mean():.4f}: "
           f"{100 * blocked:.1f} % blocked")
-    assert blocked >= 0.80, blocked                  # MODEL.md target 4
+    assert blocked >= 0.80, blocked                  # docs/model.md validation target 4
     # the non-opioid component is untouched (naloxone-insensitive; the arms differ only
     # by the integrator's steps, rtol 1e-6)
     np.testing.assert_allclose(comp["nonopioid_analgesia"][0], comp["nonopioid_analgesia"][1],
@@ -221,7 +221,7 @@ def test_fibromyalgia_has_a_smaller_analgesic_response_than_healthy():
         pre = np.searchsorted(r.time, 59.0)
         out[cond] = {k: (r[k][:, 60:181].max(1) - r[k][:, pre]).mean()
                      for k in ("opioid_analgesia", "analgesia")}
-    # MODEL.md target 6: smaller; the opioid component clearly (by over 20 %), the total
+    # docs/model.md validation target 6: smaller; the opioid component clearly (by over 20 %), the total
     # (which keeps the same non-opioid component) by over 5 %
     assert out["fibromyalgia"]["opioid_analgesia"] < 0.8 * out["healthy"]["opioid_analgesia"]
     assert out["fibromyalgia"]["analgesia"] < 0.95 * out["healthy"]["analgesia"], out
@@ -281,7 +281,7 @@ def sarton_analysis(population=None):
 def test_sarton_analysis_recovers_the_morphine_ac50_and_ke0():
     """The model through Sarton's experiment and analysis gives their estimates for
     men: AC50 71.2 +- 10.5 nmol/L, ke0 0.0070 +- 0.0013 1/min (within 1 SE).  (AC50
-    is calibrated through morphine's f_brain, tools/calibrate.py; ke0 is the drug
+    is calibrated through morphine's f_brain, tools/calibration/calibrate.py; ke0 is the drug
     table's value, recovered here through the analysis.)"""
     ac50_, ke0, i0, thr0 = sarton_analysis()
     assert ac50_ == pytest.approx(71.2, abs=10.5), (ac50_, ke0)

@@ -1,4 +1,4 @@
-"""Validation targets 1-3 of the endorphin model (docs/model.md; MODEL.md section 7),
+"""Validation targets 1-3 of the endorphin model (docs/model.md, validation targets),
 and the structural checks: exact rest, exact periodic rest, mass balance of the
 pools, outputs finite and in range over the documented parameter ranges.
 
@@ -73,7 +73,7 @@ def test_target2_foley_half_lives(route, output, published, dose_mg):
 
 # ---------------------------------------------------------------------------
 # Target 3: Goldfarb et al. 1990: 30 min cycling at 60/70/80 % VO2max, 12 men.
-# 60 %: no rise at any time ("no rise" = population mean below 1.2-fold, MODEL.md 3b);
+# 60 %: no rise at any time ("no rise" = population mean below 1.2-fold, docs/model.md validation target 3b);
 # 70 %: a rise by 15 min; 80 %: a rise by 5 min and a peak of 21.91 +- 2.03 pmol/L
 # (mean +- SE) 5 min after the end.  Population mean within 25 %; the population's
 # 5-95 % band covers the published mean +- 2 SE.

@@ -1,4 +1,4 @@
-"""Validation target 3b of the endorphin model (MODEL.md section 7; docs/model.md):
+"""Validation target 3b of the endorphin model (docs/model.md, validation targets):
 pulsatile and circadian plasma beta-endorphin as Iranmanesh et al. measured it.
 
 Iranmanesh A, Lizarralde G, Johnson ML, Veldhuis JD. Circadian, ultradian, and
@@ -21,7 +21,7 @@ the first Fourier component of a 24-h record.
 
 This module holds the two documented analysis methods the model is held to,
 :func:`detect_pulses` (a Cluster-style pulse detector) and :func:`cosinor`, with
-the assay noise model :func:`assay`.  ``tools/pulse_sweep.py`` imports them from
+the assay noise model :func:`assay`.  ``tools/calibration/pulse_sweep.py`` imports them from
 here to calibrate the pulse generator, so the calibration and the test use the
 same method.  The tests run the package's *default* parameters and pulse
 generator, never values copied from the model's output: every bound below is a
@@ -52,7 +52,7 @@ DT = 10.0
 #: Assay coefficient of variation of the simulated measurements (single
 #: determinations).  Assumed: the study's IRMA precision is not given in its
 #: abstract; 8 % is on the conservative (harder to detect) side for a two-site
-#: IRMA at these concentrations.  ``tools/pulse_sweep.py --cv`` shows how the
+#: IRMA at these concentrations.  ``tools/calibration/pulse_sweep.py --cv`` shows how the
 #: calibration depends on it.
 ASSAY_CV = 0.08
 #: Detector configuration (see detect_pulses): nadir clusters of 2 samples, peak
@@ -344,7 +344,7 @@ def day():
 
 
 # Tolerances.  Iranmanesh et al. give mean +- SE over n = 7 men; a model population
-# mean is held to the published mean +- 3 SE (the 10-16 pulses of MODEL.md target 3b is
+# mean is held to the published mean +- 3 SE (the 10-16 pulses of docs/model.md validation target 3b is
 # 13 +- 3 SE), except where stated.
 
 def test_pulse_frequency(day):
@@ -369,7 +369,7 @@ def test_pulse_increment(day):
     The pulse duration (68 +- 6 min) is not tested: it is Cluster's peak width
     (samples from the first significant up-stroke to the last significant
     down-stroke), a different measure from the half-increment width reported by
-    detect_pulses; see tools/pulse_sweep.py."""
+    detect_pulses; see tools/calibration/pulse_sweep.py."""
     inc = np.nanmean(day.stats["increment_pct"])
     assert abs(inc - INCREMENT_PCT) <= 3 * 13.0, inc
 
@@ -381,7 +381,7 @@ def test_circadian_rhythm(day):
     Amplitude: 0.23 within 2 SE, the SE being 1/6 of the amplitude (6 +- 1
     pg/mL): 0.23 +- 0.077, i.e. 0.153-0.307, for the population's mean
     profile and for the mean of the subjects' own cosinor amplitudes.
-    Acrophase: within 1 h of 10:43 (MODEL.md target 3b; 1.5 SE)."""
+    Acrophase: within 1 h of 10:43 (docs/model.md validation target 3b; 1.5 SE)."""
     lo, hi = CIRC_AMPLITUDE * (1 - 2 / 6), CIRC_AMPLITUDE * (1 + 2 / 6)
     pop = cosinor(day.clock, day.measured.mean(axis=0))
     assert lo <= pop.relative <= hi, pop.relative
@@ -460,7 +460,7 @@ def test_cosinor_recovers_a_cosine():
 
 
 # ---------------------------------------------------------------------------
-# Reproducibility: keyed random streams (MODEL.md section 2)
+# Reproducibility: keyed random streams (docs/model.md)
 # ---------------------------------------------------------------------------
 def test_same_seed_same_day():
     pop = M.sample_parameters(20, SEED)

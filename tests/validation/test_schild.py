@@ -1,4 +1,4 @@
-"""Target 4, second half (MODEL.md section 7): a Schild analysis of naloxone
+"""Target 4, second half (docs/model.md, validation targets): a Schild analysis of naloxone
 against morphine on the mu operational response with R held fixed returns the
 configured naloxone K (pA2 within 0.05 log units, slope within 0.05 of 1).
 

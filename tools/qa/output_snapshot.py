@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 def _w4(out):
     from endorphin import core
     ref = np.load(REPO / "tests" / "data" / "w4_reference_20subjects.npz")
-    sys.path.insert(0, str(REPO / "tests"))
+    sys.path.insert(0, str(REPO / "tests" / "_support"))
     import engine_refs as R
     breaks, inputs = R.w4_segments()
     params = R.w4_params(ref["subj"])

@@ -1,0 +1,251 @@
+"""The one registry of endorphin's public callables.
+
+Every reliability test reads it (tests/reliability/: junk calls in-process and in
+subprocesses, reference counts, threads, Hypothesis; tests/ufuncs/test_ufunc_protocol.py;
+the fuzz harness tools/qa/fuzz/fuzz_endorphin.py), so a callable added here is
+exercised by all of them.  tests/reliability/test_registry.py checks that the
+registry is complete: every public callable of the package (``endorphin.__all__``
+and the ``__all__`` of the public submodules it lists) is either registered here or
+listed in ``EXCLUDED`` with the reason.
+
+To add a public callable: one entry in ``UFUNC_CORES`` + ``ufunc_args`` (a NumPy
+ufunc or gufunc), or in ``calls`` (a Python function or class), with one valid call.
+
+Importing this module does not import endorphin (the fuzz harness and the
+subprocess tests read the names first); the functions below do.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+# ---------------------------------------------------------------------------
+# ufuncs and gufuncs: name -> core dimensions of each input, as letters ("" = a
+# scalar core, "rl" = a (r, l) core).  Public ones are ``endorphin.<name>``; the
+# names with a leading underscore are the gufuncs behind ``endorphin.nca``
+# (``endorphin._ufuncs.<name>``), reached by users through nca's wrappers.
+# The order of the sorted names is part of the fuzz corpus format
+# (tests/data/fuzz_regressions/): add names, do not rename them.
+# ---------------------------------------------------------------------------
+UFUNC_CORES = {
+    "hill": ["", "", "", ""],
+    "emax_model": ["", "", "", "", ""],
+    "ll4": ["", "", "", "", ""],
+    "ll5": ["", "", "", "", "", ""],
+    "occupancy": ["", ""],
+    "operational": ["", "", "", "", ""],
+    "dose_ratio": ["", "", ""],
+    "hill_inverse": ["", "", "", ""],
+    "ecx": ["", "", ""],
+    "competitive_occupancy": ["l", "rl"],
+    "operational_multi": ["l", "l", "l", ""],
+    "hill_jac": ["", "", "", ""],
+    "ll4_jac": ["", "", "", "", ""],
+    "ll5_jac": ["", "", "", "", "", ""],
+    "_auc_linear": ["n", "n"],
+    "_auc_linlog": ["n", "n"],
+    "_tmax": ["n", "n"],
+    "_cmax": ["n"],
+    "_half_life": ["n", "n", ""],
+}
+UFUNC_NAMES = sorted(UFUNC_CORES)
+#: the public ones (``endorphin.<name>``)
+PUBLIC_UFUNC_NAMES = sorted(n for n in UFUNC_CORES if not n.startswith("_"))
+#: public ufuncs with only scalar cores that are not Jacobians: plain elementwise maths
+ELEMENTWISE = [n for n in PUBLIC_UFUNC_NAMES
+               if all(c == "" for c in UFUNC_CORES[n]) and not n.endswith("_jac")]
+#: public gufuncs (a core dimension in an input or the output)
+GUFUNCS = [n for n in PUBLIC_UFUNC_NAMES if n not in ELEMENTWISE]
+
+
+def ufunc(name: str):
+    """The ufunc object registered under ``name``."""
+    import endorphin
+    if name.startswith("_"):
+        from endorphin import _ufuncs
+        return getattr(_ufuncs, name)
+    return getattr(endorphin, name)
+
+
+X = np.array([1.0, 3.0, 0.5])
+T = np.array([0.0, 1.0, 2.0, 4.0, 8.0])
+C = np.array([0.0, 5.0, 4.0, 2.0, 1.0])
+
+
+def ufunc_args(name: str, x: np.ndarray | None = None) -> tuple:
+    """One valid positional call of the ufunc ``name`` (new arrays on every call).
+    ``x`` replaces the concentration-like first argument of the elementwise ones."""
+    x = X.copy() if x is None else x
+    conc = np.array([1.0, 2.0, 3.0])
+    K = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    t, c = T.copy(), C.copy()
+    table = {
+        "hill": (x, 1.0, 3.0, 1.7),
+        "emax_model": (x, 0.5, 1.0, 3.0, 1.7),
+        "ll4": (x, 1.3, 0.1, 2.0, 3.0),
+        "ll5": (x, 1.3, 0.1, 2.0, 3.0, 0.7),
+        "occupancy": (x, 3.0),
+        "operational": (x, 3.0, 5.0, 1.0, 1.7),
+        "dose_ratio": (x, 3.0, 0.9),
+        "hill_inverse": (np.array([0.5, 1.0, 2.5]), 2.0, 3.0, 1.7),
+        "ecx": (np.array([0.1, 0.5, 0.9]), 3.0, 1.7),
+        # (l),(r,l)->(r,l) with l = 3, r = 2
+        "competitive_occupancy": (conc, K),
+        # (l),(l),(l),()->(): K carries a loop dimension of 2
+        "operational_multi": (conc, np.full((2, 3), 2.0), np.array([4.0, 0.0, 1.0]), 1.7),
+        "hill_jac": (x, 1.0, 3.0, 1.7),
+        "ll4_jac": (x, 1.3, 0.1, 2.0, 3.0),
+        "ll5_jac": (x, 1.3, 0.1, 2.0, 3.0, 0.7),
+        "_auc_linear": (t, c),
+        "_auc_linlog": (t, c.copy()),
+        "_tmax": (t, c),
+        "_cmax": (c,),
+        "_half_life": (t, c, np.intp(3)),
+    }
+    return table[name]
+
+
+# ---------------------------------------------------------------------------
+# every registered callable: name -> (callable, args, kwargs, kind)
+# kind "ufunc" for NumPy ufuncs, "py" for Python functions and classes
+# ---------------------------------------------------------------------------
+def calls() -> dict:
+    import endorphin as en
+    from endorphin import core, model, nca
+
+    out = {name: (ufunc(name), ufunc_args(name), {}, "ufunc") for name in UFUNC_NAMES}
+    t, c = T.copy(), C.copy()
+    out.update({
+        "nca.auc": (nca.auc, (t, c), {"method": "linear"}, "py"),
+        "nca.cmax": (nca.cmax, (c,), {}, "py"),
+        "nca.tmax": (nca.tmax, (t, c), {}, "py"),
+        "nca.half_life": (nca.half_life, (t, c), {"n_points": 3}, "py"),
+        "core.simulate": (core.simulate, ("linear1", np.array([[0.1, 0.02, 5.0]] * 2),
+                                          np.array([0.0, 10.0, 20.0])),
+                          {"doses": ([0.0], ["depot"], [10.0]), "breaks": [5.0],
+                           "inputs": [[0.0], [1.0]], "y0": [0.0, 1.0], "rtol": 1e-6,
+                           "threads": 2, "max_steps": 10_000}, "py"),
+        "model.simulate": (model.simulate, (model.default_parameters(),
+                                            np.array([0.0, 30.0, 60.0])),
+                           {"segments": [("exercise", 10.0, 20.0, 0.8)], "threads": 1},
+                           "py"),
+        "Exercise": (en.Exercise, (0.8,), {"start": 10.0, "duration": 30.0}, "py"),
+        "Dose": (en.Dose, ("morphine",), {"amount": 5.0, "unit": "mg", "route": "iv",
+                                          "time": 10.0}, "py"),
+        "Population": (en.Population, (3,), {"seed": 1, "variability": 0.5}, "py"),
+        "Subject": (en.Subject, (), {"seed": 2, "t_half_plasma": 40.0}, "py"),
+        "Scenario": (en.Scenario, (), {"protocol": en.Exercise(0.8, start=10, duration=20),
+                                       "t_end": 60.0, "dt": 10.0}, "py"),
+    })
+    # the batched fitter (endorphin._fit)
+    xd = np.array([0.1, 0.3, 1.0, 3.0, 10.0, 30.0])
+    yd = np.array([[0.05, 0.1, 0.5, 0.8, 0.95, 1.0], [0.0, 0.2, 0.4, 0.7, 0.9, 1.1]])
+    out.update({
+        "fit_dose_response": (en.fit_dose_response, (xd, yd),
+                              {"model": "ll4", "weights": np.ones(6), "threads": 2,
+                               "max_iter": 50}, "py"),
+        # a control curve and two antagonist concentrations (the fewest Schild accepts)
+        "schild_analysis": (en.schild_analysis, (xd, np.stack([yd[0], yd[0] * 0.8, yd[0] * 0.6]),
+                                                 np.array([0.0, 1.0, 3.0])), {"threads": 1},
+                            "py"),
+    })
+    return out
+
+
+# ---------------------------------------------------------------------------
+# public callables deliberately NOT in the registry, each with the reason.  Keys are
+# the public names ("Name" at the top level, "module.name" in a public submodule).
+# ---------------------------------------------------------------------------
+_PLOT = "draws with matplotlib (tests/plot/ checks the artists, bad input and labels)"
+_STIMULUS = ("a stimulus class with the same validation as Exercise (registered); "
+             "tests/scenario/test_scenario.py checks each one's bad input")
+EXCLUDED = {
+    # stimuli and containers of the scenario layer
+    "Acupuncture": _STIMULUS,
+    "Laughter": _STIMULUS,
+    "Meditation": _STIMULUS,
+    "Pain": _STIMULUS,
+    "Placebo": _STIMULUS,
+    "Stress": _STIMULUS,
+    "compare": "runs Scenario.simulate (registered) per scenario; tests/scenario",
+    "Result": "a container built by Scenario.simulate, not called by users on arrays; "
+              "tests/results",
+    "FitResult": "a container returned by fit_dose_response (registered); tests/fitting",
+    "PRO": "instrument factories (no array input); tests/results/test_measurement.py",
+    "Assay": "instrument factories (no array input); tests/results/test_measurement.py",
+    "parameters": "no arguments: returns the parameter table (tests/model)",
+    # endorphin.core: the engine; core.simulate is registered and is the C entry point
+    "core.Model": "a NamedTuple describing a compiled model (no computation)",
+    "core.SimResult": "a NamedTuple returned by core.simulate",
+    "core.dose_schedule": "pure-Python expansion of a dose rule into arrays; tests/engine",
+    "core.population_percentiles": "np.percentile over a SimResult; tests/engine",
+    # endorphin.model: Python helpers around core.simulate (model.simulate is registered)
+    "model.parameters": "no arguments: the parameter table (tests/model)",
+    "model.default_parameters": "keyword overrides only; tests/model/test_model_api.py",
+    "model.sample_parameters": "random draws, validated in tests/model/test_model_api.py",
+    "model.pulse_schedule": "pure-Python pulse draws; tests/model, tests/validation",
+    "model.bend_dose": "scalar unit conversion; tests/model",
+    "model.receptor_response": "pure NumPy over the ufuncs (registered); tests/validation",
+    "model.drug_response": "pure NumPy over the ufuncs (registered); tests/model",
+    "model.ac50": "a root search over model.drug_response; tests/model",
+    "model.stimulus_inputs": "builds the input arrays of core.simulate; tests/model",
+    "model.pulse_doses": "builds the dose arrays of core.simulate; tests/model",
+    # endorphin.drugs: the drug table (pure Python data)
+    "drugs.Drug": "a dataclass record of the drug table; tests/model/test_drugs.py",
+    "drugs.Route": "a NamedTuple record of the drug table; tests/model/test_drugs.py",
+    "drugs.DrugTable": "the Mapping type of drugs.table; tests/model/test_drugs.py",
+    "drugs.names": "no arguments; tests/model/test_drugs.py",
+    "drugs.get": "a table lookup (KeyError on unknown names); tests/model/test_drugs.py",
+    "drugs.register": "validated in tests/model/test_drugs.py (bad fields raise)",
+    "drugs.unregister": "a table edit; tests/model/test_drugs.py",
+    "drugs.reset": "no arguments; tests/model/test_drugs.py",
+    "drugs.to_pandas": "no arguments; tests/model/test_drugs.py",
+    "drugs.dose_to_nmol": "scalar unit conversion; tests/model/test_drugs.py",
+    "drugs.macro_constants": "closed-form PK of one drug; tests/model/test_drugs.py",
+    "drugs.half_lives": "closed-form PK of one drug; tests/model/test_drugs.py",
+    "drugs.concentration": "closed-form PK over NumPy; tests/model/test_drugs.py",
+    # endorphin.presets: named parameter sets
+    "presets.Preset": "a dataclass record; tests/scenario",
+    "presets.get": "a table lookup; tests/scenario",
+    "presets.names": "no arguments; tests/scenario",
+    # endorphin.plot: matplotlib helpers
+    "plot.time_course": _PLOT,
+    "plot.timeline": _PLOT,
+    "plot.occupancy": _PLOT,
+    "plot.tolerance": _PLOT,
+    "plot.compare": _PLOT,
+    "plot.dose_response": _PLOT,
+    "plot.schild": _PLOT,
+    "plot.style": "a matplotlib style context manager (tests/plot)",
+}
+
+
+def public_callables() -> dict:
+    """Every public callable of the installed package: public name -> object.
+
+    The top level's ``__all__``; for each public submodule it lists (``core``,
+    ``nca``, ``plot`` ...), that module's ``__all__`` (or its names without a leading
+    underscore), keeping the callables defined by endorphin (functions, classes,
+    ufuncs), not modules or data."""
+    import types
+
+    import endorphin as en
+
+    def ours(obj) -> bool:
+        if isinstance(obj, np.ufunc):
+            return True
+        return callable(obj) and not isinstance(obj, types.ModuleType) and \
+            (getattr(obj, "__module__", None) or "").startswith("endorphin")
+
+    found = {}
+    for name in en.__all__:
+        obj = getattr(en, name)
+        if isinstance(obj, types.ModuleType):
+            names = getattr(obj, "__all__", None) or [n for n in dir(obj)
+                                                      if not n.startswith("_")]
+            for sub in names:
+                member = getattr(obj, sub)
+                if ours(member):
+                    found[f"{name}.{sub}"] = member
+        elif ours(obj):
+            found[name] = obj
+    return found
