@@ -4,6 +4,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 
 def interrupt_call(setup: str, call: str, wait: float = 1.0):
@@ -20,10 +21,15 @@ def interrupt_call(setup: str, call: str, wait: float = 1.0):
             sys.exit(0)
         print("finished", flush=True)
     """)
-    proc = subprocess.Popen([sys.executable, "-c", "import sys\n" + script],
+    # the test modules import the helpers of tests/_support (as the conftest lets them)
+    head = f"import sys\nsys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
+    proc = subprocess.Popen([sys.executable, "-c", head + script],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd="/")
-    assert proc.stdout.readline().strip() == "start", proc.stderr.read()
+    if proc.stdout.readline().strip() != "start":      # reap it before failing
+        proc.kill()
+        out, err = proc.communicate(timeout=60)
+        raise AssertionError(f"the subprocess did not start its call:\n{err}")
     time.sleep(wait)
     t0 = time.monotonic()
     proc.send_signal(signal.SIGINT)
