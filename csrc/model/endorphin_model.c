@@ -11,12 +11,12 @@
  * operational model, scaled by the functional receptor fraction (availability
  * x acute x chronic desensitization), gives the effects; analgesia (opioid and
  * non-opioid), mood, pain.  docs/model.md states every equation; the
- * pure-NumPy twin endorphin/reference.py computes the same and is the test
+ * pure-NumPy twin endorphin/model/reference.py computes the same and is the test
  * oracle.  Time in minutes, beta-endorphin in pmol/L, drugs in nmol/L
  * (amounts in nmol), cortisol nmol/L.
  */
 #include "endorphin_model.h"
-#include "endo_math.h"
+#include "kernels/endo_math.h"
 
 #include <math.h>
 
@@ -29,98 +29,30 @@
 #define DNU ENDO_EM_DRUG_NINPUTS
 #define DNO ENDO_EM_DRUG_NOUTPUTS
 
-#define BASE_STATES \
-    "act_p", "act_h", "syn_p", "syn_h", "store_p", "store_h", "pulse", \
-    "bend_plasma", "bend_csf", "acth", "cortisol", \
-    "nonopioid_exercise", "nonopioid_stress", "nonopioid_pain", "nonopioid_laughter", \
-    "nonopioid_meditation", "nonopioid_acupuncture", "nonopioid_placebo", \
-    "receptor_acute_mu", "receptor_acute_delta", "receptor_acute_kappa", \
-    "receptor_chronic_mu", "receptor_chronic_delta", "receptor_chronic_kappa"
+/* the variants' names (generated from endorphin/model/spec.py) */
+static const char *const st0[] = {ENDO_EM_STATE_NAMES_0};
+static const char *const st1[] = {ENDO_EM_STATE_NAMES_1};
+static const char *const st2[] = {ENDO_EM_STATE_NAMES_2};
+static const char *const st3[] = {ENDO_EM_STATE_NAMES_3};
+static const char *const st4[] = {ENDO_EM_STATE_NAMES_4};
+static const char *const pa0[] = {ENDO_EM_PARAM_NAMES_0};
+static const char *const pa1[] = {ENDO_EM_PARAM_NAMES_1};
+static const char *const pa2[] = {ENDO_EM_PARAM_NAMES_2};
+static const char *const pa3[] = {ENDO_EM_PARAM_NAMES_3};
+static const char *const pa4[] = {ENDO_EM_PARAM_NAMES_4};
+static const char *const in0[] = {ENDO_EM_INPUT_NAMES_0};
+static const char *const in1[] = {ENDO_EM_INPUT_NAMES_1};
+static const char *const in2[] = {ENDO_EM_INPUT_NAMES_2};
+static const char *const in3[] = {ENDO_EM_INPUT_NAMES_3};
+static const char *const in4[] = {ENDO_EM_INPUT_NAMES_4};
+static const char *const ou0[] = {ENDO_EM_OUTPUT_NAMES_0};
+static const char *const ou1[] = {ENDO_EM_OUTPUT_NAMES_1};
+static const char *const ou2[] = {ENDO_EM_OUTPUT_NAMES_2};
+static const char *const ou3[] = {ENDO_EM_OUTPUT_NAMES_3};
+static const char *const ou4[] = {ENDO_EM_OUTPUT_NAMES_4};
 
-#define DRUG_STATES(k) "drug" #k "_depot", "drug" #k "_central", "drug" #k "_peripheral2", \
-    "drug" #k "_peripheral3", "drug" #k "_effect_site", "drug" #k "_bound"
-
-#define CH_PARAMS(k) #k "_u50", #k "_n", #k "_gain_pituitary", #k "_gain_hypothalamic", \
-    #k "_nonopioid_gain"
-
-#define BASE_PARAMS \
-    CH_PARAMS(exercise), CH_PARAMS(stress), CH_PARAMS(pain), CH_PARAMS(laughter), \
-    CH_PARAMS(meditation), CH_PARAMS(acupuncture), CH_PARAMS(placebo), \
-    "tau_act", "tau_syn", "sigma_p", "sigma_h", "store_time_p", "store_time_h", \
-    "rho_p", "rho_h", "tau_pulse", "pulse_mean", "a_circ", "t_peak", "clock_start", \
-    "t_half_plasma", "t_half_csf", "bend_plasma_base", "bend_csf_base", \
-    "acth_base", "t_half_acth", "cortisol_base", "t_half_cortisol", "acth_ec50", \
-    "cortisol_hill", "tau_nonopioid", \
-    "K_bend_mu", "K_bend_delta", "K_bend_kappa", \
-    "tau_bend_mu", "tau_bend_delta", "tau_bend_kappa", \
-    "slope_mu", "slope_delta", "slope_kappa", \
-    "receptor_mu", "receptor_delta", "receptor_kappa", \
-    "w_mu", "w_delta", "w_kappa", "v_mu", "v_delta", "v_kappa", \
-    "k_des_acute_mu", "k_des_acute_delta", "k_des_acute_kappa", \
-    "k_rec_acute_mu", "k_rec_acute_delta", "k_rec_acute_kappa", \
-    "k_des_chronic_mu", "k_des_chronic_delta", "k_des_chronic_kappa", \
-    "k_rec_chronic_mu", "k_rec_chronic_delta", "k_rec_chronic_kappa"
-
-#define DRUG_PARAMS(k) "drug" #k "_v1", "drug" #k "_k10", "drug" #k "_k12", \
-    "drug" #k "_k21", "drug" #k "_k13", "drug" #k "_k31", "drug" #k "_ka", \
-    "drug" #k "_ke0", "drug" #k "_f_brain", "drug" #k "_K_mu", "drug" #k "_K_delta", \
-    "drug" #k "_K_kappa", "drug" #k "_tau_mu", "drug" #k "_tau_delta", \
-    "drug" #k "_tau_kappa", "drug" #k "_kon", "drug" #k "_koff", "drug" #k "_n"
-
-#define BASE_INPUTS \
-    "exercise", "stress", "pain", "laughter", "meditation", "acupuncture", "placebo", \
-    "bend_iv_rate", "bend_icv_rate"
-
-#define DRUG_INPUTS(k) "drug" #k "_rate", "drug" #k "_depot_rate"
-
-#define BASE_OUTPUTS \
-    "plasma_beta_endorphin", "csf_beta_endorphin", "plasma_acth", "plasma_cortisol", \
-    "occupancy_mu", "occupancy_delta", "occupancy_kappa", \
-    "receptor_mu", "receptor_delta", "receptor_kappa", \
-    "effect_mu", "effect_delta", "effect_kappa", \
-    "opioid_analgesia", "nonopioid_analgesia", "analgesia", "mood", \
-    "pain_nrs", "pain_threshold", \
-    "activation_pituitary", "activation_hypothalamic", \
-    "synthesis_pituitary", "synthesis_hypothalamic", \
-    "store_pituitary", "store_hypothalamic", "pulse", "circadian", \
-    "occupancy_mu_beta_endorphin", "occupancy_delta_beta_endorphin", \
-    "occupancy_kappa_beta_endorphin", \
-    "receptor_acute_mu", "receptor_acute_delta", "receptor_acute_kappa", \
-    "receptor_chronic_mu", "receptor_chronic_delta", "receptor_chronic_kappa"
-
-#define DRUG_OUTPUTS(k) "drug" #k "_plasma", "drug" #k "_effect_site", \
-    "occupancy_mu_drug" #k, "occupancy_delta_drug" #k, "occupancy_kappa_drug" #k
-
-static const char *const st0[] = {BASE_STATES};
-static const char *const st1[] = {BASE_STATES, DRUG_STATES(1)};
-static const char *const st2[] = {BASE_STATES, DRUG_STATES(1), DRUG_STATES(2)};
-static const char *const st3[] = {BASE_STATES, DRUG_STATES(1), DRUG_STATES(2),
-                                  DRUG_STATES(3)};
-static const char *const st4[] = {BASE_STATES, DRUG_STATES(1), DRUG_STATES(2),
-                                  DRUG_STATES(3), DRUG_STATES(4)};
-static const char *const pa0[] = {BASE_PARAMS};
-static const char *const pa1[] = {BASE_PARAMS, DRUG_PARAMS(1)};
-static const char *const pa2[] = {BASE_PARAMS, DRUG_PARAMS(1), DRUG_PARAMS(2)};
-static const char *const pa3[] = {BASE_PARAMS, DRUG_PARAMS(1), DRUG_PARAMS(2),
-                                  DRUG_PARAMS(3)};
-static const char *const pa4[] = {BASE_PARAMS, DRUG_PARAMS(1), DRUG_PARAMS(2),
-                                  DRUG_PARAMS(3), DRUG_PARAMS(4)};
-static const char *const in0[] = {BASE_INPUTS};
-static const char *const in1[] = {BASE_INPUTS, DRUG_INPUTS(1)};
-static const char *const in2[] = {BASE_INPUTS, DRUG_INPUTS(1), DRUG_INPUTS(2)};
-static const char *const in3[] = {BASE_INPUTS, DRUG_INPUTS(1), DRUG_INPUTS(2),
-                                  DRUG_INPUTS(3)};
-static const char *const in4[] = {BASE_INPUTS, DRUG_INPUTS(1), DRUG_INPUTS(2),
-                                  DRUG_INPUTS(3), DRUG_INPUTS(4)};
-static const char *const ou0[] = {BASE_OUTPUTS};
-static const char *const ou1[] = {BASE_OUTPUTS, DRUG_OUTPUTS(1)};
-static const char *const ou2[] = {BASE_OUTPUTS, DRUG_OUTPUTS(1), DRUG_OUTPUTS(2)};
-static const char *const ou3[] = {BASE_OUTPUTS, DRUG_OUTPUTS(1), DRUG_OUTPUTS(2),
-                                  DRUG_OUTPUTS(3)};
-static const char *const ou4[] = {BASE_OUTPUTS, DRUG_OUTPUTS(1), DRUG_OUTPUTS(2),
-                                  DRUG_OUTPUTS(3), DRUG_OUTPUTS(4)};
-
-/* the name tables must match the layout of endorphin_model.h */
+/* the generated name lists match the generated counts */
+_Static_assert(ENDO_EM_NRECEPTORS == 3, "the equations hold mu, delta and kappa");
 _Static_assert(sizeof st0 / sizeof st0[0] == ENDO_EM_NSTATES, "state names");
 _Static_assert(sizeof pa0 / sizeof pa0[0] == ENDO_EM_NPARAMS, "parameter names");
 _Static_assert(sizeof in0 / sizeof in0[0] == ENDO_EM_NINPUTS, "input names");
@@ -147,11 +79,11 @@ static inline double channel(double u, double u50, double n)
 
 static inline double circadian(double t, const double *p)
 {
-    const double a = p[EM_A_CIRC];
+    const double a = p[EM_P_A_CIRC];
     if (a == 0.0) {
         return 1.0;
     }
-    return 1.0 + a * endo_cos(OMEGA * (t + p[EM_CLOCK_START] - p[EM_T_PEAK]));
+    return 1.0 + a * endo_cos(OMEGA * (t + p[EM_P_CLOCK_START] - p[EM_P_T_PEAK]));
 }
 
 /* cortisol secretion curve H(X) = X^m / (ec50^m + X^m), X clipped at 0; the power
@@ -168,7 +100,7 @@ static inline double cort_hill_v(double x, double ec50, double m)
 
 static inline double cort_hill(double x, const double *p)
 {
-    return cort_hill_v(x, p[EM_ACTH_EC50], p[EM_CORT_HILL]);
+    return cort_hill_v(x, p[EM_P_ACTH_EC50], p[EM_P_CORTISOL_HILL]);
 }
 
 /* H(ACTH_base): constant per subject but read by every RHS call, so each thread keeps
@@ -179,51 +111,51 @@ static _Thread_local double cort_base_val;
 
 static inline double cort_hill_base(const double *p)
 {
-    if (p[EM_ACTH_EC50] != cort_base_key[0] || p[EM_ACTH_BASE] != cort_base_key[1]
-        || p[EM_CORT_HILL] != cort_base_key[2]) {
-        cort_base_key[0] = p[EM_ACTH_EC50];
-        cort_base_key[1] = p[EM_ACTH_BASE];
-        cort_base_key[2] = p[EM_CORT_HILL];
-        cort_base_val = cort_hill(p[EM_ACTH_BASE], p);
+    if (p[EM_P_ACTH_EC50] != cort_base_key[0] || p[EM_P_ACTH_BASE] != cort_base_key[1]
+        || p[EM_P_CORTISOL_HILL] != cort_base_key[2]) {
+        cort_base_key[0] = p[EM_P_ACTH_EC50];
+        cort_base_key[1] = p[EM_P_ACTH_BASE];
+        cort_base_key[2] = p[EM_P_CORTISOL_HILL];
+        cort_base_val = cort_hill(p[EM_P_ACTH_BASE], p);
     }
     return cort_base_val;
 }
 
-/* the endogenous states 0 .. EM_Y_RA - 1 */
+/* the endogenous states 0 .. EM_Y_RECEPTOR_ACUTE - 1 */
 static inline EM_INLINE void em_rhs_base(double t, const double *y, const double *p,
                                           const double *u, double *dy)
 {
     double Dp = 0.0, Dh = 0.0;
-    const double tau_n = p[EM_TAU_NONOP];
+    const double tau_n = p[EM_P_TAU_NONOPIOID];
     for (int k = 0; k < NCH; k++) {
         const double *pk = p + EM_CH_STRIDE * k;
         const double hk = channel(u[k], pk[EM_CH_U50], pk[EM_CH_N]);
-        Dp += pk[EM_CH_GAIN_P] * hk;
-        Dh += pk[EM_CH_GAIN_H] * hk;
-        dy[EM_Y_NONOP + k] = (hk - y[EM_Y_NONOP + k]) / tau_n;
+        Dp += pk[EM_CH_GAIN_PITUITARY] * hk;
+        Dh += pk[EM_CH_GAIN_HYPOTHALAMIC] * hk;
+        dy[EM_Y_NONOPIOID + k] = (hk - y[EM_Y_NONOPIOID + k]) / tau_n;
     }
     const double Ap = y[EM_Y_ACT_P], Ah = y[EM_Y_ACT_H];
     const double c = circadian(t, p);
     const double pulse = y[EM_Y_PULSE] > 0.0 ? y[EM_Y_PULSE] : 0.0;
-    const double rp = (1.0 + p[EM_RHO_P] * Ap) * (1.0 + pulse);
-    const double rh = 1.0 + p[EM_RHO_H] * Ah;
+    const double rp = (1.0 + p[EM_P_RHO_P] * Ap) * (1.0 + pulse);
+    const double rh = 1.0 + p[EM_P_RHO_H] * Ah;
     const double relp = rp * y[EM_Y_STORE_P];
     const double relh = rh * y[EM_Y_STORE_H];
-    dy[EM_Y_ACT_P] = (Dp - Ap) / p[EM_TAU_ACT];
-    dy[EM_Y_ACT_H] = (Dh - Ah) / p[EM_TAU_ACT];
-    dy[EM_Y_SYN_P] = (c * (1.0 + p[EM_SIGMA_P] * Ap) - y[EM_Y_SYN_P]) / p[EM_TAU_SYN];
-    dy[EM_Y_SYN_H] = (c * (1.0 + p[EM_SIGMA_H] * Ah) - y[EM_Y_SYN_H]) / p[EM_TAU_SYN];
-    dy[EM_Y_STORE_P] = (y[EM_Y_SYN_P] - relp) / p[EM_STORE_TIME_P];
-    dy[EM_Y_STORE_H] = (y[EM_Y_SYN_H] - relh) / p[EM_STORE_TIME_H];
-    dy[EM_Y_PULSE] = -y[EM_Y_PULSE] / p[EM_TAU_PULSE];
-    dy[EM_Y_CP] = LN2 / p[EM_THALF_PLASMA] * (p[EM_CP_BASE] * relp - y[EM_Y_CP])
-                  + u[EM_U_IV];
-    dy[EM_Y_CH] = LN2 / p[EM_THALF_CSF] * (p[EM_CH_BASE] * relh - y[EM_Y_CH])
-                  + u[EM_U_ICV];
-    dy[EM_Y_ACTH] = LN2 / p[EM_THALF_ACTH] * (p[EM_ACTH_BASE] * relp - y[EM_Y_ACTH]);
-    dy[EM_Y_CORT] = LN2 / p[EM_THALF_CORT]
-                    * (p[EM_CORT_BASE] * cort_hill(y[EM_Y_ACTH], p)
-                       / cort_hill_base(p) - y[EM_Y_CORT]);
+    dy[EM_Y_ACT_P] = (Dp - Ap) / p[EM_P_TAU_ACT];
+    dy[EM_Y_ACT_H] = (Dh - Ah) / p[EM_P_TAU_ACT];
+    dy[EM_Y_SYN_P] = (c * (1.0 + p[EM_P_SIGMA_P] * Ap) - y[EM_Y_SYN_P]) / p[EM_P_TAU_SYN];
+    dy[EM_Y_SYN_H] = (c * (1.0 + p[EM_P_SIGMA_H] * Ah) - y[EM_Y_SYN_H]) / p[EM_P_TAU_SYN];
+    dy[EM_Y_STORE_P] = (y[EM_Y_SYN_P] - relp) / p[EM_P_STORE_TIME_P];
+    dy[EM_Y_STORE_H] = (y[EM_Y_SYN_H] - relh) / p[EM_P_STORE_TIME_H];
+    dy[EM_Y_PULSE] = -y[EM_Y_PULSE] / p[EM_P_TAU_PULSE];
+    dy[EM_Y_BEND_PLASMA] = LN2 / p[EM_P_T_HALF_PLASMA] * (p[EM_P_BEND_PLASMA_BASE] * relp - y[EM_Y_BEND_PLASMA])
+                  + u[EM_U_BEND_IV_RATE];
+    dy[EM_Y_BEND_CSF] = LN2 / p[EM_P_T_HALF_CSF] * (p[EM_P_BEND_CSF_BASE] * relh - y[EM_Y_BEND_CSF])
+                  + u[EM_U_BEND_ICV_RATE];
+    dy[EM_Y_ACTH] = LN2 / p[EM_P_T_HALF_ACTH] * (p[EM_P_ACTH_BASE] * relp - y[EM_Y_ACTH]);
+    dy[EM_Y_CORTISOL] = LN2 / p[EM_P_T_HALF_CORTISOL]
+                    * (p[EM_P_CORTISOL_BASE] * cort_hill(y[EM_Y_ACTH], p)
+                       / cort_hill_base(p) - y[EM_Y_CORTISOL]);
 }
 
 /* d H / d X of the cortisol secretion curve (0 for X <= 0) */
@@ -232,11 +164,11 @@ static inline double cort_hill_deriv(double x, const double *p)
     if (!(x > 0.0)) {
         return 0.0;
     }
-    const double q = pow(p[EM_ACTH_EC50] / x, p[EM_CORT_HILL]);
-    return p[EM_CORT_HILL] * q / (x * (1.0 + q) * (1.0 + q));
+    const double q = pow(p[EM_P_ACTH_EC50] / x, p[EM_P_CORTISOL_HILL]);
+    return p[EM_P_CORTISOL_HILL] * q / (x * (1.0 + q) * (1.0 + q));
 }
 
-/* The analytic Jacobian of the endogenous block (rows/columns 0 .. EM_Y_RA - 1) in the
+/* The analytic Jacobian of the endogenous block (rows/columns 0 .. EM_Y_RECEPTOR_ACUTE - 1) in the
  * S x S row-major matrix J, which it zeroes first. */
 static void em_jac_base(double t, const double *y, const double *p, const double *u, double *J,
                         const int S)
@@ -252,19 +184,19 @@ static void em_jac_base(double t, const double *y, const double *p, const double
     const double c = circadian(t, p);
     const int on = y[EM_Y_PULSE] > 0.0;
     const double pulse = on ? y[EM_Y_PULSE] : 0.0;
-    const double rp = (1.0 + p[EM_RHO_P] * Ap) * (1.0 + pulse);
-    const double rp_a = p[EM_RHO_P] * (1.0 + pulse);        /* d rp / d A_p */
-    const double rp_pi = on ? 1.0 + p[EM_RHO_P] * Ap : 0.0;  /* d rp / d pulse */
-    const double rh = 1.0 + p[EM_RHO_H] * Ah;
-    const double tsyn = p[EM_TAU_SYN], tp = p[EM_STORE_TIME_P], th = p[EM_STORE_TIME_H];
-    const double kp = LN2 / p[EM_THALF_PLASMA], kh = LN2 / p[EM_THALF_CSF];
-    const double kx = LN2 / p[EM_THALF_ACTH], kf = LN2 / p[EM_THALF_CORT];
+    const double rp = (1.0 + p[EM_P_RHO_P] * Ap) * (1.0 + pulse);
+    const double rp_a = p[EM_P_RHO_P] * (1.0 + pulse);        /* d rp / d A_p */
+    const double rp_pi = on ? 1.0 + p[EM_P_RHO_P] * Ap : 0.0;  /* d rp / d pulse */
+    const double rh = 1.0 + p[EM_P_RHO_H] * Ah;
+    const double tsyn = p[EM_P_TAU_SYN], tp = p[EM_P_STORE_TIME_P], th = p[EM_P_STORE_TIME_H];
+    const double kp = LN2 / p[EM_P_T_HALF_PLASMA], kh = LN2 / p[EM_P_T_HALF_CSF];
+    const double kx = LN2 / p[EM_P_T_HALF_ACTH], kf = LN2 / p[EM_P_T_HALF_CORTISOL];
 
-    JJ(EM_Y_ACT_P, EM_Y_ACT_P) = -1.0 / p[EM_TAU_ACT];
-    JJ(EM_Y_ACT_H, EM_Y_ACT_H) = -1.0 / p[EM_TAU_ACT];
-    JJ(EM_Y_SYN_P, EM_Y_ACT_P) = c * p[EM_SIGMA_P] / tsyn;
+    JJ(EM_Y_ACT_P, EM_Y_ACT_P) = -1.0 / p[EM_P_TAU_ACT];
+    JJ(EM_Y_ACT_H, EM_Y_ACT_H) = -1.0 / p[EM_P_TAU_ACT];
+    JJ(EM_Y_SYN_P, EM_Y_ACT_P) = c * p[EM_P_SIGMA_P] / tsyn;
     JJ(EM_Y_SYN_P, EM_Y_SYN_P) = -1.0 / tsyn;
-    JJ(EM_Y_SYN_H, EM_Y_ACT_H) = c * p[EM_SIGMA_H] / tsyn;
+    JJ(EM_Y_SYN_H, EM_Y_ACT_H) = c * p[EM_P_SIGMA_H] / tsyn;
     JJ(EM_Y_SYN_H, EM_Y_SYN_H) = -1.0 / tsyn;
     JJ(EM_Y_STORE_P, EM_Y_SYN_P) = 1.0 / tp;
     JJ(EM_Y_STORE_P, EM_Y_STORE_P) = -rp / tp;
@@ -272,11 +204,11 @@ static void em_jac_base(double t, const double *y, const double *p, const double
     JJ(EM_Y_STORE_P, EM_Y_PULSE) = -rp_pi * Sp / tp;
     JJ(EM_Y_STORE_H, EM_Y_SYN_H) = 1.0 / th;
     JJ(EM_Y_STORE_H, EM_Y_STORE_H) = -rh / th;
-    JJ(EM_Y_STORE_H, EM_Y_ACT_H) = -p[EM_RHO_H] * Sh / th;
-    JJ(EM_Y_PULSE, EM_Y_PULSE) = -1.0 / p[EM_TAU_PULSE];
+    JJ(EM_Y_STORE_H, EM_Y_ACT_H) = -p[EM_P_RHO_H] * Sh / th;
+    JJ(EM_Y_PULSE, EM_Y_PULSE) = -1.0 / p[EM_P_TAU_PULSE];
     /* plasma and ACTH read the pituitary release rp S_p */
-    const int rows[2] = {EM_Y_CP, EM_Y_ACTH};
-    const double gain[2] = {kp * p[EM_CP_BASE], kx * p[EM_ACTH_BASE]};
+    const int rows[2] = {EM_Y_BEND_PLASMA, EM_Y_ACTH};
+    const double gain[2] = {kp * p[EM_P_BEND_PLASMA_BASE], kx * p[EM_P_ACTH_BASE]};
     const double decay[2] = {kp, kx};
     for (int r = 0; r < 2; r++) {
         JJ(rows[r], rows[r]) = -decay[r];
@@ -284,14 +216,14 @@ static void em_jac_base(double t, const double *y, const double *p, const double
         JJ(rows[r], EM_Y_ACT_P) = gain[r] * rp_a * Sp;
         JJ(rows[r], EM_Y_PULSE) = gain[r] * rp_pi * Sp;
     }
-    JJ(EM_Y_CH, EM_Y_CH) = -kh;
-    JJ(EM_Y_CH, EM_Y_STORE_H) = kh * p[EM_CH_BASE] * rh;
-    JJ(EM_Y_CH, EM_Y_ACT_H) = kh * p[EM_CH_BASE] * p[EM_RHO_H] * Sh;
-    JJ(EM_Y_CORT, EM_Y_CORT) = -kf;
-    JJ(EM_Y_CORT, EM_Y_ACTH) = kf * p[EM_CORT_BASE] * cort_hill_deriv(y[EM_Y_ACTH], p)
+    JJ(EM_Y_BEND_CSF, EM_Y_BEND_CSF) = -kh;
+    JJ(EM_Y_BEND_CSF, EM_Y_STORE_H) = kh * p[EM_P_BEND_CSF_BASE] * rh;
+    JJ(EM_Y_BEND_CSF, EM_Y_ACT_H) = kh * p[EM_P_BEND_CSF_BASE] * p[EM_P_RHO_H] * Sh;
+    JJ(EM_Y_CORTISOL, EM_Y_CORTISOL) = -kf;
+    JJ(EM_Y_CORTISOL, EM_Y_ACTH) = kf * p[EM_P_CORTISOL_BASE] * cort_hill_deriv(y[EM_Y_ACTH], p)
                                / cort_hill_base(p);
     for (int k = 0; k < NCH; k++) {
-        JJ(EM_Y_NONOP + k, EM_Y_NONOP + k) = -1.0 / p[EM_TAU_NONOP];
+        JJ(EM_Y_NONOPIOID + k, EM_Y_NONOPIOID + k) = -1.0 / p[EM_P_TAU_NONOPIOID];
     }
 #undef JJ
 }
@@ -347,19 +279,19 @@ static inline EM_INLINE double em_binding(int nd, double ch, const double *y,
     }
     const double free_mu = bound < 1.0 ? 1.0 - bound : 0.0;
     for (int r = 0; r < 3; r++) {
-        const double xb = Lb / p[EM_K_MU + r];
+        const double xb = Lb / p[EM_P_K_BEND_MU + r];
         double X = xb;
         for (int k = 0; k < nd; k++) {
             const double *dp = p + ENDO_EM_NPARAMS + DNP * k;
             if (r == 0 && dp[EM_D_KON] > 0.0) {
                 continue;
             }
-            const double ce = y[ENDO_EM_NSTATES + DNS * k + EM_DY_CE];
+            const double ce = y[ENDO_EM_NSTATES + DNS * k + EM_DY_EFFECT_SITE];
             X += (ce > 0.0 ? ce : 0.0) / dp[EM_D_K_MU + r];
         }
         const double f = (r == 0 ? free_mu : 1.0) / (1.0 + X);
         occ_b[r] = f * xb;
-        double s = p[EM_TAUB_MU + r] * occ_b[r];
+        double s = p[EM_P_TAU_BEND_MU + r] * occ_b[r];
         for (int k = 0; k < nd; k++) {
             const double *dp = p + ENDO_EM_NPARAMS + DNP * k;
             const double *dy = y + ENDO_EM_NSTATES + DNS * k;
@@ -368,12 +300,12 @@ static inline EM_INLINE double em_binding(int nd, double ch, const double *y,
                 o = dy[EM_DY_BOUND] > 0.0 ? dy[EM_DY_BOUND] : 0.0;
             }
             else {
-                o = f * (dy[EM_DY_CE] > 0.0 ? dy[EM_DY_CE] : 0.0) / dp[EM_D_K_MU + r];
+                o = f * (dy[EM_DY_EFFECT_SITE] > 0.0 ? dy[EM_DY_EFFECT_SITE] : 0.0) / dp[EM_D_K_MU + r];
             }
             occ_d[3 * k + r] = o;
             s += dp[EM_D_TAU_MU + r] * o;
         }
-        const double m = p[EM_SLOPE_MU + r];
+        const double m = p[EM_P_SLOPE_MU + r];
         drive[r] = transducer(s, m);
         if (eff != NULL) {
             eff[r] = transducer(R[r] * s, m);
@@ -386,15 +318,15 @@ static inline EM_INLINE double em_binding(int nd, double ch, const double *y,
 static inline void em_receptors(const double *y, const double *p, double R[3])
 {
     for (int r = 0; r < 3; r++) {
-        R[r] = p[EM_RECEPTOR_MU + r] * y[EM_Y_RA + r] * y[EM_Y_RC + r];
+        R[r] = p[EM_P_RECEPTOR_MU + r] * y[EM_Y_RECEPTOR_ACUTE + r] * y[EM_Y_RECEPTOR_CHRONIC + r];
     }
 }
 
 /* desensitization drive of beta-endorphin alone at CSF concentration ch */
 static inline double bend_drive(double ch, const double *p, int r)
 {
-    const double x = (ch > 0.0 ? 1e-3 * ch : 0.0) / p[EM_K_MU + r];
-    return transducer(p[EM_TAUB_MU + r] * x / (1.0 + x), p[EM_SLOPE_MU + r]);
+    const double x = (ch > 0.0 ? 1e-3 * ch : 0.0) / p[EM_P_K_BEND_MU + r];
+    return transducer(p[EM_P_TAU_BEND_MU + r] * x / (1.0 + x), p[EM_P_SLOPE_MU + r]);
 }
 
 static inline EM_INLINE void em_rhs_n(int nd, double t, const double *y, const double *p,
@@ -403,11 +335,11 @@ static inline EM_INLINE void em_rhs_n(int nd, double t, const double *y, const d
     em_rhs_base(t, y, p, u, dy);
     double occ_b[3], occ_d[3 * ENDO_EM_MAX_DRUGS], drive[3];
     /* the kinetic ligands' total bound fraction of mu, shared with the binding */
-    const double bound = em_binding(nd, y[EM_Y_CH], y, p, NULL, occ_b, occ_d, drive, NULL);
+    const double bound = em_binding(nd, y[EM_Y_BEND_CSF], y, p, NULL, occ_b, occ_d, drive, NULL);
     for (int r = 0; r < 3; r++) {
-        const double ra = y[EM_Y_RA + r], rc = y[EM_Y_RC + r];
-        dy[EM_Y_RA + r] = p[EM_KREC_A_MU + r] * (1.0 - ra) - p[EM_KDES_A_MU + r] * drive[r] * ra;
-        dy[EM_Y_RC + r] = p[EM_KREC_C_MU + r] * (1.0 - rc) - p[EM_KDES_C_MU + r] * drive[r] * rc;
+        const double ra = y[EM_Y_RECEPTOR_ACUTE + r], rc = y[EM_Y_RECEPTOR_CHRONIC + r];
+        dy[EM_Y_RECEPTOR_ACUTE + r] = p[EM_P_K_REC_ACUTE_MU + r] * (1.0 - ra) - p[EM_P_K_DES_ACUTE_MU + r] * drive[r] * ra;
+        dy[EM_Y_RECEPTOR_CHRONIC + r] = p[EM_P_K_REC_CHRONIC_MU + r] * (1.0 - rc) - p[EM_P_K_DES_CHRONIC_MU + r] * drive[r] * rc;
     }
     for (int k = 0; k < nd; k++) {
         const double *dp = p + ENDO_EM_NPARAMS + DNP * k;
@@ -415,17 +347,17 @@ static inline EM_INLINE void em_rhs_n(int nd, double t, const double *y, const d
         const double *uk = u + ENDO_EM_NINPUTS + DNU * k;
         double *dx = dy + ENDO_EM_NSTATES + DNS * k;
         const double absorbed = dp[EM_D_KA] * x[EM_DY_DEPOT];
-        dx[EM_DY_DEPOT] = uk[1] - absorbed;
-        dx[EM_DY_CENTRAL] = uk[0] + absorbed
+        dx[EM_DY_DEPOT] = uk[EM_DU_DEPOT_RATE] - absorbed;
+        dx[EM_DY_CENTRAL] = uk[EM_DU_RATE] + absorbed
                             - (dp[EM_D_K10] + dp[EM_D_K12] + dp[EM_D_K13]) * x[EM_DY_CENTRAL]
-                            + dp[EM_D_K21] * x[EM_DY_PERIPH2] + dp[EM_D_K31] * x[EM_DY_PERIPH3];
-        dx[EM_DY_PERIPH2] = dp[EM_D_K12] * x[EM_DY_CENTRAL] - dp[EM_D_K21] * x[EM_DY_PERIPH2];
-        dx[EM_DY_PERIPH3] = dp[EM_D_K13] * x[EM_DY_CENTRAL] - dp[EM_D_K31] * x[EM_DY_PERIPH3];
-        dx[EM_DY_CE] = dp[EM_D_KE0] * (dp[EM_D_FBRAIN] * x[EM_DY_CENTRAL] / dp[EM_D_V1]
-                                       - x[EM_DY_CE]);
+                            + dp[EM_D_K21] * x[EM_DY_PERIPHERAL2] + dp[EM_D_K31] * x[EM_DY_PERIPHERAL3];
+        dx[EM_DY_PERIPHERAL2] = dp[EM_D_K12] * x[EM_DY_CENTRAL] - dp[EM_D_K21] * x[EM_DY_PERIPHERAL2];
+        dx[EM_DY_PERIPHERAL3] = dp[EM_D_K13] * x[EM_DY_CENTRAL] - dp[EM_D_K31] * x[EM_DY_PERIPHERAL3];
+        dx[EM_DY_EFFECT_SITE] = dp[EM_D_KE0] * (dp[EM_D_F_BRAIN] * x[EM_DY_CENTRAL] / dp[EM_D_V1]
+                                       - x[EM_DY_EFFECT_SITE]);
         if (dp[EM_D_KON] > 0.0) {
-            const double ce = x[EM_DY_CE] > 0.0 ? x[EM_DY_CE] : 0.0;
-            const double n = dp[EM_D_NBIND];
+            const double ce = x[EM_DY_EFFECT_SITE] > 0.0 ? x[EM_DY_EFFECT_SITE] : 0.0;
+            const double n = dp[EM_D_N];
             const double ln = n == 1.0 ? ce : pow(ce, n);
             dx[EM_DY_BOUND] = dp[EM_D_KON] * ln * (1.0 - bound) - dp[EM_D_KOFF] * x[EM_DY_BOUND];
         }
@@ -437,7 +369,7 @@ static inline EM_INLINE void em_rhs_n(int nd, double t, const double *y, const d
 
 static inline double em_mood(const double eff[3], const double *p)
 {
-    return p[EM_V_MU] * eff[0] + p[EM_V_DELTA] * eff[1] - p[EM_V_KAPPA] * eff[2];
+    return p[EM_P_V_MU] * eff[0] + p[EM_P_V_DELTA] * eff[1] - p[EM_P_V_KAPPA] * eff[2];
 }
 
 /* the subject's resting effects: beta-endorphin at its base CSF level, the
@@ -446,17 +378,17 @@ static void em_rest_effects(const double *p, double eff0[3])
 {
     /* the same arithmetic as em_init_receptors (rhythm off) and em_binding, so that
      * the mood is exactly 0 at the rhythm-off rest */
-    const double cb = p[EM_CH_BASE];
+    const double cb = p[EM_P_BEND_CSF_BASE];
     for (int r = 0; r < 3; r++) {
         const double d = bend_drive(cb, p, r);
-        const double ka = p[EM_KREC_A_MU + r], kc = p[EM_KREC_C_MU + r];
-        const double ra = ka / (ka + p[EM_KDES_A_MU + r] * d);
-        const double rc = kc / (kc + p[EM_KDES_C_MU + r] * d);
-        const double R0 = p[EM_RECEPTOR_MU + r] * ra * rc;
-        const double xb = (cb > 0.0 ? 1e-3 * cb : 0.0) / p[EM_K_MU + r];
+        const double ka = p[EM_P_K_REC_ACUTE_MU + r], kc = p[EM_P_K_REC_CHRONIC_MU + r];
+        const double ra = ka / (ka + p[EM_P_K_DES_ACUTE_MU + r] * d);
+        const double rc = kc / (kc + p[EM_P_K_DES_CHRONIC_MU + r] * d);
+        const double R0 = p[EM_P_RECEPTOR_MU + r] * ra * rc;
+        const double xb = (cb > 0.0 ? 1e-3 * cb : 0.0) / p[EM_P_K_BEND_MU + r];
         const double f = 1.0 / (1.0 + xb);
-        const double s = p[EM_TAUB_MU + r] * (f * xb);
-        eff0[r] = transducer(R0 * s, p[EM_SLOPE_MU + r]);
+        const double s = p[EM_P_TAU_BEND_MU + r] * (f * xb);
+        eff0[r] = transducer(R0 * s, p[EM_P_SLOPE_MU + r]);
     }
 }
 
@@ -465,17 +397,17 @@ static inline EM_INLINE void em_output_n(int nd, double t, const double *y,
 {
     double R[3], occ_b[3], occ_d[3 * ENDO_EM_MAX_DRUGS], drive[3], eff[3], eff0[3];
     em_receptors(y, p, R);
-    em_binding(nd, y[EM_Y_CH], y, p, R, occ_b, occ_d, drive, eff);
+    em_binding(nd, y[EM_Y_BEND_CSF], y, p, R, occ_b, occ_d, drive, eff);
     em_rest_effects(p, eff0);
     double prod_op = 1.0;
     for (int r = 0; r < 3; r++) {
-        prod_op *= 1.0 - p[EM_W_MU + r] * eff[r];
+        prod_op *= 1.0 - p[EM_P_W_MU + r] * eff[r];
     }
     double prod_non = 1.0;
     for (int k = 0; k < NCH; k++) {
-        double n = y[EM_Y_NONOP + k];
+        double n = y[EM_Y_NONOPIOID + k];
         n = n < 0.0 ? 0.0 : (n > 1.0 ? 1.0 : n);
-        prod_non *= 1.0 - p[EM_CH_STRIDE * k + EM_CH_NONOP] * n;
+        prod_non *= 1.0 - p[EM_CH_STRIDE * k + EM_CH_NONOPIOID_GAIN] * n;
     }
     const double a_op = 1.0 - prod_op;
     const double a_non = 1.0 - prod_non;
@@ -485,44 +417,44 @@ static inline EM_INLINE void em_output_n(int nd, double t, const double *y,
     const double one_minus_a = prod_op * prod_non;
     const double thr = one_minus_a > 0.1 ? 1.0 / one_minus_a : 10.0;
 
-    out[0] = y[EM_Y_CP];
-    out[1] = y[EM_Y_CH];
-    out[2] = y[EM_Y_ACTH];
-    out[3] = y[EM_Y_CORT];
+    out[EM_O_PLASMA_BETA_ENDORPHIN] = y[EM_Y_BEND_PLASMA];
+    out[EM_O_CSF_BETA_ENDORPHIN] = y[EM_Y_BEND_CSF];
+    out[EM_O_PLASMA_ACTH] = y[EM_Y_ACTH];
+    out[EM_O_PLASMA_CORTISOL] = y[EM_Y_CORTISOL];
     for (int r = 0; r < 3; r++) {
         double occ = occ_b[r];
         for (int k = 0; k < nd; k++) {
             occ += occ_d[3 * k + r];
         }
-        out[4 + r] = occ;
-        out[7 + r] = R[r];
-        out[10 + r] = eff[r];
-        out[27 + r] = occ_b[r];
-        out[30 + r] = y[EM_Y_RA + r];
-        out[33 + r] = y[EM_Y_RC + r];
+        out[EM_O_OCCUPANCY + r] = occ;
+        out[EM_O_RECEPTOR + r] = R[r];
+        out[EM_O_EFFECT + r] = eff[r];
+        out[EM_O_OCCUPANCY_BETA_ENDORPHIN + r] = occ_b[r];
+        out[EM_O_RECEPTOR_ACUTE + r] = y[EM_Y_RECEPTOR_ACUTE + r];
+        out[EM_O_RECEPTOR_CHRONIC + r] = y[EM_Y_RECEPTOR_CHRONIC + r];
     }
-    out[13] = a_op;
-    out[14] = a_non;
-    out[15] = a;
-    out[16] = em_mood(eff, p) - em_mood(eff0, p);
-    out[17] = nrs;
-    out[18] = thr;
-    out[19] = y[EM_Y_ACT_P];
-    out[20] = y[EM_Y_ACT_H];
-    out[21] = y[EM_Y_SYN_P];
-    out[22] = y[EM_Y_SYN_H];
-    out[23] = y[EM_Y_STORE_P];
-    out[24] = y[EM_Y_STORE_H];
-    out[25] = y[EM_Y_PULSE];
-    out[26] = circadian(t, p);
+    out[EM_O_OPIOID_ANALGESIA] = a_op;
+    out[EM_O_NONOPIOID_ANALGESIA] = a_non;
+    out[EM_O_ANALGESIA] = a;
+    out[EM_O_MOOD] = em_mood(eff, p) - em_mood(eff0, p);
+    out[EM_O_PAIN_NRS] = nrs;
+    out[EM_O_PAIN_THRESHOLD] = thr;
+    out[EM_O_ACTIVATION_PITUITARY] = y[EM_Y_ACT_P];
+    out[EM_O_ACTIVATION_HYPOTHALAMIC] = y[EM_Y_ACT_H];
+    out[EM_O_SYNTHESIS_PITUITARY] = y[EM_Y_SYN_P];
+    out[EM_O_SYNTHESIS_HYPOTHALAMIC] = y[EM_Y_SYN_H];
+    out[EM_O_STORE_PITUITARY] = y[EM_Y_STORE_P];
+    out[EM_O_STORE_HYPOTHALAMIC] = y[EM_Y_STORE_H];
+    out[EM_O_PULSE] = y[EM_Y_PULSE];
+    out[EM_O_CIRCADIAN] = circadian(t, p);
     for (int k = 0; k < nd; k++) {
         const double *dp = p + ENDO_EM_NPARAMS + DNP * k;
         const double *x = y + ENDO_EM_NSTATES + DNS * k;
         double *o = out + ENDO_EM_NOUTPUTS + DNO * k;
-        o[0] = x[EM_DY_CENTRAL] / dp[EM_D_V1];
-        o[1] = x[EM_DY_CE];
+        o[EM_DO_PLASMA] = x[EM_DY_CENTRAL] / dp[EM_D_V1];
+        o[EM_DO_EFFECT_SITE] = x[EM_DY_EFFECT_SITE];
         for (int r = 0; r < 3; r++) {
-            o[2 + r] = occ_d[3 * k + r];
+            o[EM_DO_OCCUPANCY + r] = occ_d[3 * k + r];
         }
     }
 }
@@ -539,7 +471,7 @@ static inline EM_INLINE void em_jac_n(int nd, double t, const double *y, const d
 #define JJ(i, j) J[(size_t)(i) * (size_t)S + (size_t)(j)]
 #define DP(k) (p + ENDO_EM_NPARAMS + DNP * (k))
 #define DY(k) (ENDO_EM_NSTATES + DNS * (k))
-    const double ch = y[EM_Y_CH];
+    const double ch = y[EM_Y_BEND_CSF];
     const double Lb = ch > 0.0 ? 1e-3 * ch : 0.0;
     double bound = 0.0;
     for (int k = 0; k < nd; k++) {
@@ -550,7 +482,7 @@ static inline EM_INLINE void em_jac_n(int nd, double t, const double *y, const d
     }
     const double free_mu = bound < 1.0 ? 1.0 - bound : 0.0;
     for (int r = 0; r < 3; r++) {
-        const double K = p[EM_K_MU + r], taub = p[EM_TAUB_MU + r];
+        const double K = p[EM_P_K_BEND_MU + r], taub = p[EM_P_TAU_BEND_MU + r];
         const double xb = Lb / K;
         double X = xb, N = taub * xb, kin = 0.0;
         for (int k = 0; k < nd; k++) {
@@ -560,24 +492,24 @@ static inline EM_INLINE void em_jac_n(int nd, double t, const double *y, const d
                 kin += dp[EM_D_TAU_MU] * (b > 0.0 ? b : 0.0);
                 continue;
             }
-            const double ce = y[DY(k) + EM_DY_CE];
+            const double ce = y[DY(k) + EM_DY_EFFECT_SITE];
             const double c = (ce > 0.0 ? ce : 0.0) / dp[EM_D_K_MU + r];
             X += c;
             N += dp[EM_D_TAU_MU + r] * c;
         }
         const double f = (r == 0 ? free_mu : 1.0) / (1.0 + X);
         const double sv = f * N + kin;
-        const double m = p[EM_SLOPE_MU + r];
+        const double m = p[EM_P_SLOPE_MU + r];
         const double d = transducer(sv, m), gd = transducer_deriv(sv, m);
         const double nx = N / (1.0 + X);
-        const int ia = EM_Y_RA + r, ic = EM_Y_RC + r;
-        const double ka = p[EM_KDES_A_MU + r] * y[ia], kc = p[EM_KDES_C_MU + r] * y[ic];
-        JJ(ia, ia) = -p[EM_KREC_A_MU + r] - p[EM_KDES_A_MU + r] * d;
-        JJ(ic, ic) = -p[EM_KREC_C_MU + r] - p[EM_KDES_C_MU + r] * d;
+        const int ia = EM_Y_RECEPTOR_ACUTE + r, ic = EM_Y_RECEPTOR_CHRONIC + r;
+        const double ka = p[EM_P_K_DES_ACUTE_MU + r] * y[ia], kc = p[EM_P_K_DES_CHRONIC_MU + r] * y[ic];
+        JJ(ia, ia) = -p[EM_P_K_REC_ACUTE_MU + r] - p[EM_P_K_DES_ACUTE_MU + r] * d;
+        JJ(ic, ic) = -p[EM_P_K_REC_CHRONIC_MU + r] - p[EM_P_K_DES_CHRONIC_MU + r] * d;
         if (ch > 0.0) {
             const double ds = f * (taub - nx) * 1e-3 / K;
-            JJ(ia, EM_Y_CH) = -ka * gd * ds;
-            JJ(ic, EM_Y_CH) = -kc * gd * ds;
+            JJ(ia, EM_Y_BEND_CSF) = -ka * gd * ds;
+            JJ(ic, EM_Y_BEND_CSF) = -kc * gd * ds;
         }
         for (int k = 0; k < nd; k++) {
             const double *dp = DP(k);
@@ -589,18 +521,18 @@ static inline EM_INLINE void em_jac_n(int nd, double t, const double *y, const d
                 }
                 continue;
             }
-            if (y[DY(k) + EM_DY_CE] > 0.0) {
+            if (y[DY(k) + EM_DY_EFFECT_SITE] > 0.0) {
                 const double ds = f * (dp[EM_D_TAU_MU + r] - nx) / dp[EM_D_K_MU + r];
-                JJ(ia, DY(k) + EM_DY_CE) = -ka * gd * ds;
-                JJ(ic, DY(k) + EM_DY_CE) = -kc * gd * ds;
+                JJ(ia, DY(k) + EM_DY_EFFECT_SITE) = -ka * gd * ds;
+                JJ(ic, DY(k) + EM_DY_EFFECT_SITE) = -kc * gd * ds;
             }
         }
     }
     for (int k = 0; k < nd; k++) {
         const double *dp = DP(k);
         const int o = DY(k);
-        const int dep = o + EM_DY_DEPOT, cen = o + EM_DY_CENTRAL, p2 = o + EM_DY_PERIPH2;
-        const int p3 = o + EM_DY_PERIPH3, ce = o + EM_DY_CE, bd = o + EM_DY_BOUND;
+        const int dep = o + EM_DY_DEPOT, cen = o + EM_DY_CENTRAL, p2 = o + EM_DY_PERIPHERAL2;
+        const int p3 = o + EM_DY_PERIPHERAL3, ce = o + EM_DY_EFFECT_SITE, bd = o + EM_DY_BOUND;
         JJ(dep, dep) = -dp[EM_D_KA];
         JJ(cen, dep) = dp[EM_D_KA];
         JJ(cen, cen) = -(dp[EM_D_K10] + dp[EM_D_K12] + dp[EM_D_K13]);
@@ -610,14 +542,14 @@ static inline EM_INLINE void em_jac_n(int nd, double t, const double *y, const d
         JJ(p2, p2) = -dp[EM_D_K21];
         JJ(p3, cen) = dp[EM_D_K13];
         JJ(p3, p3) = -dp[EM_D_K31];
-        JJ(ce, cen) = dp[EM_D_KE0] * dp[EM_D_FBRAIN] / dp[EM_D_V1];
+        JJ(ce, cen) = dp[EM_D_KE0] * dp[EM_D_F_BRAIN] / dp[EM_D_V1];
         JJ(ce, ce) = -dp[EM_D_KE0];
         if (!(dp[EM_D_KON] > 0.0)) {
             JJ(bd, bd) = -1.0;
             continue;
         }
         /* dB_k/dt = kon L^n (1 - sum_j max(B_j, 0)) - koff B_k, L = max(C_e, 0) */
-        const double c = y[ce] > 0.0 ? y[ce] : 0.0, n = dp[EM_D_NBIND];
+        const double c = y[ce] > 0.0 ? y[ce] : 0.0, n = dp[EM_D_N];
         const double ln = n == 1.0 ? c : pow(c, n);
         if (c > 0.0) {
             const double dln = n == 1.0 ? 1.0 : n * pow(c, n - 1.0);
@@ -651,8 +583,8 @@ static inline void stage(double k, double *re, double *im)
 /* value at t of 1 + Re[a e^{i theta(t)} G], G = (gr, gi) */
 static inline double orbit(double t, const double *p, double gr, double gi)
 {
-    const double th = OMEGA * (t + p[EM_CLOCK_START] - p[EM_T_PEAK]);
-    return 1.0 + p[EM_A_CIRC] * (cos(th) * gr - sin(th) * gi);
+    const double th = OMEGA * (t + p[EM_P_CLOCK_START] - p[EM_P_T_PEAK]);
+    return 1.0 + p[EM_P_A_CIRC] * (cos(th) * gr - sin(th) * gi);
 }
 
 int endo_em_valid_params(const double *p, int nd)
@@ -663,21 +595,21 @@ int endo_em_valid_params(const double *p, int nd)
             return 0;
         }
     }
-    const int positive[] = {EM_TAU_ACT, EM_TAU_SYN, EM_STORE_TIME_P, EM_STORE_TIME_H,
-                            EM_TAU_PULSE, EM_THALF_PLASMA, EM_THALF_CSF, EM_THALF_ACTH,
-                            EM_THALF_CORT, EM_ACTH_BASE, EM_ACTH_EC50, EM_CORT_HILL,
-                            EM_TAU_NONOP, EM_K_MU, EM_K_MU + 1, EM_K_MU + 2,
-                            EM_SLOPE_MU, EM_SLOPE_MU + 1, EM_SLOPE_MU + 2,
-                            EM_KREC_A_MU, EM_KREC_A_MU + 1, EM_KREC_A_MU + 2,
-                            EM_KREC_C_MU, EM_KREC_C_MU + 1, EM_KREC_C_MU + 2};
+    const int positive[] = {EM_P_TAU_ACT, EM_P_TAU_SYN, EM_P_STORE_TIME_P, EM_P_STORE_TIME_H,
+                            EM_P_TAU_PULSE, EM_P_T_HALF_PLASMA, EM_P_T_HALF_CSF, EM_P_T_HALF_ACTH,
+                            EM_P_T_HALF_CORTISOL, EM_P_ACTH_BASE, EM_P_ACTH_EC50, EM_P_CORTISOL_HILL,
+                            EM_P_TAU_NONOPIOID, EM_P_K_BEND_MU, EM_P_K_BEND_MU + 1, EM_P_K_BEND_MU + 2,
+                            EM_P_SLOPE_MU, EM_P_SLOPE_MU + 1, EM_P_SLOPE_MU + 2,
+                            EM_P_K_REC_ACUTE_MU, EM_P_K_REC_ACUTE_MU + 1, EM_P_K_REC_ACUTE_MU + 2,
+                            EM_P_K_REC_CHRONIC_MU, EM_P_K_REC_CHRONIC_MU + 1, EM_P_K_REC_CHRONIC_MU + 2};
     for (size_t i = 0; i < sizeof positive / sizeof positive[0]; i++) {
         if (!(p[positive[i]] > 0.0)) {
             return 0;
         }
     }
     for (int r = 0; r < 3; r++) {
-        if (!(p[EM_KDES_A_MU + r] >= 0.0 && p[EM_KDES_C_MU + r] >= 0.0
-              && p[EM_TAUB_MU + r] >= 0.0 && p[EM_RECEPTOR_MU + r] >= 0.0)) {
+        if (!(p[EM_P_K_DES_ACUTE_MU + r] >= 0.0 && p[EM_P_K_DES_CHRONIC_MU + r] >= 0.0
+              && p[EM_P_TAU_BEND_MU + r] >= 0.0 && p[EM_P_RECEPTOR_MU + r] >= 0.0)) {
             return 0;
         }
     }
@@ -689,11 +621,11 @@ int endo_em_valid_params(const double *p, int nd)
     for (int k = 0; k < nd; k++) {
         const double *dp = p + ENDO_EM_NPARAMS + DNP * k;
         if (!(dp[EM_D_V1] > 0.0 && dp[EM_D_K_MU] > 0.0 && dp[EM_D_K_DELTA] > 0.0
-              && dp[EM_D_K_KAPPA] > 0.0 && dp[EM_D_NBIND] > 0.0)) {
+              && dp[EM_D_K_KAPPA] > 0.0 && dp[EM_D_N] > 0.0)) {
             return 0;
         }
         const int nonneg[] = {EM_D_K10, EM_D_K12, EM_D_K21, EM_D_K13, EM_D_K31, EM_D_KA,
-                              EM_D_KE0, EM_D_FBRAIN, EM_D_TAU_MU, EM_D_TAU_DELTA,
+                              EM_D_KE0, EM_D_F_BRAIN, EM_D_TAU_MU, EM_D_TAU_DELTA,
                               EM_D_TAU_KAPPA, EM_D_KON, EM_D_KOFF};
         for (size_t i = 0; i < sizeof nonneg / sizeof nonneg[0]; i++) {
             if (!(dp[nonneg[i]] >= 0.0)) {
@@ -704,44 +636,44 @@ int endo_em_valid_params(const double *p, int nd)
     return 1;
 }
 
-/* The endogenous states 0 .. EM_Y_RA - 1 at rest; (*chr, *chi): the complex gain
+/* The endogenous states 0 .. EM_Y_RECEPTOR_ACUTE - 1 at rest; (*chr, *chi): the complex gain
  * of CSF beta-endorphin's orbit (0 with the rhythm off). */
 static int em_init_base(double t0, const double *p, double *y, double *chr_out,
                         double *chi_out)
 {
-    for (int i = 0; i < EM_Y_RA; i++) {
+    for (int i = 0; i < EM_Y_RECEPTOR_ACUTE; i++) {
         y[i] = 0.0;
     }
     *chr_out = *chi_out = 0.0;
-    const double cp = p[EM_CP_BASE], chb = p[EM_CH_BASE], xb = p[EM_ACTH_BASE];
+    const double cp = p[EM_P_BEND_PLASMA_BASE], chb = p[EM_P_BEND_CSF_BASE], xb = p[EM_P_ACTH_BASE];
     /* with pulses on, the pituitary store rests at the level the mean pulse
      * multiplier (1 + pulse_mean) sustains, so plasma rests at its base value */
-    const double pm = 1.0 + p[EM_PULSE_MEAN];
-    if (p[EM_A_CIRC] == 0.0) {
+    const double pm = 1.0 + p[EM_P_PULSE_MEAN];
+    if (p[EM_P_A_CIRC] == 0.0) {
         y[EM_Y_SYN_P] = y[EM_Y_SYN_H] = y[EM_Y_STORE_H] = 1.0;
         y[EM_Y_STORE_P] = 1.0 / pm;
-        y[EM_Y_CP] = cp;
-        y[EM_Y_CH] = chb;
+        y[EM_Y_BEND_PLASMA] = cp;
+        y[EM_Y_BEND_CSF] = chb;
         y[EM_Y_ACTH] = xb;
-        y[EM_Y_CORT] = p[EM_CORT_BASE];
+        y[EM_Y_CORTISOL] = p[EM_P_CORTISOL_BASE];
         return 0;
     }
     /* the exact periodic orbit of the linear chain */
-    const double ksyn = 1.0 / p[EM_TAU_SYN];
+    const double ksyn = 1.0 / p[EM_P_TAU_SYN];
     double sr = 1.0, si = 0.0;
     stage(ksyn, &sr, &si);
     y[EM_Y_SYN_P] = y[EM_Y_SYN_H] = orbit(t0, p, sr, si);
     double spr = sr, spi = si, shr = sr, shi = si;
-    stage(pm / p[EM_STORE_TIME_P], &spr, &spi);
-    stage(1.0 / p[EM_STORE_TIME_H], &shr, &shi);
+    stage(pm / p[EM_P_STORE_TIME_P], &spr, &spi);
+    stage(1.0 / p[EM_P_STORE_TIME_H], &shr, &shi);
     y[EM_Y_STORE_P] = orbit(t0, p, spr, spi) / pm;
     y[EM_Y_STORE_H] = orbit(t0, p, shr, shi);
     double cpr = spr, cpi = spi, chr = shr, chi = shi, xr = spr, xi = spi;
-    stage(LN2 / p[EM_THALF_PLASMA], &cpr, &cpi);
-    stage(LN2 / p[EM_THALF_CSF], &chr, &chi);
-    stage(LN2 / p[EM_THALF_ACTH], &xr, &xi);
-    y[EM_Y_CP] = cp * orbit(t0, p, cpr, cpi);
-    y[EM_Y_CH] = chb * orbit(t0, p, chr, chi);
+    stage(LN2 / p[EM_P_T_HALF_PLASMA], &cpr, &cpi);
+    stage(LN2 / p[EM_P_T_HALF_CSF], &chr, &chi);
+    stage(LN2 / p[EM_P_T_HALF_ACTH], &xr, &xi);
+    y[EM_Y_BEND_PLASMA] = cp * orbit(t0, p, cpr, cpi);
+    y[EM_Y_BEND_CSF] = chb * orbit(t0, p, chr, chi);
     y[EM_Y_ACTH] = xb * orbit(t0, p, xr, xi);
     *chr_out = chr;
     *chi_out = chi;
@@ -750,8 +682,8 @@ static int em_init_base(double t0, const double *p, double *y, double *chr_out,
      * integrator with 3-point Gauss-Legendre quadrature of the forcing, steps of
      * at most 20 min and 0.35/k, over a window of at least 1.5 days and 28/k
      * (the start's error contracts by exp(-28) ~ 1e-12), at most 60 days */
-    const double k = LN2 / p[EM_THALF_CORT];
-    const double scale = p[EM_CORT_BASE] / cort_hill(xb, p);
+    const double k = LN2 / p[EM_P_T_HALF_CORTISOL];
+    const double scale = p[EM_P_CORTISOL_BASE] / cort_hill(xb, p);
     const double h = fmin(20.0, 0.35 / k);
     const double window = fmin(fmax(2160.0, 28.0 / k), 86400.0);
     const int nsteps = (int)ceil(window / h);
@@ -773,8 +705,8 @@ static int em_init_base(double t0, const double *p, double *y, double *chr_out,
         F = acc;
         tt = t0 - h * (nsteps - 1 - s);
     }
-    y[EM_Y_CORT] = F;
-    for (int i = 0; i < EM_Y_RA; i++) {
+    y[EM_Y_CORTISOL] = F;
+    for (int i = 0; i < EM_Y_RECEPTOR_ACUTE; i++) {
         if (!isfinite(y[i])) {
             return 1;
         }
@@ -834,20 +766,20 @@ static void em_init_receptors(double t0, const double *p, double *y, double chr,
     double dmax[3];
     for (int r = 0; r < 3; r++) {
         /* the drive is increasing in C_h; the orbit peaks at base (1 + a |G|) */
-        const double amp = fabs(p[EM_A_CIRC]) * sqrt(chr * chr + chi * chi);
-        dmax[r] = bend_drive(p[EM_CH_BASE] * (1.0 + amp), p, r);
+        const double amp = fabs(p[EM_P_A_CIRC]) * sqrt(chr * chr + chi * chi);
+        dmax[r] = bend_drive(p[EM_P_BEND_CSF_BASE] * (1.0 + amp), p, r);
     }
-    if (p[EM_A_CIRC] == 0.0) {
+    if (p[EM_P_A_CIRC] == 0.0) {
         for (int r = 0; r < 3; r++) {
-            const double ka = p[EM_KREC_A_MU + r], kc = p[EM_KREC_C_MU + r];
-            y[EM_Y_RA + r] = ka / (ka + p[EM_KDES_A_MU + r] * dmax[r]);
-            y[EM_Y_RC + r] = kc / (kc + p[EM_KDES_C_MU + r] * dmax[r]);
+            const double ka = p[EM_P_K_REC_ACUTE_MU + r], kc = p[EM_P_K_REC_CHRONIC_MU + r];
+            y[EM_Y_RECEPTOR_ACUTE + r] = ka / (ka + p[EM_P_K_DES_ACUTE_MU + r] * dmax[r]);
+            y[EM_Y_RECEPTOR_CHRONIC + r] = kc / (kc + p[EM_P_K_DES_CHRONIC_MU + r] * dmax[r]);
         }
         return;
     }
     double rate = 0.0;
     for (int r = 0; r < 3; r++) {
-        rate = fmax(rate, fmax(p[EM_KDES_A_MU + r], p[EM_KDES_C_MU + r]) * dmax[r]);
+        rate = fmax(rate, fmax(p[EM_P_K_DES_ACUTE_MU + r], p[EM_P_K_DES_CHRONIC_MU + r]) * dmax[r]);
     }
     const int nsteps = (int)fmin(fmax(72.0, ceil(1440.0 * rate / 0.05)), 200000.0);
     const double h = 1440.0 / nsteps;
@@ -868,8 +800,8 @@ static void em_init_receptors(double t0, const double *p, double *y, double chr,
     double k[6], kd[6], omega[6][5], ekh[6], X[6], Itot[6];
     for (int c = 0; c < 6; c++) {
         const int r = c % 3, proc = c / 3;
-        k[c] = proc == 0 ? p[EM_KREC_A_MU + r] : p[EM_KREC_C_MU + r];
-        kd[c] = proc == 0 ? p[EM_KDES_A_MU + r] : p[EM_KDES_C_MU + r];
+        k[c] = proc == 0 ? p[EM_P_K_REC_ACUTE_MU + r] : p[EM_P_K_REC_CHRONIC_MU + r];
+        kd[c] = proc == 0 ? p[EM_P_K_DES_ACUTE_MU + r] : p[EM_P_K_DES_CHRONIC_MU + r];
         const double kh = k[c] * h;
         for (int l = 0; l < 5; l++) {
             omega[c][l] = 0.0;
@@ -891,7 +823,7 @@ static void em_init_receptors(double t0, const double *p, double *y, double chr,
     for (int n = 0; n < nsteps; n++) {
         double D[3][5];
         for (int j = 0; j < 5; j++) {
-            const double ch = p[EM_CH_BASE] * orbit(t_start + (n + GL5X[j]) * h, p, chr, chi);
+            const double ch = p[EM_P_BEND_CSF_BASE] * orbit(t_start + (n + GL5X[j]) * h, p, chr, chi);
             for (int r = 0; r < 3; r++) {
                 D[r][j] = bend_drive(ch, p, r);
             }
@@ -923,14 +855,14 @@ static void em_init_receptors(double t0, const double *p, double *y, double chr,
     }
     for (int c = 0; c < 6; c++) {
         const double phi = exp(-k[c] * 1440.0 - kd[c] * Itot[c]);
-        y[(c < 3 ? EM_Y_RA : EM_Y_RC) + c % 3] = X[c] / (1.0 - phi);
+        y[(c < 3 ? EM_Y_RECEPTOR_ACUTE : EM_Y_RECEPTOR_CHRONIC) + c % 3] = X[c] / (1.0 - phi);
     }
 }
 
 static inline int em_init_n(int nd, double t0, const double *p, const double *u, double *y)
 {
     (void)u;    /* rest: stimuli, infusions and drugs off, whatever the first segment holds */
-    if (!endo_em_valid_params(p, nd) || !(p[EM_PULSE_MEAN] >= 0.0)) {
+    if (!endo_em_valid_params(p, nd) || !(p[EM_P_PULSE_MEAN] >= 0.0)) {
         return 1;
     }
     double chr, chi;
@@ -941,7 +873,7 @@ static inline int em_init_n(int nd, double t0, const double *p, const double *u,
     for (int i = ENDO_EM_NSTATES; i < ENDO_EM_NSTATES + DNS * nd; i++) {
         y[i] = 0.0;
     }
-    for (int i = EM_Y_RA; i < ENDO_EM_NSTATES; i++) {
+    for (int i = EM_Y_RECEPTOR_ACUTE; i < ENDO_EM_NSTATES; i++) {
         if (!isfinite(y[i])) {
             return 1;
         }
@@ -993,14 +925,14 @@ static inline EM_INLINE void em_rhs_lanes_n(int nd, const double *t, const doubl
     double arg[LN], cs[LN], c[LN];
 #pragma omp simd
     for (int l = 0; l < LN; l++) {
-        arg[l] = OMEGA * (t[l] + LP(EM_CLOCK_START) - LP(EM_T_PEAK));
+        arg[l] = OMEGA * (t[l] + LP(EM_P_CLOCK_START) - LP(EM_P_T_PEAK));
     }
     endo_cos_n(arg, cs, LN);
 #pragma omp simd
     for (int l = 0; l < LN; l++) {
         /* both arms computed, then selected: gcc does not speculate floating-point
          * arithmetic inside a branch (-ftrapping-math), so this form vectorises */
-        const double a = LP(EM_A_CIRC), on = 1.0 + a * cs[l];
+        const double a = LP(EM_P_A_CIRC), on = 1.0 + a * cs[l];
         c[l] = a == 0.0 ? 1.0 : on;
     }
     /* the cortisol curve at ACTH (cort_hill_v's arithmetic over the lanes when every
@@ -1009,14 +941,14 @@ static inline EM_INLINE void em_rhs_lanes_n(int nd, const double *t, const doubl
     int in = 1;
     for (int l = 0; l < LN; l++) {
         const double x = LY(EM_Y_ACTH);
-        zl[l] = LP(EM_ACTH_EC50) / x;
+        zl[l] = LP(EM_P_ACTH_EC50) / x;
         in &= x > 0.0 && zl[l] >= ENDO_LOG_MIN && zl[l] <= ENDO_LOG_MAX;
     }
     if (in) {
         double el[LN];
 #pragma omp simd
         for (int l = 0; l < LN; l++) {
-            el[l] = LP(EM_CORT_HILL) * endo_log_core(zl[l]);
+            el[l] = LP(EM_P_CORTISOL_HILL) * endo_log_core(zl[l]);
         }
         for (int l = 0; l < LN; l++) {
             in &= fabs(el[l]) <= ENDO_EXP_MAX;
@@ -1030,15 +962,15 @@ static inline EM_INLINE void em_rhs_lanes_n(int nd, const double *t, const doubl
     }
     for (int l = 0; l < LN; l++) {
         if (!in) {
-            H[l] = cort_hill_v(LY(EM_Y_ACTH), LP(EM_ACTH_EC50), LP(EM_CORT_HILL));
+            H[l] = cort_hill_v(LY(EM_Y_ACTH), LP(EM_P_ACTH_EC50), LP(EM_P_CORTISOL_HILL));
         }
-        if (LP(EM_ACTH_EC50) != lane_cort_key[l][0] || LP(EM_ACTH_BASE) != lane_cort_key[l][1]
-            || LP(EM_CORT_HILL) != lane_cort_key[l][2]) {
-            lane_cort_key[l][0] = LP(EM_ACTH_EC50);
-            lane_cort_key[l][1] = LP(EM_ACTH_BASE);
-            lane_cort_key[l][2] = LP(EM_CORT_HILL);
-            lane_cort_val[l] = cort_hill_v(LP(EM_ACTH_BASE), LP(EM_ACTH_EC50),
-                                           LP(EM_CORT_HILL));
+        if (LP(EM_P_ACTH_EC50) != lane_cort_key[l][0] || LP(EM_P_ACTH_BASE) != lane_cort_key[l][1]
+            || LP(EM_P_CORTISOL_HILL) != lane_cort_key[l][2]) {
+            lane_cort_key[l][0] = LP(EM_P_ACTH_EC50);
+            lane_cort_key[l][1] = LP(EM_P_ACTH_BASE);
+            lane_cort_key[l][2] = LP(EM_P_CORTISOL_HILL);
+            lane_cort_val[l] = cort_hill_v(LP(EM_P_ACTH_BASE), LP(EM_P_ACTH_EC50),
+                                           LP(EM_P_CORTISOL_HILL));
         }
         HB[l] = lane_cort_val[l];
     }
@@ -1051,9 +983,9 @@ static inline EM_INLINE void em_rhs_lanes_n(int nd, const double *t, const doubl
 #pragma omp simd
         for (int l = 0; l < LN; l++) {
             const double hk = h[k][l];
-            Dp[l] += LP(EM_CH_STRIDE * k + EM_CH_GAIN_P) * hk;
-            Dh[l] += LP(EM_CH_STRIDE * k + EM_CH_GAIN_H) * hk;
-            LD(EM_Y_NONOP + k) = (hk - LY(EM_Y_NONOP + k)) / LP(EM_TAU_NONOP);
+            Dp[l] += LP(EM_CH_STRIDE * k + EM_CH_GAIN_PITUITARY) * hk;
+            Dh[l] += LP(EM_CH_STRIDE * k + EM_CH_GAIN_HYPOTHALAMIC) * hk;
+            LD(EM_Y_NONOPIOID + k) = (hk - LY(EM_Y_NONOPIOID + k)) / LP(EM_P_TAU_NONOPIOID);
         }
     }
 #pragma omp simd
@@ -1061,31 +993,31 @@ static inline EM_INLINE void em_rhs_lanes_n(int nd, const double *t, const doubl
         const double Ap = LY(EM_Y_ACT_P), Ah = LY(EM_Y_ACT_H);
         const double pv = LY(EM_Y_PULSE);
         const double pulse = pv > 0.0 ? pv : 0.0;
-        const double rp = (1.0 + LP(EM_RHO_P) * Ap) * (1.0 + pulse);
-        const double rh = 1.0 + LP(EM_RHO_H) * Ah;
+        const double rp = (1.0 + LP(EM_P_RHO_P) * Ap) * (1.0 + pulse);
+        const double rh = 1.0 + LP(EM_P_RHO_H) * Ah;
         const double relp = rp * LY(EM_Y_STORE_P);
         const double relh = rh * LY(EM_Y_STORE_H);
-        LD(EM_Y_ACT_P) = (Dp[l] - Ap) / LP(EM_TAU_ACT);
-        LD(EM_Y_ACT_H) = (Dh[l] - Ah) / LP(EM_TAU_ACT);
-        LD(EM_Y_SYN_P) = (c[l] * (1.0 + LP(EM_SIGMA_P) * Ap) - LY(EM_Y_SYN_P)) / LP(EM_TAU_SYN);
-        LD(EM_Y_SYN_H) = (c[l] * (1.0 + LP(EM_SIGMA_H) * Ah) - LY(EM_Y_SYN_H)) / LP(EM_TAU_SYN);
-        LD(EM_Y_STORE_P) = (LY(EM_Y_SYN_P) - relp) / LP(EM_STORE_TIME_P);
-        LD(EM_Y_STORE_H) = (LY(EM_Y_SYN_H) - relh) / LP(EM_STORE_TIME_H);
-        LD(EM_Y_PULSE) = -LY(EM_Y_PULSE) / LP(EM_TAU_PULSE);
-        LD(EM_Y_CP) = LN2 / LP(EM_THALF_PLASMA) * (LP(EM_CP_BASE) * relp - LY(EM_Y_CP))
-                      + LU(EM_U_IV);
-        LD(EM_Y_CH) = LN2 / LP(EM_THALF_CSF) * (LP(EM_CH_BASE) * relh - LY(EM_Y_CH))
-                      + LU(EM_U_ICV);
-        LD(EM_Y_ACTH) = LN2 / LP(EM_THALF_ACTH) * (LP(EM_ACTH_BASE) * relp - LY(EM_Y_ACTH));
-        LD(EM_Y_CORT) = LN2 / LP(EM_THALF_CORT)
-                        * (LP(EM_CORT_BASE) * H[l] / HB[l] - LY(EM_Y_CORT));
+        LD(EM_Y_ACT_P) = (Dp[l] - Ap) / LP(EM_P_TAU_ACT);
+        LD(EM_Y_ACT_H) = (Dh[l] - Ah) / LP(EM_P_TAU_ACT);
+        LD(EM_Y_SYN_P) = (c[l] * (1.0 + LP(EM_P_SIGMA_P) * Ap) - LY(EM_Y_SYN_P)) / LP(EM_P_TAU_SYN);
+        LD(EM_Y_SYN_H) = (c[l] * (1.0 + LP(EM_P_SIGMA_H) * Ah) - LY(EM_Y_SYN_H)) / LP(EM_P_TAU_SYN);
+        LD(EM_Y_STORE_P) = (LY(EM_Y_SYN_P) - relp) / LP(EM_P_STORE_TIME_P);
+        LD(EM_Y_STORE_H) = (LY(EM_Y_SYN_H) - relh) / LP(EM_P_STORE_TIME_H);
+        LD(EM_Y_PULSE) = -LY(EM_Y_PULSE) / LP(EM_P_TAU_PULSE);
+        LD(EM_Y_BEND_PLASMA) = LN2 / LP(EM_P_T_HALF_PLASMA) * (LP(EM_P_BEND_PLASMA_BASE) * relp - LY(EM_Y_BEND_PLASMA))
+                      + LU(EM_U_BEND_IV_RATE);
+        LD(EM_Y_BEND_CSF) = LN2 / LP(EM_P_T_HALF_CSF) * (LP(EM_P_BEND_CSF_BASE) * relh - LY(EM_Y_BEND_CSF))
+                      + LU(EM_U_BEND_ICV_RATE);
+        LD(EM_Y_ACTH) = LN2 / LP(EM_P_T_HALF_ACTH) * (LP(EM_P_ACTH_BASE) * relp - LY(EM_Y_ACTH));
+        LD(EM_Y_CORTISOL) = LN2 / LP(EM_P_T_HALF_CORTISOL)
+                        * (LP(EM_P_CORTISOL_BASE) * H[l] / HB[l] - LY(EM_Y_CORTISOL));
     }
     /* em_binding (no effects): the transducer inputs s[r] and the kinetic ligands'
      * total bound fraction of mu */
     double sr[3][LN], bound[LN], Lb[LN], free_mu[LN];
 #pragma omp simd
     for (int l = 0; l < LN; l++) {
-        const double ch = LY(EM_Y_CH), lc = 1e-3 * ch;
+        const double ch = LY(EM_Y_BEND_CSF), lc = 1e-3 * ch;
         Lb[l] = ch > 0.0 ? lc : 0.0;
         bound[l] = 0.0;
     }
@@ -1106,7 +1038,7 @@ static inline EM_INLINE void em_rhs_lanes_n(int nd, const double *t, const doubl
         double xb[LN], X[LN], f[LN];
 #pragma omp simd
         for (int l = 0; l < LN; l++) {
-            xb[l] = Lb[l] / LP(EM_K_MU + r);
+            xb[l] = Lb[l] / LP(EM_P_K_BEND_MU + r);
             X[l] = xb[l];
         }
         for (int k = 0; k < nd; k++) {
@@ -1114,7 +1046,7 @@ static inline EM_INLINE void em_rhs_lanes_n(int nd, const double *t, const doubl
 #pragma omp simd
             for (int l = 0; l < LN; l++) {
                 const int kin = r == 0 && LP(dp + EM_D_KON) > 0.0;
-                const double ce = LY(ENDO_EM_NSTATES + DNS * k + EM_DY_CE);
+                const double ce = LY(ENDO_EM_NSTATES + DNS * k + EM_DY_EFFECT_SITE);
                 const double term = (ce > 0.0 ? ce : 0.0) / LP(dp + EM_D_K_MU + r);
                 X[l] += kin ? 0.0 : term;
             }
@@ -1122,7 +1054,7 @@ static inline EM_INLINE void em_rhs_lanes_n(int nd, const double *t, const doubl
 #pragma omp simd
         for (int l = 0; l < LN; l++) {
             f[l] = (r == 0 ? free_mu[l] : 1.0) / (1.0 + X[l]);
-            sr[r][l] = LP(EM_TAUB_MU + r) * (f[l] * xb[l]);
+            sr[r][l] = LP(EM_P_TAU_BEND_MU + r) * (f[l] * xb[l]);
         }
         for (int k = 0; k < nd; k++) {
             const size_t dp = ENDO_EM_NPARAMS + DNP * (size_t)k;
@@ -1130,7 +1062,7 @@ static inline EM_INLINE void em_rhs_lanes_n(int nd, const double *t, const doubl
             for (int l = 0; l < LN; l++) {
                 const int kin = r == 0 && LP(dp + EM_D_KON) > 0.0;
                 const double bk = LY(ENDO_EM_NSTATES + DNS * k + EM_DY_BOUND);
-                const double ce = LY(ENDO_EM_NSTATES + DNS * k + EM_DY_CE);
+                const double ce = LY(ENDO_EM_NSTATES + DNS * k + EM_DY_EFFECT_SITE);
                 const double oe = f[l] * (ce > 0.0 ? ce : 0.0) / LP(dp + EM_D_K_MU + r);
                 const double o = kin ? (bk > 0.0 ? bk : 0.0) : oe;
                 sr[r][l] += LP(dp + EM_D_TAU_MU + r) * o;
@@ -1142,7 +1074,7 @@ static inline EM_INLINE void em_rhs_lanes_n(int nd, const double *t, const doubl
     for (int r = 0; r < 3; r++) {
         int m1 = 1;
         for (int l = 0; l < LN; l++) {
-            m1 &= LP(EM_SLOPE_MU + r) == 1.0;
+            m1 &= LP(EM_P_SLOPE_MU + r) == 1.0;
         }
         if (m1) {
 #pragma omp simd
@@ -1153,7 +1085,7 @@ static inline EM_INLINE void em_rhs_lanes_n(int nd, const double *t, const doubl
         }
         else {
             for (int l = 0; l < LN; l++) {
-                drive[r][l] = transducer(sr[r][l], LP(EM_SLOPE_MU + r));
+                drive[r][l] = transducer(sr[r][l], LP(EM_P_SLOPE_MU + r));
             }
         }
     }
@@ -1161,11 +1093,11 @@ static inline EM_INLINE void em_rhs_lanes_n(int nd, const double *t, const doubl
     for (int r = 0; r < 3; r++) {
 #pragma omp simd
         for (int l = 0; l < LN; l++) {
-            const double ra = LY(EM_Y_RA + r), rc = LY(EM_Y_RC + r);
-            LD(EM_Y_RA + r) = LP(EM_KREC_A_MU + r) * (1.0 - ra)
-                              - LP(EM_KDES_A_MU + r) * drive[r][l] * ra;
-            LD(EM_Y_RC + r) = LP(EM_KREC_C_MU + r) * (1.0 - rc)
-                              - LP(EM_KDES_C_MU + r) * drive[r][l] * rc;
+            const double ra = LY(EM_Y_RECEPTOR_ACUTE + r), rc = LY(EM_Y_RECEPTOR_CHRONIC + r);
+            LD(EM_Y_RECEPTOR_ACUTE + r) = LP(EM_P_K_REC_ACUTE_MU + r) * (1.0 - ra)
+                              - LP(EM_P_K_DES_ACUTE_MU + r) * drive[r][l] * ra;
+            LD(EM_Y_RECEPTOR_CHRONIC + r) = LP(EM_P_K_REC_CHRONIC_MU + r) * (1.0 - rc)
+                              - LP(EM_P_K_DES_CHRONIC_MU + r) * drive[r][l] * rc;
         }
     }
     /* drugs: linear PK, the effect site, kinetic binding */
@@ -1175,25 +1107,25 @@ static inline EM_INLINE void em_rhs_lanes_n(int nd, const double *t, const doubl
         const int uk = ENDO_EM_NINPUTS + DNU * k;
         double lnv[LN];
         for (int l = 0; l < LN; l++) {
-            const double ce = LY(xs + EM_DY_CE) > 0.0 ? LY(xs + EM_DY_CE) : 0.0;
-            const double n = LP(dp + EM_D_NBIND);
+            const double ce = LY(xs + EM_DY_EFFECT_SITE) > 0.0 ? LY(xs + EM_DY_EFFECT_SITE) : 0.0;
+            const double n = LP(dp + EM_D_N);
             lnv[l] = (LP(dp + EM_D_KON) > 0.0 && n != 1.0) ? pow(ce, n) : ce;
         }
 #pragma omp simd
         for (int l = 0; l < LN; l++) {
             const double absorbed = LP(dp + EM_D_KA) * LY(xs + EM_DY_DEPOT);
-            LD(xs + EM_DY_DEPOT) = LU(uk + 1) - absorbed;
-            LD(xs + EM_DY_CENTRAL) = LU(uk) + absorbed
+            LD(xs + EM_DY_DEPOT) = LU(uk + EM_DU_DEPOT_RATE) - absorbed;
+            LD(xs + EM_DY_CENTRAL) = LU(uk + EM_DU_RATE) + absorbed
                                      - (LP(dp + EM_D_K10) + LP(dp + EM_D_K12) + LP(dp + EM_D_K13))
                                            * LY(xs + EM_DY_CENTRAL)
-                                     + LP(dp + EM_D_K21) * LY(xs + EM_DY_PERIPH2)
-                                     + LP(dp + EM_D_K31) * LY(xs + EM_DY_PERIPH3);
-            LD(xs + EM_DY_PERIPH2) = LP(dp + EM_D_K12) * LY(xs + EM_DY_CENTRAL)
-                                     - LP(dp + EM_D_K21) * LY(xs + EM_DY_PERIPH2);
-            LD(xs + EM_DY_PERIPH3) = LP(dp + EM_D_K13) * LY(xs + EM_DY_CENTRAL)
-                                     - LP(dp + EM_D_K31) * LY(xs + EM_DY_PERIPH3);
-            LD(xs + EM_DY_CE) = LP(dp + EM_D_KE0) * (LP(dp + EM_D_FBRAIN) * LY(xs + EM_DY_CENTRAL)
-                                                     / LP(dp + EM_D_V1) - LY(xs + EM_DY_CE));
+                                     + LP(dp + EM_D_K21) * LY(xs + EM_DY_PERIPHERAL2)
+                                     + LP(dp + EM_D_K31) * LY(xs + EM_DY_PERIPHERAL3);
+            LD(xs + EM_DY_PERIPHERAL2) = LP(dp + EM_D_K12) * LY(xs + EM_DY_CENTRAL)
+                                     - LP(dp + EM_D_K21) * LY(xs + EM_DY_PERIPHERAL2);
+            LD(xs + EM_DY_PERIPHERAL3) = LP(dp + EM_D_K13) * LY(xs + EM_DY_CENTRAL)
+                                     - LP(dp + EM_D_K31) * LY(xs + EM_DY_PERIPHERAL3);
+            LD(xs + EM_DY_EFFECT_SITE) = LP(dp + EM_D_KE0) * (LP(dp + EM_D_F_BRAIN) * LY(xs + EM_DY_CENTRAL)
+                                                     / LP(dp + EM_D_V1) - LY(xs + EM_DY_EFFECT_SITE));
             const double kinetic = LP(dp + EM_D_KON) * lnv[l] * (1.0 - bound[l])
                                    - LP(dp + EM_D_KOFF) * LY(xs + EM_DY_BOUND);
             const double relax = -LY(xs + EM_DY_BOUND);

@@ -1,4 +1,4 @@
-"""Conditions as parameter presets (docs/model.md, "Conditions").
+"""Conditions as parameter presets (docs/model.md, "Drugs, tolerance and conditions").
 
 A preset changes parameters, never equations.  Each override is a value, or a
 factor on the default (``("x", 0.5)`` halves it), with its source.  Use a
@@ -24,6 +24,8 @@ import types
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+from .table import ENGINE, default_parameters
+
 __all__ = ["Preset", "PRESETS", "get", "names"]
 
 _S = {
@@ -42,8 +44,7 @@ _S = {
                      "depressive and anxiety scores negatively associated with mu-receptor "
                      "availability)",
     "goldfarb1991": "Goldfarb AH et al. 1991 (trained and untrained men: similar "
-                    "beta-endorphin response at the same relative intensity); MODEL.md "
-                    "section 5",
+                    "beta-endorphin response at the same relative intensity)",
 }
 
 
@@ -70,8 +71,7 @@ class Preset:
         """The overridden parameter values (factors applied to ``defaults``, by
         default the model's default parameters)."""
         if defaults is None:
-            from . import model
-            defaults = dict(zip(model._ENGINE.params, model.default_parameters()))
+            defaults = dict(zip(ENGINE.params, default_parameters()))
         out = {}
         for k, v in self.overrides.items():
             out[k] = float(defaults[k]) * v[1] if isinstance(v, tuple) else float(v)
@@ -80,8 +80,7 @@ class Preset:
     def to_pandas(self):
         """The overrides as a table: parameter, value, default, source."""
         import pandas as pd
-        from . import model
-        defaults = dict(zip(model._ENGINE.params, model.default_parameters()))
+        defaults = dict(zip(ENGINE.params, default_parameters()))
         vals = self.values(defaults)
         return pd.DataFrame([{"parameter": k, "value": vals[k], "default": defaults[k],
                               "source": self.sources[k]} for k in self.overrides],
@@ -113,7 +112,7 @@ _PRESETS = {p.name: p for p in [
         {"bend_csf_base": ("x", 0.5), "receptor_mu": 0.8},
         {"bend_csf_base": _S["lipman1990"],
          "receptor_mu": "assumed: 20 % fewer functional mu receptors, for the "
-                        "'desensitized receptors' of MODEL.md section 5 (no human "
+                        "'desensitized receptors' of the model contract (no human "
                         "receptor measurement used)"}),
     Preset(
         "depression_anhedonia",
@@ -127,7 +126,7 @@ _PRESETS = {p.name: p for p in [
         "basal plasma level",
         {"bend_plasma_base": ("x", 0.8)},
         {"bend_plasma_base": "assumed: 20 % lower basal plasma beta-endorphin after "
-                             "training (MODEL.md section 5 'lower basal level after "
+                             "training (the model contract: 'lower basal level after "
                              "training'; no magnitude given); " + _S["goldfarb1991"]}),
     Preset(
         "opioid_tolerant",

@@ -1,10 +1,12 @@
 """Pure-NumPy twin of the ``endorphin`` model: the slow, readable test oracle.
 
 This module restates ``docs/model.md`` (the exact statement of the model that the
-engine's C kernel ``csrc/kernels/endorphin_model.c`` implements) in plain Python, one
+engine's C kernel ``csrc/model/endorphin_model.c`` implements) in plain Python, one
 equation per line, parameters looked up by name.  It was written from the document, not
 translated from the C, and shares no code with the engine: the tests compare the two
-(right-hand side and outputs pointwise, the resting state, whole trajectories).  It is
+(right-hand side and outputs pointwise, the resting state, whole trajectories), and a
+test checks that its names are those of the model's specification
+(``endorphin/model/spec.py``).  It is
 slow (one Python call per right-hand-side evaluation, scipy's Radau), so use
 ``endorphin.core.simulate`` for real work.
 
