@@ -48,6 +48,11 @@ __all__ = ["Drug", "Route", "DrugTable", "table", "register", "unregister", "res
            "get", "names", "to_pandas", "dose_to_nmol", "concentration",
            "macro_constants", "half_lives", "FIELDS", "ROUTES", "RECEPTORS", "KINDS"]
 
+# doctest.testmod(endorphin.drugs) runs the examples of the package's public functions
+# and classes, which live in its submodules
+__test__ = {name: globals()[name] for name in __all__
+            if callable(globals()[name]) and ">>>" in (globals()[name].__doc__ or "")}
+
 
 # -- `endorphin.drugs["morphine"]`: make the module itself a read-only mapping ----
 class _DrugsModule(types.ModuleType):
