@@ -267,9 +267,11 @@ setup(
         Extension(
             "endorphin._integrate",
             sources=["csrc/_integrate.c", "csrc/kernels/dopri5.c",
-                     "csrc/kernels/models.c", "csrc/model/endorphin_model.c"],
+                     "csrc/kernels/models.c", "csrc/model/endorphin_model.c",
+                     "csrc/model/endorphin_rest.c"],
             depends=["csrc/kernels/dopri5.h", "csrc/kernels/models.h",
-                     "csrc/model/endorphin_model.h", "csrc/kernels/endo_math.h",
+                     "csrc/model/endorphin_model.h", "csrc/model/endorphin_model_impl.h",
+                     "csrc/kernels/endo_math.h",
                      "endorphin/model/spec.py"],
             include_dirs=["csrc", numpy.get_include()],
             # -fno-trapping-math: the engine never reads floating-point flags, and
