@@ -2,7 +2,7 @@
 
 ``endorphin.reference`` restates docs/model.md in plain Python (parameters by name,
 scipy's Radau for trajectories, shooting for the circadian resting orbit); it shares no
-code with ``csrc/kernels/endorphin_model.c``.  Here the two are compared:
+code with ``csrc/model/endorphin_model.c``.  Here the two are compared:
 
 * names: the twin's STATES/PARAMS/INPUTS/OUTPUTS are the engine's;
 * pointwise: right-hand side and outputs at 200 random states, parameters and inputs
