@@ -11,7 +11,7 @@
  *                   endogenous part of MODEL.md with the workload's fixed values
  */
 #include "models.h"
-#include "endorphin_model.h"
+#include "model/endorphin_model.h"
 #include "endo_math.h"
 
 #include <math.h>

@@ -2,7 +2,7 @@
 
 ``endorphin.reference`` restates docs/model.md in plain Python (parameters by name,
 scipy's Radau for trajectories, shooting for the circadian resting orbit); it shares no
-code with ``csrc/kernels/endorphin_model.c``.  Here the two are compared:
+code with ``csrc/model/endorphin_model.c``.  Here the two are compared:
 
 * names: the twin's STATES/PARAMS/INPUTS/OUTPUTS are the engine's;
 * pointwise: right-hand side and outputs at 200 random states, parameters and inputs
@@ -25,7 +25,7 @@ from endorphin import reference as ref
 
 MODEL = "endorphin"
 NS, NP, NU, NO = (len(ref.STATES), len(ref.PARAMS), len(ref.INPUTS), len(ref.OUTPUTS))
-CHANNELS = ref.INPUTS[:7]
+CHANNELS = ref.CHANNELS
 LN2 = math.log(2.0)
 
 # Engine tolerances of the trajectory tests and the resulting comparison tolerance.  The
@@ -282,7 +282,7 @@ def test_outputs_at_the_clips():
         else:           # strong analgesia: 1 - a below 0.1
             y[11:] = 1.0
             p[[ref.PARAMS.index(f"{ch}_nonopioid_gain") for ch in CHANNELS]] = \
-                rng.uniform(0.3, 0.6, 7)
+                rng.uniform(0.3, 0.6, len(CHANNELS))
         _, out_c = evaluate(0.0, y, p, u)
         out_r = ref.outputs(0.0, y, p, u)
         np.testing.assert_allclose(out_c, out_r, rtol=1e-12, atol=1e-13)

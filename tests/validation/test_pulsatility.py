@@ -510,7 +510,7 @@ def test_pulse_schedule_follows_its_law(cv_i, block, monkeypatch):
     blocks when the first one ends before t_end."""
     from scipy import stats
     if block is not None:
-        monkeypatch.setattr(M, "_pulse_block_size", lambda m, cv: block)
+        monkeypatch.setattr(M.pulses, "_pulse_block_size", lambda m, cv: block)
     n, t0, t_end, mean_i, mean_a, cv_a, tau = 2000, 0.0, 1440.0, 100.0, 10.0, 0.3, 7.0
     T, A, pmean = M.pulse_schedule(n, t0, t_end, SEED, tau_pulse=tau, pulse_interval=mean_i,
                                    pulse_interval_cv=cv_i, pulse_amplitude=mean_a,

@@ -5,7 +5,7 @@ Run from a checkout with the package installed::
     python tools/calibration/calibrate.py [--n 2000] [--seed 1]
 
 It prints every target, the model's value and the residual.  The defaults in
-``endorphin/model.py`` marked "calibrated" are this script's output (copied
+``endorphin/model/spec.py`` marked "calibrated" are this script's output (copied
 by hand; the tests in tests/validation/ check the targets on the defaults).
 
 Free parameters and targets (docs/model.md; Goldfarb 1990, Iranmanesh 1989):

@@ -41,7 +41,7 @@ acrophase within 1 h, and (unless ``--allow-outside``) the engine parameters
 (``endorphin.parameters()``; a pulse-generator value outside its documented
 range, e.g. a larger ``pulse_amplitude``, is only flagged: those ranges predate
 this calibration).  The best candidate's values are printed
-for ``endorphin/model.py``; the table also shows the current defaults.
+for ``endorphin/model/spec.py``; the table also shows the current defaults.
 
 The duration is reported but not scored: the published 68 min is Cluster's
 peak width (samples from the first significant up-stroke to the last
@@ -252,7 +252,7 @@ def main(argv=None):
               "closest count:")
         print(row(best))
         return 1
-    print("\nrecommended (endorphin/model.py):")
+    print("\nrecommended (endorphin/model/spec.py):")
     print(f"  tau_pulse         = {best['tau_pulse']:g}")
     print(f"  pulse_amplitude   = {best['pulse_amplitude']:g}")
     print(f"  pulse_interval_cv = {best['pulse_interval_cv']:g}")

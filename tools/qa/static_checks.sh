@@ -23,7 +23,7 @@
 #     idiom of csrc/_integrate.c.
 #   - bugprone-implicit-widening-of-multiplication-result: index arithmetic in
 #     size_t from size_t operands (the warning is about int * int).
-#   - bugprone-suspicious-missing-comma, in csrc/kernels/endorphin_model.c
+#   - bugprone-suspicious-missing-comma, in csrc/model/endorphin_model.c
 #     only: its name tables are built by macros that expand to string lists.
 #   csrc/kernels/fit.c: one NOLINT marks a reviewed false positive (cholesky_n
 #   reads only the lower triangle its callers fill).
@@ -64,11 +64,12 @@ g = runpy.run_path("setup.py")
 out = Path(sys.argv[1])
 g["write_docs_header"](out / "endorphin_docs.h")
 g["write_log_table"](out / "vhill_table.h")
+g["write_model_layout"](out / "endorphin_model_layout.h")
 PYEOF
 ) || { echo "static_checks.sh: could not generate the headers" >&2; exit 2; }
 PYINC=$("$PY" -c "import sysconfig; print(sysconfig.get_paths()['include'])")
 NPINC=$("$PY" -c "import numpy; print(numpy.get_include())")
-SOURCES=$(cd "$REPO" && ls csrc/*.c csrc/kernels/*.c)
+SOURCES=$(cd "$REPO" && ls csrc/*.c csrc/kernels/*.c csrc/model/*.c)
 INCS=(-I"$REPO/csrc" -I"$GEN" -I"$PYINC" -I"$NPINC")
 fail=0
 
@@ -89,7 +90,7 @@ CHECKS+=',-bugprone-reserved-identifier,-bugprone-assignment-in-if-condition'
 CHECKS+=',-bugprone-implicit-widening-of-multiplication-result'
 # per-file exclusions (see the header): file -> extra ",-check" entries
 declare -A KNOWN=(
-    [csrc/kernels/endorphin_model.c]=',-bugprone-suspicious-missing-comma'
+    [csrc/model/endorphin_model.c]=',-bugprone-suspicious-missing-comma'
 )
 for f in $SOURCES; do
     out=$(cd "$REPO" && clang-tidy --quiet --checks="$CHECKS${KNOWN[$f]:-}" --warnings-as-errors='*' "$f" -- \

@@ -1,0 +1,545 @@
+"""The endorphin model's specification: its one table of record, as plain data.
+
+Everything the model *is*, apart from its equations: the input channels, the states,
+the parameters (value, unit, range, variability, source), the outputs (unit, long name,
+kind, range) and the layout of a drug slot.  The equations are written by hand, in C
+(``csrc/model/endorphin_model.c``) and, independently, in the pure-NumPy oracle
+(``endorphin/model/reference.py``); ``docs/model.md`` states them.  From this file:
+
+* ``setup.py`` writes the C layout header ``endorphin_model_layout.h`` (enums of the
+  channels, states, parameters, outputs and drug-slot offsets, the counts and the name
+  arrays of the five engine variants ``endorphin`` and ``endorphin_d1`` ..
+  ``endorphin_d4``);
+* :func:`endorphin.parameters` and the parameter draws read :data:`PARAMETERS`,
+  :data:`PULSE_PARAMETERS` and :data:`DOSING_PARAMETERS`;
+* output units and long names (xarray/pandas, plot labels) come from
+  :func:`output_meta`;
+* ``tools/param_table.py`` writes the tables of ``docs/model.md``.
+
+This module imports nothing (``setup.py`` runs it with ``runpy`` before the package
+is built); it holds literals, comprehensions over them, and three small functions that
+expand the names.  Times in minutes, beta-endorphin and ACTH in pmol/L, cortisol in
+nmol/L, drugs and affinities in nmol/L.
+
+Adding a stimulus channel: a row of :data:`CHANNELS` (its Hill drive and gains; its
+parameters, input and non-opioid state follow), its user-facing class in the scenario
+layer, and the reference's channel list.  The C loops over the channels.
+"""
+
+#: The engine model and the number of drug slots of its variants
+#: (``endorphin``, ``endorphin_d1`` .. ``endorphin_d<MAX_DRUGS>``).
+MODEL = "endorphin"
+MAX_DRUGS = 4
+
+#: The opioid receptor types, in the order of every per-receptor group.
+RECEPTORS = ("mu", "delta", "kappa")
+
+#: beta-endorphin(1-31) molar mass, g/mol (from its sequence).
+BEND_MW = 3465.0
+#: ACTH(1-39) molar mass, g/mol.
+ACTH_MW = 4541.0
+
+# -- sources (short keys -> citation) ----------------------------------------------
+SOURCES = {
+    "goldfarb1990": "Goldfarb AH, Hatfield BD, Armstrong D, Potts J. Med Sci Sports Exerc "
+                    "1990;22:241-244. PMID 2141380",
+    "foley1979": "Foley KM, Kourides IA, Inturrisi CE, et al. PNAS 1979;76:5377-5381. "
+                 "doi:10.1073/pnas.76.10.5377, PMID 291954",
+    "iranmanesh1989": "Iranmanesh A, Lizarralde G, Johnson ML, Veldhuis JD. J Clin "
+                      "Endocrinol Metab 1989;68:1019-1026. PMID 2524500",
+    "nakao1980": "Nakao K, Oki S, Tanaka I, et al. (Imura H). J Clin Invest: CSF "
+                 "beta-endorphin-LI in 24 controls 22.2 +- 1.3 fmol/mL. doi:10.1172/JCI109991",
+    "keenan2004": "Keenan DM, Roelfsema F, Veldhuis JD. Endogenous ACTH "
+                  "concentration-dependent drive of pulsatile cortisol secretion in the "
+                  "human. Am J Physiol Endocrinol Metab (32 adults; ACTH t1/2 20 +- 1.3 min, "
+                  "total cortisol t1/2 49 +- 2.4 min, EC50 26 +- 2.4 ng/L, slope 0.65)",
+    "horrocks1990": "Horrocks PM, Jones AF, Ratcliffe WA, et al. Clin Endocrinol (Oxf) "
+                    "1990: plasma ACTH mesor 9.2-18.6 ng/L (15-min sampling)",
+    "molecules2022": "Molecules 2022, Table 1 (PMC8840597): human MOR Ki of "
+                     "beta-endorphin 0.9 nmol/L",
+    "model_md": "endorphin model contract (docs/model.md), provisional value",
+    "siebers2021": "Siebers M et al. Psychoneuroendocrinology 2021;126:105173. "
+                   "doi:10.1016/j.psyneuen.2021.105173 (runner's euphoria not blocked by "
+                   "naltrexone)",
+    "zeidan2016": "Zeidan F et al. J Neurosci 2016;36:3391. "
+                  "doi:10.1523/JNEUROSCI.4328-15.2016; May LM et al. Psychosom Med "
+                  "2018;80:807 (meditation analgesia not reversed by naloxone)",
+    "dang2004": "Dang VC, Williams JT. J Neurosci 2004;24:7699 (acute mu desensitization "
+                "in rat locus coeruleus recovers completely within 25 min)",
+    "lifesci2003": "Life Sci 2003;73:115, PMID 12726892 (agonist-induced internalization "
+                   "of human MOR: maximal at 30 min, about 40 % of receptors; recycling "
+                   "to the surface over 60 min after washout)",
+    "way1969": "Way EL, Loh HH, Shen FH. J Pharmacol Exp Ther 1969;167:1 (mouse: morphine "
+               "AD50 doubles after 1 day and rises 4-7-fold after 3 days)",
+    "pomeranz": "Pomeranz B (review chapter): high-frequency electro-acupuncture analgesia "
+                "is not endorphin-mediated; EA +27 % dental pain threshold, partly "
+                "naloxone-reversible (Acupunct Electrother Res 1987;12(1))",
+}
+
+_ASSUMED = "assumed: "
+
+# -- inputs ----------------------------------------------------------------------------
+#: The fields of a stimulus channel's parameters, in the engine's order (channel k's
+#: parameters are ``<channel>_<field>``, a block of ``len(CHANNEL_PARAMETERS)`` from
+#: ``k * len(CHANNEL_PARAMETERS)``).
+CHANNEL_PARAMETERS = ("u50", "n", "gain_pituitary", "gain_hypothalamic", "nonopioid_gain")
+
+# a channel on a 0-1 scale without dose-response data (the defaults of CHANNELS' rows)
+_SCALE = dict(unit="0-1", range="0-1", u50=0.5, u50_cv=0.2, u50_source=None, n=1.0,
+              n_low=0.5, n_high=4.0, n_source=None, nonopioid_gain=0.0,
+              nonopioid_source=None)
+
+#: Stimulus channels, in the engine's input order: the input's name, unit, range and
+#: meaning, and the Hill form of its drive, ``h(u) = u^n / (u50^n + u^n)`` for u > 0
+#: (``u50``, ``n``, with CV and range), its maximal drives to the pituitary and
+#: hypothalamic POMC pools and its non-opioid (naloxone-insensitive) analgesia.  A
+#: source of None: the generic one of its parameter (see ``_channel_rows``).
+CHANNELS = (
+    dict(_SCALE, name="exercise", unit="fraction of VO2max", range="0 to about 1.2",
+         meaning="intensity relative to VO2max",
+         u50=0.75, u50_cv=0.04,
+         u50_source="calibrated: tools/calibration/calibrate.py to Goldfarb 1990 (no rise at 60 %, "
+                    "rise by 15 min at 70 %, 5-fold at 80 %); the steep slope stands for "
+                    "the lactate threshold",
+         n=20.0, n_low=10.0, n_high=30.0,
+         n_source="docs/model.md, Inputs: a slope near 20 is required for exercise ("
+                  + SOURCES["goldfarb1990"] + ")",
+         gain_pituitary=1.0, gain_hypothalamic=0.8, nonopioid_gain=0.10,
+         nonopioid_source="assumed: part of exercise hypoalgesia is not opioid "
+                          "(endocannabinoid); size not measured (" + SOURCES["siebers2021"]
+                          + ")"),
+    dict(_SCALE, name="stress", meaning="intensity", n=2.0,
+         gain_pituitary=0.8, gain_hypothalamic=0.4),
+    dict(_SCALE, name="pain", unit="NRS 0-10", range="0-10", meaning="nociceptive input",
+         u50=5.0, n=2.0, gain_pituitary=0.6, gain_hypothalamic=0.6),
+    dict(_SCALE, name="laughter", meaning="intensity",
+         gain_pituitary=0.1, gain_hypothalamic=0.6),
+    dict(_SCALE, name="meditation", meaning="intensity",
+         gain_pituitary=0.05, gain_hypothalamic=0.1, nonopioid_gain=0.20,
+         nonopioid_source="assumed: about 20 % less pain, naloxone-insensitive (May 2018: "
+                          "unpleasantness -20 %; " + SOURCES["zeidan2016"] + ")"),
+    dict(_SCALE, name="acupuncture", meaning="intensity (low-frequency, opioid-mediated "
+                                             "part)",
+         gain_pituitary=0.2, gain_hypothalamic=0.8, nonopioid_gain=0.10,
+         nonopioid_source="assumed: the naloxone-insensitive part of acupuncture analgesia "
+                          "(" + SOURCES["pomeranz"] + ")"),
+    dict(_SCALE, name="placebo", meaning="expectation",
+         gain_pituitary=0.1, gain_hypothalamic=0.6),
+)
+
+#: The inputs after the channels: infusions of beta-endorphin.
+INFUSIONS = (
+    dict(name="bend_iv_rate", unit="pmol/L/min", range=">= 0",
+         meaning="beta-endorphin infused into plasma"),
+    dict(name="bend_icv_rate", unit="pmol/L/min", range=">= 0",
+         meaning="beta-endorphin infused into the CSF compartment"),
+)
+
+#: Every input of the model without drugs, in the engine's order (name, unit, range,
+#: meaning).
+INPUTS = tuple({k: c[k] for k in ("name", "unit", "range", "meaning")}
+               for c in CHANNELS + INFUSIONS)
+
+# -- states ----------------------------------------------------------------------------
+#: The states of the model without drugs, in the engine's order: name, unit, equation.
+STATES = (
+    dict(name="act_p", unit="1", equation="dA_p/dt = (D_p - A_p) / tau_act"),
+    dict(name="act_h", unit="1", equation="dA_h/dt = (D_h - A_h) / tau_act"),
+    dict(name="syn_p", unit="1", equation="dP_p/dt = (c(t) (1 + sigma_p A_p) - P_p) / tau_syn"),
+    dict(name="syn_h", unit="1", equation="dP_h/dt = (c(t) (1 + sigma_h A_h) - P_h) / tau_syn"),
+    dict(name="store_p", unit="1", equation="dS_p/dt = (P_p - r_p S_p) / store_time_p"),
+    dict(name="store_h", unit="1", equation="dS_h/dt = (P_h - r_h S_h) / store_time_h"),
+    dict(name="pulse", unit="1",
+         equation="dpi/dt = -pi / tau_pulse (pulses are jumps of pi, applied as doses)"),
+    dict(name="bend_plasma", unit="pmol/L",
+         equation="dC_p/dt = k_p (bend_plasma_base r_p S_p - C_p) + bend_iv_rate"),
+    dict(name="bend_csf", unit="pmol/L",
+         equation="dC_h/dt = k_h (bend_csf_base r_h S_h - C_h) + bend_icv_rate"),
+    dict(name="acth", unit="pmol/L", equation="dX/dt = k_X (acth_base r_p S_p - X)"),
+    dict(name="cortisol", unit="nmol/L",
+         equation="dF/dt = k_F (cortisol_base H(X) / H(acth_base) - F)"),
+    *(dict(name=f"nonopioid_{c['name']}", unit="1",
+           equation="dN_k/dt = (h_k(u_k) - N_k) / tau_nonopioid") for c in CHANNELS),
+    *(dict(name=f"receptor_acute_{r}", unit="1",
+           equation="dQ_r/dt = k_rec_acute_r (1 - Q_r) - k_des_acute_r G_r Q_r")
+      for r in RECEPTORS),
+    *(dict(name=f"receptor_chronic_{r}", unit="1",
+           equation="dZ_r/dt = k_rec_chronic_r (1 - Z_r) - k_des_chronic_r G_r Z_r")
+      for r in RECEPTORS),
+)
+
+# -- parameters ------------------------------------------------------------------------
+# A parameter row: (name, value, unit, low, high, cv, description, source).  [low, high]
+# is the range over which the model is documented and tested; cv the inter-individual
+# coefficient of variation of a log-normal draw (0: the same for every subject).
+
+
+def _channel_rows(c):
+    """The CHANNEL_PARAMETERS rows of channel ``c`` (a row of CHANNELS)."""
+    k = c["name"]
+    gp, gh = c["gain_pituitary"], c["gain_hypothalamic"]
+    return [
+        (f"{k}_u50", c["u50"], c["unit"], 0.5 * c["u50"], 1.5 * c["u50"], c["u50_cv"],
+         f"{k} intensity giving half the maximal drive",
+         c["u50_source"] or _ASSUMED + "no dose-response data; midpoint of the scale"),
+        (f"{k}_n", c["n"], "1", c["n_low"], c["n_high"], 0.0, f"Hill slope of the {k} drive",
+         c["n_source"] or _ASSUMED + "no dose-response data; a gentle saturating slope"),
+        (f"{k}_gain_pituitary", gp, "1", 0.0, 2.0 * max(gp, 0.1), 0.0,
+         f"maximal drive of {k} to the pituitary POMC pool", SOURCES["model_md"] + " (Inputs)"),
+        (f"{k}_gain_hypothalamic", gh, "1", 0.0, 2.0 * max(gh, 0.1), 0.0,
+         f"maximal drive of {k} to the hypothalamic (arcuate) POMC pool",
+         SOURCES["model_md"] + " (Inputs)"),
+        (f"{k}_nonopioid_gain", c["nonopioid_gain"], "1", 0.0, 0.5, 0.0,
+         f"maximal non-opioid (naloxone-insensitive) analgesia from {k}",
+         c["nonopioid_source"] or _ASSUMED + "no naloxone-insensitive component reported"),
+    ]
+
+
+#: The engine parameters of the model without drugs, in the engine's order.
+PARAMETERS = tuple(row for c in CHANNELS for row in _channel_rows(c)) + (
+    ("tau_act", 5.0, "min", 2.0, 15.0, 0.2, "activation time constant of both pools",
+       SOURCES["model_md"] + " (tau_A ~ 5 min); " + _ASSUMED + "no direct measurement"),
+    ("tau_syn", 120.0, "min", 60.0, 480.0, 0.2,
+       "time constant of POMC synthesis capacity", _ASSUMED + "hours-scale POMC "
+       "transcription and processing; 120 rather than the contract's provisional ~240 "
+       "min so that a circadian synthesis amplitude below 1 can give the measured plasma "
+       "rhythm through the three lags (see tools/calibration/calibrate.py)"),
+    ("sigma_p", 1.0, "1", 0.0, 3.0, 0.0, "induction of pituitary synthesis by activation",
+       _ASSUMED + "synthesis doubles at full activation"),
+    ("sigma_h", 1.0, "1", 0.0, 3.0, 0.0, "induction of hypothalamic synthesis by activation",
+       _ASSUMED + "synthesis doubles at full activation"),
+    ("store_time_p", 1200.0, "min", 600.0, 3000.0, 0.2,
+       "1 / k_rel of the pituitary store; with pulses on the store holds "
+       "store_time_p / (1 + pulse_mean) minutes of basal secretion (600 at the defaults)",
+       "calibrated: a 5-fold plasma peak after 30 min at 80 % VO2max needs a store of "
+       "many hours of basal secretion (Goldfarb 1990), and a store "
+       "small enough that a circadian synthesis amplitude below 1 gives the plasma rhythm"),
+    ("store_time_h", 600.0, "min", 300.0, 1500.0, 0.2,
+       "hypothalamic releasable store, in minutes of basal secretion",
+       _ASSUMED + "as the pituitary store; no human measurement"),
+    ("rho_p", 15.22, "1", 2.0, 40.0, 0.3, "release gain of the pituitary pool per unit activation",
+       "calibrated: tools/calibration/calibrate.py to the Goldfarb 1990 80 % VO2max peak "
+       "(21.91 +- 2.03 pmol/L; population mean, cycling from 08:00 with pulses and "
+       "rhythm on; SD/mean 0.32 over 12 men gives the CV)"),
+    ("rho_h", 5.0, "1", 0.0, 20.0, 0.3,
+       "release gain of the hypothalamic pool per unit activation",
+       _ASSUMED + "CSF rises several-fold with stimulation (Akil 1978: 13-20-fold with "
+       "thalamic stimulation); a moderate gain"),
+    ("tau_pulse", 10.0, "min", 5.0, 60.0, 0.2,
+       "decay time of a pituitary secretory burst (exocytosis multiplier)",
+       "calibrated: tools/calibration/pulse_sweep.py to the pulses detected on 10-min plasma samples "
+       "(Iranmanesh 1989: 13 +- 1 pulses/24 h, 100 +- 7 min apart, increments 63 +- 13 %); "
+       "short bursts, the plasma pulse's length comes from the 37-min half-life"),
+    ("pulse_mean", 0.0, "1", 0.0, 2.0, 0.0,
+       "time-averaged pulse multiplier used by the resting state (set by the pulse "
+       "generator: amplitude x tau_pulse / interval; 0 with pulses off)",
+       "derived from pulse_amplitude, tau_pulse and pulse_interval"),
+    ("a_circ", 0.7471, "1", 0.0, 0.95, 0.2, "amplitude of the circadian factor on synthesis",
+       "calibrated: tools/calibration/calibrate.py, closed form with pulses on: plasma amplitude 23 % "
+       "of the 24-h mean (Iranmanesh 1989)"),
+    ("t_peak", 203.6, "min after midnight", 0.0, 1440.0, 0.0,
+       "clock time of the synthesis peak",
+       "calibrated: tools/calibration/calibrate.py, closed form with pulses on: plasma acrophase "
+       "10:43 (Iranmanesh 1989); synthesis peaks at 03:24"),
+    ("clock_start", 480.0, "min after midnight", 0.0, 1440.0, 0.0,
+       "clock time of t = 0 (a scenario setting)", _ASSUMED + "08:00, a morning lab visit"),
+    ("t_half_plasma", 37.0, "min", 25.0, 55.0, 0.15,
+       "half-life of plasma beta-endorphin", SOURCES["foley1979"]
+       + " (terminal t1/2 37 min after IV 5-10 mg); CV " + _ASSUMED + "n = 3"),
+    ("t_half_csf", 93.0, "min", 60.0, 140.0, 0.15,
+       "half-life of CSF beta-endorphin", SOURCES["foley1979"] + " (after ICV); CV "
+       + _ASSUMED + "n small"),
+    ("bend_plasma_base", 4.34, "pmol/L", 1.5, 10.0, 0.29,
+       "resting plasma beta-endorphin (RIA, <5 % beta-LPH cross-reactivity)",
+       SOURCES["goldfarb1990"] + " (4.34 +- 0.36 SE, n = 12: CV 0.29)"),
+    ("bend_csf_base", 22.2, "pmol/L", 8.0, 60.0, 0.3,
+       "resting lumbar CSF beta-endorphin", SOURCES["nakao1980"]
+       + "; CV 0.3 (SE 1.3 over 24 controls)"),
+    ("acth_base", 3.06, "pmol/L", 1.5, 6.0, 0.3, "resting plasma ACTH",
+       SOURCES["horrocks1990"] + ": mid-range 13.9 ng/L / 4541 g/mol; CV "
+       + _ASSUMED + "the mesor range spans 2-fold"),
+    ("t_half_acth", 20.0, "min", 10.0, 30.0, 0.1, "half-life of plasma ACTH",
+       SOURCES["keenan2004"]),
+    ("cortisol_base", 300.0, "nmol/L", 150.0, 550.0, 0.25,
+       "resting serum cortisol (morning, total)",
+       _ASSUMED + "middle of the usual morning reference range (about 150-550 nmol/L)"),
+    ("t_half_cortisol", 49.0, "min", 30.0, 80.0, 0.1, "half-life of total cortisol",
+       SOURCES["keenan2004"]),
+    ("acth_ec50", 5.73, "pmol/L", 2.0, 15.0, 0.2,
+       "ACTH concentration for half-maximal cortisol secretion",
+       SOURCES["keenan2004"] + ": 26 ng/L / 4541 g/mol"),
+    ("cortisol_hill", 0.65, "1", 0.3, 1.5, 0.0, "slope of cortisol secretion on ACTH",
+       SOURCES["keenan2004"]),
+    ("tau_nonopioid", 5.0, "min", 1.0, 30.0, 0.0,
+       "time constant of the non-opioid analgesic activations",
+       _ASSUMED + "'a time constant of minutes' (the model contract, docs/model.md)"),
+    ("K_bend_mu", 0.9, "nmol/L", 0.3, 3.0, 0.0, "beta-endorphin affinity at mu",
+       SOURCES["molecules2022"]),
+    ("K_bend_delta", 2.0, "nmol/L", 0.5, 10.0, 0.0, "beta-endorphin affinity at delta",
+       _ASSUMED + "middle of the 1-5 nmol/L range (docs/sources.md, receptor affinities; unverified)"),
+    ("K_bend_kappa", 50.0, "nmol/L", 10.0, 200.0, 0.0, "beta-endorphin affinity at kappa",
+       _ASSUMED + "middle of the 20-100 nmol/L range; 'low affinity for kappa' "
+                  "(UniProt OPRK)"),
+    ("tau_bend_mu", 2.0, "1", 0.5, 10.0, 0.0,
+       "in-vivo efficacy (receptor reserve) of beta-endorphin at mu",
+       _ASSUMED + "small resting opioid tone (naloxone alone barely changes pain: "
+                  "Grevert 1983): with it naloxone removes an opioid analgesia of about "
+                  "0.04 at rest (tests/validation/test_drug_targets.py)"),
+    ("tau_bend_delta", 1.0, "1", 0.2, 5.0, 0.0, "efficacy of beta-endorphin at delta",
+       _ASSUMED + "lower reserve than mu"),
+    ("tau_bend_kappa", 1.0, "1", 0.2, 5.0, 0.0, "efficacy of beta-endorphin at kappa",
+       _ASSUMED + "lower reserve than mu"),
+    ("slope_mu", 1.0, "1", 0.5, 2.0, 0.0, "operational slope at mu",
+       _ASSUMED + "the hyperbolic operational model"),
+    ("slope_delta", 1.0, "1", 0.5, 2.0, 0.0, "operational slope at delta",
+       _ASSUMED + "the hyperbolic operational model"),
+    ("slope_kappa", 1.0, "1", 0.5, 2.0, 0.0, "operational slope at kappa",
+       _ASSUMED + "the hyperbolic operational model"),
+    ("receptor_mu", 1.0, "1", 0.1, 1.0, 0.0,
+       "mu-receptor availability (scales the functional fraction; conditions lower it)",
+       _ASSUMED + "healthy reference = 1"),
+    ("receptor_delta", 1.0, "1", 0.1, 1.0, 0.0, "delta-receptor availability",
+       _ASSUMED + "healthy reference = 1"),
+    ("receptor_kappa", 1.0, "1", 0.1, 1.0, 0.0, "kappa-receptor availability",
+       _ASSUMED + "healthy reference = 1"),
+    ("w_mu", 1.0, "1", 0.0, 1.0, 0.0, "weight of mu effect in analgesia",
+       SOURCES["model_md"]),
+    ("w_delta", 0.5, "1", 0.0, 1.0, 0.0, "weight of delta effect in analgesia",
+       SOURCES["model_md"]),
+    ("w_kappa", 0.3, "1", 0.0, 1.0, 0.0, "weight of kappa effect in analgesia",
+       SOURCES["model_md"]),
+    ("v_mu", 1.0, "1", 0.0, 2.0, 0.0, "weight of mu effect in mood",
+       _ASSUMED + "mu reward as the unit of mood"),
+    ("v_delta", 0.5, "1", 0.0, 2.0, 0.0, "weight of delta effect in mood",
+       _ASSUMED + "delta anxiolysis, half of mu"),
+    ("v_kappa", 1.0, "1", 0.0, 2.0, 0.0, "weight of kappa effect in mood (dysphoria)",
+       _ASSUMED + "kappa dysphoria as strong as mu reward"),
+    *[(f"k_des_acute_{r}", 0.0462, "1/min", 0.0, 0.2, 0.0,
+         f"acute desensitization/internalization rate of {r} per unit agonist drive",
+         ("calibrated: k_des = k_rec (1/0.6 - 1), so that a saturating agonist leaves "
+          "60 % of receptors functional (about 40 % internalized at the 30-min maximum: "
+          + SOURCES["lifesci2003"] + ")") if r == "mu" else
+         _ASSUMED + "as mu (no human data on acute delta/kappa desensitization)")
+      for r in ("mu", "delta", "kappa")],
+    *[(f"k_rec_acute_{r}", 0.0693, "1/min", 0.01, 0.5, 0.0,
+         f"recovery rate of acute {r} desensitization (t1/2 10 min)",
+         ("calibrated: t1/2 10 min, so recovery is 95 % complete after about 45 min, "
+          "between " + SOURCES["dang2004"] + " (within 25 min) and the 60-min recycling "
+          "of " + SOURCES["lifesci2003"] + "; with a saturating agonist the onset "
+          "then has a 9-min time constant, reaching its plateau by 30 min") if r == "mu"
+         else _ASSUMED + "as mu (no human data on delta/kappa recovery kinetics)")
+      for r in ("mu", "delta", "kappa")],
+    *[(f"k_des_chronic_{r}", 0.000758, "1/min", 0.0, 0.01, 0.0,
+         f"chronic {r} down-regulation rate per unit agonist drive (tolerance)",
+         ("calibrated: tools/calibration/calibrate.py to a 5.5-fold right shift of the morphine "
+          "concentration-analgesia curve after 3 days of continuous morphine (middle of "
+          "the 4-7-fold of " + SOURCES["way1969"] + ")") if r == "mu" else
+         _ASSUMED + "as mu (no data on chronic delta/kappa down-regulation)")
+      for r in ("mu", "delta", "kappa")],
+    *[(f"k_rec_chronic_{r}", 0.000241, "1/min", 0.00005, 0.002, 0.0,
+         f"recovery rate of chronic {r} down-regulation (t1/2 2 days)",
+         (_ASSUMED + "recovery over days (chronic tolerance develops over days: "
+          "docs/model.md, Drugs, tolerance and conditions); t1/2 2 days, so tolerance is mostly gone a week after stopping")
+         if r == "mu" else _ASSUMED + "as mu (no data on delta/kappa recovery after "
+                                      "chronic agonists)")
+      for r in ("mu", "delta", "kappa")],
+)
+
+#: Parameters of the pulse generator (Python side, not engine parameters).
+PULSE_PARAMETERS = (
+    ("pulse_interval", 100.0, "min", 60.0, 160.0, 0.0,
+       "mean interval between pituitary pulses (gamma renewal process)",
+       SOURCES["iranmanesh1989"] + " (100 +- 7 min, 13 +- 1 pulses/24 h)"),
+    ("pulse_interval_cv", 0.1, "1", 0.05, 1.0, 0.0,
+       "coefficient of variation of the inter-pulse intervals",
+       "calibrated: tools/calibration/pulse_sweep.py; nearly regular intervals (Iranmanesh 1989: "
+       "100 +- 7 min SE over 7 men); irregular intervals make close pairs that merge in "
+       "plasma and lower the detected frequency"),
+    ("pulse_amplitude", 10.0, "1", 1.0, 20.0, 0.0,
+       "mean jump of the pulse multiplier at a pulse",
+       "calibrated: tools/calibration/pulse_sweep.py to the detected plasma increments (63 +- 13 %) "
+       "and frequency (Iranmanesh 1989)"),
+    ("pulse_amplitude_cv", 0.3, "1", 0.0, 1.0, 0.0, "CV of the pulse sizes (log-normal)",
+       _ASSUMED + "Iranmanesh 1989 report 63 +- 13 % (SE) increments"),
+)
+
+#: Volumes that turn an administered amount of beta-endorphin into a concentration
+#: step (Python side: endorphin.model.bend_dose).
+DOSING_PARAMETERS = (
+    ("body_weight", 70.0, "kg", 20.0, 300.0, 0.0, "body weight",
+       _ASSUMED + "reference adult"),
+    ("bend_plasma_volume", 178.0, "mL/kg", 100.0, 300.0, 0.0,
+       "volume of distribution of beta-endorphin given IV",
+       SOURCES["foley1979"] + " (178 mL/kg)"),
+    ("bend_csf_volume", 0.74, "mL/kg", 0.3, 2.0, 0.0,
+       "volume of distribution of beta-endorphin given ICV",
+       SOURCES["foley1979"] + " (0.74 mL/kg)"),
+)
+
+# -- outputs ---------------------------------------------------------------------------
+# An output row: name, unit (CF/pint style), long name, kind, range.  Kinds:
+# "concentration", "fraction" (of receptors), "effect" (0-1), "score", "ratio",
+# "internal" (a state of the release chain, shown for diagnosis).
+
+#: The outputs of the model without drugs, in the engine's order.
+OUTPUTS = (
+    dict(name="plasma_beta_endorphin", unit="pmol/L",
+         long_name="plasma beta-endorphin concentration", kind="concentration", range=">= 0"),
+    dict(name="csf_beta_endorphin", unit="pmol/L",
+         long_name="central (CSF) beta-endorphin concentration", kind="concentration",
+         range=">= 0"),
+    dict(name="plasma_acth", unit="pmol/L", long_name="plasma ACTH concentration",
+         kind="concentration", range=">= 0"),
+    dict(name="plasma_cortisol", unit="nmol/L", long_name="serum total cortisol concentration",
+         kind="concentration", range=">= 0"),
+    *(dict(name=f"occupancy_{r}", unit="1",
+           long_name=f"fraction of {r} opioid receptors occupied", kind="fraction",
+           range="0-1") for r in RECEPTORS),
+    *(dict(name=f"receptor_{r}", unit="1",
+           long_name=f"functional fraction of {r} opioid receptors", kind="fraction",
+           range="0-1") for r in RECEPTORS),
+    *(dict(name=f"effect_{r}", unit="1",
+           long_name=f"operational effect at {r} opioid receptors (0-1)", kind="effect",
+           range="0-1") for r in RECEPTORS),
+    dict(name="opioid_analgesia", unit="1", long_name="opioid analgesia (0-1)",
+         kind="effect", range="0-1"),
+    dict(name="nonopioid_analgesia", unit="1",
+         long_name="non-opioid (naloxone-insensitive) analgesia (0-1)", kind="effect",
+         range="0-1"),
+    dict(name="analgesia", unit="1", long_name="analgesia, opioid plus non-opioid (0-1)",
+         kind="effect", range="0-1"),
+    dict(name="mood", unit="1",
+         long_name="mood relative to the subject's rest (positive is better)", kind="score",
+         range="0 at rest"),
+    dict(name="pain_nrs", unit="1", long_name="pain on the numeric rating scale (0-10)",
+         kind="score", range="0-10"),
+    dict(name="pain_threshold", unit="1",
+         long_name="pain threshold relative to no analgesia (capped at 10)", kind="ratio",
+         range="1-10"),
+    *(dict(name=f"activation_{q}", unit="1", long_name=f"activation of the {q} POMC pool",
+           kind="internal", range=">= 0") for q in ("pituitary", "hypothalamic")),
+    *(dict(name=f"synthesis_{q}", unit="1",
+           long_name=f"{q} POMC synthesis capacity (1 at rest)", kind="internal",
+           range="> 0") for q in ("pituitary", "hypothalamic")),
+    *(dict(name=f"store_{q}", unit="1", long_name=f"{q} releasable store (1 at rest)",
+           kind="internal", range="> 0") for q in ("pituitary", "hypothalamic")),
+    dict(name="pulse", unit="1", long_name="pituitary pulse multiplier of exocytosis",
+         kind="internal", range=">= 0"),
+    dict(name="circadian", unit="1", long_name="circadian factor on POMC synthesis",
+         kind="internal", range="1 +- a_circ"),
+    *(dict(name=f"occupancy_{r}_beta_endorphin", unit="1",
+           long_name=f"fraction of {r} opioid receptors occupied by beta-endorphin",
+           kind="fraction", range="0-1") for r in RECEPTORS),
+    *(dict(name=f"receptor_{proc}_{r}", unit="1",
+           long_name=f"{what} of {r} opioid receptors (1: none)", kind="fraction",
+           range="0-1")
+      for proc, what in (("acute", "acute desensitization factor"),
+                         ("chronic", "chronic down-regulation factor"))
+      for r in RECEPTORS),
+)
+
+# -- drug slots ------------------------------------------------------------------------
+# Each drug slot k = 1 .. MAX_DRUGS of the variant endorphin_d<n> adds, after those of
+# the model without drugs and of slots 1 .. k-1, these states, parameters, inputs and
+# outputs; "{slot}" stands for "drug<k>" in the engine's names (a scenario renames
+# outputs to the drug's name: "{slot}" is then the drug, e.g. morphine_plasma).
+
+#: States per drug slot (amounts in nmol, effect site in nmol/L, bound fraction of mu).
+DRUG_STATES = (
+    dict(name="{slot}_depot", unit="nmol", equation="dA0/dt = depot_rate - ka A0"),
+    dict(name="{slot}_central", unit="nmol",
+         equation="dA1/dt = rate + ka A0 - (k10 + k12 + k13) A1 + k21 A2 + k31 A3"),
+    dict(name="{slot}_peripheral2", unit="nmol", equation="dA2/dt = k12 A1 - k21 A2"),
+    dict(name="{slot}_peripheral3", unit="nmol", equation="dA3/dt = k13 A1 - k31 A3"),
+    dict(name="{slot}_effect_site", unit="nmol/L",
+         equation="dCe/dt = ke0 (f_brain A1 / v1 - Ce)"),
+    dict(name="{slot}_bound", unit="1",
+         equation="dB/dt = kon max(Ce, 0)^n (1 - sum_kinetic B) - koff B  (kinetic slots; "
+                  "else dB/dt = -B)"),
+)
+
+#: Parameters per drug slot (set from endorphin.drugs by the scenario layer).
+DRUG_PARAMETERS = (
+    dict(name="{slot}_v1", unit="L", meaning="central volume"),
+    dict(name="{slot}_k10", unit="1/min", meaning="elimination rate constant, CL / V1"),
+    dict(name="{slot}_k12", unit="1/min", meaning="transfer rate central -> peripheral 2"),
+    dict(name="{slot}_k21", unit="1/min", meaning="transfer rate peripheral 2 -> central"),
+    dict(name="{slot}_k13", unit="1/min", meaning="transfer rate central -> peripheral 3"),
+    dict(name="{slot}_k31", unit="1/min", meaning="transfer rate peripheral 3 -> central"),
+    dict(name="{slot}_ka", unit="1/min", meaning="absorption rate of the slot's route"),
+    dict(name="{slot}_ke0", unit="1/min", meaning="effect-site equilibration rate"),
+    dict(name="{slot}_f_brain", unit="1", meaning="effect-site factor"),
+    *(dict(name=f"{{slot}}_K_{r}", unit="nmol/L", meaning=f"affinity at {r}")
+      for r in RECEPTORS),
+    *(dict(name=f"{{slot}}_tau_{r}", unit="1", meaning=f"operational efficacy at {r}")
+      for r in RECEPTORS),
+    dict(name="{slot}_kon", unit="(nmol/L)^-n/min",
+         meaning="association rate at mu (0: equilibrium binding)"),
+    dict(name="{slot}_koff", unit="1/min", meaning="dissociation rate at mu"),
+    dict(name="{slot}_n", unit="1", meaning="exponent of the concentration in the "
+                                            "association rate"),
+)
+
+#: Inputs per drug slot.
+DRUG_INPUTS = (
+    dict(name="{slot}_rate", unit="nmol/min", range=">= 0",
+         meaning="infusion into the central compartment"),
+    dict(name="{slot}_depot_rate", unit="nmol/min", range=">= 0",
+         meaning="zero-order input into the depot"),
+)
+
+#: Outputs per drug slot.
+DRUG_OUTPUTS = (
+    dict(name="{slot}_plasma", unit="nmol/L", long_name="plasma concentration of {slot}",
+         kind="concentration", range=">= 0"),
+    dict(name="{slot}_effect_site", unit="nmol/L",
+         long_name="effect-site concentration of {slot}", kind="concentration",
+         range=">= 0"),
+    *(dict(name=f"occupancy_{r}_{{slot}}", unit="1",
+           long_name=f"fraction of {r} opioid receptors occupied by {{slot}}",
+           kind="fraction", range="0-1") for r in RECEPTORS),
+)
+
+
+# -- names of the engine variants ------------------------------------------------------
+def model_name(n_drugs):
+    """The engine model with ``n_drugs`` slots: ``endorphin`` or ``endorphin_d<n>``."""
+    return MODEL if n_drugs == 0 else f"{MODEL}_d{n_drugs}"
+
+
+def variant(n_drugs=0):
+    """Names of the variant with ``n_drugs`` slots, in the engine's order: a dict of
+    tuples ``states``, ``params``, ``inputs``, ``outputs``."""
+    if not (isinstance(n_drugs, int) and 0 <= n_drugs <= MAX_DRUGS):
+        raise ValueError(f"n_drugs must be an integer in 0..{MAX_DRUGS}, got {n_drugs!r}")
+
+    def names(base, slot_rows):
+        return tuple(r["name"] if isinstance(r, dict) else r[0] for r in base) + tuple(
+            r["name"].format(slot=f"drug{k}") for k in range(1, n_drugs + 1)
+            for r in slot_rows)
+
+    return {"states": names(STATES, DRUG_STATES),
+            "params": names(PARAMETERS, DRUG_PARAMETERS),
+            "inputs": names(INPUTS, DRUG_INPUTS),
+            "outputs": names(OUTPUTS, DRUG_OUTPUTS)}
+
+
+#: Unit and long name of every output of the model without drugs.
+OUTPUT_META = {o["name"]: (o["unit"], o["long_name"]) for o in OUTPUTS}
+
+
+def output_meta(name):
+    """``(unit, long_name)`` of an output: those of :data:`OUTPUTS`, then the drug-slot
+    patterns of :data:`DRUG_OUTPUTS` for any ligand (``drug1_plasma``,
+    ``morphine_effect_site``, ``occupancy_mu_naloxone``: prefixed patterns first), and
+    ``("1", name with spaces)`` for anything else."""
+    if name in OUTPUT_META:
+        return OUTPUT_META[name]
+    rows = sorted(DRUG_OUTPUTS, key=lambda r: r["name"].startswith("{slot}"))
+    for r in rows:
+        head, tail = r["name"].split("{slot}")
+        if (len(name) >= len(head) + len(tail) and name.startswith(head)
+                and name.endswith(tail)):
+            ligand = name[len(head):len(name) - len(tail)]
+            return r["unit"], r["long_name"].format(slot=ligand)
+    return "1", name.replace("_", " ")
