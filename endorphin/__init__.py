@@ -42,6 +42,11 @@ for _name, _module in (("core", core), ("nca", nca), ("fitting", fitting)):
     _sys.modules[f"{__name__}.{_name}"] = _module
 
 from . import model, drugs, presets  # noqa: E402
+# TEMP shim (drop when the model package lands): the model tables under the
+# public in-package names the other layers use
+for _name in ("TABLE", "INDEX", "PULSE_TABLE", "DOSING_TABLE", "cv_and_cholesky", "ENGINE"):
+    if not hasattr(model, _name):
+        setattr(model, _name, getattr(model, "_" + _name))
 from .model import parameters  # noqa: E402
 from .measurement import PRO, Assay  # noqa: E402
 from .results import Result  # noqa: E402
