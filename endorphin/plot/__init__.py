@@ -26,7 +26,9 @@ bands), :mod:`~endorphin.plot.theme` (:func:`style`, :data:`PALETTE`).
 Importing this package registers :func:`time_course` and :func:`compare` as
 the drawing of ``Result.plot`` and ``Comparison.plot``.
 """
+from .._public import examples
 from ..results.meta import register_plotter
+from . import common, curves, trajectories
 from .common import output_label
 from .curves import confidence_band, dose_response, schild, schild_line
 from .theme import PALETTE, style
@@ -35,12 +37,7 @@ from .trajectories import compare, occupancy, time_course, timeline, tolerance
 __all__ = ["time_course", "timeline", "occupancy", "tolerance", "compare",
            "dose_response", "schild", "style", "PALETTE"]
 
-# The public home of the drawing functions is endorphin.plot (as NumPy's
-# set_module does): their reprs, pickles and this package's doctests say so.
-for _fn in (time_course, timeline, occupancy, tolerance, compare, dose_response,
-            confidence_band, schild, schild_line, output_label):
-    _fn.__module__ = __name__
-del _fn
+__test__ = examples(trajectories, curves, common)   # doctest.testmod(endorphin.plot)
 
 register_plotter("time_course", time_course)
 register_plotter("compare", compare)

@@ -10,7 +10,11 @@
 Drawing is :mod:`endorphin.plot`'s: ``Result.plot`` calls the function it
 registers (:func:`~endorphin.results.meta.register_plotter`).
 """
+from .._public import examples
+from . import lazy, meta, result
 from .meta import OUTPUT_META, output_meta
 from .result import Comparison, Result, Summary
 
 __all__ = ["Result", "Comparison", "Summary", "OUTPUT_META", "output_meta"]
+
+__test__ = examples(result, lazy, meta)   # doctest.testmod(endorphin.results)

@@ -15,6 +15,8 @@ the start of the scenario, at clock time ``clock_start``); outputs in the
 model's units (beta-endorphin and ACTH pmol/L, cortisol nmol/L, effects
 dimensionless).
 """
+from .._public import examples
+from . import doses, drug_plan, population, runner, scenario, stimuli
 from .doses import Dose, DrugNotAvailableError
 from .population import CONDITIONS, Population, Subject
 from .scenario import Scenario, compare
@@ -24,3 +26,5 @@ from .stimuli import (DEFAULT_VO2MAX, DEFAULT_VO2MAX_OTHER, Acupuncture, Exercis
 __all__ = ["Stimulus", "Exercise", "Stress", "Pain", "Laughter", "Meditation",
            "Acupuncture", "Placebo", "Protocol", "Dose", "DrugNotAvailableError",
            "Population", "Subject", "Scenario", "compare", "CONDITIONS"]
+
+__test__ = examples(stimuli, doses, drug_plan, population, scenario, runner)

@@ -46,10 +46,10 @@ def check_method(method) -> None:
 
 
 #: A result above this many bytes with the default outputs (all of them) warns.
-WARN_RESULT_BYTES = 1 << 30
+_WARN_RESULT_BYTES = 1 << 30
 
 
-def physical_memory() -> int | None:
+def _physical_memory() -> int | None:
     try:
         return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (AttributeError, ValueError, OSError):      # pragma: no cover - not POSIX
@@ -62,12 +62,12 @@ def check_result_size(n: int, n_outputs: int, n_times: int, defaulted: bool) -> 
     nbytes = 8 * n * n_outputs * n_times
     hint = ("pass outputs=[...] to keep fewer outputs, chunks= for a lazy (dask) result, "
             "or use Scenario.summarize for per-subject summaries")
-    mem = physical_memory()
+    mem = _physical_memory()
     if mem is not None and nbytes > mem:
         raise MemoryError(f"the result would take {nbytes / 2**30:.1f} GiB ({n} subjects x "
                           f"{n_outputs} outputs x {n_times} times x 8 bytes), more than this "
                           f"machine's {mem / 2**30:.1f} GiB; {hint}")
-    if defaulted and nbytes > WARN_RESULT_BYTES:
+    if defaulted and nbytes > _WARN_RESULT_BYTES:
         warnings.warn(f"the result takes {nbytes / 2**30:.1f} GiB: every one of the "
                       f"{n_outputs} outputs for {n} subjects x {n_times} times; {hint}",
                       UserWarning, stacklevel=4)
