@@ -19,6 +19,17 @@ Helpers for the pictures a physiologist or pharmacologist puts in a paper:
 * :func:`schild` -- the Schild plot, log(DR - 1) against log [antagonist],
   with the regression line, slope and pA2.
 
+Conventions: every helper takes ``ax=`` (or makes a figure), returns the
+Axes (an array of Axes for several panels), labels the axes ``long_name
+[units]`` from :func:`endorphin.results.output_meta` (no bracket for
+dimensionless outputs), never calls ``plt.show()`` and works under
+``MPLBACKEND=Agg``.  Drawing happens inside :func:`endorphin.plot.style`
+(Okabe-Ito colours, font sizes), which leaves the user's global rcParams
+alone.  Times are in minutes unless ``time_unit`` says ``"h"``, ``"day"`` or
+``"clock"`` (clock time from the scenario's ``clock_start``).  A result with
+one subject gets no band; a result with no subjects or no times draws empty
+(NaN) lines rather than failing.
+
 The rooms: :mod:`~endorphin.plot.trajectories` (time courses, timelines,
 occupancy, tolerance, comparisons), :mod:`~endorphin.plot.curves`
 (dose-response and Schild), :mod:`~endorphin.plot.common` (time axis, labels,
