@@ -78,6 +78,7 @@ def check_result_size(n: int, n_outputs: int, n_times: int, defaulted: bool) -> 
 def simulate(sc, *, threads: int | None = None, method: str = "auto",
              rtol: float = 1e-6, atol: float = 1e-9, outputs=None,
              progress: bool = False, chunks: int | None = None):
+    """What :meth:`Scenario.simulate` does (see its docstring)."""
     check_method(method)
     defaulted = outputs is None
     outputs = check_outputs(sc, outputs)
@@ -99,7 +100,7 @@ def simulate(sc, *, threads: int | None = None, method: str = "auto",
                        disable=None)
     try:
         y, status, stiff, params = run(sc, 0, N, outputs, method=method, rtol=rtol,
-                                             atol=atol, threads=threads, bar=bar)
+                                       atol=atol, threads=threads, bar=bar)
     finally:
         if bar is not None:
             bar.close()
@@ -109,6 +110,7 @@ def simulate(sc, *, threads: int | None = None, method: str = "auto",
 def summarize(sc, outputs=None, *, thresholds=None, chunks: int | None = None,
               method: str = "auto", rtol: float = 1e-6, atol: float = 1e-9,
               threads: int | None = None):
+    """What :meth:`Scenario.summarize` does (see its docstring)."""
     if outputs is None:
         outputs = ("plasma_beta_endorphin", "analgesia", "opioid_analgesia", "mood")
     outputs = check_outputs(sc, outputs)
@@ -122,11 +124,9 @@ def summarize(sc, outputs=None, *, thresholds=None, chunks: int | None = None,
         return summarize_chunked(sc, chunks, outputs=outputs, thresholds=thr,
                                  method=method, rtol=rtol, atol=atol)
     vals, status, _, _ = run(sc, 0, sc.population.n, outputs, method=method,
-                                   rtol=rtol, atol=atol, threads=threads, summary=True,
-                                   thresholds=thr)
+                             rtol=rtol, atol=atol, threads=threads, summary=True,
+                             thresholds=thr)
     return Summaries(vals, status, outputs, sc)
-
-# -- housekeeping
 
 
 def check_outputs(sc, outputs) -> tuple:
