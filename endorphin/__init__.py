@@ -27,17 +27,34 @@ from ._ufuncs import (
     operational,
     operational_multi,
 )
-from . import core, nca, model, drugs, presets
-from .model import parameters
-from .scenario import (Acupuncture, Dose, Exercise, Laughter, Meditation, Pain, Placebo,
-                       Population, Scenario, Stress, Subject, compare)
-from .measurement import PRO, Assay
-from .results import Result
-from .fitting import FitResult, fit_dose_response, schild_analysis
-from . import plot  # matplotlib is imported inside its functions only
-from . import _ufunc_docs, _ufuncs
+import sys as _sys
+
+# The layers, bottom up (a module imports only from the layers below it):
+#   math (ufunc docs, nca, fitting) < engine (core) < model (spec, parameters,
+#   presets, drugs) < measurement < results < scenario (stimuli, doses,
+#   populations, Scenario, the runner) < io (scenario files), plot < cli.
+from .math import fitting, nca
+from .engine import core
+
+# Modules that moved into a layer keep their old import paths
+# (``import endorphin.core``, ``from endorphin.fitting import ...``).
+for _name, _module in (("core", core), ("nca", nca), ("fitting", fitting)):
+    _sys.modules[f"{__name__}.{_name}"] = _module
+
+from . import model, drugs, presets  # noqa: E402
+from .model import parameters  # noqa: E402
+from .measurement import PRO, Assay  # noqa: E402
+from .results import Result  # noqa: E402
+from .scenario import (Acupuncture, Dose, Exercise, Laughter, Meditation, Pain,  # noqa: E402
+                       Placebo, Population, Scenario, Stress, Subject, compare)
+from .math.fitting import FitResult, fit_dose_response, schild_analysis  # noqa: E402
+from . import io  # noqa: E402  (registers the scenario file readers and writers)
+from . import plot  # noqa: E402  (matplotlib is imported inside its functions only)
+from .math import ufunc_docs as _ufunc_docs  # noqa: E402
+from . import _ufuncs  # noqa: E402
 
 _ufunc_docs.attach(_ufuncs)
+del _name, _module
 
 __all__ = [
     "__version__",

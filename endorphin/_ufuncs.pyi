@@ -1,5 +1,5 @@
 # Type stubs for the compiled module endorphin._ufuncs.
-# Each name is a numpy.ufunc (documentation: endorphin/_docstrings.py).
+# Each name is a numpy.ufunc (documentation: endorphin/math/docstrings.py).
 import numpy as np
 
 # elementwise, loops ['f...->f', 'd...->d']

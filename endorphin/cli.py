@@ -135,7 +135,7 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _simulate(args: argparse.Namespace) -> int:
+def _command_simulate(args: argparse.Namespace) -> int:
     """Run a scenario file; write the results (.nc NetCDF, .csv tidy table or
     .zarr) and optionally a figure."""
     import time
@@ -230,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="also write a figure of the first output")
     simulate.add_argument("--threads", type=int, default=None,
                           help="engine threads (default: all cores)")
-    simulate.set_defaults(func=_simulate)
+    simulate.set_defaults(func=_command_simulate)
     return parser
 
 

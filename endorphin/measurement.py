@@ -4,7 +4,7 @@ A simulation gives the *true* concentrations and effects of every virtual
 subject.  A study sees them through a measurement: blood or CSF drawn at a
 few times, an immunoassay with its imprecision, a lower limit of
 quantification (LLOQ) and cross-reacting peptides; or a patient who rates
-pain on a 0-10 scale.  This module models that step (MODEL.md section 6):
+pain on a 0-10 scale.  This module models that step (docs/model.md section 6):
 
 * :class:`Assay` -- immunoassay of a model output: the combined
   proportional-plus-additive error model ``y = c (1 + cv z1) + floor z2``
@@ -298,13 +298,13 @@ class Assay:
             Additive noise SD, pmol/L, default 0.3 (assumed: about 1 pg/mL).
         lloq : float
             LLOQ, pmol/L, default 1.0 (3.5 pg/mL; assumed: below the specific
-            assays' resting 1.7 pmol/L, Nakao 1978, science.md section 10).
+            assays' resting 1.7 pmol/L, Nakao 1978, docs/sources.md section 10).
         unit : {"pmol/L", "fmol/mL", "pg/mL", "ng/L"}
             Reporting unit (1 pmol/L = 3.465 pg/mL).
         cross_reactivity : float
             Fraction of beta-lipotropin read as beta-endorphin, default 0.
             RIAs also detect beta-LPH: < 5 % for the antiserum of Goldfarb
-            1990, 30 % for that of Dent et al. 1981 (science.md section 1).
+            1990, 30 % for that of Dent et al. 1981 (docs/sources.md section 1).
             The default is 0 because the model's plasma level is calibrated
             on Goldfarb's assay (< 5 %), so it already stands for that assay.
         lph_per_acth : float
@@ -502,7 +502,7 @@ class PRO:
         sd : float
             Rater noise SD, NRS points, default 0.5 (the standard error of
             measurement of the NRS, 0.48 points in knee osteoarthritis, J
-            Pain Res 2018, PMID 29731662; science.md section 7).
+            Pain Res 2018, PMID 29731662; docs/sources.md section 7).
 
         Returns
         -------

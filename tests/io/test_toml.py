@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import endorphin as en
-from endorphin import _toml
+from endorphin.io import toml as _toml
 
 SCENARIOS = {
     "rest": lambda: en.Scenario(t_end=60, dt=5),

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import endorphin as en
-from endorphin._docstrings import DOCS
+from endorphin.math.docstrings import DOCS
 
 REPO = Path(__file__).resolve().parents[2]
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE

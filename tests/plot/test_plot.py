@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 import endorphin as en  # noqa: E402
 from endorphin import plot as P  # noqa: E402
-from endorphin._style import PALETTE  # noqa: E402
+from endorphin.plot.theme import PALETTE  # noqa: E402
 from endorphin.results import Comparison, Result  # noqa: E402
 
 T = np.arange(0.0, 121.0, 2.0)
@@ -569,7 +569,8 @@ def test_schild_from_agonist_curves():
 def test_module_doctests():
     import doctest
 
-    from endorphin import _style, plot
+    from endorphin import plot
+    from endorphin.plot import theme as _style
     for mod in (plot, _style):
         r = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
         assert r.failed == 0 and r.attempted > 0, mod.__name__

@@ -13,6 +13,7 @@ import pytest
 
 import endorphin as en
 from endorphin import scenario as S
+from endorphin.scenario import runner
 
 OUT = ["plasma_beta_endorphin", "analgesia"]
 
@@ -170,7 +171,7 @@ def test_stimulus_and_covariate_quantities():
 def test_large_default_result_warns_and_impossible_one_raises(monkeypatch):
     sc = en.Scenario(None, population=en.Population(50, seed=1), t_end=1440.0, dt=1.0)
     need = 8 * 50 * len(sc.outputs()) * sc.times.size
-    monkeypatch.setattr(S, "_WARN_RESULT_BYTES", need - 1)
+    monkeypatch.setattr(runner, "_WARN_RESULT_BYTES", need - 1)
     with pytest.warns(UserWarning, match="outputs=") as rec:
         sc.simulate(threads=1)
     assert any("GiB" in str(w.message) for w in rec)
@@ -179,6 +180,6 @@ def test_large_default_result_warns_and_impossible_one_raises(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         sc.simulate(threads=1, outputs=["plasma_beta_endorphin"])
-    monkeypatch.setattr(S, "_physical_memory", lambda: need - 1)
+    monkeypatch.setattr(runner, "_physical_memory", lambda: need - 1)
     with pytest.raises(MemoryError, match="summarize"):
         sc.simulate(threads=1)

@@ -121,7 +121,7 @@ def calibrate_drugs(iterations=6):
                   f"{f:.6f}; k_des_chronic {kd:.7f} (shift {shift(kd):.3f})", flush=True)
         # women (Sarton's ke0 0.0030 1/min, endorphin._dosing.SEX_EFFECTS): f_brain for
         # their AC50 of 41.7 nmol/L, with the men's calibration above
-        from endorphin import _dosing
+        from endorphin.scenario import drug_plan as _dosing
         fw = _dosing.SEX_EFFECTS["morphine"]["f_brain"][0]
         ke0_w = _dosing.SEX_EFFECTS["morphine"]["ke0"]
         for _ in range(4):

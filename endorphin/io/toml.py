@@ -53,6 +53,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..scenario import Dose, Population, Protocol, Scenario, Subject
+from ..scenario.scenario import register_file_format
+from ..scenario.stimuli import STIMULUS_TYPES
+
 __all__ = ["to_dict", "from_dict", "dumps", "loads", "read", "write"]
 
 _TOP = ("name", "t_end", "dt", "clock_start", "circadian", "pulses", "population",
@@ -60,13 +64,11 @@ _TOP = ("name", "t_end", "dt", "clock_start", "circadian", "pulses", "population
 
 
 def _stimulus_types():
-    from . import scenario
-    return {cls.__name__: cls for cls in scenario._STIMULUS_TYPES}
+    return {cls.__name__: cls for cls in STIMULUS_TYPES}
 
 
 def to_dict(sc) -> dict:
     """A plain dict (TOML-able) describing the scenario ``sc``."""
-    from .scenario import Subject
     pop = sc.population
     pd_ = {"type": "Subject" if isinstance(pop, Subject) else "Population",
            "condition": pop.condition, "seed": int(pop.seed)}
@@ -113,7 +115,6 @@ def to_dict(sc) -> dict:
 
 def from_dict(d: dict):
     """The :class:`~endorphin.Scenario` a :func:`to_dict` dict describes."""
-    from .scenario import Dose, Population, Protocol, Scenario, Subject
     if not isinstance(d, dict):
         raise TypeError(f"a scenario description must be a table, got {type(d).__name__}")
     unknown = set(d) - set(_TOP)
@@ -272,3 +273,6 @@ def write(sc, path) -> Path:
     path = Path(path)
     path.write_text(dumps(to_dict(sc)), encoding="utf-8")
     return path
+
+
+register_file_format("toml", read, write)

@@ -25,47 +25,10 @@ from html import escape
 
 import numpy as np
 
-from . import nca
+from ..math import nca
+from .meta import netcdf_attr, output_meta, plotter
 
-__all__ = ["Result", "Comparison", "Summary", "OUTPUT_META", "output_meta"]
-
-#: Unit (CF/pint-style string) and long name of every engine output.
-OUTPUT_META: dict[str, tuple[str, str]] = {
-    "plasma_beta_endorphin": ("pmol/L", "plasma beta-endorphin concentration"),
-    "csf_beta_endorphin": ("pmol/L", "central (CSF) beta-endorphin concentration"),
-    "plasma_acth": ("pmol/L", "plasma ACTH concentration"),
-    "plasma_cortisol": ("nmol/L", "serum total cortisol concentration"),
-    "occupancy_mu": ("1", "fraction of mu opioid receptors occupied"),
-    "occupancy_delta": ("1", "fraction of delta opioid receptors occupied"),
-    "occupancy_kappa": ("1", "fraction of kappa opioid receptors occupied"),
-    "receptor_mu": ("1", "functional fraction of mu opioid receptors"),
-    "receptor_delta": ("1", "functional fraction of delta opioid receptors"),
-    "receptor_kappa": ("1", "functional fraction of kappa opioid receptors"),
-    "effect_mu": ("1", "operational effect at mu opioid receptors (0-1)"),
-    "effect_delta": ("1", "operational effect at delta opioid receptors (0-1)"),
-    "effect_kappa": ("1", "operational effect at kappa opioid receptors (0-1)"),
-    "opioid_analgesia": ("1", "opioid analgesia (0-1)"),
-    "nonopioid_analgesia": ("1", "non-opioid (naloxone-insensitive) analgesia (0-1)"),
-    "analgesia": ("1", "analgesia, opioid plus non-opioid (0-1)"),
-    "mood": ("1", "mood relative to the subject's rest (positive is better)"),
-    "pain_nrs": ("1", "pain on the numeric rating scale (0-10)"),
-    "pain_threshold": ("1", "pain threshold relative to no analgesia (capped at 10)"),
-    "activation_pituitary": ("1", "activation of the pituitary POMC pool"),
-    "activation_hypothalamic": ("1", "activation of the hypothalamic POMC pool"),
-    "synthesis_pituitary": ("1", "pituitary POMC synthesis capacity (1 at rest)"),
-    "synthesis_hypothalamic": ("1", "hypothalamic POMC synthesis capacity (1 at rest)"),
-    "store_pituitary": ("1", "pituitary releasable store (1 at rest)"),
-    "store_hypothalamic": ("1", "hypothalamic releasable store (1 at rest)"),
-    "pulse": ("1", "pituitary pulse multiplier of exocytosis"),
-    "circadian": ("1", "circadian factor on POMC synthesis"),
-    **{f"occupancy_{r}_beta_endorphin": ("1", f"fraction of {r} opioid receptors occupied "
-                                              f"by beta-endorphin")
-       for r in ("mu", "delta", "kappa")},
-    **{f"receptor_{proc}_{r}": ("1", f"{what} of {r} opioid receptors (1: none)")
-       for proc, what in (("acute", "acute desensitization factor"),
-                          ("chronic", "chronic down-regulation factor"))
-       for r in ("mu", "delta", "kappa")},
-}
+__all__ = ["Result", "Comparison", "Summary"]
 
 # summary metrics: concentration outputs get Cmax/Tmax/AUC, effects peak/time
 _CONCENTRATIONS = ("plasma_beta_endorphin", "csf_beta_endorphin", "plasma_acth",
@@ -79,37 +42,6 @@ _COVARIATE_UNITS = {"body_weight": ("kg", "body weight"), "age": ("year", "age")
 _REPR_SUBJECTS = 2000      # the HTML view's statistics use at most this many subjects
 
 
-def output_meta(name: str) -> tuple[str, str]:
-    """``(unit, long_name)`` of an output (``("1", name)`` if undocumented).
-
-    Drug outputs follow patterns: ``<drug>_plasma`` and ``<drug>_effect_site``
-    (nmol/L), ``occupancy_<receptor>_<drug>`` (fraction)."""
-    if name in OUTPUT_META:
-        return OUTPUT_META[name]
-    for r in ("mu", "delta", "kappa"):
-        pre = f"occupancy_{r}_"
-        if name.startswith(pre):
-            return "1", f"fraction of {r} opioid receptors occupied by {name[len(pre):]}"
-    if name.endswith("_plasma"):
-        return "nmol/L", f"plasma concentration of {name[:-len('_plasma')]}"
-    if name.endswith("_effect_site"):
-        return "nmol/L", f"effect-site concentration of {name[:-len('_effect_site')]}"
-    return "1", name.replace("_", " ")
-
-
-def _netcdf_attr(v):
-    """A provenance value as a netCDF-storable attribute."""
-    if isinstance(v, (bool, np.bool_)):
-        return int(v)
-    if v is None:
-        return ""
-    if isinstance(v, (int, np.integer)):
-        return int(v) if -2**63 <= int(v) < 2**63 else str(v)
-    if isinstance(v, (float, np.floating, str)):
-        return v
-    return str(v)
-
-
 def _readonly(a: np.ndarray) -> np.ndarray:
     a.flags.writeable = False
     return a
@@ -120,20 +52,6 @@ def _quiet_nan(fn, *args, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return fn(*args, **kwargs)
-
-
-def _check_bands(bands):
-    if bands is None or bands is False:
-        return None
-    try:
-        lo, hi = bands
-        lo, hi = float(lo), float(hi)
-    except (TypeError, ValueError):
-        raise ValueError(f"bands must be a pair of percentiles (lo, hi) or None, "
-                         f"got {bands!r}") from None
-    if not (0.0 <= lo < hi <= 100.0):
-        raise ValueError(f"bands must satisfy 0 <= lo < hi <= 100 (percent), got {bands!r}")
-    return lo, hi
 
 
 class Summary:
@@ -363,14 +281,16 @@ class Result:
         """
         import pandas as pd
 
-        from . import core
+        from ..engine import core
         if self.params is None:
             raise ValueError("this result does not hold parameters")
         return pd.DataFrame(self.params, index=pd.Index(self.subjects, name="subject"),
                             columns=list(core.models["endorphin"].params))
 
     # -- conversions
-    def _clock_start(self) -> float:
+    @property
+    def clock_start(self) -> float:
+        """Clock time of t = 0, minutes after midnight (the scenario's; 0 without one)."""
         sc = self.scenario
         return float(getattr(sc, "clock_start", 0.0))
 
@@ -403,7 +323,7 @@ class Result:
             "subject": ("subject", self.subjects, {"long_name": "virtual subject index"}),
             "time": ("time", self.t, {"units": "min",
                                       "long_name": "time since the start of the scenario"}),
-            "clock_time": ("time", np.mod(self._clock_start() + self.t, 1440.0),
+            "clock_time": ("time", np.mod(self.clock_start + self.t, 1440.0),
                            {"units": "min", "long_name": "clock time (minutes after "
                                                          "midnight)"}),
         }
@@ -425,7 +345,7 @@ class Result:
         attrs = {"Conventions": "CF-1.10",
                  "title": "endorphin simulation" + (f": {self.name}" if self.name else ""),
                  "source": f"endorphin {self.provenance.get('endorphin_version', '')}"}
-        attrs.update({k: _netcdf_attr(v) for k, v in self.provenance.items()})
+        attrs.update({k: netcdf_attr(v) for k, v in self.provenance.items()})
         return xr.Dataset(data, coords=coords, attrs=attrs)
 
     def to_pandas(self, variables=None, *, wide: bool = False):
@@ -527,7 +447,7 @@ class Result:
             Tidy: ``subject``, ``time``, ``assay``, ``value``, ``unit``,
             ``censored``, ``lloq``, ``true_value``.
         """
-        from .measurement import sample
+        from ..measurement import sample
         return sample(self, times, assay, seed=seed)
 
     def plot(self, name: str, ax=None, bands=(5, 95), *, label=None, **kwargs):
@@ -555,8 +475,7 @@ class Result:
         -------
         matplotlib.axes.Axes
         """
-        from . import plot
-        return plot.time_course(self, name, ax=ax, bands=bands, label=label, **kwargs)
+        return plotter("time_course")(self, name, ax=ax, bands=bands, label=label, **kwargs)
 
     # -- comparison and display
     def __eq__(self, other):
@@ -745,8 +664,7 @@ class Comparison:
         -------
         matplotlib.axes.Axes
         """
-        from . import plot
-        return plot.compare(self, name, ax, bands=bands, **kwargs)
+        return plotter("compare")(self, name, ax, bands=bands, **kwargs)
 
     def __eq__(self, other):
         if not isinstance(other, Comparison):

@@ -53,7 +53,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _fit
+from .. import _fit
 
 __all__ = ["fit_dose_response", "FitResult", "schild_analysis", "SchildResult", "REASONS",
            "MODELS"]
@@ -177,7 +177,7 @@ class FitResult:
     def predict(self, x) -> np.ndarray:
         """The fitted curves at doses ``x`` (shape (..., k), broadcast against the
         batch shape; a 1-D x gives every curve at the same doses)."""
-        from . import _ufuncs
+        from .. import _ufuncs
         x = _as_float(x, "x")
         if x.ndim == 0:
             x = x[None]

@@ -1,4 +1,4 @@
-"""Attach the numpydoc text of endorphin/_docstrings.py to the compiled ufuncs.
+"""Attach the numpydoc text of endorphin/math/docstrings.py to the compiled ufuncs.
 
 The same text is compiled into the C extension, but NumPy prepends a generic
 ``hill(x1, x2, x3, x4, /, ...)`` line to a ufunc's C docstring.  NumPy 2.2 and
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._docstrings import DOCS
+from .docstrings import DOCS
 
 
 def attach(namespace) -> None:

@@ -1,21 +1,13 @@
-"""Beyond one machine: scenarios chunked over subjects as Dask tasks.
+"""Lazy results of ``chunks=``: trajectories and summaries as dask arrays.
 
-``Scenario.simulate(chunks=K)`` and ``Scenario.summarize(chunks=K)`` split the
-population into chunks of ``K`` subjects, simulate each chunk with the C engine
-in a Dask task and return lazy results backed by dask arrays.  They run on
+``Scenario.simulate(chunks=K)`` and ``Scenario.summarize(chunks=K)`` (the
+runner, :mod:`endorphin.scenario.runner`) split the population into chunks of
+``K`` subjects, simulate each chunk with the C engine in a Dask task and
+return the containers of this module, backed by dask arrays.  They run on
 whatever Dask scheduler is current: the local threaded scheduler by default, a
 ``dask.distributed.Client`` (processes, a cluster) when one is active.
-
-Reproducibility: every random draw (parameters, pulses) is keyed by (seed,
-subject, purpose), so a chunked run is bitwise identical to an in-process run
-whatever the chunk size, the number of workers and retries of lost tasks.
-
-What goes to the workers pickles: the scenario (plain Python objects), the
-drugs it doses (so a user-registered drug works on a worker that never saw
-``endorphin.drugs.register``), and the output names; workers need only the
-package installed.  Each task runs the engine with one thread (Dask supplies
-the parallelism); its memory is bounded by the chunk: ``K x outputs x times``
-floats for trajectories, ``K x outputs x 6`` for summaries.
+:class:`Summaries` also holds in-memory summaries (``Scenario.summarize``
+without ``chunks``).
 
 The dose-response ufuncs work on dask arrays directly (NumPy's ufunc protocol),
 and the gufuncs on xarray objects through ``xarray.apply_ufunc(...,
@@ -25,85 +17,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import core
-from .results import _netcdf_attr, output_meta
+from ..engine import core
+from .meta import netcdf_attr, output_meta
+from .result import Result
 
-__all__ = ["LazyResult", "Summaries", "simulate", "summarize"]
+__all__ = ["LazyResult", "Summaries"]
 
 _STATS = core.SUMMARY_STATS
-
-
-def _check_chunks(chunks, n: int) -> int:
-    if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)):
-        raise TypeError(f"chunks must be a positive integer (subjects per task), got "
-                        f"{type(chunks).__name__}")
-    if chunks < 1:
-        raise ValueError(f"chunks must be >= 1 subjects per task, got {chunks}")
-    return int(min(chunks, n))
-
-
-def _import_dask():
-    try:
-        import dask
-        import dask.array as da
-    except ImportError:
-        raise ImportError("chunks= needs dask: pip install 'endorphin[dask]'") from None
-    return dask, da
-
-
-def _drug_objects(sc) -> tuple:
-    from . import drugs
-    return tuple(drugs.get(d.drug) for d in sc.doses if not d.is_endogenous)
-
-
-def _ensure_drugs(drug_objs) -> None:
-    """Register on this worker the drugs a scenario doses (user drugs included)."""
-    from . import drugs
-    for d in drug_objs:
-        if d.name not in drugs.names():
-            drugs.register(d)
-        elif drugs.get(d.name).values() != d.values():
-            drugs.register(d, replace=True)
-
-
-def _chunk(sc, drug_objs, first, count, outputs, method, rtol, atol, summary, thresholds):
-    """One Dask task: subjects first .. first + count - 1."""
-    _ensure_drugs(drug_objs)
-    y, status, _, _ = sc._run(first, count, outputs, method=method, rtol=rtol, atol=atol,
-                              threads=1, summary=summary, thresholds=thresholds)
-    return y, status
-
-
-def _lazy(sc, chunks, outputs, width, method, rtol, atol, summary, thresholds):
-    dask, da = _import_dask()
-    import operator
-    n = sc.population.n
-    k = _check_chunks(chunks, n)
-    sc_key = dask.delayed(sc, pure=True)
-    drug_key = dask.delayed(_drug_objects(sc), pure=True)
-    ys, ss = [], []
-    for first in range(0, n, k):
-        count = min(k, n - first)
-        task = dask.delayed(_chunk, pure=True)(sc_key, drug_key, first, count, outputs,
-                                               method, rtol, atol, summary, thresholds)
-        ys.append(da.from_delayed(dask.delayed(operator.getitem)(task, 0),
-                                  shape=(count, len(outputs), width), dtype=np.float64))
-        ss.append(da.from_delayed(dask.delayed(operator.getitem)(task, 1),
-                                  shape=(count,), dtype=np.int8))
-    return da.concatenate(ys, axis=0), da.concatenate(ss, axis=0)
-
-
-def simulate(sc, chunks, *, outputs, method, rtol, atol) -> LazyResult:
-    """The lazy counterpart of ``Scenario.simulate`` (see the module docstring)."""
-    y, status = _lazy(sc, chunks, outputs, sc.times.size, method, rtol, atol, False, None)
-    return LazyResult(sc, y, status, outputs, sc._provenance(method, rtol, atol))
-
-
-def summarize(sc, chunks, *, outputs, thresholds, method, rtol, atol) -> Summaries:
-    """The lazy counterpart of ``Scenario.summarize``."""
-    y, status = _lazy(sc, chunks, outputs, len(_STATS), method, rtol, atol, True,
-                      thresholds)
-    return Summaries(y, status, outputs, sc)
 
 
 _SKETCH = np.linspace(0.0, 1.0, 1001)
@@ -195,7 +115,6 @@ class LazyResult:
         import dask
         y, status = dask.compute(self.y, self.status, **kwargs)
         pop = self.scenario.population
-        from .results import Result
         return Result(self.time, y, self.output_names, subjects=pop.subjects, status=status,
                       covariates=pop.covariates, name=self.scenario.name,
                       provenance=self.provenance, scenario=self.scenario)
@@ -218,7 +137,7 @@ class LazyResult:
         data["status"] = ("subject", self.status, {"long_name": "engine status (0 = success)"})
         attrs = {"Conventions": "CF-1.10", "title": "endorphin simulation"
                  + (f": {self.scenario.name}" if self.scenario.name else "")}
-        attrs.update({k: _netcdf_attr(v) for k, v in self.provenance.items()})
+        attrs.update({k: netcdf_attr(v) for k, v in self.provenance.items()})
         return xr.Dataset(data, coords=coords, attrs=attrs)
 
     def to_zarr(self, store, **kwargs):

@@ -87,7 +87,7 @@ def style(**overrides):
     Examples
     --------
     >>> import matplotlib
-    >>> from endorphin._style import style
+    >>> from endorphin.plot import style
     >>> before = matplotlib.rcParams["font.size"]
     >>> with style():
     ...     inside = matplotlib.rcParams["font.size"]

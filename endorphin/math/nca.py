@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _ufuncs
+from .. import _ufuncs
 
 __all__ = ["auc", "cmax", "tmax", "half_life"]
 

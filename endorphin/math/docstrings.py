@@ -6,7 +6,7 @@ and embeds every entry in the C extension at build time, as
 generated ``endorphin_docs.h``.
 
 Every entry starts with a signature line that uses the real parameter names,
-states units, and has a broadcasting example (STYLE.md, item 13).
+states units, and has a broadcasting example.
 """
 
 DOCS: dict[str, str] = {}

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import core, drugs
+from .. import drugs
+from ..engine import core
 
 __all__ = ["Slot", "DrugPlan", "plan", "slot_parameters", "MAX_SLOTS"]
 

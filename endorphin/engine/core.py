@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _integrate
+from .. import _integrate
 
 __all__ = ["Model", "SimResult", "models", "simulate", "STATUS", "SUMMARY_STATS",
            "dose_schedule", "population_percentiles"]
@@ -77,8 +77,8 @@ STATUS = {
     5: "the stiff method's iteration matrix stayed singular",
 }
 
-# method name -> (engine method, Tsitouras pair)
-_METHODS = {"explicit": (0, False), "dopri5": (0, False), "tsit5": (0, True),
+#: method name -> (engine method, Tsitouras pair)
+METHODS = {"explicit": (0, False), "dopri5": (0, False), "tsit5": (0, True),
             "stiff": (1, False), "auto": (2, False)}
 
 #: The statistics of summary mode, in the order of the last axis of
@@ -96,7 +96,9 @@ models: dict[str, Model] = {
 _MAX_RESULT_BYTES = 1 << 40
 
 
-def _float_array(x, name: str, ndim: Sequence[int]) -> np.ndarray:
+def float_array(x, name: str, ndim: Sequence[int]) -> np.ndarray:
+    """``x`` as a C-contiguous, aligned float64 array of ``ndim`` dimensions, finite;
+    TypeError/ValueError naming ``name`` otherwise."""
     try:
         a = np.asarray(x)
     except Exception as exc:
@@ -113,6 +115,11 @@ def _float_array(x, name: str, ndim: Sequence[int]) -> np.ndarray:
     if not np.isfinite(a).all():
         raise ValueError(f"{name} must be finite (no NaN or inf)")
     return a
+
+
+# the names simulate() below uses
+_METHODS = METHODS
+_float_array = float_array
 
 
 def _lead(a: np.ndarray, name: str, n: int) -> None:

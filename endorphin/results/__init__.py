@@ -1,0 +1,20 @@
+"""Results of scenario simulations: the containers the runner returns.
+
+* :mod:`~endorphin.results.result`: :class:`Result` (one scenario's
+  trajectories, with xarray/pandas views, summaries, samples and ``.plot``),
+  :class:`Summary` and :class:`Comparison` (several results side by side);
+* :mod:`~endorphin.results.lazy`: ``LazyResult`` and ``Summaries`` (dask-backed,
+  from ``chunks=``; summaries of ``Scenario.summarize``);
+* :mod:`~endorphin.results.meta`: units and long names of the outputs.
+
+Drawing is :mod:`endorphin.plot`'s: ``Result.plot`` calls the function it
+registers (:func:`~endorphin.results.meta.register_plotter`).
+"""
+from .._public import examples
+from . import lazy, meta, result
+from .meta import OUTPUT_META, output_meta
+from .result import Comparison, Result, Summary
+
+__all__ = ["Result", "Comparison", "Summary", "OUTPUT_META", "output_meta"]
+
+__test__ = examples(result, lazy, meta)   # doctest.testmod(endorphin.results)

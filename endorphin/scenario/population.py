@@ -1,0 +1,335 @@
+"""Virtual populations: subjects drawn around a condition's parameters.
+
+A :class:`Population` (or a single :class:`Subject`) gives the virtual
+subjects of a scenario: parameters drawn with the variability of
+:func:`endorphin.model.sample_parameters` around a condition of
+:mod:`endorphin.presets`, keyed by (seed, subject), and covariates
+(``body_weight`` in kg scales per-kg doses and the beta-endorphin dosing
+volumes; ``sex`` gives women morphine's effect-site constants of Sarton et
+al. 2000, :data:`endorphin.scenario.drug_plan.SEX_EFFECTS`; ``sex`` and ``age``
+are kept as coordinates of the results).
+"""
+from __future__ import annotations
+
+import numbers
+import types
+from collections.abc import Mapping
+
+import numpy as np
+
+from .. import _units, model, presets
+from .._validate import integer, real
+from ..engine import core
+from .stimuli import DEFAULT_VO2MAX, DEFAULT_VO2MAX_OTHER
+
+__all__ = ["Population", "Subject", "CONDITIONS"]
+
+#: Conditions (parameter presets of :mod:`endorphin.presets`).
+CONDITIONS = presets.names()
+
+
+# ---------------------------------------------------------------------------
+# Populations
+# ---------------------------------------------------------------------------
+_ENGINE = core.models["endorphin"]
+_PULSE_NAMES = tuple(r.name for r in model.PULSE_TABLE)
+_PARAM_TABLE = {r.name: r for r in model.TABLE + model.PULSE_TABLE}
+_SCENARIO_SETTINGS = {"clock_start": "a Scenario setting (Scenario(clock_start=...))",
+                      "pulse_mean": "derived from the pulse generator"}
+_BODY_WEIGHT = {r.name: r for r in model.DOSING_TABLE}["body_weight"]
+# covariate -> (unit, low, high) for numbers; sex is categorical
+_COVARIATES = {"body_weight": (_BODY_WEIGHT.unit, _BODY_WEIGHT.low, _BODY_WEIGHT.high),
+               "age": ("year", 0.0, 120.0), "vo2max": ("mL/kg/min", 10.0, 90.0),
+               "sex": (None, None, None)}
+_SEXES = {"f": "female", "female": "female", "m": "male", "male": "male"}
+_DEFAULT_BODY_WEIGHT = _BODY_WEIGHT.value
+
+
+def _covariates(covariates, n: int) -> dict:
+    if covariates is None:
+        return {}
+    try:
+        import pandas as pd
+        if isinstance(covariates, pd.DataFrame):
+            if len(covariates) != n:
+                raise ValueError(f"covariates has {len(covariates)} rows; expected n = {n}")
+            covariates = {c: covariates[c].to_numpy() for c in covariates.columns}
+    except ImportError:  # pragma: no cover - pandas is a hard dependency
+        pass
+    if not isinstance(covariates, Mapping):
+        raise TypeError(f"covariates must be a mapping (name -> value or per-subject "
+                        f"values) or a DataFrame, got {type(covariates).__name__}")
+    out = {}
+    for key, val in covariates.items():
+        if key not in _COVARIATES:
+            raise ValueError(f"unknown covariate {key!r}; known: {list(_COVARIATES)}")
+        unit, low, high = _COVARIATES[key]
+        if unit is not None:
+            val = _units.magnitude(val, unit, f"covariates[{key!r}]")
+        arr = np.asarray(val)
+        if arr.ndim == 0:
+            arr = np.broadcast_to(arr, (n,))
+        if arr.shape != (n,):
+            raise ValueError(f"covariates[{key!r}] must be a scalar or have n = {n} values, "
+                             f"got shape {arr.shape}")
+        if key == "sex":
+            vals = []
+            for v in arr.tolist():
+                if not isinstance(v, str) or v.lower() not in _SEXES:
+                    raise ValueError(f"covariates['sex'] values must be 'female'/'male' "
+                                     f"(or 'F'/'M'), got {v!r}")
+                vals.append(_SEXES[v.lower()])
+            out[key] = np.array(vals)
+        else:
+            if arr.dtype == bool or arr.dtype == object or not (
+                    np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype,
+                                                                          np.integer)):
+                raise TypeError(f"covariates[{key!r}] must be numbers ({unit}), got dtype "
+                                f"{arr.dtype}")
+            arr = arr.astype(np.float64)
+            if not np.isfinite(arr).all() or (arr < low).any() or (arr > high).any():
+                raise ValueError(f"covariates[{key!r}] must be finite and within "
+                                 f"[{low:g}, {high:g}] {unit}")
+            out[key] = np.array(arr)
+    return out
+
+
+def _overrides(overrides: dict) -> tuple:
+    engine, pulses = {}, {}
+    for key, v in overrides.items():
+        if key in _SCENARIO_SETTINGS:
+            raise ValueError(f"parameter {key} cannot be overridden per subject: it is "
+                             f"{_SCENARIO_SETTINGS[key]}")
+        if key not in _PARAM_TABLE:
+            raise ValueError(f"unknown parameter {key!r}; see endorphin.parameters() for "
+                             f"the names")
+        row = _PARAM_TABLE[key]
+        unit = f"{row.unit}; " if row.unit not in ("1", "") else ""
+        value = real(v, key, low=0.0, low_open=row.low > 0,
+                      unit=f"{unit}documented range {row.low:g}-{row.high:g}")
+        (pulses if key in _PULSE_NAMES else engine)[key] = value
+    return engine, pulses
+
+
+class Population:
+    """A virtual population: ``n`` subjects drawn around the model's defaults.
+
+    Every parameter with an inter-individual CV in
+    :func:`endorphin.parameters` is drawn log-normal around its typical value
+    (median = typical) with CV ``cv * variability``, clipped to its
+    documented range (:func:`endorphin.model.sample_parameters`).  Subject
+    ``i`` draws from its own generator keyed by ``(seed, i, purpose)``, so
+    its parameters and pulses do not depend on ``n``, on chunking or on
+    threads: the first 100 subjects of a population of 1000 are the
+    population of 100.
+
+    Parameters
+    ----------
+    n : int
+        Number of subjects, ``>= 1``.
+    condition : str
+        Parameter preset of :mod:`endorphin.presets`: ``"healthy"``,
+        ``"fibromyalgia"``, ``"chronic_pain"``, ``"depression_anhedonia"``,
+        ``"trained"``, ``"opioid_tolerant"``.
+    variability : float
+        Multiplier of every documented CV, 0-5 (1: the documented
+        variability; 0: every subject is the typical subject; 0.5: half
+        the documented CVs).
+    seed : int, optional
+        Non-negative seed of the keyed streams; None draws fresh entropy,
+        which is then recorded in :attr:`seed` (and in results' provenance),
+        so a run can always be repeated.
+    covariates : mapping or DataFrame, optional
+        ``body_weight`` (kg, 20-300; scales per-kg doses and the beta-endorphin
+        dosing volumes, default 70 kg), ``vo2max`` (mL/kg/min, 10-90; turns
+        ``Exercise(vo2=...)`` workloads into each subject's relative
+        intensity), ``sex`` ("female"/"male") and ``age`` (years, 0-120).
+        Each a scalar or ``n`` values; all are kept as coordinates of the
+        results.  ``sex="female"`` gives morphine the women's ke0 and
+        effect-site factor (Sarton et al. 2000:
+        ``endorphin.scenario.drug_plan.SEX_EFFECTS``).  Age enters no parameter: the
+        package's sources give no age effect on its parameters (docs/model.md).
+    cv : mapping of str to float, optional
+        Per-parameter CV overrides (``variability`` still scales them), e.g.
+        ``{"t_half_plasma": 0.3}``; see :func:`endorphin.model.sample_parameters`.
+    correlation : mapping of (str, str) to float, optional
+        Correlations of the log-normal deviates of pairs of varied parameters,
+        e.g. ``{("store_time_p", "rho_p"): -0.5}``.
+    **overrides : float
+        Typical values of parameters (engine or pulse-generator names of
+        :func:`endorphin.parameters`), e.g. ``t_half_plasma=40``; subjects
+        vary around them.  Values must be finite and non-negative (positive
+        where the documented range is positive); with ``variability > 0`` a
+        varying parameter must lie in its documented range, to which the
+        draws are clipped.
+
+    Examples
+    --------
+    >>> from endorphin.scenario import Population
+    >>> pop = Population(n=1000, seed=1)
+    >>> pop.parameters().shape
+    (1000, 89)
+    >>> bool((Population(n=10, seed=1).parameters() == pop.parameters()[:10]).all().all())
+    True
+    """
+
+    # defaults for populations pickled before cv/correlation existed
+    cv: Mapping = types.MappingProxyType({})
+    correlation: Mapping = types.MappingProxyType({})
+
+    def __init__(self, n: int, condition: str = "healthy", variability: float = 1.0,
+                 seed: int | None = None, covariates=None, *, cv=None, correlation=None,
+                 **overrides):
+        self.n = integer(n, "n", low=1, high=10**9)
+        if cv is not None and not isinstance(cv, Mapping):
+            raise TypeError(f"cv must be a mapping parameter -> CV, got {type(cv).__name__}")
+        if correlation is not None and not isinstance(correlation, Mapping):
+            raise TypeError(f"correlation must be a mapping (name, name) -> rho, got "
+                            f"{type(correlation).__name__}")
+        self.cv = dict(cv or {})
+        self.correlation = {tuple(k) if isinstance(k, (tuple, list)) else k: v
+                            for k, v in (correlation or {}).items()}
+        model.cv_and_cholesky(1.0, self.cv, self.correlation)    # validate now
+        if not isinstance(condition, str):
+            raise TypeError(f"condition must be a string, got {type(condition).__name__}")
+        if condition not in CONDITIONS:
+            raise ValueError(f"condition {condition!r} is not available; available: "
+                             f"{list(CONDITIONS)} (endorphin.presets)")
+        self.condition = condition
+        self.variability = real(variability, "variability", low=0.0, high=5.0)
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy)
+        elif isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+            raise TypeError(f"seed must be a non-negative integer or None, got "
+                            f"{type(seed).__name__}")
+        elif seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        self.seed = int(seed)
+        self.covariates = _covariates(covariates, self.n)
+        self.overrides = dict(overrides)
+        self._engine_overrides, self._pulse_overrides = _overrides(self.overrides)
+        if self.variability > 0:
+            for key, v in self._engine_overrides.items():
+                row = _PARAM_TABLE[key]
+                if row.cv > 0 and not row.low <= v <= row.high:
+                    raise ValueError(
+                        f"{key}={v:g} is outside its documented range {row.low:g}-"
+                        f"{row.high:g}, to which the population's log-normal draws are "
+                        f"clipped; use a value inside the range, or variability=0 (or "
+                        f"Subject) for a value outside it")
+
+    # -- parameters
+    @property
+    def subjects(self) -> np.ndarray:
+        """Subject indices ``0 .. n-1`` (the keys of their random streams)."""
+        return np.arange(self.n, dtype=np.int64)
+
+    @property
+    def body_weight(self) -> np.ndarray:
+        """Body weight per subject, kg (default 70)."""
+        return self.covariates.get("body_weight",
+                                   np.full(self.n, _DEFAULT_BODY_WEIGHT))
+
+    @property
+    def vo2max(self) -> np.ndarray:
+        """VO2max per subject, mL/kg/min: the ``vo2max`` covariate, else the
+        condition's default (:data:`DEFAULT_VO2MAX`, assumed).  Read only by
+        ``Exercise(vo2=...)``."""
+        return self.covariates.get("vo2max", np.full(
+            self.n, DEFAULT_VO2MAX.get(self.condition, DEFAULT_VO2MAX_OTHER)))
+
+    @property
+    def pulse_parameters(self) -> dict:
+        """Overrides of the pulse generator (see :func:`endorphin.model.pulse_schedule`)."""
+        return dict(self._pulse_overrides)
+
+    def typical(self) -> np.ndarray:
+        """The typical subject's engine parameters, (P,): the defaults, the condition's
+        preset (:mod:`endorphin.presets`), then the explicit overrides."""
+        return model.default_parameters(**{**presets.get(self.condition).values(),
+                                           **self._engine_overrides})
+
+    def draw(self, first: int = 0, count: int | None = None) -> np.ndarray:
+        """Engine parameters of subjects ``first .. first+count-1``, (count, P).
+
+        Parameters
+        ----------
+        first : int
+            First subject index.
+        count : int, optional
+            Number of subjects (default: to the end of the population).
+        """
+        first = integer(first, "first", low=0, high=self.n - 1)
+        count = self.n - first if count is None else integer(count, "count", low=1,
+                                                             high=self.n - first)
+        base = self.typical()
+        if self.variability == 0.0:
+            return np.tile(base, (count, 1))
+        return model.sample_parameters(count, self.seed, self.variability, base=base,
+                                       first_subject=first, cv=self.cv or None,
+                                       correlation=self.correlation or None)
+
+    def parameters(self):
+        """Every subject's engine parameters as a table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``subject``; one column per engine parameter (units in
+            :func:`endorphin.parameters`).  ``clock_start`` and
+            ``pulse_mean`` are set by the scenario at simulation time.
+        """
+        import pandas as pd
+        return pd.DataFrame(self.draw(), index=pd.Index(self.subjects, name="subject"),
+                            columns=list(_ENGINE.params))
+
+    def _key(self):
+        cov = tuple(sorted((k, v.tolist()) for k, v in self.covariates.items()))
+        return (type(self).__name__, self.n, self.condition, self.variability, self.seed,
+                cov, tuple(sorted(self.overrides.items())), tuple(sorted(self.cv.items())),
+                tuple(sorted(self.correlation.items())))
+
+    def __eq__(self, other):
+        if not isinstance(other, Population):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        extra = "".join(f", {k}={v!r}" for k, v in self.overrides.items())
+        cov = f", covariates={sorted(self.covariates)}" if self.covariates else ""
+        return (f"Population(n={self.n}, condition={self.condition!r}, "
+                f"variability={self.variability:g}, seed={self.seed}{cov}{extra})")
+
+
+class Subject(Population):
+    """One virtual subject (n = 1): the typical subject, with parameter overrides.
+
+    Parameters
+    ----------
+    condition : str
+        ``"healthy"`` (see :class:`Population`).
+    seed : int
+        Seed of the subject's pulse stream (and measurement noise), default 0.
+    covariates : mapping, optional
+        ``body_weight`` (kg), ``sex``, ``age`` as for :class:`Population`.
+    **overrides : float
+        Parameter values, e.g. ``Subject(t_half_plasma=40.0)``.
+
+    Examples
+    --------
+    >>> from endorphin.scenario import Subject
+    >>> Subject(t_half_plasma=40.0).parameters()["t_half_plasma"].tolist()
+    [40.0]
+    """
+
+    def __init__(self, condition: str = "healthy", *, seed: int = 0, covariates=None,
+                 **overrides):
+        super().__init__(1, condition, 0.0, seed, covariates, **overrides)
+
+    def __repr__(self) -> str:
+        extra = "".join(f", {k}={v!r}" for k, v in self.overrides.items())
+        cov = "".join(f", {k}={v[0].item()!r}" for k, v in self.covariates.items())
+        return f"Subject(condition={self.condition!r}, seed={self.seed}{cov}{extra})"

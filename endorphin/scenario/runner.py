@@ -1,0 +1,426 @@
+"""The runner: a scenario's subjects through the engine, in process or as Dask tasks.
+
+:meth:`Scenario.simulate <endorphin.scenario.Scenario.simulate>` and
+:meth:`Scenario.summarize <endorphin.scenario.Scenario.summarize>` delegate
+here.  :func:`run` is the one loop over :func:`endorphin.core.simulate`: it
+simulates subjects ``first .. first + count - 1`` of a scenario, so a whole
+population, a progress-bar chunk and a Dask task are the same call with
+other bounds (every draw is keyed by subject: any split gives the same
+numbers).  :func:`simulate_chunked` and :func:`summarize_chunked` build the
+Dask graph of ``chunks=`` (see :mod:`endorphin.results.lazy` for what they
+return).
+
+Reproducibility: every random draw (parameters, pulses) is keyed by (seed,
+subject, purpose), so a chunked run is bitwise identical to an in-process run
+whatever the chunk size, the number of workers and retries of lost tasks.
+What goes to the workers pickles: the scenario (plain Python objects), the
+drugs it doses (so a user-registered drug works on a worker that never saw
+``endorphin.drugs.register``), and the output names; workers need only the
+package installed.  Each task runs the engine with one thread (Dask supplies
+the parallelism); its memory is bounded by the chunk: ``K x outputs x times``
+floats for trajectories, ``K x outputs x 6`` for summaries.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+
+from .. import model
+from .._validate import flag
+from .._version import __version__
+from ..engine import core
+from ..results import Result
+from ..results.lazy import LazyResult, Summaries
+from . import drug_plan as drug_plan_module
+from .doses import BEND_ROUTES
+from .stimuli import Exercise
+
+__all__ = ["simulate", "summarize", "run", "simulate_chunked", "summarize_chunked"]
+
+
+def check_method(method) -> None:
+    if not isinstance(method, str) or method not in core.METHODS:
+        raise ValueError(f"method must be one of {sorted(core.METHODS)}, got {method!r}")
+
+
+#: A result above this many bytes with the default outputs (all of them) warns.
+_WARN_RESULT_BYTES = 1 << 30
+
+
+def _physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):      # pragma: no cover - not POSIX
+        return None
+
+
+def check_result_size(n: int, n_outputs: int, n_times: int, defaulted: bool) -> None:
+    """MemoryError when the trajectories cannot fit in this machine's memory; a
+    warning when the default (every output) makes them large."""
+    nbytes = 8 * n * n_outputs * n_times
+    hint = ("pass outputs=[...] to keep fewer outputs, chunks= for a lazy (dask) result, "
+            "or use Scenario.summarize for per-subject summaries")
+    mem = _physical_memory()
+    if mem is not None and nbytes > mem:
+        raise MemoryError(f"the result would take {nbytes / 2**30:.1f} GiB ({n} subjects x "
+                          f"{n_outputs} outputs x {n_times} times x 8 bytes), more than this "
+                          f"machine's {mem / 2**30:.1f} GiB; {hint}")
+    if defaulted and nbytes > _WARN_RESULT_BYTES:
+        warnings.warn(f"the result takes {nbytes / 2**30:.1f} GiB: every one of the "
+                      f"{n_outputs} outputs for {n} subjects x {n_times} times; {hint}",
+                      UserWarning, stacklevel=4)
+
+
+
+
+def simulate(sc, *, threads: int | None = None, method: str = "auto",
+             rtol: float = 1e-6, atol: float = 1e-9, outputs=None,
+             progress: bool = False, chunks: int | None = None):
+    """What :meth:`Scenario.simulate` does (see its docstring)."""
+    check_method(method)
+    defaulted = outputs is None
+    outputs = check_outputs(sc, outputs)
+    progress = flag(progress, "progress")
+    if chunks is not None:
+        return simulate_chunked(sc, chunks, outputs=outputs, method=method, rtol=rtol,
+                                atol=atol)
+    pop = sc.population
+    N = pop.n
+    check_result_size(N, len(outputs), sc.times.size, defaulted)
+    bar = None
+    if progress:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            tqdm = None
+        if tqdm is not None:
+            bar = tqdm(total=N, unit="subject", desc=sc.name or "simulate",
+                       disable=None)
+    try:
+        y, status, stiff, params = run(sc, 0, N, outputs, method=method, rtol=rtol,
+                                       atol=atol, threads=threads, bar=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    return to_result(sc, y, status, stiff, params, outputs, method, rtol, atol)
+
+
+def summarize(sc, outputs=None, *, thresholds=None, chunks: int | None = None,
+              method: str = "auto", rtol: float = 1e-6, atol: float = 1e-9,
+              threads: int | None = None):
+    """What :meth:`Scenario.summarize` does (see its docstring)."""
+    if outputs is None:
+        outputs = ("plasma_beta_endorphin", "analgesia", "opioid_analgesia", "mood")
+    outputs = check_outputs(sc, outputs)
+    check_method(method)
+    thr = np.zeros(len(outputs)) if thresholds is None else np.asarray(
+        core.float_array(thresholds, "thresholds", (1,)), dtype=np.float64)
+    if thr.shape != (len(outputs),):
+        raise ValueError(f"thresholds must have one value per output ({len(outputs)}), "
+                         f"got shape {thr.shape}")
+    if chunks is not None:
+        return summarize_chunked(sc, chunks, outputs=outputs, thresholds=thr,
+                                 method=method, rtol=rtol, atol=atol)
+    vals, status, _, _ = run(sc, 0, sc.population.n, outputs, method=method,
+                             rtol=rtol, atol=atol, threads=threads, summary=True,
+                             thresholds=thr)
+    return Summaries(vals, status, outputs, sc)
+
+
+def check_outputs(sc, outputs) -> tuple:
+    available = sc.outputs()
+    if outputs is None:
+        outputs = available
+    elif isinstance(outputs, str):
+        outputs = (outputs,)
+    else:
+        try:
+            outputs = tuple(outputs)
+        except TypeError:
+            raise TypeError(f"outputs must be a sequence of output names, got "
+                            f"{type(outputs).__name__}") from None
+    for o in outputs:
+        if o not in available:
+            raise ValueError(f"outputs: {o!r} is not an output of this scenario; "
+                             f"known: {list(available)}")
+    if len(outputs) == 0:
+        raise ValueError("outputs must name at least one output")
+    return tuple(outputs)
+
+
+def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
+        atol=1e-9, threads=None, bar=None, summary=False, thresholds=None):
+    """Simulate subjects ``first .. first + count - 1`` (their draws and pulses are
+    keyed by subject, so any split gives the same numbers).  Returns ``y``
+    (count, outputs, times) or, with ``summary``, the engine's summaries
+    (count, outputs, 6), then ``status``, ``stiff`` and the parameters."""
+    pop = sc.population
+    N = int(count)
+    t_out = sc.times
+    params = apply_settings(sc, pop.draw(first, count))
+    bw = pop.body_weight[first:first + count]
+    sex = pop.covariates.get("sex")
+    sex = None if sex is None else sex[first:first + count]
+    plan = drug_plan(sc, bw)
+    breaks, inputs = stimulus_inputs(sc, bw, plan, pop.vo2max[first:first + count])
+    boluses = bolus_arrays(sc, bw, plan)
+    # engine outputs to compute; a drug given in two slots sums them
+    sums = plan.drug_outputs()
+    eng_outputs = []
+    for o in outputs:
+        for e in sums.get(o, [o]):
+            if e not in eng_outputs:
+                eng_outputs.append(e)
+    direct = tuple(eng_outputs) == tuple(outputs)
+    if summary and not direct:
+        raise ValueError("summary mode cannot sum a drug given by two routes (two "
+                         "engine slots): the maximum of a sum is not a sum of maxima; "
+                         "ask for full trajectories instead")
+    width = 6 if summary else t_out.size
+    y = np.empty((N, len(outputs), width))
+    ybuf = y if direct else np.empty((N, len(eng_outputs), width))
+    status = np.zeros(N, dtype=np.int8)
+    stiff = np.zeros(N, dtype=bool)
+    n_chunks = min(N, 20) if bar is not None else 1
+    edges = np.linspace(0, N, n_chunks + 1).round().astype(int)
+    ix = model.INDEX
+    for a, b in zip(edges[:-1], edges[1:]):
+        if b <= a:
+            continue
+        p = params[a:b]                       # a view: fills params' pulse_mean
+        inp = inputs[a:b] if inputs.ndim == 3 else inputs
+        sx = None if sex is None else sex[a:b]
+        doses = None
+        if boluses is not None:
+            doses = (boluses[0], boluses[1], boluses[2][a:b])
+        if sc.pulses:
+            doses = model.pulse_doses(p, 0.0, sc.t_end, pop.seed, doses,
+                                      first_subject=int(first + a), model=plan.model,
+                                      **pop.pulse_parameters)
+        else:
+            p[:, ix["pulse_mean"]] = 0.0
+        if summary:
+            res = core.simulate(plan.model, plan.parameters(p, sx), [sc.t_end], t0=0.0,
+                                breaks=breaks, inputs=inp, doses=doses,
+                                outputs=eng_outputs, rtol=rtol, atol=atol,
+                                method=method, threads=threads, summary=True,
+                                thresholds=thresholds)
+            ybuf[a:b] = res.summary
+        else:
+            res = core.simulate(plan.model, plan.parameters(p, sx), t_out, t0=0.0,
+                                breaks=breaks, inputs=inp, doses=doses,
+                                outputs=eng_outputs, rtol=rtol, atol=atol,
+                                method=method, threads=threads, out=ybuf[a:b])
+        status[a:b] = res.status
+        stiff[a:b] = res.stiff
+        if bar is not None:
+            bar.update(b - a)
+    if not direct:
+        for j, o in enumerate(outputs):
+            idx = [eng_outputs.index(e) for e in sums.get(o, [o])]
+            y[:, j] = ybuf[:, idx].sum(axis=1)
+    return y, status, stiff, params
+
+
+def provenance(sc, method, rtol, atol) -> dict:
+    pop = sc.population
+    return {
+        "endorphin_version": __version__,
+        "model": drug_plan(sc, pop.body_weight[:1]).model, "method": method,
+        "rtol": float(rtol), "atol": float(atol), "seed": pop.seed,
+        "condition": pop.condition, "variability": pop.variability,
+        "n_subjects": pop.n, "t_end": sc.t_end, "dt": sc.dt,
+        "clock_start": sc.clock_start_text, "circadian": sc.circadian,
+        "pulses": sc.pulses, "population": repr(pop),
+        "protocol": "; ".join(repr(s) for s in sc.protocol) or "rest",
+        "doses": "; ".join(repr(d) for d in sc.doses) or "none",
+        "scenario": sc.name or "",
+    }
+
+
+def to_result(sc, y, status, stiff, params, outputs, method, rtol, atol) -> Result:
+    pop = sc.population
+    N = pop.n
+    bad = status != 0
+    if bad.any():
+        counts = ", ".join(f"{int((status == k).sum())} {core.STATUS.get(int(k), k)}"
+                           for k in np.unique(status[bad]))
+        warnings.warn(f"the engine failed for {int(bad.sum())} of {N} subjects "
+                      f"({counts}); their outputs are NaN from the failure on (see "
+                      f"result.status)",
+                      RuntimeWarning, stacklevel=4)
+    prov = provenance(sc, method, rtol, atol)
+    t_out = sc.times
+    return Result(t_out, y, outputs, subjects=pop.subjects, status=status, stiff=stiff,
+                  params=params, covariates=pop.covariates, name=sc.name,
+                  provenance=prov, scenario=sc)
+
+
+def apply_settings(sc, params: np.ndarray) -> np.ndarray:
+    ix = model.INDEX
+    params[:, ix["clock_start"]] = sc.clock_start
+    if not sc.circadian:
+        params[:, ix["a_circ"]] = 0.0
+    if "high" in sc.protocol.frequencies():
+        # high-frequency acupuncture is not endorphin-mediated (Pomeranz): the
+        # single acupuncture channel keeps only its non-opioid route
+        params[:, ix["acupuncture_gain_pituitary"]] = 0.0
+        params[:, ix["acupuncture_gain_hypothalamic"]] = 0.0
+    return params
+
+
+def drug_plan(sc, body_weight: np.ndarray):
+    """The drug plan (slots, model variant, drug boluses and infusions)."""
+    return drug_plan_module.plan([d for d in sc.doses if not d.is_endogenous], sc.t_end,
+                        body_weight)
+
+
+def stimulus_inputs(sc, body_weight: np.ndarray, plan, vo2max: np.ndarray | None = None):
+    """breaks (B,), inputs (B+1, U) or per subject (N, B+1, U); ``vo2max`` of the
+    same subjects as ``body_weight`` (default: the population's first N)."""
+    names = core.models[plan.model].inputs
+    absolute = [s for s in sc.protocol if isinstance(s, Exercise) and s.vo2 is not None]
+    segs = sorted((s.segment() for s in sc.protocol if s not in absolute),
+                  key=lambda g: (g[1], g[0]))
+    N = body_weight.shape[0]
+    per_subject = []                       # (input, start, duration, rate (N,))
+    if absolute:
+        if vo2max is None:
+            vo2max = sc.population.vo2max[:N]
+        per_subject += [(s.channel, s.start, s.duration, s.relative(vo2max))
+                        for s in absolute]
+    for d in sc.doses:
+        if d.is_endogenous and d.is_infusion:
+            col = BEND_ROUTES[d.route][1]
+            rate = np.array([d.step(w)[1] for w in body_weight]) / d.duration  # pmol/L/min
+            per_subject += [(col, float(t), d.duration, rate)
+                            for t in d.administrations()]
+    per_subject += plan.infusions
+    shared = []
+    for col, start, dur, rate in per_subject:
+        rate = np.broadcast_to(np.asarray(rate, dtype=np.float64), (N,))
+        if (rate == rate[0]).all():
+            shared.append((col, start, dur, float(rate[0])))
+    varying = [x for x in per_subject if not (np.broadcast_to(
+        np.asarray(x[3], dtype=np.float64), (N,)) == np.ravel(x[3])[0]).all()]
+    breaks, inputs = model.stimulus_inputs(segs + shared, 0.0, sc.t_end, names=names)
+    if not varying:
+        return breaks, inputs
+    # per-subject rates: the edges of the varying segments join the breaks
+    edges = set(breaks.tolist())
+    for _, start, dur, _ in varying:
+        for e in (start, start + dur):
+            if 0.0 < e < sc.t_end:
+                edges.add(float(e))
+    breaks2 = np.array(sorted(edges))
+    lefts_old = np.concatenate([[0.0], breaks])
+    lefts = np.concatenate([[0.0], breaks2])
+    base = inputs[np.searchsorted(lefts_old, lefts, side="right") - 1]
+    out = np.repeat(base[None], N, axis=0)
+    for col, start, dur, rate in varying:
+        a, b = max(start, 0.0), min(start + dur, sc.t_end)
+        on = (lefts >= a) & (lefts < b)
+        out[:, on, names.index(col)] += np.asarray(rate, dtype=np.float64)[:, None]
+    return breaks2, out
+
+
+def bolus_arrays(sc, body_weight: np.ndarray, plan):
+    """User boluses: times (D,), states (D,), amounts (N, D), sorted by time."""
+    times, states, cols = [], [], []
+    for d in sc.doses:
+        if not d.is_endogenous or d.is_infusion:
+            continue
+        steps = np.array([d.step(w)[1] for w in body_weight])
+        for t in d.administrations():
+            if t <= sc.t_end:
+                times.append(float(t))
+                states.append(BEND_ROUTES[d.route][0])
+                cols.append(steps)
+    times += plan.bolus_times.tolist()
+    states += plan.bolus_states.tolist()
+    cols += list(plan.bolus_nmol.T)
+    if not times:
+        return None
+    order = np.argsort(times, kind="stable")
+    return (np.array(times)[order], np.array(states)[order],
+            np.stack(cols, axis=1)[:, order])
+
+# -- running
+
+
+# ---------------------------------------------------------------------------
+# chunks=: Dask tasks over subjects
+# ---------------------------------------------------------------------------
+def _check_chunks(chunks, n: int) -> int:
+    if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)):
+        raise TypeError(f"chunks must be a positive integer (subjects per task), got "
+                        f"{type(chunks).__name__}")
+    if chunks < 1:
+        raise ValueError(f"chunks must be >= 1 subjects per task, got {chunks}")
+    return int(min(chunks, n))
+
+
+def _import_dask():
+    try:
+        import dask
+        import dask.array as da
+    except ImportError:
+        raise ImportError("chunks= needs dask: pip install 'endorphin[dask]'") from None
+    return dask, da
+
+
+def _drug_objects(sc) -> tuple:
+    from .. import drugs
+    return tuple(drugs.get(d.drug) for d in sc.doses if not d.is_endogenous)
+
+
+def _ensure_drugs(drug_objs) -> None:
+    """Register on this worker the drugs a scenario doses (user drugs included)."""
+    from .. import drugs
+    for d in drug_objs:
+        if d.name not in drugs.names():
+            drugs.register(d)
+        elif drugs.get(d.name).values() != d.values():
+            drugs.register(d, replace=True)
+
+
+def run_chunk(sc, drug_objs, first, count, outputs, method, rtol, atol, summary, thresholds):
+    """One Dask task: subjects first .. first + count - 1."""
+    _ensure_drugs(drug_objs)
+    y, status, _, _ = run(sc, first, count, outputs, method=method, rtol=rtol, atol=atol,
+                          threads=1, summary=summary, thresholds=thresholds)
+    return y, status
+
+
+def _lazy(sc, chunks, outputs, width, method, rtol, atol, summary, thresholds):
+    dask, da = _import_dask()
+    import operator
+    n = sc.population.n
+    k = _check_chunks(chunks, n)
+    sc_key = dask.delayed(sc, pure=True)
+    drug_key = dask.delayed(_drug_objects(sc), pure=True)
+    ys, ss = [], []
+    for first in range(0, n, k):
+        count = min(k, n - first)
+        task = dask.delayed(run_chunk, pure=True)(sc_key, drug_key, first, count, outputs,
+                                               method, rtol, atol, summary, thresholds)
+        ys.append(da.from_delayed(dask.delayed(operator.getitem)(task, 0),
+                                  shape=(count, len(outputs), width), dtype=np.float64))
+        ss.append(da.from_delayed(dask.delayed(operator.getitem)(task, 1),
+                                  shape=(count,), dtype=np.int8))
+    return da.concatenate(ys, axis=0), da.concatenate(ss, axis=0)
+
+
+def simulate_chunked(sc, chunks, *, outputs, method, rtol, atol) -> LazyResult:
+    """The lazy counterpart of ``Scenario.simulate`` (see the module docstring)."""
+    y, status = _lazy(sc, chunks, outputs, sc.times.size, method, rtol, atol, False, None)
+    return LazyResult(sc, y, status, outputs, provenance(sc, method, rtol, atol))
+
+
+def summarize_chunked(sc, chunks, *, outputs, thresholds, method, rtol, atol) -> Summaries:
+    """The lazy counterpart of ``Scenario.summarize``."""
+    y, status = _lazy(sc, chunks, outputs, len(core.SUMMARY_STATS), method, rtol, atol, True,
+                      thresholds)
+    return Summaries(y, status, outputs, sc)

@@ -1,0 +1,470 @@
+"""Stimuli and protocols: what the subjects do, on which channel, when.
+
+A *protocol* of stimuli (:class:`Exercise`, :class:`Stress`, :class:`Pain`,
+:class:`Laughter`, :class:`Meditation`, :class:`Acupuncture`,
+:class:`Placebo`) is composed with ``+`` and repeated with
+``.repeat(every=, times=)``.  Units: start, duration and every in
+**minutes**; exercise intensity as a fraction of VO2max (0-1.2), pain as the
+NRS 0-10 nociceptive input, the other stimuli 0-1.
+"""
+from __future__ import annotations
+
+from dataclasses import KW_ONLY, dataclass, replace
+from typing import ClassVar
+
+import numpy as np
+
+from .. import _units, model
+from .._validate import integer, real
+
+__all__ = ["Stimulus", "Exercise", "Stress", "Pain", "Laughter", "Meditation",
+           "Acupuncture", "Placebo", "Protocol", "STIMULUS_TYPES", "DEFAULT_VO2MAX",
+           "DEFAULT_VO2MAX_OTHER"]
+
+#: The most copies ``repeat`` and repeated doses make.
+MAX_REPEATS = 100_000
+
+
+# ---------------------------------------------------------------------------
+# Stimuli and protocols
+# ---------------------------------------------------------------------------
+class Stimulus:
+    """Base class of the stimuli: a constant level on ``[start, start + duration)``.
+
+    Subclasses are frozen dataclasses; combine them with ``+`` into a
+    :class:`Protocol` and repeat them with :meth:`repeat`.  Overlapping
+    stimuli of the same channel add (docs/model.md section 2).
+    """
+    channel: ClassVar[str]
+    level_name: ClassVar[str] = "intensity"
+    level_range: ClassVar[tuple] = (0.0, 1.0)
+    level_unit: ClassVar[str] = "0-1"
+
+    def __post_init__(self):
+        low, high = self.level_range
+        set_ = object.__setattr__
+        set_(self, self.level_name, real(getattr(self, self.level_name), self.level_name,
+                                          low=low, high=high, unit=self.level_unit))
+        self._check_timing()
+
+    def _check_timing(self):
+        """start and duration as minutes (pint time quantities converted), validated."""
+        set_ = object.__setattr__
+        set_(self, "start", real(_units.magnitude(self.start, "min", "start"), "start",
+                                  low=0.0, unit="min"))
+        set_(self, "duration", real(_units.magnitude(self.duration, "min", "duration"),
+                                     "duration", low=0.0, low_open=True, unit="min"))
+
+    @property
+    def channel_level(self) -> float:
+        """The level this stimulus adds to its channel (its intensity, or the
+        NRS level of :class:`Pain`)."""
+        return getattr(self, self.level_name)
+
+    @property
+    def end(self) -> float:
+        """``start + duration``, minutes."""
+        return self.start + self.duration
+
+    def shifted(self, by: float) -> Stimulus:
+        """The same stimulus ``by`` minutes later."""
+        return replace(self, start=self.start + real(by, "by", unit="min"))
+
+    def segment(self) -> tuple:
+        """``(channel, start, duration, level)`` (minutes; the channel's unit), for
+        :func:`endorphin.model.stimulus_inputs`."""
+        return (self.channel, self.start, self.duration, self.channel_level)
+
+    def __add__(self, other):
+        if isinstance(other, (Stimulus, Protocol)):
+            return Protocol((self,)) + other
+        return NotImplemented
+
+    def __radd__(self, other):
+        if isinstance(other, int) and not isinstance(other, bool) and other == 0:
+            return Protocol((self,))                 # sum([...]) starts from 0
+        return NotImplemented
+
+    def repeat(self, every: float, times: int) -> Protocol:
+        """``times`` copies of this stimulus, ``every`` minutes apart.
+
+        Parameters
+        ----------
+        every : float
+            Interval between the starts of the copies, minutes, ``> 0``.
+        times : int
+            Number of copies, ``1 <= times <= 100000``.
+
+        Returns
+        -------
+        Protocol
+        """
+        return Protocol((self,)).repeat(every=every, times=times)
+
+
+#: VO2max (mL/kg/min) of a subject without a ``vo2max`` covariate, by condition.
+#: **Assumed**: 40 for an untrained adult and 55 for the ``trained`` preset, typical
+#: of untrained and endurance-trained young men; the package's sources give no
+#: VO2max (Goldfarb 1991 compares trained and untrained men at the same *relative*
+#: intensity).  Used only by ``Exercise(vo2=...)``.
+DEFAULT_VO2MAX = {"trained": 55.0}
+DEFAULT_VO2MAX_OTHER = 40.0
+
+
+@dataclass(frozen=True, init=False)
+class Exercise(Stimulus):
+    """Exercise at a constant intensity, relative (``intensity``) or absolute (``vo2``).
+
+    Parameters
+    ----------
+    intensity : float
+        Fraction of VO2max, 0-1.2 (the drive has a steep threshold near
+        0.75: no rise at 0.6, about five-fold at 0.8 for 30 min; Goldfarb
+        1990).
+    start, duration : float
+        Minutes from the start of the scenario; ``start >= 0``,
+        ``duration > 0``.
+    vo2 : float, optional (keyword-only, instead of ``intensity``)
+        The workload's oxygen uptake, mL/kg/min (0-90].  Each subject then
+        exercises at ``vo2 / VO2max`` of its own VO2max: the ``vo2max``
+        covariate of :class:`Population`, else :data:`DEFAULT_VO2MAX` (40
+        mL/kg/min; 55 for ``condition="trained"``, assumed).  Trained and
+        untrained subjects respond alike at the same relative intensity
+        (Goldfarb 1991), so a fitter subject responds less to the same
+        workload.  A subject for whom ``vo2`` exceeds 1.2 x VO2max raises
+        ``ValueError`` when the scenario runs.  :meth:`Protocol.table` and
+        :meth:`Protocol.levels` show the level at 40 mL/kg/min.
+
+    Examples
+    --------
+    >>> from endorphin.scenario import Exercise, Laughter
+    >>> p = Exercise(0.75, start=60, duration=45) + Laughter(start=300, duration=15)
+    >>> print(p.table()[["stimulus", "start", "end", "level"]].to_string(index=False))
+    stimulus  start   end  level
+    Exercise   60.0 105.0   0.75
+    Laughter  300.0 315.0   1.00
+    >>> Exercise(vo2=30.0, start=0, duration=30).intensity is None
+    True
+    """
+    intensity: float | None
+    start: float
+    duration: float
+    vo2: float | None = None
+    channel: ClassVar[str] = "exercise"
+    level_range: ClassVar[tuple] = (0.0, 1.2)
+    level_unit: ClassVar[str] = "fraction of VO2max"
+
+    def __init__(self, intensity=None, start=None, duration=None, *, vo2=None):
+        set_ = object.__setattr__
+        if start is None or duration is None:
+            raise TypeError("Exercise needs start= and duration= (minutes)")
+        if (intensity is None) == (vo2 is None):
+            raise TypeError("Exercise takes either intensity= (fraction of VO2max) or "
+                            "vo2= (mL/kg/min), not both or neither")
+        set_(self, "start", start)
+        set_(self, "duration", duration)
+        if vo2 is None:
+            set_(self, "intensity", intensity)
+            set_(self, "vo2", None)
+            self.__post_init__()
+            return
+        set_(self, "vo2", real(_units.magnitude(vo2, "mL/kg/min", "vo2"), "vo2", low=0.0,
+                                low_open=True, high=90.0, unit="mL/kg/min"))
+        set_(self, "intensity", None)
+        self._check_timing()
+
+    @property
+    def channel_level(self) -> float:
+        """The intensity, or for ``vo2=`` exercise ``vo2 / 40`` (the level at the
+        default VO2max; each subject's own level is ``vo2 / VO2max``)."""
+        if self.vo2 is not None:
+            return self.vo2 / DEFAULT_VO2MAX_OTHER
+        return self.intensity
+
+    def relative(self, vo2max) -> np.ndarray:
+        """Each subject's intensity (fraction of VO2max) for VO2max ``vo2max``
+        (mL/kg/min, an array); ``ValueError`` when it exceeds 1.2."""
+        vo2max = np.asarray(vo2max, dtype=np.float64)
+        if self.vo2 is None:
+            return np.full(vo2max.shape, self.intensity)
+        rel = self.vo2 / vo2max
+        if (rel > self.level_range[1]).any():
+            i = int(np.argmax(rel))
+            raise ValueError(f"Exercise(vo2={self.vo2:g}) is {rel[i]:.2f} x the VO2max of "
+                             f"subject {i} ({vo2max[i]:g} mL/kg/min); the model covers "
+                             f"intensities up to {self.level_range[1]:g} x VO2max")
+        return rel
+
+    def __repr__(self) -> str:
+        lvl = f"vo2={self.vo2!r}" if self.vo2 is not None else f"intensity={self.intensity!r}"
+        return f"Exercise({lvl}, start={self.start!r}, duration={self.duration!r})"
+
+
+@dataclass(frozen=True)
+class Pain(Stimulus):
+    """A painful (nociceptive) input.
+
+    Parameters
+    ----------
+    level : float
+        Nociceptive input on the NRS scale, 0-10 (the pain a subject would
+        report with no analgesia).
+    start, duration : float
+        Minutes; ``start >= 0``, ``duration > 0``.
+    """
+    level: float
+    start: float
+    duration: float
+    channel: ClassVar[str] = "pain"
+    level_name: ClassVar[str] = "level"
+    level_range: ClassVar[tuple] = (0.0, 10.0)
+    level_unit: ClassVar[str] = "NRS 0-10"
+
+
+@dataclass(frozen=True)
+class Stress(Stimulus):
+    """Psychological or physical stress.
+
+    Parameters
+    ----------
+    intensity : float
+        0-1 (default 1).
+    start, duration : float
+        Minutes (keyword-only); ``start >= 0``, ``duration > 0``.
+    """
+    intensity: float = 1.0
+    _: KW_ONLY
+    start: float
+    duration: float
+    channel: ClassVar[str] = "stress"
+
+
+@dataclass(frozen=True)
+class Laughter(Stimulus):
+    """Laughter (e.g. social comedy; Dunbar 2012, Manninen 2017).
+
+    Parameters
+    ----------
+    intensity : float
+        0-1 (default 1).
+    start, duration : float
+        Minutes (keyword-only); ``start >= 0``, ``duration > 0``.
+    """
+    intensity: float = 1.0
+    _: KW_ONLY
+    start: float
+    duration: float
+    channel: ClassVar[str] = "laughter"
+
+
+@dataclass(frozen=True)
+class Meditation(Stimulus):
+    """Meditation (analgesia largely naloxone-insensitive: Zeidan 2016, May 2018).
+
+    Parameters
+    ----------
+    intensity : float
+        0-1 (default 1).
+    start, duration : float
+        Minutes (keyword-only); ``start >= 0``, ``duration > 0``.
+    """
+    intensity: float = 1.0
+    _: KW_ONLY
+    start: float
+    duration: float
+    channel: ClassVar[str] = "meditation"
+
+
+@dataclass(frozen=True)
+class Placebo(Stimulus):
+    """Placebo expectation (releases endogenous opioids: Levine 1978).
+
+    Parameters
+    ----------
+    intensity : float
+        Strength of expectation, 0-1 (default 1).
+    start, duration : float
+        Minutes (keyword-only); ``start >= 0``, ``duration > 0``.
+    """
+    intensity: float = 1.0
+    _: KW_ONLY
+    start: float
+    duration: float
+    channel: ClassVar[str] = "placebo"
+
+
+@dataclass(frozen=True)
+class Acupuncture(Stimulus):
+    """(Electro-)acupuncture.
+
+    Parameters
+    ----------
+    intensity : float
+        0-1 (default 1).
+    start, duration : float
+        Minutes (keyword-only); ``start >= 0``, ``duration > 0``.
+    frequency : {"low", "high"}
+        Low-frequency electro-acupuncture is endorphin-mediated;
+        high-frequency (low-intensity) acupuncture is not (Pomeranz;
+        docs/sources.md section 3).  The engine has one acupuncture channel,
+        which drives both POMC pools (opioid) and a non-opioid analgesic
+        activation.  A scenario with ``frequency="high"`` therefore sets
+        every subject's ``acupuncture_gain_pituitary`` and
+        ``acupuncture_gain_hypothalamic`` to 0, leaving only the non-opioid
+        route (``acupuncture_nonopioid_gain``); one scenario cannot mix the
+        two frequencies.
+    """
+    intensity: float = 1.0
+    _: KW_ONLY
+    start: float
+    duration: float
+    frequency: str = "low"
+    channel: ClassVar[str] = "acupuncture"
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.frequency not in ("low", "high"):
+            raise ValueError(f"frequency must be 'low' or 'high', got {self.frequency!r}")
+
+
+STIMULUS_TYPES = (Exercise, Stress, Pain, Laughter, Meditation, Acupuncture, Placebo)
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """A set of stimuli (overlapping stimuli of one channel add).
+
+    Build protocols with ``+`` from stimuli and with :meth:`repeat`;
+    ``Protocol()`` is the empty protocol (rest).
+
+    Parameters
+    ----------
+    stimuli : sequence of Stimulus
+
+    Examples
+    --------
+    >>> from endorphin.scenario import Exercise
+    >>> prog = Exercise(0.7, start=480, duration=40).repeat(every=2880, times=3)
+    >>> [s.start for s in prog]
+    [480.0, 3360.0, 6240.0]
+    """
+    stimuli: tuple = ()
+
+    def __post_init__(self):
+        if isinstance(self.stimuli, Stimulus):
+            stimuli = (self.stimuli,)
+        else:
+            try:
+                stimuli = tuple(self.stimuli)
+            except TypeError:
+                raise TypeError(f"stimuli must be a sequence of stimuli, got "
+                                f"{type(self.stimuli).__name__}") from None
+        for s in stimuli:
+            if not isinstance(s, Stimulus):
+                raise TypeError(f"a protocol holds stimuli (Exercise, Pain, ...), got "
+                                f"{type(s).__name__}")
+        object.__setattr__(self, "stimuli", stimuli)
+
+    def __add__(self, other):
+        if isinstance(other, Stimulus):
+            return Protocol(self.stimuli + (other,))
+        if isinstance(other, Protocol):
+            return Protocol(self.stimuli + other.stimuli)
+        return NotImplemented
+
+    def __radd__(self, other):
+        if isinstance(other, int) and not isinstance(other, bool) and other == 0:
+            return self
+        return NotImplemented
+
+    def __iter__(self):
+        return iter(self.stimuli)
+
+    def __len__(self) -> int:
+        return len(self.stimuli)
+
+    def __getitem__(self, i):
+        return self.stimuli[i]
+
+    @property
+    def end(self) -> float:
+        """End of the last stimulus, minutes (0 for the empty protocol)."""
+        return max((s.end for s in self.stimuli), default=0.0)
+
+    def shifted(self, by: float) -> Protocol:
+        """The same protocol ``by`` minutes later."""
+        return Protocol(tuple(s.shifted(by) for s in self.stimuli))
+
+    def repeat(self, every: float, times: int) -> Protocol:
+        """``times`` copies of the protocol, ``every`` minutes apart.
+
+        Parameters
+        ----------
+        every : float
+            Interval between copies, minutes, ``> 0``.  Copies that overlap
+            add, as any overlapping stimuli do.
+        times : int
+            Number of copies, ``1 <= times <= 100000``.
+
+        Returns
+        -------
+        Protocol
+            Copy ``k`` (0-based) is shifted by ``k * every``.  Copies that
+            start after a scenario's ``t_end`` are simply not simulated.
+        """
+        every = real(every, "every", low=0.0, low_open=True, unit="min")
+        times = integer(times, "times", low=1, high=MAX_REPEATS)
+        return Protocol(tuple(s.shifted(k * every) for k in range(times)
+                              for s in self.stimuli))
+
+    def segments(self) -> list:
+        """Engine segments ``(channel, start, duration, level)``, by start time."""
+        return sorted((s.segment() for s in self.stimuli), key=lambda g: (g[1], g[0]))
+
+    def frequencies(self) -> set:
+        """Acupuncture frequencies used ({"low"}, {"high"}, both or empty)."""
+        return {s.frequency for s in self.stimuli if isinstance(s, Acupuncture)}
+
+    def table(self):
+        """The protocol as a table, one row per stimulus, sorted by start.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``stimulus`` (class name), ``channel``, ``level``,
+            ``unit`` (of the level), ``start``, ``duration``, ``end``
+            (minutes) and ``frequency`` (acupuncture only, else None).
+        """
+        import pandas as pd
+        rows = [dict(stimulus=type(s).__name__, channel=s.channel, level=s.channel_level,
+                     unit=s.level_unit, start=s.start, duration=s.duration, end=s.end,
+                     frequency=getattr(s, "frequency", None)) for s in self.stimuli]
+        cols = ["stimulus", "channel", "level", "unit", "start", "duration", "end",
+                "frequency"]
+        df = pd.DataFrame(rows, columns=cols)
+        return df.sort_values(["start", "channel"], kind="stable").reset_index(drop=True)
+
+    def levels(self, times):
+        """Summed level of every channel at ``times`` (the engine's inputs).
+
+        A stimulus acts on ``[start, end)``: at its start time it is on, at
+        its end time it is off (right-continuous, as in the engine).
+
+        Parameters
+        ----------
+        times : array_like of float
+            Minutes.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``time``; one column per channel of
+            :data:`endorphin.model.CHANNELS`.
+        """
+        import pandas as pd
+        t = np.atleast_1d(np.asarray(times, dtype=np.float64))
+        out = np.zeros((t.size, len(model.CHANNELS)))
+        for s in self.stimuli:
+            on = (t >= s.start) & (t < s.end)
+            out[on, model.CHANNELS.index(s.channel)] += s.channel_level
+        return pd.DataFrame(out, index=pd.Index(t, name="time"), columns=list(model.CHANNELS))
