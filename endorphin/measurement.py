@@ -620,7 +620,7 @@ def interpolate(t: np.ndarray, y: np.ndarray, times: np.ndarray) -> np.ndarray:
     return lo + w * (hi - lo)
 
 
-def _check_seed(seed) -> int:
+def check_seed(seed) -> int:
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     return int(seed)
@@ -672,7 +672,7 @@ def sample(result, times, assay=None, *, seed=None):
         if out not in result.output_names:
             raise ValueError(f"assay {assay.name!r} needs the output {out!r}, which this "
                              f"result does not hold; simulate with outputs= including it")
-    seed = _check_seed(result.provenance.get("seed", 0) if seed is None else seed)
+    seed = check_seed(result.provenance.get("seed", 0) if seed is None else seed)
     true = {out: interpolate(result.t, result[out], times) for out in assay.outputs()}
     subjects = np.asarray(result.subjects)
     N, K = subjects.size, times.size

@@ -44,6 +44,3 @@ CHANNELS = tuple(c["name"] for c in spec.CHANNELS)
 #: 1 pmol/L of beta-endorphin in pg/mL.
 PMOL_PER_L_TO_PG_PER_ML = BEND_MW / 1000.0
 
-# the names of the flat module endorphin/model.py, kept for code written against them
-_TABLE, _PULSE_TABLE, _DOSING_TABLE = TABLE, PULSE_TABLE, DOSING_TABLE
-_ENGINE, _INDEX, _cv_and_cholesky = ENGINE, INDEX, cv_and_cholesky

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import core
-from .table import ENGINE, INDEX, PURPOSE_PULSES, _check_n, _check_seed, _pulse_defaults, \
+from .table import ENGINE, INDEX, PURPOSE_PULSES, check_n, check_seed, pulse_defaults, \
     _rng, default_parameters
 
 __all__ = ["pulse_schedule", "pulse_doses"]
@@ -37,9 +37,9 @@ def pulse_schedule(n: int, t0: float, t_end: float, seed: int = 0, *, first_subj
         Time average of the pulse state, ``amplitude * tau_pulse / interval``
         (for the ``pulse_mean`` engine parameter).
     """
-    n = _check_n(n)
-    seed = _check_seed(seed)
-    pp = _pulse_defaults(**pulse_params)
+    n = check_n(n)
+    seed = check_seed(seed)
+    pp = pulse_defaults(**pulse_params)
     if not (np.isfinite(t0) and np.isfinite(t_end) and t_end >= t0):
         raise ValueError(f"need finite t0 <= t_end, got {t0!r}, {t_end!r}")
     if tau_pulse is None:

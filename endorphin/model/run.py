@@ -59,7 +59,7 @@ def simulate(params, t_out, *, segments=(), pulses=False, circadian=True, seed=0
     for an IV bolus raising plasma by 50 pmol/L).  The initial state is each
     subject's resting state.
     """
-    params = np.array(core._float_array(params, "params", (1, 2)), dtype=np.float64)
+    params = np.array(core.float_array(params, "params", (1, 2)), dtype=np.float64)
     if params.ndim == 1:
         params = params[None]
     if params.shape[1] != len(ENGINE.params):

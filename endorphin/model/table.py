@@ -100,7 +100,7 @@ def default_parameters(**overrides) -> np.ndarray:
     return _overrides(np.array([r.value for r in TABLE]), overrides, TABLE)
 
 
-def _pulse_defaults(**overrides) -> dict:
+def pulse_defaults(**overrides) -> dict:
     vals = _overrides(np.array([r.value for r in PULSE_TABLE]), overrides, PULSE_TABLE)
     return dict(zip([r.name for r in PULSE_TABLE], vals.tolist()))
 
@@ -115,13 +115,13 @@ def _rng(seed: int, subject: int, purpose: int) -> np.random.Generator:
         np.random.SeedSequence(seed, spawn_key=(subject, purpose))))
 
 
-def _check_seed(seed) -> int:
+def check_seed(seed) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     return int(seed)
 
 
-def _check_n(n) -> int:
+def check_n(n) -> int:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
     if n > 10**9:
@@ -202,8 +202,8 @@ def sample_parameters(n: int, seed: int = 0, variability: float = 1.0, *,
         e.g. ``{("t_half_plasma", "t_half_csf"): 0.5}`` (the matrix must be
         positive definite).  Without it the deviates are independent.
     """
-    n = _check_n(n)
-    seed = _check_seed(seed)
+    n = check_n(n)
+    seed = check_seed(seed)
     if isinstance(variability, bool) or not np.isscalar(variability) \
             or not np.isfinite(variability) or variability < 0:
         raise ValueError(f"variability must be a finite number >= 0, got {variability!r}")

@@ -49,7 +49,7 @@ def random_drug(rng, kinetic: bool, agonist: bool) -> np.ndarray:
 
 def random_params(rng, nd):
     base = M.default_parameters()
-    P = dict(zip(M._ENGINE.params, base))
+    P = dict(zip(M.ENGINE.params, base))
     for r in ("mu", "delta", "kappa"):
         P[f"k_des_acute_{r}"] = rng.uniform(0, 0.5)
         P[f"k_des_chronic_{r}"] = rng.uniform(0, 0.01)
@@ -59,7 +59,7 @@ def random_params(rng, nd):
     P["pulse_mean"] = 0.0
     extra = [random_drug(rng, kinetic=bool(k % 2 == 0), agonist=bool(k != 1))
              for k in range(nd)]
-    return np.concatenate([[P[k] for k in M._ENGINE.params]] + extra)
+    return np.concatenate([[P[k] for k in M.ENGINE.params]] + extra)
 
 
 def random_state(rng, p, nd):
@@ -114,7 +114,7 @@ def test_kinetic_binding_and_competition_regimes():
 @pytest.mark.parametrize("a_circ", [0.0, 0.6])
 def test_rest_state_with_drug_slots_is_the_endogenous_rest(a_circ):
     p0 = M.default_parameters(a_circ=a_circ)
-    p0[M._INDEX["pulse_mean"]] = 0.0
+    p0[M.INDEX["pulse_mean"]] = 0.0
     y_ref = ref.rest_state(0.0, p0)
     for nd in (1, 3):
         extra = np.concatenate([_dosing.slot_parameters(drugs.get("morphine"), 0.05)] * nd)

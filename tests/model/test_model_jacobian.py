@@ -26,7 +26,7 @@ def _points(name, rng):
     for _ in range(25):
         if name == "endorphin":
             p = M.sample_parameters(1, int(rng.integers(1 << 30)), variability=2.0)[0]
-            p[M._INDEX["a_circ"]] = rng.uniform(0, 0.9)
+            p[M.INDEX["a_circ"]] = rng.uniform(0, 0.9)
             y = rng.uniform(0.1, 2.0, S)
             y[7:11] *= np.array([5.0, 20.0, 3.0, 300.0])
             y[6] = rng.choice([0.0, rng.uniform(0.05, 2.0)])   # pulse off / on

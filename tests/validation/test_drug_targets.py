@@ -193,7 +193,7 @@ def test_three_days_of_morphine_shift_its_dose_response_4_to_7_fold():
 
 def test_tolerance_recovers_on_the_configured_time_scale():
     sc, res = tolerance_run()
-    p = dict(zip(M._ENGINE.params, sc.population.typical()))
+    p = dict(zip(M.ENGINE.params, sc.population.typical()))
     t, rc = res.time, res["receptor_chronic_mu"][0]
     # after the morphine is gone (a day after stopping), R_chronic relaxes to its rest
     # value with rate k_rec + k_des D0 (D0: the endogenous drive at rest)
@@ -230,14 +230,14 @@ def test_fibromyalgia_has_a_smaller_analgesic_response_than_healthy():
 def test_conditions_are_parameter_presets_with_sources():
     assert set(en.presets) == {"healthy", "fibromyalgia", "chronic_pain",
                                "depression_anhedonia", "trained", "opioid_tolerant"}
-    defaults = dict(zip(M._ENGINE.params, M.default_parameters()))
+    defaults = dict(zip(M.ENGINE.params, M.default_parameters()))
     for name in en.presets:
         pre = en.presets[name]
         assert set(pre.sources) == set(pre.overrides)
         for k, v in pre.values().items():
             assert k in defaults and np.isfinite(v) and v >= 0
         pop = en.Population(3, condition=name, seed=1, variability=0.0)
-        typ = dict(zip(M._ENGINE.params, pop.typical()))
+        typ = dict(zip(M.ENGINE.params, pop.typical()))
         for k, v in pre.values().items():
             assert typ[k] == v
     # opioid_tolerant: its morphine potency is shifted as after target 5's 3 days

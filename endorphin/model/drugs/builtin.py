@@ -17,7 +17,7 @@ from .. import spec
 __all__ = ["DRUGS"]
 
 RECEPTORS = spec.RECEPTORS
-_LN2 = math.log(2.0)
+LN2 = math.log(2.0)
 
 # Citations used below (short key -> text).
 _C = {
@@ -215,7 +215,7 @@ def _builtin() -> list[dict]:
         routes={"iv": iv_route,
                 "im": (0.36, 0.65 / h, 0.0),
                 "intranasal": (0.04, 1.52 / h, 0.0)},
-        ke0=_LN2 / 6.5, f_brain=1.0,
+        ke0=LN2 / 6.5, f_brain=1.0,
         K_mu=K_nlx, K_delta=K_nlx * 41.0, K_kappa=K_nlx * 8.0,
         kon=kon_n, koff=koff_n, n=n_n,
         sources={
@@ -253,9 +253,9 @@ def _builtin() -> list[dict]:
     cl_ntx = 3.51
     drugs.append(dict(
         name="naltrexone", molar_mass=341.407, kind="antagonist",
-        cl=cl_ntx, v1=cl_ntx * 240.0 / _LN2,  # one compartment with t1/2 = 4 h
+        cl=cl_ntx, v1=cl_ntx * 240.0 / LN2,  # one compartment with t1/2 = 4 h
         routes={"iv": iv_route, "oral": (0.05, 0.012, 0.0)},
-        ke0=_LN2 / 6.5, f_brain=1.0,
+        ke0=LN2 / 6.5, f_brain=1.0,
         K_mu=0.2, K_delta=0.2 * 79.0, K_kappa=0.2 * 2.0,
         sources={
             "molar_mass": _STANDARD_WEIGHTS.format("C20H23NO4"),
@@ -299,7 +299,7 @@ def _builtin() -> list[dict]:
     drugs.append(dict(
         name="buprenorphine", molar_mass=mw_bup, kind="partial agonist", **bup,
         routes={"iv": iv_route},
-        ke0=_LN2 / 173.0, f_brain=1.0,
+        ke0=LN2 / 173.0, f_brain=1.0,
         K_mu=koff_b / kon_b, K_delta=2.0, K_kappa=0.5,
         tau_mu=1.0, tau_delta=0.0, tau_kappa=0.0,
         kon=kon_b, koff=koff_b, n=1.0,
@@ -370,7 +370,7 @@ def _builtin() -> list[dict]:
         name="beta_endorphin", molar_mass=spec.BEND_MW, kind="agonist",
         cl=3.2e-3 * bw, v1=bend["bend_plasma_volume"] * 1e-3 * bw,
         routes={"iv": iv_route},
-        ke0=_LN2 / bend["t_half_csf"], f_brain=0.01,
+        ke0=LN2 / bend["t_half_csf"], f_brain=0.01,
         K_mu=bend["K_bend_mu"], K_delta=bend["K_bend_delta"], K_kappa=bend["K_bend_kappa"],
         tau_mu=bend["tau_bend_mu"], tau_delta=bend["tau_bend_delta"],
         tau_kappa=bend["tau_bend_kappa"],

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .registry import _LN2, Drug, _check_number, get
+from .registry import LN2, Drug, check_number, get
 
 __all__ = ["dose_to_nmol", "macro_constants", "half_lives", "concentration"]
 
@@ -53,7 +53,7 @@ def dose_to_nmol(drug: Drug | str, amount, unit: str, body_weight: float = 70.0)
         a = None
     if a is None or not np.all(np.isfinite(a)) or np.any(a < 0):
         raise ValueError(f"amount must be finite and >= 0, got {amount!r}")
-    bw = _check_number("dose_to_nmol", "body_weight", body_weight)
+    bw = check_number("dose_to_nmol", "body_weight", body_weight)
     if unit == "nmol":
         out = a
     else:
@@ -112,7 +112,7 @@ def macro_constants(drug: Drug | str) -> tuple[np.ndarray, np.ndarray]:
 def half_lives(drug: Drug | str) -> np.ndarray:
     """Disposition half-lives ln 2 / rate, min, longest (terminal) first."""
     _, rate = macro_constants(drug)
-    return np.sort(_LN2 / rate)[::-1]
+    return np.sort(LN2 / rate)[::-1]
 
 
 def _phi(d: np.ndarray, tau: np.ndarray) -> np.ndarray:
@@ -153,7 +153,7 @@ def _administrations(drug: Drug, doses, body_weight: float):
         if route not in drug.routes:
             raise ValueError(f"route {route!r} is not available for {drug.name} "
                              f"(routes: {tuple(drug.routes)})")
-        t0 = _check_number("dose", "time", _dose_field(dose, "time", 0.0), low=-math.inf)
+        t0 = check_number("dose", "time", _dose_field(dose, "time", 0.0), low=-math.inf)
         duration = _dose_field(dose, "duration", None)
         rate = _dose_field(dose, "rate", None)
         dur = 0.0
@@ -167,7 +167,7 @@ def _administrations(drug: Drug, doses, body_weight: float):
                     raise ValueError(f"rate must be > 0, got {rate!r}")
                 dur_r = nmol / rate_nmol
             if duration is not None:
-                dur = _check_number("dose", "duration", duration, strict=False)
+                dur = check_number("dose", "duration", duration, strict=False)
                 if rate is not None and not math.isclose(dur, dur_r, rel_tol=1e-9):
                     raise ValueError(f"amount ({nmol:g} nmol) != rate x duration "
                                      f"({dur_r:g} min implied by rate, {dur:g} given)")
@@ -179,7 +179,7 @@ def _administrations(drug: Drug, doses, body_weight: float):
         if isinstance(times, bool) or not isinstance(times, (int, np.integer)) or times < 1:
             raise ValueError(f"times must be an integer >= 1, got {times!r}")
         if times > 1:
-            every = _check_number("dose", "every", every)
+            every = check_number("dose", "every", every)
         for k in range(int(times)):
             out.append((t0 + k * (every if times > 1 else 0.0), nmol, route, dur))
     return out
@@ -233,7 +233,7 @@ def concentration(drug: Drug | str, t, doses, body_weight: float = 70.0) -> np.n
     (5,)
     """
     d = get(drug)
-    bw = _check_number("concentration", "body_weight", body_weight)
+    bw = check_number("concentration", "body_weight", body_weight)
     tt = np.asarray(t, dtype=float)
     if not np.all(np.isfinite(tt)):
         raise ValueError("t must be finite")

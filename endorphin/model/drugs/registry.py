@@ -28,7 +28,7 @@ RECEPTORS = _spec.RECEPTORS
 #: Allowed values of :attr:`Drug.kind`.
 KINDS = ("agonist", "antagonist", "partial agonist")
 
-_LN2 = math.log(2.0)
+LN2 = math.log(2.0)
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -84,7 +84,7 @@ for _r in ROUTES:
 del _r, _f, _u, _d
 
 
-def _check_number(owner: str, field: str, value: Any, *, low: float = 0.0,
+def check_number(owner: str, field: str, value: Any, *, low: float = 0.0,
                   strict: bool = True, high: float | None = None,
                   high_strict: bool = False) -> float:
     """Validate one real number; raise TypeError/ValueError naming the field."""
@@ -176,24 +176,24 @@ class Drug:
                              f"got {name!r}")
         who = f"drug {name!r}"
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731  (frozen)
-        set_("molar_mass", _check_number(who, "molar_mass", self.molar_mass))
+        set_("molar_mass", check_number(who, "molar_mass", self.molar_mass))
         if self.kind not in KINDS:
             raise ValueError(f"{who}: kind must be one of {KINDS}, got {self.kind!r}")
         for f in ("cl", "v1", "ke0"):
-            set_(f, _check_number(who, f, getattr(self, f)))
-        set_("f_brain", _check_number(who, "f_brain", self.f_brain, strict=False))
+            set_(f, check_number(who, f, getattr(self, f)))
+        set_("f_brain", check_number(who, "f_brain", self.f_brain, strict=False))
         for a, b in (("q2", "v2"), ("q3", "v3")):
             pa, pb = getattr(self, a), getattr(self, b)
             if (pa is None) != (pb is None):
                 raise ValueError(f"{who}: {a} and {b} must be given together")
             if pa is not None:
-                set_(a, _check_number(who, a, pa))
-                set_(b, _check_number(who, b, pb))
+                set_(a, check_number(who, a, pa))
+                set_(b, check_number(who, b, pb))
         if self.q3 is not None and self.q2 is None:
             raise ValueError(f"{who}: q3/v3 need q2/v2 (fill compartment 2 first)")
         for r in RECEPTORS:
-            set_(f"K_{r}", _check_number(who, f"K_{r}", getattr(self, f"K_{r}")))
-            set_(f"tau_{r}", _check_number(who, f"tau_{r}", getattr(self, f"tau_{r}"),
+            set_(f"K_{r}", check_number(who, f"K_{r}", getattr(self, f"K_{r}")))
+            set_(f"tau_{r}", check_number(who, f"tau_{r}", getattr(self, f"tau_{r}"),
                                            strict=False))
         if self.kind == "antagonist":
             for r in RECEPTORS:
@@ -204,9 +204,9 @@ class Drug:
             if any(v is None for v in kin):
                 raise ValueError(f"{who}: kinetic binding needs all of kon, koff and n")
             for f in ("kon", "koff", "n"):
-                set_(f, _check_number(who, f, getattr(self, f)))
+                set_(f, check_number(who, f, getattr(self, f)))
         if self.ac50 is not None:
-            set_("ac50", _check_number(who, "ac50", self.ac50))
+            set_("ac50", check_number(who, "ac50", self.ac50))
         set_("routes", types.MappingProxyType(self._check_routes(who, self.routes)))
         srcs = self.sources
         if not isinstance(srcs, Mapping):
@@ -231,8 +231,8 @@ class Drug:
             except (TypeError, ValueError):
                 raise TypeError(f"{who}: routes[{route!r}] must be (F, ka, lag), "
                                 f"got {spec!r}") from None
-            F = _check_number(who, f"F_{route}", F, high=1.0)
-            lag = _check_number(who, f"lag_{route}", lag, strict=False)
+            F = check_number(who, f"F_{route}", F, high=1.0)
+            lag = check_number(who, f"lag_{route}", lag, strict=False)
             if route == "iv":
                 if F != 1.0:
                     raise ValueError(f"{who}: F_iv must be 1 (an IV dose is fully "
@@ -240,7 +240,7 @@ class Drug:
                 if ka is not None:
                     raise ValueError(f"{who}: ka_iv must be None (no absorption)")
             else:
-                ka = _check_number(who, f"ka_{route}", ka)
+                ka = check_number(who, f"ka_{route}", ka)
             out[route] = Route(F, ka, lag)
         return out
 
