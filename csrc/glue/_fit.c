@@ -4,12 +4,12 @@
  * One private entry point, _fit(), called by endorphin/fitting.py with
  * validated, converted, C-contiguous arrays; it checks shapes and dtypes once
  * more (never trust a private entry point with raw pointers), releases the
- * GIL for the whole batch, and fits the curves on a pool of POSIX threads
- * that take chunks of curves from a shared atomic counter.  Each curve is
- * fitted independently (csrc/kernels/fit.c), so any thread count gives
- * bitwise identical results.  The calling thread waits in slices of 50 ms
- * and takes the GIL between slices to run Python's signal handlers: Ctrl-C
- * stops a long batch (KeyboardInterrupt; no partial result is returned).
+ * GIL for the whole batch, and fits the curves on the extensions' thread pool
+ * (pool.h: chunks of curves from a shared atomic counter, the calling thread
+ * fitting too).  Each curve is fitted independently (csrc/fit/fit.c), so any
+ * thread count gives bitwise identical results.  The calling thread checks
+ * for signals every 50 ms: Ctrl-C stops a long batch (KeyboardInterrupt; no
+ * partial result is returned).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -18,19 +18,13 @@
 #define NPY_TARGET_VERSION NPY_1_25_API_VERSION
 #include <numpy/arrayobject.h>
 
+#include <limits.h>
 #include <math.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef _WIN32
-#include <errno.h>
-#include <pthread.h>
-#include <time.h>
-#define ENDO_HAVE_PTHREADS 1
-#endif
-
-#include "kernels/fit.h"
+#include "fit/fit.h"
+#include "pool.h"
 
 /* `obj` must be an aligned C-contiguous float64 ndarray with `ndim`
  * dimensions; sets TypeError/ValueError naming `name` otherwise. */
@@ -71,186 +65,43 @@ typedef struct {
     int8_t *reason;
 } batch;
 
+/* Fit curve i of the batch into its rows of the results. */
 static void
-fit_range(const batch *bt, npy_intp start, npy_intp stop, double *work)
+fit_one(const batch *bt, npy_intp i, double *work)
 {
     const int P = bt->P;
-    for (npy_intp i = start; i < stop; i++) {
-        endo_fit_result r;
-        endo_fit_curve(&bt->opts, bt->n, bt->x + i * bt->x_step, bt->logx,
-                       bt->y + i * (npy_intp)bt->n,
-                       bt->w ? bt->w + i * bt->w_step : NULL, bt->start + i * bt->s_step, &r,
-                       work);
-        memcpy(bt->params + i * P, r.params, (size_t)P * sizeof(double));
-        memcpy(bt->cov + i * P * P, r.cov, (size_t)P * (size_t)P * sizeof(double));
-        bt->rss[i] = r.rss;
-        bt->n_obs[i] = r.n_obs;
-        bt->df[i] = r.df;
-        bt->n_iter[i] = r.n_iter;
-        bt->reason[i] = (int8_t)r.reason;
-    }
+    endo_fit_result r;
+    endo_fit_curve(&bt->opts, bt->n, bt->x + i * bt->x_step, bt->logx,
+                   bt->y + i * (npy_intp)bt->n,
+                   bt->w ? bt->w + i * bt->w_step : NULL, bt->start + i * bt->s_step, &r,
+                   work);
+    memcpy(bt->params + i * P, r.params, (size_t)P * sizeof(double));
+    memcpy(bt->cov + i * P * P, r.cov, (size_t)P * (size_t)P * sizeof(double));
+    bt->rss[i] = r.rss;
+    bt->n_obs[i] = r.n_obs;
+    bt->df[i] = r.df;
+    bt->n_iter[i] = r.n_iter;
+    bt->reason[i] = (int8_t)r.reason;
 }
-
-typedef struct {
-    const batch *bt;
-    atomic_llong next;
-    atomic_int cancel;
-    atomic_int nomem;
-#ifdef ENDO_HAVE_PTHREADS
-    pthread_mutex_t lock;
-    pthread_cond_t done_cond;
-    int running;
-#endif
-} pool;
 
 /* curves per grab from the shared counter: the counter stays cold, and the
  * last chunks still balance the threads */
 #define CHUNK 64
 
-/* Fit chunks of curves from the shared counter until none is left.  With
- * tstate != NULL (the calling thread, GIL released by it), every 50 ms the
- * GIL is taken back to check for signals (Ctrl-C cancels the batch). */
-static void
-run_worker_checked(pool *pl, PyThreadState **tstate, int *interrupted)
+/* One thread's share of the batch (pool.h): its workspace, then the curves
+ * the pool hands out. */
+static int
+fit_work(endo_pool_feed *feed, void *ctx)
 {
-    double *work = malloc(endo_fit_workspace(pl->bt->n) * sizeof(double));
+    const batch *bt = (const batch *)ctx;
+    double *work = malloc(endo_fit_workspace(bt->n) * sizeof(double));
     if (work == NULL) {
-        atomic_store(&pl->nomem, 1);
-        atomic_store(&pl->cancel, 1);
-        return;
+        return -1;
     }
-    const npy_intp N = pl->bt->N;
-    struct timespec last;
-    clock_gettime(CLOCK_MONOTONIC, &last);
-    for (;;) {
-        if (atomic_load(&pl->cancel)) {
-            break;
-        }
-        const npy_intp s = (npy_intp)atomic_fetch_add(&pl->next, CHUNK);
-        if (s >= N) {
-            break;
-        }
-        fit_range(pl->bt, s, (s + CHUNK < N) ? s + CHUNK : N, work);
-        if (tstate != NULL) {
-            struct timespec now;
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            if ((now.tv_sec - last.tv_sec) * 1000000000L + (now.tv_nsec - last.tv_nsec)
-                >= 50L * 1000 * 1000) {
-                last = now;
-                PyEval_RestoreThread(*tstate);
-                if (PyErr_CheckSignals() < 0) {
-                    *interrupted = 1;
-                    atomic_store(&pl->cancel, 1);
-                }
-                *tstate = PyEval_SaveThread();
-            }
-        }
+    for (size_t i; (i = endo_pool_next(feed)) != ENDO_POOL_DONE;) {
+        fit_one(bt, (npy_intp)i, work);
     }
     free(work);
-}
-
-static void
-run_worker(pool *pl)
-{
-    run_worker_checked(pl, NULL, NULL);
-}
-
-#ifdef ENDO_HAVE_PTHREADS
-static void *
-worker_main(void *arg)
-{
-    pool *pl = (pool *)arg;
-    run_worker(pl);
-    pthread_mutex_lock(&pl->lock);
-    pl->running--;
-    pthread_cond_signal(&pl->done_cond);
-    pthread_mutex_unlock(&pl->lock);
-    return NULL;
-}
-#endif
-
-/* Fit the batch on `nthreads` threads with the GIL released.  0, or -1 with
- * a Python exception set (KeyboardInterrupt, MemoryError). */
-static int
-run_pool(const batch *bt, int nthreads)
-{
-    pool pl;
-    memset(&pl, 0, sizeof pl);
-    pl.bt = bt;
-    atomic_init(&pl.next, 0);
-    atomic_init(&pl.cancel, 0);
-    atomic_init(&pl.nomem, 0);
-    int interrupted = 0;
-    const npy_intp nchunks = (bt->N + CHUNK - 1) / CHUNK;
-    if ((npy_intp)nthreads > nchunks) {
-        nthreads = nchunks > 0 ? (int)nchunks : 1;
-    }
-#ifdef ENDO_HAVE_PTHREADS
-    if (nthreads > 1) {
-        pthread_t *tids = calloc((size_t)nthreads, sizeof(pthread_t));
-        if (tids == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        pthread_mutex_init(&pl.lock, NULL);
-        pthread_cond_init(&pl.done_cond, NULL);
-        int started = 0;
-        Py_BEGIN_ALLOW_THREADS
-        /* nthreads - 1 workers, and the calling thread fits curves too */
-        pthread_mutex_lock(&pl.lock);
-        for (int i = 0; i < nthreads - 1; i++) {
-            if (pthread_create(&tids[i], NULL, worker_main, &pl) == 0) {
-                started++;
-                pl.running++;
-            }
-        }
-        pthread_mutex_unlock(&pl.lock);
-        run_worker_checked(&pl, &_save, &interrupted);
-        pthread_mutex_lock(&pl.lock);
-        while (pl.running > 0) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 50 * 1000 * 1000;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec += 1;
-                ts.tv_nsec -= 1000000000L;
-            }
-            const int rc = pthread_cond_timedwait(&pl.done_cond, &pl.lock, &ts);
-            if (rc == ETIMEDOUT && !interrupted) {
-                pthread_mutex_unlock(&pl.lock);
-                Py_BLOCK_THREADS
-                if (PyErr_CheckSignals() < 0) {
-                    interrupted = 1;
-                    atomic_store(&pl.cancel, 1);
-                }
-                Py_UNBLOCK_THREADS
-                pthread_mutex_lock(&pl.lock);
-            }
-        }
-        pthread_mutex_unlock(&pl.lock);
-        for (int i = 0; i < started; i++) {
-            pthread_join(tids[i], NULL);
-        }
-        Py_END_ALLOW_THREADS
-        pthread_cond_destroy(&pl.done_cond);
-        pthread_mutex_destroy(&pl.lock);
-        free(tids);
-    }
-    else
-#endif
-    {
-        (void)nthreads;
-        Py_BEGIN_ALLOW_THREADS
-        run_worker_checked(&pl, &_save, &interrupted);
-        Py_END_ALLOW_THREADS
-    }
-    if (interrupted) {
-        return -1;
-    }
-    if (atomic_load(&pl.nomem)) {
-        PyErr_NoMemory();
-        return -1;
-    }
     return 0;
 }
 
@@ -378,7 +229,7 @@ fit(PyObject *Py_UNUSED(self), PyObject *args)
         bt.df = PyArray_DATA(df);
         bt.n_iter = PyArray_DATA(nit);
         bt.reason = PyArray_DATA(reason);
-        if (N == 0 || run_pool(&bt, threads) == 0) {
+        if (N == 0 || endo_pool_run((size_t)N, CHUNK, threads, fit_work, &bt) == 0) {
             out = PyTuple_Pack(7, params, cov, rss, nobs, df, nit, reason);
         }
     }
