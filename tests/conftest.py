@@ -28,6 +28,7 @@ sys.path[:] = [p for p in sys.path if not _is_repo_root(p)]
 os.environ["PYTHONSAFEPATH"] = "1"
 
 import endorphin  # noqa: E402  (must follow the sys.path clean-up)
+import endorphin._engine_tests  # noqa: E402,F401  (registers the engine's test models)
 
 if Path(endorphin.__file__).resolve().is_relative_to(REPO_ROOT):
     raise pytest.UsageError(

@@ -23,32 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks.h"
 #include "fit/fit.h"
 #include "pool.h"
-
-/* `obj` must be an aligned C-contiguous float64 ndarray with `ndim`
- * dimensions; sets TypeError/ValueError naming `name` otherwise. */
-static PyArrayObject *
-checked(PyObject *obj, const char *name, int ndim)
-{
-    if (!PyArray_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "%s must be a numpy array", name);
-        return NULL;
-    }
-    PyArrayObject *a = (PyArrayObject *)obj;
-    if (PyArray_TYPE(a) != NPY_DOUBLE || !PyArray_IS_C_CONTIGUOUS(a)
-        || !PyArray_ISALIGNED(a) || PyArray_ISBYTESWAPPED(a)) {
-        PyErr_Format(PyExc_ValueError,
-                     "%s must be an aligned C-contiguous float64 array", name);
-        return NULL;
-    }
-    if (PyArray_NDIM(a) != ndim) {
-        PyErr_Format(PyExc_ValueError, "%s must have %d dimensions, got %d", name, ndim,
-                     PyArray_NDIM(a));
-        return NULL;
-    }
-    return a;
-}
 
 /* ------------------------------------------------------------------------- */
 /* THE BATCH                                                                  */
@@ -139,16 +116,19 @@ fit(PyObject *Py_UNUSED(self), PyObject *args)
                         "max_iter, threads, xtol, ftol, ec50_range, free_mask or vcov out of range");
         return NULL;
     }
-    PyArrayObject *ax = checked(ox, "x", 2), *ay = checked(oy, "y", 2);
+    static const npy_intp any[2] = {-1, -1};     /* float64 arrays of any size */
+    PyArrayObject *ax = checked(ox, "x", NPY_DOUBLE, 2, any);
+    PyArrayObject *ay = checked(oy, "y", NPY_DOUBLE, 2, any);
     if (ax == NULL || ay == NULL) {
         return NULL;
     }
     PyArrayObject *aw = NULL;
-    if (ow != Py_None && (aw = checked(ow, "w", 2)) == NULL) {
+    if (ow != Py_None && (aw = checked(ow, "w", NPY_DOUBLE, 2, any)) == NULL) {
         return NULL;
     }
-    PyArrayObject *as = checked(os, "start", 2), *alo = checked(olo, "lo", 1),
-                  *ahi = checked(ohi, "hi", 1);
+    PyArrayObject *as = checked(os, "start", NPY_DOUBLE, 2, any);
+    PyArrayObject *alo = checked(olo, "lo", NPY_DOUBLE, 1, any);
+    PyArrayObject *ahi = checked(ohi, "hi", NPY_DOUBLE, 1, any);
     if (as == NULL || alo == NULL || ahi == NULL) {
         return NULL;
     }
@@ -249,30 +229,11 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef moduledef = {
-    PyModuleDef_HEAD_INIT,
-    .m_name = "endorphin._fit",
-    .m_doc = "The batched dose-response fitter of endorphin "
-             "(use endorphin.fit_dose_response).",
-    .m_size = -1,
-    .m_methods = methods,
-};
-
 PyMODINIT_FUNC
 PyInit__fit(void)
 {
-    if (PyArray_ImportNumPyAPI() < 0) {
-        return NULL;
-    }
-    PyObject *module = PyModule_Create(&moduledef);
-    if (module == NULL) {
-        return NULL;
-    }
-#ifdef Py_GIL_DISABLED
-    if (PyUnstable_Module_SetGIL(module, Py_MOD_GIL_NOT_USED) < 0) {
-        Py_DECREF(module);
-        return NULL;
-    }
-#endif
-    return module;
+    return endo_module_create(
+        "endorphin._fit",
+        "The batched dose-response fitter of endorphin "
+        "(use endorphin.fit_dose_response).", methods);
 }

@@ -407,30 +407,15 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef moduledef = {
-    PyModuleDef_HEAD_INIT,
-    .m_name = "endorphin._integrate",
-    .m_doc = "The batched ODE engine of endorphin (use endorphin.core).",
-    .m_size = -1,
-    .m_methods = methods,
-};
-
 PyMODINIT_FUNC
 PyInit__integrate(void)
 {
-    if (PyArray_ImportNumPyAPI() < 0) {
-        return NULL;
-    }
-    PyObject *module = PyModule_Create(&moduledef);
+    PyObject *module = endo_module_create(
+        "endorphin._integrate",
+        "The batched ODE engine of endorphin (use endorphin.core).", methods);
     if (module == NULL) {
         return NULL;
     }
-#ifdef Py_GIL_DISABLED
-    if (PyUnstable_Module_SetGIL(module, Py_MOD_GIL_NOT_USED) < 0) {
-        Py_DECREF(module);
-        return NULL;
-    }
-#endif
     PyObject *capsule = PyCapsule_New((void *)&engine_api, ENDO_ENGINE_CAPSULE, NULL);
     if (capsule == NULL || PyModule_AddObject(module, "_engine_api", capsule) < 0) {
         Py_XDECREF(capsule);

@@ -1,6 +1,8 @@
 /*
- * checks.h -- the array checks of the engine's Python glue (_integrate.c and
- * the test hooks of _engine_tests.c).  Include after numpy/arrayobject.h.
+ * checks.h -- what the Python glue of the engine, the fitter and the engine's
+ * test hooks share (_integrate.c, _fit.c, _engine_tests.c): the check of the
+ * arrays a private entry point receives, and the module's creation.  Include
+ * after numpy/arrayobject.h (each module has its own copy of NumPy's C API).
  */
 #ifndef ENDORPHIN_CHECKS_H
 #define ENDORPHIN_CHECKS_H
@@ -17,8 +19,9 @@ checked(PyObject *obj, const char *name, int type, int ndim, const npy_intp *dim
     PyArrayObject *a = (PyArrayObject *)obj;
     if (PyArray_TYPE(a) != type || !PyArray_IS_C_CONTIGUOUS(a)
         || !PyArray_ISALIGNED(a) || PyArray_ISBYTESWAPPED(a)) {
-        PyErr_Format(PyExc_ValueError,
-                     "%s must be an aligned C-contiguous array of the right dtype", name);
+        PyErr_Format(PyExc_ValueError, "%s must be an aligned C-contiguous %s array", name,
+                     type == NPY_DOUBLE ? "float64" : type == NPY_INT64 ? "int64"
+                     : type == NPY_INT8 ? "int8" : "numeric");
         return NULL;
     }
     if (PyArray_NDIM(a) != ndim) {
@@ -34,6 +37,33 @@ checked(PyObject *obj, const char *name, int type, int ndim, const npy_intp *dim
         }
     }
     return a;
+}
+
+/* The module `name` with its doc and methods, after importing NumPy's C API;
+ * NULL with an exception set.  Call once per extension (its PyInit): the
+ * definition lives in this function's static storage, one per extension.
+ * The modules keep no mutable state the GIL would protect. */
+static inline PyObject *
+endo_module_create(const char *name, const char *doc, PyMethodDef *methods)
+{
+    static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, .m_size = -1};
+    def.m_name = name;
+    def.m_doc = doc;
+    def.m_methods = methods;
+    if (PyArray_ImportNumPyAPI() < 0) {
+        return NULL;
+    }
+    PyObject *module = PyModule_Create(&def);
+    if (module == NULL) {
+        return NULL;
+    }
+#ifdef Py_GIL_DISABLED
+    if (PyUnstable_Module_SetGIL(module, Py_MOD_GIL_NOT_USED) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+#endif
+    return module;
 }
 
 #endif /* ENDORPHIN_CHECKS_H */

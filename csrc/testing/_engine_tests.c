@@ -251,21 +251,9 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef moduledef = {
-    PyModuleDef_HEAD_INIT,
-    .m_name = "endorphin._engine_tests",
-    .m_doc = "Test models and test hooks of endorphin's ODE engine (tests only; "
-             "importing it registers the models with endorphin.core).",
-    .m_size = -1,
-    .m_methods = methods,
-};
-
 PyMODINIT_FUNC
 PyInit__engine_tests(void)
 {
-    if (PyArray_ImportNumPyAPI() < 0) {
-        return NULL;
-    }
     api = (const endo_engine_api *)PyCapsule_Import(ENDO_ENGINE_CAPSULE, 0);
     if (api == NULL) {
         return NULL;
@@ -276,16 +264,13 @@ PyInit__engine_tests(void)
                         "endorphin._engine_tests was built for another endorphin._integrate");
         return NULL;
     }
-    PyObject *module = PyModule_Create(&moduledef);
+    PyObject *module = endo_module_create(
+        "endorphin._engine_tests",
+        "Test models and test hooks of endorphin's ODE engine (tests only; "
+        "importing it registers the models with endorphin.core).", methods);
     if (module == NULL) {
         return NULL;
     }
-#ifdef Py_GIL_DISABLED
-    if (PyUnstable_Module_SetGIL(module, Py_MOD_GIL_NOT_USED) < 0) {
-        Py_DECREF(module);
-        return NULL;
-    }
-#endif
     if (api->register_models(endo_test_models) < 0) {
         Py_DECREF(module);
         return NULL;
