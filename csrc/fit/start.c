@@ -156,7 +156,7 @@ int fit_self_start(int model, const curve *cv, double *th)
 
 /* Gather the valid points into work: lx, y, w, zero (4 n doubles). */
 curve fit_gather(int n, const double *x, const double *logx, const double *y,
-                const double *w, double *work)
+                 const double *w, double *work)
 {
     double *lx = work, *yy = work + n, *ww = work + 2 * n, *zz = work + 3 * n;
     int m = 0;

@@ -25,7 +25,7 @@ size_t endo_workspace_size(const endo_problem *prob)
 /* Set up subject i in `work` (endo_workspace_size doubles) at t0 with its
  * initial state; returns ENDO_OK or ENDO_INIT_FAILED. */
 int ode_subject_begin(subject *s, cursor *c, const endo_problem *pb, size_t i,
-                         double *work)
+                      double *work)
 {
     const endo_model *m = pb->model;
     const size_t S = (size_t)m->n_states;
@@ -163,7 +163,7 @@ static int run_subject(const endo_problem *pb, size_t i, double *work, int stiff
 /* Store subject i's results; with method auto, first redo it from t0 with
  * the stiff method when the explicit pass gave up (status). */
 void ode_subject_store(const endo_problem *pb, size_t i, double *work, int status,
-                          int stiff, int64_t counts[4])
+                       int stiff, int64_t counts[4])
 {
     if (pb->method == ENDO_METHOD_AUTO && !stiff
         && (status == ENDO_STIFF || status == ENDO_MAX_STEPS)) {

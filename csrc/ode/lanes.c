@@ -439,7 +439,8 @@ lanes_run(const endo_problem *pb, endo_next_fn next, void *ctx, double *work, co
                     }
                 }
                 col_get(YN, S, l, s->ynew);
-                ode_sm_step(s, t, tnew - t, s->ynew, tsit ? ode_ts5_dense_at : ode_dp5_dense_at);
+                ode_sm_step(s, t, tnew - t, s->ynew,
+                            tsit ? ode_ts5_dense_at : ode_dp5_dense_at);
             }
             const double hnew = pi_accepted(s, le, h, ls->reject);
             ls->reject = 0;
