@@ -59,7 +59,7 @@ def write_docs_header(target: Path) -> None:
 def write_log_table(target: Path, bits: int = 7) -> None:
     """Generate vhill_table.h: the tables of the vectorised Hill kernels.
 
-    Log tables (csrc/kernels/vhill_impl.h with 2**bits entries, vhill_avx512.c
+    Log tables (csrc/ufuncs/vhill_impl.h with 2**bits entries, vhill_avx512.c
     with 16): for each subinterval [1 + i/N, 1 + (i+1)/N) of the mantissa,
     invc = 1/c_i rounded to a double (c_i the midpoint), and -log(invc) of that
     exact double, split into hi + lo.  Exp table (vhill_avx512.c): 2^(j/16) as
@@ -209,9 +209,9 @@ def write_model_layout(target: Path) -> None:
 def _compiler_flags() -> list[str]:
     if sys.platform == "win32":
         return []
-    # -O3 and -fopenmp-simd: the vectorised kernels (csrc/kernels/vhill*.c)
+    # -O3 and -fopenmp-simd: the vectorised kernels (csrc/ufuncs/vhill*.c)
     # rely on the loop vectoriser, whatever optimisation level Python was
-    # built with.  No -ffast-math anywhere (../shared/BENCHMARKS.md).
+    # built with.  No -ffast-math anywhere (benchmarks/README.md).
     flags = ["-std=c11", "-O3", "-fopenmp-simd", "-Wall", "-Wextra", "-Wshadow",
              "-fno-math-errno", "-fvisibility=hidden"]
     if os.environ.get("ENDORPHIN_WERROR") == "1":
@@ -225,7 +225,7 @@ def _compiler_flags() -> list[str]:
 
 def _link_flags() -> list[str]:
     # Never link with -ffast-math: gcc would add crtfastmath.o and switch the
-    # whole Python process to flush-to-zero (../shared/BENCHMARKS.md).
+    # whole Python process to flush-to-zero (benchmarks/README.md).
     if os.environ.get("ENDORPHIN_SANITIZE") == "1":
         return ["-fsanitize=address,undefined"]
     return []
@@ -250,49 +250,78 @@ common = dict(
     extra_link_args=_link_flags(),
 )
 
+_PTHREAD = [] if sys.platform == "win32" else ["-pthread"]
+
+# The engine's translation units: csrc/ode (the methods, the subject driver,
+# the lanes, summary mode) and csrc/model (the model interface, the registry,
+# the library models and the endorphin model, whose layout header is generated
+# from endorphin/model/spec.py).
+# -fno-trapping-math: the engine never reads floating-point flags, and
+# without trap semantics gcc may compute both arms of a select, so the
+# model's lane loops (x > 0 ? a x : 0 and the like) vectorise.  It
+# changes no value (no reassociation, no contraction, no flush to zero).
+# -ffp-contract=off: ISO C mode (-std=c11) already keeps gcc from contracting
+# a * b + c into an fma; said outright (clang contracts by default), so that no
+# result depends on which file a function lives in or what it is inlined into.
+# endorphin._engine_tests is built with the same flags, so its models round
+# as the engine's own.
+def _engine() -> dict:
+    return dict(
+        include_dirs=["csrc", "csrc/model", numpy.get_include()],
+        extra_compile_args=_compiler_flags() + ([] if sys.platform == "win32"
+                                                else ["-fno-trapping-math",
+                                                      "-ffp-contract=off"]) + _PTHREAD,
+        extra_link_args=_link_flags() + _PTHREAD,
+    )
+
+
+ENGINE_HEADERS = ["csrc/ode/engine.h", "csrc/ode/internal.h", "csrc/ode/erk.h",
+                  "csrc/model/models.h", "csrc/model/endo_math.h",
+                  "csrc/model/endorphin_model.h", "csrc/model/endorphin_model_impl.h",
+                  "endorphin/model/spec.py", "csrc/glue/engine_api.h",
+                  "csrc/glue/checks.h", "csrc/glue/pool.h"]
+
 setup(
     ext_modules=[
         Extension(
             "endorphin._ufuncs",
-            sources=["csrc/_ufuncs.c", "csrc/kernels/dose_response.c",
-                     "csrc/kernels/receptor.c", "csrc/kernels/nca.c",
-                     "csrc/kernels/vhill.c", "csrc/kernels/vhill_avx2.c",
-                     "csrc/kernels/vhill_avx512.c", "csrc/kernels/occ_avx2.c"],
-            depends=["csrc/kernels/dose_response.h", "csrc/kernels/receptor.h",
-                     "csrc/kernels/nca.h", "csrc/kernels/vhill.h",
-                     "csrc/kernels/vhill_impl.h", "csrc/kernels/simd_cap.h",
+            sources=["csrc/ufuncs/_ufuncs.c", "csrc/ufuncs/dose_response.c",
+                     "csrc/ufuncs/receptor.c", "csrc/ufuncs/nca.c",
+                     "csrc/ufuncs/vhill.c", "csrc/ufuncs/vhill_avx2.c",
+                     "csrc/ufuncs/vhill_avx512.c", "csrc/ufuncs/occ_avx2.c"],
+            depends=["csrc/ufuncs/dose_response.h", "csrc/ufuncs/receptor.h",
+                     "csrc/ufuncs/nca.h", "csrc/ufuncs/vhill.h",
+                     "csrc/ufuncs/vhill_impl.h", "csrc/ufuncs/simd_cap.h",
                      "endorphin/math/docstrings.py"],
             **common,
         ),
         Extension(
             "endorphin._integrate",
-            sources=["csrc/_integrate.c", "csrc/kernels/dopri5.c",
-                     "csrc/kernels/models.c", "csrc/model/endorphin_model.c",
-                     "csrc/model/endorphin_rest.c"],
-            depends=["csrc/kernels/dopri5.h", "csrc/kernels/models.h",
-                     "csrc/model/endorphin_model.h", "csrc/model/endorphin_model_impl.h",
-                     "csrc/kernels/endo_math.h",
-                     "endorphin/model/spec.py"],
-            include_dirs=["csrc", numpy.get_include()],
-            # -fno-trapping-math: the engine never reads floating-point flags, and
-            # without trap semantics gcc may compute both arms of a select, so the
-            # model's lane loops (x > 0 ? a x : 0 and the like) vectorise.  It
-            # changes no value (no reassociation, no contraction, no flush to zero).
-            extra_compile_args=_compiler_flags() + ([] if sys.platform == "win32"
-                                                    else ["-fno-trapping-math",
-                                                          "-pthread"]),
-            extra_link_args=_link_flags() + ([] if sys.platform == "win32"
-                                             else ["-pthread"]),
+            sources=["csrc/glue/_integrate.c", "csrc/glue/pool.c",
+                     "csrc/ode/driver.c", "csrc/ode/erk.c", "csrc/ode/rodas.c",
+                     "csrc/ode/lanes.c", "csrc/ode/summary.c",
+                     "csrc/model/registry.c", "csrc/model/library.c",
+                     "csrc/model/endorphin_model.c", "csrc/model/endorphin_rest.c"],
+            depends=ENGINE_HEADERS,
+            **_engine(),
         ),
         Extension(
             "endorphin._fit",
-            sources=["csrc/_fit.c", "csrc/kernels/fit.c"],
-            depends=["csrc/kernels/fit.h"],
+            sources=["csrc/glue/_fit.c", "csrc/glue/pool.c", "csrc/fit/fit.c",
+                     "csrc/fit/start.c"],
+            depends=["csrc/fit/fit.h", "csrc/fit/fit_internal.h", "csrc/glue/pool.h",
+                     "csrc/glue/checks.h"],
             include_dirs=["csrc", numpy.get_include()],
-            extra_compile_args=_compiler_flags() + ([] if sys.platform == "win32"
-                                                    else ["-pthread"]),
-            extra_link_args=_link_flags() + ([] if sys.platform == "win32"
-                                             else ["-pthread"]),
+            extra_compile_args=_compiler_flags() + _PTHREAD,
+            extra_link_args=_link_flags() + _PTHREAD,
+        ),
+        # Test-only (as NumPy's _umath_tests): the engine's test models and test
+        # hooks; importing it registers the models with endorphin._integrate.
+        Extension(
+            "endorphin._engine_tests",
+            sources=["csrc/testing/_engine_tests.c", "csrc/testing/test_models.c"],
+            depends=ENGINE_HEADERS,
+            **_engine(),
         ),
     ],
     cmdclass={"build_ext": BuildExt},

@@ -27,6 +27,7 @@ import sys
 import numpy as np
 sys.path.insert(0, {bench!r})
 import w4_model as w
+import endorphin._engine_tests
 from endorphin import core
 subj = w.population({n})
 params = np.hstack([subj, np.tile(w.fixed_vector(), ({n}, 1))])

@@ -75,6 +75,7 @@ def main():
 
     work, w = load_peers(args.peers)
 
+    import endorphin._engine_tests  # noqa: F401  (registers the test model w4_bench)
     from endorphin import core
 
     N = args.n

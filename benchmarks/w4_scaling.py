@@ -34,6 +34,7 @@ def main():
     sys.path.insert(0, str(peers))
     import w4_model as w  # noqa: E402
 
+    import endorphin._engine_tests  # noqa: F401  (registers the test model w4_bench)
     from endorphin import core
     from endorphin import model as M
 

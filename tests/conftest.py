@@ -33,6 +33,7 @@ if str(SUPPORT) not in sys.path:
 os.environ["PYTHONSAFEPATH"] = "1"
 
 import endorphin  # noqa: E402  (must follow the sys.path clean-up)
+import endorphin._engine_tests  # noqa: E402,F401  (registers the engine's test models)
 
 if Path(endorphin.__file__).resolve().is_relative_to(REPO_ROOT):
     raise pytest.UsageError(

@@ -18,7 +18,7 @@
  * (amounts in nmol), cortisol nmol/L.
  */
 #include "endorphin_model_impl.h"
-#include "kernels/endo_math.h"
+#include "endo_math.h"
 
 #include <math.h>
 

@@ -14,7 +14,7 @@
 #ifndef ENDORPHIN_ENDORPHIN_MODEL_H
 #define ENDORPHIN_ENDORPHIN_MODEL_H
 
-#include "kernels/models.h"
+#include "models.h"
 #include "endorphin_model_layout.h"
 
 /* 1 when every parameter is finite and the positive ones are positive

@@ -7,7 +7,7 @@
 #define ENDORPHIN_MODEL_IMPL_H
 
 #include "endorphin_model.h"
-#include "kernels/endo_math.h"
+#include "endo_math.h"
 
 #include <math.h>
 

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../kernels/dose_response.h"
+#include "../ufuncs/dose_response.h"
 
 static int failures = 0;
 

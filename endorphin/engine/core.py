@@ -87,9 +87,18 @@ METHODS = {"explicit": (0, False), "dopri5": (0, False), "tsit5": (0, True),
 #: dense output), time above the output's threshold, value at t_end.
 SUMMARY_STATS = ("max", "tmax", "min", "auc", "time_above", "end")
 
-models: dict[str, Model] = {
-    m[0]: Model(*m) for m in _integrate._models()
-}
+models: dict[str, Model] = {}
+
+
+def _list_models() -> None:
+    """Bring :data:`models` up to date with the engine's registry (at import, and
+    whenever an extension registers models, e.g. the test extension)."""
+    for m in _integrate._models():
+        models.setdefault(m[0], Model(*m))
+
+
+_list_models()
+_integrate._on_register(_list_models)
 
 # Refuse requests whose result alone would exceed this many bytes (the check
 # happens before anything is allocated).
@@ -498,12 +507,14 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
     n_rej = np.zeros(N, dtype=np.int64)
     n_jac = np.zeros(N, dtype=np.int64)
     used = np.zeros(N, dtype=np.int8)
-    _integrate._simulate(model, params, t_out, t0, breaks, inputs, dt, ds, da, y0,
-                         out_idx, float(rtol), float(atol), int(max_steps), threads,
-                         y, status, n_rhs, n_acc, n_rej,
-                         0.0 if fixed_step is None else float(fixed_step),
-                         _METHODS[method][0], n_jac, used, sm, thr, _METHODS[method][1],
-                         bool(_lanes))
+    _integrate._simulate(
+        model=model, params=params, t_out=t_out, t0=t0, breaks=breaks, inputs=inputs,
+        dose_times=dt, dose_states=ds, dose_amounts=da, y0=y0, out_idx=out_idx,
+        rtol=float(rtol), atol=float(atol), max_steps=int(max_steps), threads=threads,
+        y=y, status=status, n_rhs=n_rhs, n_accepted=n_acc, n_rejected=n_rej,
+        fixed_step=0.0 if fixed_step is None else float(fixed_step),
+        method=_METHODS[method][0], n_jac=n_jac, used_stiff=used, summary=sm,
+        thresholds=thr, tsit5=_METHODS[method][1], lanes=bool(_lanes))
     return SimResult(t_out, y, names, status, n_rhs, n_acc, n_rej, n_jac, used.astype(bool),
                      sm)
 

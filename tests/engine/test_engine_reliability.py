@@ -25,6 +25,7 @@ def _w4_params(n):
 def test_ctrl_c_stops_a_long_run_quickly():
     out, err, elapsed = interrupt_call(f"""
         import numpy as np
+        import endorphin._engine_tests
         from endorphin import core
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         from test_engine_reliability import _w4_params

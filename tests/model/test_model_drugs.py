@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 
 import endorphin as en
-from endorphin import _integrate, core, drugs
+from endorphin import _engine_tests, core, drugs
 from endorphin.scenario import drug_plan as _dosing
 from endorphin import model as M
 from endorphin import reference as ref
 
 
 def evaluate(name, t, y, p, u):
-    return _integrate._evaluate(name, float(t), y, np.ascontiguousarray(p, dtype=float),
+    return _engine_tests._evaluate(name, float(t), y, np.ascontiguousarray(p, dtype=float),
                                 np.ascontiguousarray(u, dtype=float))
 
 

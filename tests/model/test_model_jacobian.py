@@ -3,7 +3,7 @@ central finite differences of the models' own right-hand sides."""
 import numpy as np
 import pytest
 
-from endorphin import _integrate, core
+from endorphin import _engine_tests, core
 from endorphin import model as M
 
 
@@ -15,8 +15,8 @@ def _fd_jacobian(name, t, y, p, u):
         yp, ym = y.copy(), y.copy()
         yp[j] += h
         ym[j] -= h
-        J[:, j] = (_integrate._evaluate(name, t, yp, p, u)[0]
-                   - _integrate._evaluate(name, t, ym, p, u)[0]) / (2 * h)
+        J[:, j] = (_engine_tests._evaluate(name, t, yp, p, u)[0]
+                   - _engine_tests._evaluate(name, t, ym, p, u)[0]) / (2 * h)
     return J
 
 
@@ -70,7 +70,7 @@ def _points(name, rng):
 def test_analytic_jacobian_matches_finite_differences(name):
     rng = np.random.default_rng(11)
     for t, y, p, u in _points(name, rng):
-        J = _integrate._jacobian(name, t, y, p, u)
+        J = _engine_tests._jacobian(name, t, y, p, u)
         assert J is not None and J.shape == (y.size, y.size)
         fd = _fd_jacobian(name, t, y, p, u)
         scale = np.maximum(np.abs(fd).max(axis=1, keepdims=True), 1e-12)
@@ -81,5 +81,5 @@ def test_analytic_jacobian_matches_finite_differences(name):
 def test_models_without_jacobian_say_so():
     m = core.models["w4_bench"]
     y = np.ones(len(m.states))
-    assert _integrate._jacobian("w4_bench", 0.0, y, np.ones(len(m.params)),
+    assert _engine_tests._jacobian("w4_bench", 0.0, y, np.ones(len(m.params)),
                                 np.zeros(len(m.inputs))) is None

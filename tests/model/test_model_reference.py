@@ -6,7 +6,7 @@ code with ``csrc/model/endorphin_model.c``.  Here the two are compared:
 
 * names: the twin's STATES/PARAMS/INPUTS/OUTPUTS are the engine's;
 * pointwise: right-hand side and outputs at 200 random states, parameters and inputs
-  (through the private ``endorphin._integrate._evaluate``), to rounding (rtol 1e-12);
+  (through the private ``endorphin._engine_tests._evaluate``), to rounding (rtol 1e-12);
 * the resting state: exact with the rhythm off; with the rhythm on, the C's closed-form
   orbit (complex amplitudes + Gauss-Legendre cortisol) against the twin's shooting;
 * trajectories: ``core.simulate`` (Dormand-Prince, rtol 1e-8) against the twin (Radau,
@@ -20,7 +20,7 @@ import math
 import numpy as np
 import pytest
 
-from endorphin import _integrate, core
+from endorphin import _engine_tests, core
 from endorphin import reference as ref
 
 MODEL = "endorphin"
@@ -95,7 +95,7 @@ def inputs(**values) -> np.ndarray:
 
 
 def evaluate(t, y, p, u):
-    return _integrate._evaluate(MODEL, float(t), y, np.ascontiguousarray(p, dtype=float),
+    return _engine_tests._evaluate(MODEL, float(t), y, np.ascontiguousarray(p, dtype=float),
                                 np.ascontiguousarray(u, dtype=float))
 
 

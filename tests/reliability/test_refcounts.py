@@ -35,7 +35,7 @@ import numpy as np
 import pytest
 
 import endorphin as en
-from endorphin import _integrate, _ufuncs, core, nca
+from endorphin import _engine_tests, _integrate, _ufuncs, core, nca
 
 import registry
 
@@ -141,20 +141,20 @@ def _engine_cases():
     y = np.array([1.0, 2.0])
     p = np.array([0.1, 0.02, 5.0])
     u = np.array([0.5])
-    cases["_integrate._evaluate"] = (lambda: _integrate._evaluate("linear1", 0.0, y, p, u),
+    cases["_engine_tests._evaluate"] = (lambda: _engine_tests._evaluate("linear1", 0.0, y, p, u),
                                      [y, p, u], None, True)
     pe = en.model.default_parameters()
     ue = np.zeros(len(core.models["endorphin"].inputs))
-    cases["_integrate._evaluate init"] = (
-        lambda: _integrate._evaluate("endorphin", 0.0, None, pe, ue), [pe, ue], None, True)
-    cases["_integrate._evaluate no init (ValueError)"] = (
-        lambda: _integrate._evaluate("linear1", 0.0, None, p, u), [p, u], ValueError, False)
-    cases["_integrate._evaluate wrong p (ValueError)"] = (
-        lambda: _integrate._evaluate("linear1", 0.0, y, y, u), [y, u], ValueError, False)
-    cases["_integrate._jacobian"] = (lambda: _integrate._jacobian("linear1", 0.0, y, p, u),
+    cases["_engine_tests._evaluate init"] = (
+        lambda: _engine_tests._evaluate("endorphin", 0.0, None, pe, ue), [pe, ue], None, True)
+    cases["_engine_tests._evaluate no init (ValueError)"] = (
+        lambda: _engine_tests._evaluate("linear1", 0.0, None, p, u), [p, u], ValueError, False)
+    cases["_engine_tests._evaluate wrong p (ValueError)"] = (
+        lambda: _engine_tests._evaluate("linear1", 0.0, y, y, u), [y, u], ValueError, False)
+    cases["_engine_tests._jacobian"] = (lambda: _engine_tests._jacobian("linear1", 0.0, y, p, u),
                                      [y, p, u], None, True)
-    cases["_integrate._jacobian unknown model (ValueError)"] = (
-        lambda: _integrate._jacobian("nope", 0.0, y, p, u), [y, p, u], ValueError, False)
+    cases["_engine_tests._jacobian unknown model (ValueError)"] = (
+        lambda: _engine_tests._jacobian("nope", 0.0, y, p, u), [y, p, u], ValueError, False)
     cases["_integrate._models (list of 14 tuples)"] = (_integrate._models, [], None, True)
     cases["_ufuncs._simd_isa"] = (_ufuncs._simd_isa, [], None, True)
 

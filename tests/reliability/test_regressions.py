@@ -1,15 +1,15 @@
 """Regression tests for the bugs found by the reliability battery (issue 12),
 and the replay of the fuzzer's crashing inputs.
 
-* csrc/kernels/dopri5.c: an event (dose or input switch) closer to the
+* csrc/ode/ (erk.h, rodas.c): an event (dose or input switch) closer to the
   previous one than the time resolution (e.g. a dose at t0 + 2e-16) left the
   step size of that tiny interval as the first step of the next one, and the
   run stopped at once with status 2 "step size underflow" (Hypothesis, mass
   balance); with Rodas4 an interval shorter than ~1e-308 (1/h = inf) did too.
-* csrc/kernels/receptor.c: competitive_occupancy with a zero concentration
+* csrc/ufuncs/receptor.c: competitive_occupancy with a zero concentration
   and an affinity so small that 1/K overflows (K < ~5.6e-309) gave NaN
   (0 * inf) instead of 0 (Hypothesis).
-* csrc/_ufuncs.c: huge broadcast core dimensions wrapped the scratch-buffer
+* csrc/ufuncs/_ufuncs.c: huge broadcast core dimensions wrapped the scratch-buffer
   size (SIGSEGV): see tests/reliability/test_subprocess.py.
 """
 from __future__ import annotations

@@ -379,7 +379,7 @@ else:
 
     @pytest.mark.parametrize("case", ["operational_multi", "nca", "competitive_occupancy"])
     def test_huge_core_dimensions_raise_memoryerror(case):
-        """Regression (csrc/_ufuncs.c): the gufunc scratch buffers were sized with an
+        """Regression (csrc/ufuncs/_ufuncs.c): the gufunc scratch buffers were sized with an
         unchecked size_t product that wrapped around for huge broadcast core dimensions,
         so the loop overran a tiny allocation (SIGSEGV).  Now: MemoryError."""
         proc = subprocess.run([sys.executable, "-c", HUGE_CORE_SCRIPT, case], cwd="/",

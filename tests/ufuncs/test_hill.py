@@ -434,7 +434,7 @@ def test_broadcast_parameters_round_like_full_arrays(emax, ec50, n):
     np.testing.assert_array_equal(en.hill(c, np.full_like(c, emax), ec50, np.full_like(c, n)), ref)
 
 
-KERNEL_AVX512 = Path(__file__).resolve().parents[2] / "csrc" / "kernels" / "vhill_avx512.c"
+KERNEL_AVX512 = Path(__file__).resolve().parents[2] / "csrc" / "ufuncs" / "vhill_avx512.c"
 
 
 def _horner_coefficients(function: str) -> list[float]:

@@ -134,8 +134,8 @@ def test_target3_rest_then_about_five_fold(exercise_runs):
 # Structure: exact rest, exact periodic rest, mass balance, ranges
 # ---------------------------------------------------------------------------
 def _evaluate(p, y, u, t=0.0):
-    from endorphin import _integrate
-    return _integrate._evaluate("endorphin", float(t), y, p, u)
+    from endorphin import _engine_tests
+    return _engine_tests._evaluate("endorphin", float(t), y, p, u)
 
 
 def test_rest_is_exactly_steady_with_rhythm_off(population):

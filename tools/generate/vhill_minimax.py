@@ -1,4 +1,4 @@
-"""The minimax polynomials of the AVX-512 Hill kernel (csrc/kernels/vhill_avx512.c).
+"""The minimax polynomials of the AVX-512 Hill kernel (csrc/ufuncs/vhill_avx512.c).
 
     python tools/generate/vhill_minimax.py        # about 30 s; needs mpmath
 

@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _w4(out):
+    import endorphin._engine_tests  # noqa: F401  (registers the test model w4_bench)
     from endorphin import core
     ref = np.load(REPO / "tests" / "data" / "w4_reference_20subjects.npz")
     sys.path.insert(0, str(REPO / "tests" / "_support"))

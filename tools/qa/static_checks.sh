@@ -20,18 +20,18 @@
 #   - bugprone-reserved-identifier: the NumPy/CPython macros expand to names
 #     with leading underscores.
 #   - bugprone-assignment-in-if-condition: the `if ((a = checked(...)) == NULL)`
-#     idiom of csrc/_integrate.c.
+#     idiom of csrc/glue/_integrate.c.
 #   - bugprone-implicit-widening-of-multiplication-result: index arithmetic in
 #     size_t from size_t operands (the warning is about int * int).
 #   - bugprone-suspicious-missing-comma, in csrc/model/endorphin_model.c
 #     only: its name tables are built by macros that expand to string lists.
-#   csrc/kernels/fit.c: one NOLINT marks a reviewed false positive (cholesky_n
+#   csrc/fit/fit.c: one NOLINT marks a reviewed false positive (cholesky_n
 #   reads only the lower triangle its callers fill).
 #   cppcheck
-#   - invalidPointerCast in csrc/_ufuncs.c: strided ufunc loops read char *
+#   - invalidPointerCast in csrc/ufuncs/_ufuncs.c: strided ufunc loops read char *
 #     data as double/float by design (NumPy hands over aligned data).
 #   - inline `cppcheck-suppress` comments mark two proven false positives
-#     (csrc/kernels/dopri5.c negativeIndex, csrc/kernels/vhill.c uninitvar).
+#     (csrc/ode/summary.c negativeIndex, csrc/ufuncs/vhill.c uninitvar).
 #   - missingIncludeSystem: system headers are not needed for the analysis.
 #   - unusedFunction: kernels are used through function-pointer tables.
 #   - unmatchedSuppression, checkersReport: bookkeeping messages.
@@ -69,8 +69,8 @@ PYEOF
 ) || { echo "static_checks.sh: could not generate the headers" >&2; exit 2; }
 PYINC=$("$PY" -c "import sysconfig; print(sysconfig.get_paths()['include'])")
 NPINC=$("$PY" -c "import numpy; print(numpy.get_include())")
-SOURCES=$(cd "$REPO" && ls csrc/*.c csrc/kernels/*.c csrc/model/*.c)
-INCS=(-I"$REPO/csrc" -I"$GEN" -I"$PYINC" -I"$NPINC")
+SOURCES=$(cd "$REPO" && ls csrc/*/*.c | grep -v "^csrc/tests/")
+INCS=(-I"$REPO/csrc" -I"$REPO/csrc/model" -I"$GEN" -I"$PYINC" -I"$NPINC")
 fail=0
 
 echo "=== cppcheck $(cppcheck --version)"
@@ -78,9 +78,9 @@ echo "=== cppcheck $(cppcheck --version)"
     --std=c11 --inline-suppr -D__GNUC__ -D__x86_64__ -D__linux__ \
     --suppress=missingIncludeSystem --suppress=unusedFunction \
     --suppress=unmatchedSuppression --suppress=checkersReport \
-    --suppress=invalidPointerCast:csrc/_ufuncs.c \
+    --suppress=invalidPointerCast:csrc/ufuncs/_ufuncs.c \
     "-DPy_RETURN_NONE=return Py_None" \
-    -I csrc -I "$GEN" $SOURCES) || fail=1
+    -I csrc -I csrc/model -I "$GEN" $SOURCES) || fail=1
 
 echo "=== clang-tidy $(clang-tidy --version | grep -o 'version [0-9.]*')"
 CHECKS='-*,bugprone-*,clang-analyzer-*'

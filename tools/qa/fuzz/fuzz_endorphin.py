@@ -166,6 +166,7 @@ def fuzz_ufunc(b: Bytes) -> None:
 
 
 def fuzz_engine(b: Bytes) -> None:
+    import endorphin._engine_tests  # noqa: F401  (registers the engine's test models)
     from endorphin import core
     mname = ENGINE_MODELS[b.int(len(ENGINE_MODELS))]
     m = core.models[mname]

@@ -5,7 +5,7 @@ breaks, threads), model.simulate and the batched fitter."""
 import numpy as np
 
 import endorphin as en
-from endorphin import _integrate, _ufuncs, core, model, nca
+from endorphin import _engine_tests, _ufuncs, core, model, nca
 
 with np.errstate(all="ignore"):
     x = np.linspace(0.0, 10.0, 301)
@@ -54,7 +54,7 @@ core.simulate("robertson", [0.04, 3e7, 1e4], [0.0, 1.0, 10.0], y0=[1.0, 0.0, 0.0
 core.simulate("linear1", p[0], tt, fixed_step=0.5)
 try:
     core.simulate("linear1", p[0], tt, max_steps=3)
-    _integrate._evaluate("linear1", 0.0, None, p[0], np.zeros(1))
+    _engine_tests._evaluate("linear1", 0.0, None, p[0], np.zeros(1))
 except ValueError:
     pass
 pe = model.sample_parameters(3, seed=1)

@@ -3,8 +3,9 @@
  *
  * A model is a table: its dimensions and names, the right-hand side, the
  * output function and, optionally, its own initial state.  The engine
- * (dopri5.c) only ever talks to a model through this table, so the
- * endogenous-opioid model is one entry among the test and benchmark models.
+ * (csrc/ode/) only ever talks to a model through this table, so the
+ * endogenous-opioid model is one entry among the library models (library.c)
+ * and the test models (csrc/testing/, registered at run time).
  *
  * Conventions: t in minutes; y[n_states], p[n_params], u[n_inputs] (the
  * piecewise-constant inputs of the current segment), all contiguous.
@@ -70,10 +71,22 @@ typedef struct {
     endo_output_lanes_fn output_lanes;
 } endo_model;
 
-/* The registry: a NULL-terminated array of pointers to the models. */
-extern const endo_model *const endo_models[];
+/* ---- the registry (registry.c) ----------------------------------------- */
+/* The built-in models (the endorphin model and its drug-slot variants, the
+ * library models) come first, then those registered at run time, in the
+ * order of registration.  Registration and lookups happen with the GIL held
+ * (endorphin._integrate and the extensions that register models). */
 
 /* The model called `name`, or NULL. */
 const endo_model *endo_find_model(const char *name);
+
+/* The number of registered models, and model i of them. */
+int endo_model_count(void);
+const endo_model *endo_model_at(int i);
+
+/* Register a model defined in another extension (which must stay loaded):
+ * 0 on success or when this very model is registered already, -1 when another
+ * model has its name, -2 when the registry is full. */
+int endo_register_model(const endo_model *m);
 
 #endif /* ENDORPHIN_MODELS_H */

@@ -3,7 +3,7 @@
  * intrinsics.  The idea of vhill_impl.h (read its header comment first): y =
  * n log(c/ec50) to an absolute error of a few n 2^-58, then exp, with lanes
  * outside the vector domain flagged for the scalar kernel.  This variant is
- * built for throughput (W1 in ../shared/BENCHMARKS.md): every operation it
+ * built for throughput (W1 in benchmarks/README.md): every operation it
  * saves is a few percent of the time.
  *
  *   h = emax / (1 + E),  E = exp(-y) = (ec50/c)^n,  |y| <= 707 (else scalar).

@@ -1,7 +1,7 @@
 /*
  * _ufuncs.c -- NumPy ufunc glue for endorphin's dose-response kernels.
  *
- * All maths lives in csrc/kernels/ (pure C).  This file holds
+ * All maths lives in the kernels next to it (pure C).  This file holds
  *   1. generic strided inner loops, one per C signature, that receive the
  *      kernel's function pointer through the ufunc's `data` slot (the
  *      scipy.special pattern), so adding a function adds no loop code;
@@ -27,10 +27,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "kernels/dose_response.h"
-#include "kernels/nca.h"
-#include "kernels/receptor.h"
-#include "kernels/vhill.h"
+#include "dose_response.h"
+#include "nca.h"
+#include "receptor.h"
+#include "vhill.h"
 #include "endorphin_docs.h"
 
 /* ------------------------------------------------------------------------- */
@@ -88,7 +88,7 @@ static void scatter(char *p, npy_intp n, npy_intp stride, int is_float,
                     const double *v);
 
 /* ------------------------------------------------------------------------- */
-/* hill: blocked loop over the vectorised kernel (csrc/kernels/vhill.c)       */
+/* hill: blocked loop over the vectorised kernel (csrc/ufuncs/vhill.c)        */
 /* ------------------------------------------------------------------------- */
 /*
  * Inputs that are float64 with unit stride are used in place; anything else

@@ -1,5 +1,5 @@
 /*
- * dopri5.h -- the batched explicit integrator of the engine (pure C).
+ * engine.h -- the public interface of the batched ODE engine (pure C).
  *
  * Every subject is integrated on its own (its own step sizes) by
  * Dormand-Prince 5(4) with Hairer's dense output and PI step control.  Events
@@ -10,8 +10,8 @@
  * not depend on the requested times.  Subjects never share mutable state, so
  * any split of the population over threads gives bitwise identical results.
  */
-#ifndef ENDORPHIN_DOPRI5_H
-#define ENDORPHIN_DOPRI5_H
+#ifndef ENDORPHIN_ODE_ENGINE_H
+#define ENDORPHIN_ODE_ENGINE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -90,4 +90,4 @@ size_t endo_lanes_workspace_size(const endo_problem *prob);
 void endo_integrate_lanes(const endo_problem *prob, endo_next_fn next, void *ctx,
                           double *work);
 
-#endif /* ENDORPHIN_DOPRI5_H */
+#endif /* ENDORPHIN_ODE_ENGINE_H */

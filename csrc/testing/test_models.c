@@ -1,17 +1,18 @@
 /*
- * models.c -- the models registered with the engine (see models.h).
+ * test_models.c -- the engine's test and benchmark models (endorphin._engine_tests
+ * registers them with the engine when it is imported; see _engine_tests.c).
  *
- *   linear1         one-compartment PK with first-order absorption (analytic tests)
- *   linear2         two-compartment PK with first-order absorption (analytic tests)
  *   lotka_volterra  a smooth nonlinear system (accuracy tests)
  *   riccati         y' = a y^2, nonlinear with an exact solution (order of convergence)
  *   robertson       Robertson's stiff chemical kinetics (stiff-method tests)
  *   stiff_pk        fast absorption plus a slow tolerance process (stiff-method tests)
- *   w4_bench        the W4 benchmark workload of ../shared/bench/w4_model.py: the
- *                   endogenous part of MODEL.md with the workload's fixed values
+ *   w4_bench        the W4 benchmark workload (benchmarks/README.md, "W4"): the
+ *                   endogenous part of docs/model.md with the workload's fixed values
+ *
+ * Built with the engine's flags (setup.py), so w4_bench rounds as it did when
+ * it was built into endorphin._integrate.
  */
 #include "models.h"
-#include "model/endorphin_model.h"
 #include "endo_math.h"
 
 #include <math.h>
@@ -19,103 +20,9 @@
 
 /* The W4 functions are built as ENDO_CLONES (models.h), as the integrator is. */
 
-/* ------------------------------------------------------------------------- */
-/* linear1: depot -> central -> out, plus an infusion rate into central       */
-/* ------------------------------------------------------------------------- */
-static const char *const linear1_states[] = {"depot", "central"};
-static const char *const linear1_params[] = {"ka", "ke", "V"};
-static const char *const rate_input[] = {"rate"};
-static const char *const linear1_outputs[] = {"conc", "amount"};
-
-static void linear1_rhs(double t, const double *y, const double *p,
-                        const double *u, double *dy)
-{
-    (void)t;
-    dy[0] = -p[0] * y[0];
-    dy[1] = p[0] * y[0] - p[1] * y[1] + u[0];
-}
-
-/* linear1_rhs for ENDO_LANES subjects (models.h) */
 #define LN ENDO_LANES
-static void linear1_rhs_lanes(const double *t, const double *y, const double *p,
-                              const double *u, double *dy)
-{
-    (void)t;
-#pragma omp simd
-    for (int l = 0; l < LN; l++) {
-        dy[l] = -p[l] * y[l];
-        dy[LN + l] = p[l] * y[l] - p[LN + l] * y[LN + l] + u[l];
-    }
-}
 
-static void linear1_output(double t, const double *y, const double *p,
-                           const double *u, double *out)
-{
-    (void)t;
-    (void)u;
-    out[0] = y[1] / p[2];
-    out[1] = y[1];
-}
-
-static void linear1_jac(double t, const double *y, const double *p,
-                        const double *u, double *J)
-{
-    (void)t;
-    (void)y;
-    (void)u;
-    J[0] = -p[0];
-    J[1] = 0.0;
-    J[2] = p[0];
-    J[3] = -p[1];
-}
-
-static const endo_model linear1 = {
-    "linear1", "one-compartment PK, first-order absorption, infusion input",
-    2, 3, 1, 2, linear1_states, linear1_params, rate_input, linear1_outputs,
-    linear1_rhs, linear1_output, NULL, 0, NULL, linear1_jac, linear1_rhs_lanes, NULL,
-};
-
-/* ------------------------------------------------------------------------- */
-/* linear2: depot -> central <-> peripheral                                   */
-/* ------------------------------------------------------------------------- */
-static const char *const linear2_states[] = {"depot", "central", "peripheral"};
-static const char *const linear2_params[] = {"ka", "k10", "k12", "k21", "V"};
-static const char *const conc_output[] = {"conc"};
-
-static void linear2_rhs(double t, const double *y, const double *p,
-                        const double *u, double *dy)
-{
-    (void)t;
-    dy[0] = -p[0] * y[0];
-    dy[1] = p[0] * y[0] - (p[1] + p[2]) * y[1] + p[3] * y[2] + u[0];
-    dy[2] = p[2] * y[1] - p[3] * y[2];
-}
-
-static void linear2_output(double t, const double *y, const double *p,
-                           const double *u, double *out)
-{
-    (void)t;
-    (void)u;
-    out[0] = y[1] / p[4];
-}
-
-static void linear2_jac(double t, const double *y, const double *p,
-                        const double *u, double *J)
-{
-    (void)t;
-    (void)y;
-    (void)u;
-    const double r[9] = {-p[0], 0.0, 0.0,
-                         p[0], -(p[1] + p[2]), p[3],
-                         0.0, p[2], -p[3]};
-    memcpy(J, r, sizeof r);
-}
-
-static const endo_model linear2 = {
-    "linear2", "two-compartment PK, first-order absorption, infusion input",
-    3, 5, 1, 1, linear2_states, linear2_params, rate_input, conc_output,
-    linear2_rhs, linear2_output, NULL, 0, NULL, linear2_jac, NULL, NULL,
-};
+static const char *const rate_input[] = {"rate"};
 
 /* ------------------------------------------------------------------------- */
 /* lotka_volterra                                                             */
@@ -287,7 +194,7 @@ static const endo_model stiff_pk = {
 };
 
 /* ------------------------------------------------------------------------- */
-/* w4_bench (../shared/bench/w4_model.py, whose docstring is the definition)  */
+/* w4_bench: the W4 workload of the benchmarks (benchmarks/README.md)        */
 /* ------------------------------------------------------------------------- */
 static const char *const w4_states[] = {
     "A_p", "A_h", "P_p", "P_h", "S_p", "S_h", "C_p", "C_h",
@@ -540,21 +447,7 @@ static const endo_model w4_bench = {
     w4_output_lanes,
 };
 
-/* ------------------------------------------------------------------------- */
-/* REGISTRY                                                                   */
-/* ------------------------------------------------------------------------- */
-const endo_model *const endo_models[] = {
-    &endo_endorphin_model, &endo_endorphin_d1, &endo_endorphin_d2, &endo_endorphin_d3,
-    &endo_endorphin_d4, &linear1, &linear2, &lotka_volterra, &riccati, &robertson,
-    &stiff_pk, &w4_bench, NULL,
+/* The test models, for _engine_tests.c, NULL-terminated. */
+const endo_model *const endo_test_models[] = {
+    &lotka_volterra, &riccati, &robertson, &stiff_pk, &w4_bench, NULL,
 };
-
-const endo_model *endo_find_model(const char *name)
-{
-    for (int i = 0; endo_models[i] != NULL; i++) {
-        if (strcmp(endo_models[i]->name, name) == 0) {
-            return endo_models[i];
-        }
-    }
-    return NULL;
-}
