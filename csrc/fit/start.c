@@ -195,7 +195,8 @@ int endo_fit_self_start(int model, int n, const double *x, const double *y, cons
         return -1;
     }
     const curve cv = fit_gather(n, x, NULL, y, w, work);
-    double th[MAXP];
+    double th[MAXP] = {0};      /* every entry is set for the model; zeroed so the
+                                   analyser can see it across files */
     if (fit_self_start(model, &cv, th) < 0) {
         for (int i = 0; i < P; i++) {
             start[i] = NAN;
