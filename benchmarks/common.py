@@ -164,6 +164,30 @@ def interleaved(fns: dict, repeats: int, warmup: int = 1) -> dict[str, list[floa
     return times
 
 
+def time_rows(rows: dict, repeats: int) -> dict[str, list[float]]:
+    """:func:`interleaved` over the rows' functions (``rows[name][0]``), announced."""
+    print(f"timing {len(rows)} rows, 1 warm-up + {repeats} rounds ...", flush=True)
+    return interleaved({k: v[0] for k, v in rows.items()}, repeats=repeats)
+
+
+def row_errors(rows: dict, out: np.ndarray, error, skip=()) -> dict[str, float | None]:
+    """Each row's error, from one call of its function (``rows[name][0]``).
+
+    `out` (the rows' preallocated output) is filled with NaN first; `error` gets the
+    array the call returns, or else `out`.  Rows named in `skip` (whose result is not
+    the workload's) get None.
+    """
+    acc: dict[str, float | None] = {}
+    for name, row in rows.items():
+        if name in skip:
+            acc[name] = None
+            continue
+        out.fill(np.nan)
+        r = row[0]()
+        acc[name] = error(r if isinstance(r, np.ndarray) else out)
+    return acc
+
+
 def summary(xs: list[float]) -> dict:
     """Median, min and max of a list (all values kept for the JSON file)."""
     return {"median": statistics.median(xs), "min": min(xs), "max": max(xs),

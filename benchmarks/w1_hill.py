@@ -182,19 +182,12 @@ def main(argv: list[str] | None = None) -> dict:
     ld_better = np.finfo(np.longdouble).eps < EPS
     if not ld_better:
         notes.append("long double is float64 on this platform: errors are vs float64")
-    acc: dict[str, float | None] = {}
-    for name, (f, _, full) in rows.items():
-        if not full:
-            acc[name] = None
-            continue
-        y.fill(np.nan)
-        r = f()
-        acc[name] = max_rel_err(r if isinstance(r, np.ndarray) else y, ref)
+    acc = cm.row_errors(rows, y, lambda r: max_rel_err(r, ref),
+                        skip=[name for name, (_, _, full) in rows.items() if not full])
     del ref
 
     # ---- timing: round-robin, per-round ratios to the copy loop
-    print(f"timing {len(rows)} rows, 1 warm-up + {args.repeats} rounds ...", flush=True)
-    times = cm.interleaved({k: v[0] for k, v in rows.items()}, repeats=args.repeats)
+    times = cm.time_rows(rows, args.repeats)
     if ne is not None:
         ne.set_num_threads(ne.detect_number_of_cores())
     cm.check_no_flush_to_zero("after the W1 rows")

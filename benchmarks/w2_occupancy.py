@@ -122,18 +122,10 @@ def main(argv: list[str] | None = None) -> dict:
     rows[FLOOR] = (lambda: c_floor(Cp, Op, NROW), "kernel only")
 
     # ---- accuracy: each row's result against NumPy broadcasting
-    acc: dict[str, float | None] = {}
-    for name, (f, _) in rows.items():
-        if name == FLOOR:
-            acc[name] = None
-            continue
-        occ.fill(np.nan)
-        r = f()
-        acc[name] = max_rel_diff(r if isinstance(r, np.ndarray) else occ, ref)
+    acc = cm.row_errors(rows, occ, lambda r: max_rel_diff(r, ref), skip=(FLOOR,))
     del ref
 
-    print(f"timing {len(rows)} rows, 1 warm-up + {args.repeats} rounds ...", flush=True)
-    times = cm.interleaved({k: v[0] for k, v in rows.items()}, repeats=args.repeats)
+    times = cm.time_rows(rows, args.repeats)
     cm.check_no_flush_to_zero("after the W2 rows")
 
     floor = times[FLOOR]
