@@ -20,6 +20,7 @@ clock_gettime around the loop ("kernel only"), so the ctypes call does not count
 """
 from __future__ import annotations
 
+import argparse
 import ctypes
 import gc
 import hashlib
@@ -220,6 +221,15 @@ def target(label: str, ratio: dict, limit: float, higher_is_better: bool) -> dic
 def unavailable_target(label: str, why: str) -> dict:
     """A target that cannot be checked in this run (e.g. the function is missing)."""
     return {"label": label, "pass": None, "line": f"N/A   {label}: {why}"}
+
+
+def parse_repeats(doc: str, argv: list[str] | None, default: int):
+    """The command line of a benchmark whose one option is ``--repeats``, described by
+    the first line of `doc`; returns the parsed arguments and :func:`check_repeats`."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--repeats", type=int, default=default, help="timed rounds (>= 5 to quote)")
+    args = ap.parse_args(argv)
+    return args, check_repeats(args.repeats)
 
 
 def check_repeats(repeats: int) -> bool:

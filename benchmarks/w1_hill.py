@@ -29,7 +29,6 @@ Run:  python benchmarks/w1_hill.py [--repeats 7]      (about 30 s with 7 rounds)
 """
 from __future__ import annotations
 
-import argparse
 import ctypes
 
 import numpy as np
@@ -102,10 +101,7 @@ def numpy_power_simd() -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--repeats", type=int, default=7, help="timed rounds (>= 5 to quote)")
-    args = ap.parse_args(argv)
-    full_run = cm.check_repeats(args.repeats)
+    args, full_run = cm.parse_repeats(__doc__, argv, default=7)
 
     notes: list[str] = []
     try:

@@ -30,7 +30,6 @@ Run:  python benchmarks/w2_occupancy.py [--repeats 9]     (about 10 s)
 """
 from __future__ import annotations
 
-import argparse
 import ctypes
 
 import numpy as np
@@ -57,10 +56,7 @@ def max_rel_diff(v: np.ndarray, ref: np.ndarray) -> float:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--repeats", type=int, default=9, help="timed rounds (>= 5 to quote)")
-    args = ap.parse_args(argv)
-    full_run = cm.check_repeats(args.repeats)
+    args, full_run = cm.parse_repeats(__doc__, argv, default=9)
 
     notes: list[str] = []
     try:
