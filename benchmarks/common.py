@@ -250,6 +250,11 @@ def fmt_time(s: float) -> str:
     return f"{s * 1e6:.3g} us"
 
 
+def fmt_time_range(s: dict) -> str:
+    """A :func:`summary` of times as ``median (min-max)``."""
+    return f"{fmt_time(s['median'])} ({fmt_time(s['min'])}-{fmt_time(s['max'])})"
+
+
 def fmt_ratio(r: dict | None) -> str:
     if r is None:
         return ""
@@ -266,6 +271,21 @@ def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
 
     return "\n".join([line(headers), "|" + "|".join("-" * (x + 2) for x in w) + "|"]
                      + [line(r) for r in rows])
+
+
+def print_report(heading: str, headers: list[str], table: list[list[str]], targets_title: str,
+                 targets: list[dict], notes: list[str]) -> None:
+    """Print a benchmark's result: the heading, the table, the targets and the notes."""
+    print()
+    print(heading)
+    print()
+    print(markdown_table(headers, table))
+    print()
+    print(targets_title)
+    for tg in targets:
+        print("  " + tg["line"])
+    for note in notes:
+        print("NOTE: " + note)
 
 
 def machine_info() -> dict:

@@ -198,8 +198,7 @@ def main(argv: list[str] | None = None) -> dict:
         out_rows.append({"row": name, "timed": how, "time_s": s,
                          "elements_per_s": N / s["median"],
                          "ratio_to_copy": ratio, "max_rel_err": e})
-        table.append([name, f"{cm.fmt_time(s['median'])} ({cm.fmt_time(s['min'])}-"
-                      f"{cm.fmt_time(s['max'])})", f"{N / s['median'] / 1e6:.0f}",
+        table.append([name, cm.fmt_time_range(s), f"{N / s['median'] / 1e6:.0f}",
                       cm.fmt_ratio(ratio),
                       "" if e is None else f"{e:.1e} ({e / EPS:.2f} eps)", how])
 
@@ -225,19 +224,13 @@ def main(argv: list[str] | None = None) -> dict:
                                              "endorphin not importable"))
 
     simd = numpy_power_simd()
-    print()
-    print(f"## W1 hill: {N:,} float64, emax={EMAX}, ec50={EC50}, n={HILL}  "
-          f"(NumPy {np.__version__}; NumPy power: {simd})")
-    print()
-    print(cm.markdown_table(["row", "time median (min-max)", "Melem/s",
-                             "x copy, per round: median (min-max)",
-                             "max rel err vs long double", "timed"], table))
-    print()
-    print("Targets (hill <= 3x copy; hill >= 1.4x faster than NumPy preallocated):")
-    for tg in targets:
-        print("  " + tg["line"])
-    for note in notes:
-        print("NOTE: " + note)
+    cm.print_report(f"## W1 hill: {N:,} float64, emax={EMAX}, ec50={EC50}, n={HILL}  "
+                    f"(NumPy {np.__version__}; NumPy power: {simd})",
+                    ["row", "time median (min-max)", "Melem/s",
+                     "x copy, per round: median (min-max)", "max rel err vs long double",
+                     "timed"], table,
+                    "Targets (hill <= 3x copy; hill >= 1.4x faster than NumPy preallocated):",
+                    targets, notes)
 
     payload = {"workload": "W1 hill", "definition": __doc__, "n_elements": N,
                "params": {"emax": EMAX, "ec50": EC50, "n": HILL},

@@ -137,8 +137,7 @@ def main(argv: list[str] | None = None) -> dict:
         out_rows.append({"row": name, "available": True, "timed": how, "time_s": s,
                          "rows_per_s": NROW / s["median"], "ratio_to_floor": to_floor,
                          "numpy_bcast_speedup": speedup, "max_rel_diff_vs_numpy": e})
-        table.append([name, f"{cm.fmt_time(s['median'])} ({cm.fmt_time(s['min'])}-"
-                      f"{cm.fmt_time(s['max'])})", f"{NROW / s['median'] / 1e6:.1f}",
+        table.append([name, cm.fmt_time_range(s), f"{NROW / s['median'] / 1e6:.1f}",
                       cm.fmt_ratio(to_floor), cm.fmt_ratio(speedup),
                       "" if e is None else ("bitwise equal" if e == 0 else f"{e:.1e}"),
                       how])
@@ -156,19 +155,12 @@ def main(argv: list[str] | None = None) -> dict:
                    cm.unavailable_target("package within 1.5x of the memory floor",
                                          "not available yet")]
 
-    print()
-    print(f"## W2 competitive occupancy: {NROW:,} rows x 3 ligands x 3 receptors "
-          f"(NumPy {np.__version__})")
-    print()
-    print(cm.markdown_table(["row", "time median (min-max)", "M rows/s",
-                             "x memory floor, per round", "speed-up vs NumPy bcast",
-                             "max rel diff vs NumPy", "timed"], table))
-    print()
-    print("Targets (package >= 5x NumPy broadcasting; package within 1.5x of the memory floor):")
-    for tg in targets:
-        print("  " + tg["line"])
-    for note in notes:
-        print("NOTE: " + note)
+    cm.print_report(f"## W2 competitive occupancy: {NROW:,} rows x 3 ligands x 3 receptors "
+                    f"(NumPy {np.__version__})",
+                    ["row", "time median (min-max)", "M rows/s", "x memory floor, per round",
+                     "speed-up vs NumPy bcast", "max rel diff vs NumPy", "timed"], table,
+                    "Targets (package >= 5x NumPy broadcasting; package within 1.5x of the "
+                    "memory floor):", targets, notes)
 
     payload = {"workload": "W2 competitive occupancy", "definition": __doc__,
                "n_rows": NROW, "seed": SEED, "K": K.tolist(), "repeats": args.repeats,
