@@ -20,6 +20,7 @@ clock_gettime around the loop ("kernel only"), so the ctypes call does not count
 """
 from __future__ import annotations
 
+import argparse
 import ctypes
 import gc
 import hashlib
@@ -164,6 +165,30 @@ def interleaved(fns: dict, repeats: int, warmup: int = 1) -> dict[str, list[floa
     return times
 
 
+def time_rows(rows: dict, repeats: int) -> dict[str, list[float]]:
+    """:func:`interleaved` over the rows' functions (``rows[name][0]``), announced."""
+    print(f"timing {len(rows)} rows, 1 warm-up + {repeats} rounds ...", flush=True)
+    return interleaved({k: v[0] for k, v in rows.items()}, repeats=repeats)
+
+
+def row_errors(rows: dict, out: np.ndarray, error, skip=()) -> dict[str, float | None]:
+    """Each row's error, from one call of its function (``rows[name][0]``).
+
+    `out` (the rows' preallocated output) is filled with NaN first; `error` gets the
+    array the call returns, or else `out`.  Rows named in `skip` (whose result is not
+    the workload's) get None.
+    """
+    acc: dict[str, float | None] = {}
+    for name, row in rows.items():
+        if name in skip:
+            acc[name] = None
+            continue
+        out.fill(np.nan)
+        r = row[0]()
+        acc[name] = error(r if isinstance(r, np.ndarray) else out)
+    return acc
+
+
 def summary(xs: list[float]) -> dict:
     """Median, min and max of a list (all values kept for the JSON file)."""
     return {"median": statistics.median(xs), "min": min(xs), "max": max(xs),
@@ -198,6 +223,15 @@ def unavailable_target(label: str, why: str) -> dict:
     return {"label": label, "pass": None, "line": f"N/A   {label}: {why}"}
 
 
+def parse_repeats(doc: str, argv: list[str] | None, default: int):
+    """The command line of a benchmark whose one option is ``--repeats``, described by
+    the first line of `doc`; returns the parsed arguments and :func:`check_repeats`."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--repeats", type=int, default=default, help="timed rounds (>= 5 to quote)")
+    args = ap.parse_args(argv)
+    return args, check_repeats(args.repeats)
+
+
 def check_repeats(repeats: int) -> bool:
     """Warn about a development run (fewer than MIN_ROUNDS timed rounds)."""
     if repeats < MIN_ROUNDS:
@@ -216,6 +250,11 @@ def fmt_time(s: float) -> str:
     return f"{s * 1e6:.3g} us"
 
 
+def fmt_time_range(s: dict) -> str:
+    """A :func:`summary` of times as ``median (min-max)``."""
+    return f"{fmt_time(s['median'])} ({fmt_time(s['min'])}-{fmt_time(s['max'])})"
+
+
 def fmt_ratio(r: dict | None) -> str:
     if r is None:
         return ""
@@ -232,6 +271,21 @@ def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
 
     return "\n".join([line(headers), "|" + "|".join("-" * (x + 2) for x in w) + "|"]
                      + [line(r) for r in rows])
+
+
+def print_report(heading: str, headers: list[str], table: list[list[str]], targets_title: str,
+                 targets: list[dict], notes: list[str]) -> None:
+    """Print a benchmark's result: the heading, the table, the targets and the notes."""
+    print()
+    print(heading)
+    print()
+    print(markdown_table(headers, table))
+    print()
+    print(targets_title)
+    for tg in targets:
+        print("  " + tg["line"])
+    for note in notes:
+        print("NOTE: " + note)
 
 
 def machine_info() -> dict:

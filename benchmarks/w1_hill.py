@@ -29,7 +29,6 @@ Run:  python benchmarks/w1_hill.py [--repeats 7]      (about 30 s with 7 rounds)
 """
 from __future__ import annotations
 
-import argparse
 import ctypes
 
 import numpy as np
@@ -102,10 +101,7 @@ def numpy_power_simd() -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--repeats", type=int, default=7, help="timed rounds (>= 5 to quote)")
-    args = ap.parse_args(argv)
-    full_run = cm.check_repeats(args.repeats)
+    args, full_run = cm.parse_repeats(__doc__, argv, default=7)
 
     notes: list[str] = []
     try:
@@ -182,19 +178,12 @@ def main(argv: list[str] | None = None) -> dict:
     ld_better = np.finfo(np.longdouble).eps < EPS
     if not ld_better:
         notes.append("long double is float64 on this platform: errors are vs float64")
-    acc: dict[str, float | None] = {}
-    for name, (f, _, full) in rows.items():
-        if not full:
-            acc[name] = None
-            continue
-        y.fill(np.nan)
-        r = f()
-        acc[name] = max_rel_err(r if isinstance(r, np.ndarray) else y, ref)
+    acc = cm.row_errors(rows, y, lambda r: max_rel_err(r, ref),
+                        skip=[name for name, (_, _, full) in rows.items() if not full])
     del ref
 
     # ---- timing: round-robin, per-round ratios to the copy loop
-    print(f"timing {len(rows)} rows, 1 warm-up + {args.repeats} rounds ...", flush=True)
-    times = cm.interleaved({k: v[0] for k, v in rows.items()}, repeats=args.repeats)
+    times = cm.time_rows(rows, args.repeats)
     if ne is not None:
         ne.set_num_threads(ne.detect_number_of_cores())
     cm.check_no_flush_to_zero("after the W1 rows")
@@ -209,8 +198,7 @@ def main(argv: list[str] | None = None) -> dict:
         out_rows.append({"row": name, "timed": how, "time_s": s,
                          "elements_per_s": N / s["median"],
                          "ratio_to_copy": ratio, "max_rel_err": e})
-        table.append([name, f"{cm.fmt_time(s['median'])} ({cm.fmt_time(s['min'])}-"
-                      f"{cm.fmt_time(s['max'])})", f"{N / s['median'] / 1e6:.0f}",
+        table.append([name, cm.fmt_time_range(s), f"{N / s['median'] / 1e6:.0f}",
                       cm.fmt_ratio(ratio),
                       "" if e is None else f"{e:.1e} ({e / EPS:.2f} eps)", how])
 
@@ -236,19 +224,13 @@ def main(argv: list[str] | None = None) -> dict:
                                              "endorphin not importable"))
 
     simd = numpy_power_simd()
-    print()
-    print(f"## W1 hill: {N:,} float64, emax={EMAX}, ec50={EC50}, n={HILL}  "
-          f"(NumPy {np.__version__}; NumPy power: {simd})")
-    print()
-    print(cm.markdown_table(["row", "time median (min-max)", "Melem/s",
-                             "x copy, per round: median (min-max)",
-                             "max rel err vs long double", "timed"], table))
-    print()
-    print("Targets (hill <= 3x copy; hill >= 1.4x faster than NumPy preallocated):")
-    for tg in targets:
-        print("  " + tg["line"])
-    for note in notes:
-        print("NOTE: " + note)
+    cm.print_report(f"## W1 hill: {N:,} float64, emax={EMAX}, ec50={EC50}, n={HILL}  "
+                    f"(NumPy {np.__version__}; NumPy power: {simd})",
+                    ["row", "time median (min-max)", "Melem/s",
+                     "x copy, per round: median (min-max)", "max rel err vs long double",
+                     "timed"], table,
+                    "Targets (hill <= 3x copy; hill >= 1.4x faster than NumPy preallocated):",
+                    targets, notes)
 
     payload = {"workload": "W1 hill", "definition": __doc__, "n_elements": N,
                "params": {"emax": EMAX, "ec50": EC50, "n": HILL},

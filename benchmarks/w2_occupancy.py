@@ -30,7 +30,6 @@ Run:  python benchmarks/w2_occupancy.py [--repeats 9]     (about 10 s)
 """
 from __future__ import annotations
 
-import argparse
 import ctypes
 
 import numpy as np
@@ -57,10 +56,7 @@ def max_rel_diff(v: np.ndarray, ref: np.ndarray) -> float:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--repeats", type=int, default=9, help="timed rounds (>= 5 to quote)")
-    args = ap.parse_args(argv)
-    full_run = cm.check_repeats(args.repeats)
+    args, full_run = cm.parse_repeats(__doc__, argv, default=9)
 
     notes: list[str] = []
     try:
@@ -122,18 +118,10 @@ def main(argv: list[str] | None = None) -> dict:
     rows[FLOOR] = (lambda: c_floor(Cp, Op, NROW), "kernel only")
 
     # ---- accuracy: each row's result against NumPy broadcasting
-    acc: dict[str, float | None] = {}
-    for name, (f, _) in rows.items():
-        if name == FLOOR:
-            acc[name] = None
-            continue
-        occ.fill(np.nan)
-        r = f()
-        acc[name] = max_rel_diff(r if isinstance(r, np.ndarray) else occ, ref)
+    acc = cm.row_errors(rows, occ, lambda r: max_rel_diff(r, ref), skip=(FLOOR,))
     del ref
 
-    print(f"timing {len(rows)} rows, 1 warm-up + {args.repeats} rounds ...", flush=True)
-    times = cm.interleaved({k: v[0] for k, v in rows.items()}, repeats=args.repeats)
+    times = cm.time_rows(rows, args.repeats)
     cm.check_no_flush_to_zero("after the W2 rows")
 
     floor = times[FLOOR]
@@ -149,8 +137,7 @@ def main(argv: list[str] | None = None) -> dict:
         out_rows.append({"row": name, "available": True, "timed": how, "time_s": s,
                          "rows_per_s": NROW / s["median"], "ratio_to_floor": to_floor,
                          "numpy_bcast_speedup": speedup, "max_rel_diff_vs_numpy": e})
-        table.append([name, f"{cm.fmt_time(s['median'])} ({cm.fmt_time(s['min'])}-"
-                      f"{cm.fmt_time(s['max'])})", f"{NROW / s['median'] / 1e6:.1f}",
+        table.append([name, cm.fmt_time_range(s), f"{NROW / s['median'] / 1e6:.1f}",
                       cm.fmt_ratio(to_floor), cm.fmt_ratio(speedup),
                       "" if e is None else ("bitwise equal" if e == 0 else f"{e:.1e}"),
                       how])
@@ -168,19 +155,12 @@ def main(argv: list[str] | None = None) -> dict:
                    cm.unavailable_target("package within 1.5x of the memory floor",
                                          "not available yet")]
 
-    print()
-    print(f"## W2 competitive occupancy: {NROW:,} rows x 3 ligands x 3 receptors "
-          f"(NumPy {np.__version__})")
-    print()
-    print(cm.markdown_table(["row", "time median (min-max)", "M rows/s",
-                             "x memory floor, per round", "speed-up vs NumPy bcast",
-                             "max rel diff vs NumPy", "timed"], table))
-    print()
-    print("Targets (package >= 5x NumPy broadcasting; package within 1.5x of the memory floor):")
-    for tg in targets:
-        print("  " + tg["line"])
-    for note in notes:
-        print("NOTE: " + note)
+    cm.print_report(f"## W2 competitive occupancy: {NROW:,} rows x 3 ligands x 3 receptors "
+                    f"(NumPy {np.__version__})",
+                    ["row", "time median (min-max)", "M rows/s", "x memory floor, per round",
+                     "speed-up vs NumPy bcast", "max rel diff vs NumPy", "timed"], table,
+                    "Targets (package >= 5x NumPy broadcasting; package within 1.5x of the "
+                    "memory floor):", targets, notes)
 
     payload = {"workload": "W2 competitive occupancy", "definition": __doc__,
                "n_rows": NROW, "seed": SEED, "K": K.tolist(), "repeats": args.repeats,

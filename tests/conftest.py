@@ -22,7 +22,7 @@ def _is_repo_root(entry: str) -> bool:
 
 
 sys.path[:] = [p for p in sys.path if not _is_repo_root(p)]
-# Shared test helpers (engine_refs, references, layouts, interrupt, registry) live in
+# Shared test helpers (engine_refs, references, layouts, interrupt, registry, threads) live in
 # tests/_support/: on sys.path so that `import engine_refs` works from any test folder.
 SUPPORT = Path(__file__).resolve().parent / "_support"
 if str(SUPPORT) not in sys.path:

@@ -19,11 +19,23 @@ _ERROR_POLICY = """\
     Size-0 input gives size-0 output."""
 
 
+#: The sections every entry shares, written in an entry as ``{notes}`` (the Notes
+#: heading and the error policy; the entry's own notes may follow) and ``{examples}``
+#: (the Examples heading and the imports the examples use).
+_SECTIONS = {
+    "{notes}": "Notes\n-----\n" + _ERROR_POLICY,
+    "{examples}": "Examples\n--------\n>>> import numpy as np\n>>> import endorphin as en",
+}
+
+
 def add_newdoc(name: str, doc: str) -> None:
     """Register the docstring `doc` of the compiled ufunc `name`."""
     if name in DOCS:
         raise ValueError(f"docstring for {name!r} registered twice")
-    DOCS[name] = doc.strip("\n").replace("{error_policy}", _ERROR_POLICY)
+    doc = doc.strip("\n")
+    for key, text in _SECTIONS.items():
+        doc = doc.replace(key, text)
+    DOCS[name] = doc
 
 
 add_newdoc("hill", """
@@ -54,19 +66,14 @@ effect : ndarray or scalar
     The effect, in the unit of `emax`; float32 for float32 inputs,
     float64 otherwise.
 
-Notes
------
-{error_policy}
+{notes}
 
 The function is evaluated through the ratio of the smaller to the larger of
 `c` and `ec50`, so it never overflows, whatever the magnitudes of `c`,
 `ec50` and `n`; the relative error is about ``(n/2 + 3)`` ulp, matching the
 conditioning of the function itself.
 
-Examples
---------
->>> import numpy as np
->>> import endorphin as en
+{examples}
 >>> float(en.hill(3.0, 1.0, 3.0, 1.7))        # half-maximal at c = ec50
 0.5
 >>> en.hill(np.array([0.0, 1.0, 9.0]), 100.0, 3.0, 1.0)
@@ -110,14 +117,9 @@ Returns
 effect : ndarray or scalar
     ``e0 + hill(c, emax, ec50, n)``, in the unit of `e0` and `emax`.
 
-Notes
------
-{{error_policy}}
+{{notes}}
 
-Examples
---------
->>> import numpy as np
->>> import endorphin as en
+{{examples}}
 >>> float(en.emax_model(3.0, 10.0, 80.0, 3.0, 1.0))   # baseline + half of emax
 50.0
 
@@ -157,19 +159,14 @@ Returns
 -------
 response : ndarray or scalar
 
-Notes
------
-{{error_policy}}
+{{notes}}
 
 The weights ``1/(1 + w)`` and ``w/(1 + w)``, ``w = (x/e)**b``, are computed
 from the ratio of the smaller to the larger of `x` and `e` and never
 overflow; the response is blended from the nearer end, so the limits are
 exact.
 
-Examples
---------
->>> import numpy as np
->>> import endorphin as en
+{{examples}}
 >>> en.ll4(np.array([0.0, 1.0, 10.0, np.inf]), 2.0, 0.0, 100.0, 10.0)
 array([100.        ,  99.00990099,  50.        ,   0.        ])
 
@@ -204,14 +201,9 @@ Returns
 -------
 response : ndarray or scalar
 
-Notes
------
-{{error_policy}}
+{{notes}}
 
-Examples
---------
->>> import numpy as np
->>> import endorphin as en
+{{examples}}
 >>> float(en.ll5(10.0, 1.0, 0.0, 1.0, 10.0, 2.0))     # 1 / (1 + 1)**2
 0.25
 
@@ -242,14 +234,9 @@ Returns
 occupancy : ndarray or scalar
     Fraction of receptors bound, in [0, 1].
 
-Notes
------
-{{error_policy}}
+{{notes}}
 
-Examples
---------
->>> import numpy as np
->>> import endorphin as en
+{{examples}}
 >>> en.occupancy(np.array([0.0, 1.0, 3.0, np.inf]), 1.0)
 array([0.  , 0.5 , 0.75, 1.  ])
 
@@ -290,18 +277,13 @@ Returns
 -------
 effect : ndarray or scalar
 
-Notes
------
-{{error_policy}}
+{{notes}}
 
 Evaluated as a Hill function of ``u = tau a / (ka + a)`` with EC50 1, so
 it never overflows.  The maximal effect at ``a = inf`` is
 ``em tau**n / (1 + tau**n)``.
 
-Examples
---------
->>> import numpy as np
->>> import endorphin as en
+{{examples}}
 >>> float(en.operational(1.0, 1.0, 2.0, 100.0, 1.0))   # u = 1, half of em
 50.0
 
@@ -337,14 +319,9 @@ Returns
 ratio : ndarray or scalar
     EC50 with antagonist / EC50 without, >= 1.
 
-Notes
------
-{{error_policy}}
+{{notes}}
 
-Examples
---------
->>> import numpy as np
->>> import endorphin as en
+{{examples}}
 >>> en.dose_ratio(np.array([0.0, 1.0, 10.0]), 1.0, 1.0)
 array([ 1.,  2., 11.])
 
@@ -354,6 +331,13 @@ Broadcasting: naloxone concentrations (row) against two slopes (column).
 array([[1.25, 2.  , 5.  ],
        [1.5 , 2.  , 3.  ]])
 """)
+
+#: The Hill parameters as :func:`hill_inverse` and :func:`ecx` both take them.
+_EC50_N = """\
+ec50 : array_like
+    Concentration of half-maximal effect, ``ec50 > 0`` (nmol/L).
+n : array_like
+    Hill slope, ``n > 0``."""
 
 add_newdoc("hill_inverse", f"""
 hill_inverse(effect, emax, ec50, n, {_UFUNC_KW})
@@ -369,28 +353,20 @@ effect : array_like
     ``effect = emax`` gives ``inf``.
 emax : array_like
     Maximal effect, non-zero and finite.
-ec50 : array_like
-    Concentration of half-maximal effect, ``ec50 > 0`` (nmol/L).
-n : array_like
-    Hill slope, ``n > 0``.
+{_EC50_N}
 
 Returns
 -------
 c : ndarray or scalar
     Concentration, in the unit of `ec50`.
 
-Notes
------
-{{error_policy}}
+{{notes}}
 
 ``emax - effect`` is formed exactly (two-sum), and one Newton step on
 ``c**n (emax - effect) = effect ec50**n`` removes the error of the rounded
 exponent ``1/n``, so ``hill(hill_inverse(E))`` returns `E` to a few ulp.
 
-Examples
---------
->>> import numpy as np
->>> import endorphin as en
+{{examples}}
 >>> en.hill_inverse(np.array([0.0, 0.25, 0.5, 0.75]), 1.0, 3.0, 1.0)
 array([0., 1., 3., 9.])
 
@@ -413,26 +389,18 @@ Parameters
 x : array_like
     Fraction of the maximal effect, ``0 <= x <= 1`` (0.9 for the EC90);
     ``x = 1`` gives ``inf``.
-ec50 : array_like
-    Concentration of half-maximal effect, ``ec50 > 0`` (nmol/L).
-n : array_like
-    Hill slope, ``n > 0``.
+{_EC50_N}
 
 Returns
 -------
 c : ndarray or scalar
     Concentration, in the unit of `ec50`; ``ecx(0.5, ec50, n) == ec50``.
 
-Notes
------
-{{error_policy}}
+{{notes}}
 
 Same as ``hill_inverse(x, 1, ec50, n)``.
 
-Examples
---------
->>> import numpy as np
->>> import endorphin as en
+{{examples}}
 >>> en.ecx(np.array([0.1, 0.5, 0.9]), 2.0, 1.0)
 array([ 0.22222222,  2.        , 18.        ])
 
@@ -466,9 +434,7 @@ Returns
 occ : ndarray, shape (..., r, l)
     Fractional occupancy of receptor r by ligand j.
 
-Notes
------
-{{error_policy}}
+{{notes}}
 
 The core dimensions must match exactly (no broadcasting inside them): a
 ``ValueError`` names the mismatch.  With `K` broadcast over the loop
@@ -482,10 +448,7 @@ For xarray objects use ``xarray.apply_ufunc``::
                    output_core_dims=[["receptor", "ligand"]],
                    dask="parallelized", output_dtypes=[float])
 
-Examples
---------
->>> import numpy as np
->>> import endorphin as en
+{{examples}}
 >>> K = np.array([[1.0, 2.0],        # mu: ligand 0, ligand 1
 ...               [4.0, 8.0]])       # delta
 >>> en.competitive_occupancy(np.array([1.0, 2.0]), K)
@@ -525,14 +488,9 @@ Returns
 effect : ndarray, shape (...)
     Fractional effect (Em = 1) in [0, 1).
 
-Notes
------
-{{error_policy}}
+{{notes}}
 
-Examples
---------
->>> import numpy as np
->>> import endorphin as en
+{{examples}}
 >>> K, tau = np.array([1.0, 1.0]), np.array([3.0, 0.0])   # agonist, antagonist
 >>> round(float(en.operational_multi(np.array([1.0, 0.0]), K, tau, 1.0)), 12)   # u = 1.5
 0.6
@@ -564,14 +522,9 @@ Returns
 jac : ndarray, shape (..., 3)
     One Jacobian row per point, columns (emax, ec50, n).
 
-Notes
------
-{{error_policy}}
+{{notes}}
 
-Examples
---------
->>> import numpy as np
->>> import endorphin as en
+{{examples}}
 >>> en.hill_jac(3.0, 2.0, 3.0, 1.0)          # at c = ec50: g = 1/2
 array([ 0.5       , -0.16666667,  0.        ])
 
@@ -598,14 +551,9 @@ Returns
 -------
 jac : ndarray, shape (..., 4)
 
-Notes
------
-{{error_policy}}
+{{notes}}
 
-Examples
---------
->>> import numpy as np
->>> import endorphin as en
+{{examples}}
 >>> en.ll4_jac(10.0, 1.0, 0.0, 1.0, 10.0)   # at the ED50: A = B = 1/2
 array([0.   , 0.5  , 0.5  , 0.025])
 
@@ -633,14 +581,9 @@ Returns
 -------
 jac : ndarray, shape (..., 5)
 
-Notes
------
-{{error_policy}}
+{{notes}}
 
-Examples
---------
->>> import numpy as np
->>> import endorphin as en
+{{examples}}
 >>> en.ll5_jac(10.0, 1.0, 0.0, 1.0, 10.0, 1.0).round(6)   # f = 1: as ll4, plus d/df
 array([ 0.      ,  0.5     ,  0.5     ,  0.025   , -0.346574])
 
@@ -657,10 +600,7 @@ Raw gufunc behind :func:`endorphin.nca.{public}`; use that wrapper, which
 validates its input and documents the method.  Core dimension (n) is the
 sampling axis.
 
-Examples
---------
->>> import numpy as np
->>> import endorphin as en
+{{examples}}
 >>> t = np.array([0.0, 1.0, 2.0])
 >>> en._ufuncs.{name}(t, np.array([[0.0, 2.0, 2.0], [4.0, 2.0, 1.0]])).shape   # broadcasting
 (2,)
@@ -673,10 +613,7 @@ _cmax(c, /, out=None, *, axes=None, axis=None, keepdims=False)
 
 Raw gufunc behind :func:`endorphin.nca.cmax` (core dimension n).
 
-Examples
---------
->>> import numpy as np
->>> import endorphin as en
+{examples}
 >>> en._ufuncs._cmax(np.array([[1.0, 3.0, 2.0], [0.0, 0.5, 0.25]]))   # broadcasting
 array([3. , 0.5])
 """)
@@ -686,10 +623,7 @@ _half_life(t, c, n_points, /, out=None, *, axes=None, axis=None, keepdims=False)
 Raw gufunc behind :func:`endorphin.nca.half_life` (core dimension n;
 `n_points` is an integer, ``2 <= n_points <= n``).
 
-Examples
---------
->>> import numpy as np
->>> import endorphin as en
+{examples}
 >>> t = np.arange(4.0)
 >>> c = np.array([[8.0, 4.0, 2.0, 1.0], [16.0, 4.0, 1.0, 0.25]])
 >>> en._ufuncs._half_life(t, c, np.intp(3))                       # broadcasting

@@ -18,6 +18,11 @@ from .theme import NEUTRAL, PALETTE, color as palette_color
 __all__ = ["time_course", "timeline", "occupancy", "tolerance", "compare"]
 
 
+def _check_result(result):
+    if not isinstance(result, Result):
+        raise TypeError(f"result must be an endorphin Result, got {type(result).__name__}")
+
+
 @styled
 def time_course(result, name: str = "plasma_beta_endorphin", ax=None, *, bands=(5, 95),
                 label=None, color=None, observed=None, subjects=None, time_unit="min",
@@ -87,8 +92,7 @@ def time_course(result, name: str = "plasma_beta_endorphin", ax=None, *, bands=(
     >>> len(ax.figure.axes)                            # the time course and the strip
     2
     """
-    if not isinstance(result, Result):
-        raise TypeError(f"result must be an endorphin Result, got {type(result).__name__}")
+    _check_result(result)
     if not isinstance(name, str):
         raise TypeError(f"name must be an output name (str), got {type(name).__name__}")
     result[name]                                       # KeyError naming the outputs
@@ -350,8 +354,7 @@ def occupancy(result, receptor: str = "mu", ax=None, *, ligands=None, subject=No
     -------
     matplotlib.axes.Axes
     """
-    if not isinstance(result, Result):
-        raise TypeError(f"result must be an endorphin Result, got {type(result).__name__}")
+    _check_result(result)
     _check_receptor(receptor)
     pre = f"occupancy_{receptor}_"
     available = [n[len(pre):] for n in result.output_names if n.startswith(pre)]
@@ -413,8 +416,7 @@ def tolerance(result, receptors=None, ax=None, *, bands=(5, 95), components=Fals
     -------
     matplotlib.axes.Axes
     """
-    if not isinstance(result, Result):
-        raise TypeError(f"result must be an endorphin Result, got {type(result).__name__}")
+    _check_result(result)
     if receptors is None:
         receptors = [r for r in RECEPTORS if f"receptor_{r}" in result]
         if not receptors:

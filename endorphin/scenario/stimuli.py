@@ -221,80 +221,56 @@ class Pain(Stimulus):
     level_unit: ClassVar[str] = "NRS 0-10"
 
 
-@dataclass(frozen=True)
-class Stress(Stimulus):
-    """Psychological or physical stress.
+def _intensity_doc(summary: str, intensity: str = "0-1 (default 1).") -> str:
+    """The docstring of a stimulus with an intensity and keyword-only timing."""
+    return f"""{summary}
 
     Parameters
     ----------
     intensity : float
-        0-1 (default 1).
+        {intensity}
     start, duration : float
         Minutes (keyword-only); ``start >= 0``, ``duration > 0``.
     """
+
+
+@dataclass(frozen=True)
+class _IntensityStimulus(Stimulus):
+    """A stimulus of intensity 0-1 (default 1), timed by keyword-only start and duration."""
     intensity: float = 1.0
     _: KW_ONLY
     start: float
     duration: float
+
+
+@dataclass(frozen=True)
+class Stress(_IntensityStimulus):
+    __doc__ = _intensity_doc("Psychological or physical stress.")
     channel: ClassVar[str] = "stress"
 
 
 @dataclass(frozen=True)
-class Laughter(Stimulus):
-    """Laughter (e.g. social comedy; Dunbar 2012, Manninen 2017).
-
-    Parameters
-    ----------
-    intensity : float
-        0-1 (default 1).
-    start, duration : float
-        Minutes (keyword-only); ``start >= 0``, ``duration > 0``.
-    """
-    intensity: float = 1.0
-    _: KW_ONLY
-    start: float
-    duration: float
+class Laughter(_IntensityStimulus):
+    __doc__ = _intensity_doc("Laughter (e.g. social comedy; Dunbar 2012, Manninen 2017).")
     channel: ClassVar[str] = "laughter"
 
 
 @dataclass(frozen=True)
-class Meditation(Stimulus):
-    """Meditation (analgesia largely naloxone-insensitive: Zeidan 2016, May 2018).
-
-    Parameters
-    ----------
-    intensity : float
-        0-1 (default 1).
-    start, duration : float
-        Minutes (keyword-only); ``start >= 0``, ``duration > 0``.
-    """
-    intensity: float = 1.0
-    _: KW_ONLY
-    start: float
-    duration: float
+class Meditation(_IntensityStimulus):
+    __doc__ = _intensity_doc(
+        "Meditation (analgesia largely naloxone-insensitive: Zeidan 2016, May 2018).")
     channel: ClassVar[str] = "meditation"
 
 
 @dataclass(frozen=True)
-class Placebo(Stimulus):
-    """Placebo expectation (releases endogenous opioids: Levine 1978).
-
-    Parameters
-    ----------
-    intensity : float
-        Strength of expectation, 0-1 (default 1).
-    start, duration : float
-        Minutes (keyword-only); ``start >= 0``, ``duration > 0``.
-    """
-    intensity: float = 1.0
-    _: KW_ONLY
-    start: float
-    duration: float
+class Placebo(_IntensityStimulus):
+    __doc__ = _intensity_doc("Placebo expectation (releases endogenous opioids: Levine 1978).",
+                             intensity="Strength of expectation, 0-1 (default 1).")
     channel: ClassVar[str] = "placebo"
 
 
 @dataclass(frozen=True)
-class Acupuncture(Stimulus):
+class Acupuncture(_IntensityStimulus):
     """(Electro-)acupuncture.
 
     Parameters
@@ -314,10 +290,7 @@ class Acupuncture(Stimulus):
         route (``acupuncture_nonopioid_gain``); one scenario cannot mix the
         two frequencies.
     """
-    intensity: float = 1.0
     _: KW_ONLY
-    start: float
-    duration: float
     frequency: str = "low"
     channel: ClassVar[str] = "acupuncture"
 

@@ -46,18 +46,7 @@ def test_two_compartment_mixed_regimen():
 def test_interpolant_meets_step_values():
     """Breaks force step points; the interpolant of the step ending there meets
     the step value (difference over d = 1e-6 equals the true one to 1e-12)."""
-    bks = np.array([37.0, 91.0, 203.5])
-    d = 1e-6
-    t = np.sort(np.concatenate([[0.0, 400.0], bks, bks - d, bks + d]))
-    res = sim("linear1", LIN1, t, breaks=bks, inputs=np.full((4, 1), 0.8),
-              doses=([0.0], [0], [60.0]))
-    ref = R.linear_exact("linear1", LIN1, t, doses=[(0.0, 0, 60.0)], breaks=bks,
-                         rates=[0.8] * 4)
-    y = res.y[0, 1]
-    for b in bks:
-        i = int(np.flatnonzero(t == b)[0])
-        for j in (i - 1, i + 1):
-            assert abs((y[j] - y[i]) - (ref[1, j] - ref[1, i])) <= 1e-12 * abs(y[i])
+    R.assert_interpolant_meets_step_values(sim, LIN1)
 
 
 def test_order_five_with_fixed_steps():

@@ -7,7 +7,6 @@ import itertools
 import pickle
 import re
 import sys
-import threading
 from pathlib import Path
 
 import mpmath
@@ -16,6 +15,7 @@ import pytest
 
 import endorphin as en
 from layouts import LAYOUTS
+from threads import run_threads
 
 EPS64 = np.finfo(np.float64).eps
 EPS32 = np.finfo(np.float32).eps
@@ -363,19 +363,12 @@ def test_inputs_unchanged_and_refcounts_stable():
 def test_concurrent_calls_bitwise_equal():
     c = np.logspace(-3, 3, 200_000)
     expected = en.hill(c, 1.0, 3.0, 1.7)
-    results, errors = [None] * 8, []
+    results = [None] * 8
 
     def work(i):
-        try:
-            results[i] = en.hill(c, 1.0, 3.0, 1.7)
-        except Exception as e:  # pragma: no cover - reported below
-            errors.append(e)
+        results[i] = en.hill(c, 1.0, 3.0, 1.7)
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_threads(work, 8)
     assert not errors
     for r in results:
         np.testing.assert_array_equal(r, expected)

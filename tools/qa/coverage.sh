@@ -11,20 +11,12 @@
 # venv's installed endorphin is left alone.
 # Not part of CI (it rebuilds the extension); run it before a release.
 set -euo pipefail
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/scratch_env.sh"     # REPO, qa_venv, qa_copy_tree
 VENV=""
 if [ "${1:-}" = "--venv" ]; then VENV=$2; shift 2; fi
-SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/endorphin-cov.XXXXXX")
-if [ -z "$VENV" ]; then
-    VENV="$SCRATCH/venv"
-    python3 -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet "$REPO[test]"
-fi
+qa_venv cov
 "$VENV/bin/python" -m pip install --quiet gcovr "setuptools>=77"
-mkdir -p "$SCRATCH/src"
-tar -C "$REPO" --exclude=./build --exclude=./.git --exclude='*.egg-info' \
-    --exclude='./endorphin/*.so' -cf - . | tar -C "$SCRATCH/src" -xf -
+qa_copy_tree --exclude='./endorphin/*.so'
 # built in place in the scratch copy, imported from there through PYTHONPATH
 # (the objects and their .gcno/.gcda files stay in $SCRATCH/obj)
 (cd "$SCRATCH/src" && ENDORPHIN_CFLAGS="--coverage -O0 -g" LDFLAGS="--coverage" \

@@ -7,23 +7,14 @@
 #                one under $TMPDIR with the [test] extra)
 # Any UBSan finding or ASan error aborts the run with a non-zero exit code.
 set -euo pipefail
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/scratch_env.sh"     # REPO, qa_venv, qa_copy_tree
 VENV=""
 if [ "${1:-}" = "--venv" ]; then VENV=$2; shift 2; fi
-SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/endorphin-asan.XXXXXX")
-
-if [ -z "$VENV" ]; then
-    VENV="$SCRATCH/venv"
-    python3 -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet "$REPO[test]"
-fi
+qa_venv asan
 
 # Build from a copy without build/, so no object compiled without the
 # sanitizers is reused.
-mkdir -p "$SCRATCH/src"
-tar -C "$REPO" --exclude=./build --exclude=./.git --exclude='*.egg-info' -cf - . \
-    | tar -C "$SCRATCH/src" -xf -
+qa_copy_tree
 ENDORPHIN_SANITIZE=1 ENDORPHIN_WERROR="${ENDORPHIN_WERROR:-0}" \
     "$VENV/bin/python" -m pip install --quiet --no-deps --force-reinstall "$SCRATCH/src"
 
