@@ -23,7 +23,7 @@ one way: spec <- table <- pulses <- run, spec <- drugs <- pharmacology, table <-
 """
 from __future__ import annotations
 
-from .. import core
+from ..engine import core
 from . import spec
 from .spec import ACTH_MW, BEND_MW, SOURCES, output_meta
 from .table import (DOSING_TABLE, ENGINE, INDEX, PULSE_TABLE, PURPOSE_PARAMETERS,

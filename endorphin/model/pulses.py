@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import core
+from ..engine import core
 from .table import ENGINE, INDEX, PURPOSE_PULSES, check_n, check_seed, pulse_defaults, \
     _rng, default_parameters
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import core
+from ..engine import core
 from .pulses import pulse_doses
 from .table import ENGINE, INDEX
 

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import core
+from ..engine import core
 from . import spec
 
 __all__ = ["parameters", "default_parameters", "sample_parameters", "cv_and_cholesky",

@@ -26,13 +26,13 @@ from html import escape
 import numpy as np
 
 from ..math import nca
+from ..model import spec
 from .meta import netcdf_attr, output_meta, plotter
 
 __all__ = ["Result", "Comparison", "Summary"]
 
 # summary metrics: concentration outputs get Cmax/Tmax/AUC, effects peak/time
-_CONCENTRATIONS = ("plasma_beta_endorphin", "csf_beta_endorphin", "plasma_acth",
-                   "plasma_cortisol")
+_CONCENTRATIONS = tuple(o["name"] for o in spec.OUTPUTS if o["kind"] == "concentration")
 _PEAKS = ("analgesia", "opioid_analgesia", "nonopioid_analgesia", "mood")
 
 _STATUS_MEANINGS = ("success max_steps_exhausted step_size_underflow non_finite_state "

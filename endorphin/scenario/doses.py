@@ -123,7 +123,7 @@ class Dose:
     rate: float | None = None
 
     def __post_init__(self):
-        from .. import drugs as _drugs
+        from ..model import drugs as _drugs
         set_ = object.__setattr__
         if not isinstance(self.drug, str):
             raise TypeError(f"drug must be a string, got {type(self.drug).__name__}")
@@ -225,7 +225,7 @@ class Dose:
     def _molar_mass(self) -> float:
         if self.is_endogenous:
             return model.BEND_MW
-        from .. import drugs as _drugs
+        from ..model import drugs as _drugs
         return _drugs.get(self.drug).molar_mass
 
     def step(self, body_weight: float) -> tuple:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import drugs
+from ..model import drugs
 from ..engine import core
 
 __all__ = ["Slot", "DrugPlan", "plan", "slot_parameters", "MAX_SLOTS"]

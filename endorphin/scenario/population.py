@@ -17,7 +17,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .. import _units, model, presets
+from .. import _units, model
+from ..model import presets
 from .._validate import integer, real
 from ..engine import core
 from .stimuli import DEFAULT_VO2MAX, DEFAULT_VO2MAX_OTHER

@@ -372,13 +372,13 @@ def _import_dask():
 
 
 def _drug_objects(sc) -> tuple:
-    from .. import drugs
+    from ..model import drugs
     return tuple(drugs.get(d.drug) for d in sc.doses if not d.is_endogenous)
 
 
 def _ensure_drugs(drug_objs) -> None:
     """Register on this worker the drugs a scenario doses (user drugs included)."""
-    from .. import drugs
+    from ..model import drugs
     for d in drug_objs:
         if d.name not in drugs.names():
             drugs.register(d)
