@@ -43,8 +43,13 @@ _S = {
                      "doi:10.1038/s41386-020-0725-9 (n = 135, [11C]carfentanil PET: "
                      "depressive and anxiety scores negatively associated with mu-receptor "
                      "availability)",
-    "goldfarb1991": "Goldfarb AH et al. 1991 (trained and untrained men: similar "
-                    "beta-endorphin response at the same relative intensity)",
+    "goldfarb1991": "Goldfarb AH et al. Int J Sports Med 1991;12:264 (trained and "
+                    "untrained men: similar beta-endorphin response at the same relative "
+                    "intensity; at rest 4.61 +- 0.25 vs 4.03 +- 0.23 pmol/L)",
+    # practice over weeks
+    "kosek1996": "Kosek E, Ekholm J, Hansson P. Pain 1996;64:415-423 (contraction at 22 % "
+                 "MVC to exhaustion: pressure pain thresholds rose in 14 controls, "
+                 "p < 0.001, and fell in 14 FM patients, p < 0.05)",
 }
 
 
@@ -95,7 +100,8 @@ _PRESETS = {p.name: p for p in [
         "fibromyalgia",
         "fewer functional mu receptors and a higher central opioid tone (a higher tone "
         "acting on fewer receptors)",
-        {"receptor_mu": 0.7, "bend_csf_base": ("x", 2.0), "rho_h": ("x", 0.5)},
+        {"receptor_mu": 0.7, "bend_csf_base": ("x", 2.0), "rho_h": ("x", 0.5),
+         "flare_rate": 0.0133},
         {"receptor_mu": _S["harris2007"] + "; the size of the reduction is not in the "
                         "abstract: assumed 30 %",
          "bend_csf_base": _S["baraniuk2004"] + " (3.3-fold, a different opioid peptide); "
@@ -104,7 +110,11 @@ _PRESETS = {p.name: p for p in [
                   "the same absolute amount of central beta-endorphin as in healthy "
                   "subjects (Baraniuk's raised level is a resting finding; exercise-"
                   "induced hypoalgesia is impaired, not enhanced, in fibromyalgia: "
-                  "Lannersten L, Kosek E. Pain 2010;151:77)"}),
+                  "Lannersten L, Kosek E. Pain 2010;151:77)",
+         "flare_rate": "calibrated: after 30 min at 75 % VO2max an unaccustomed patient's "
+                       "pain rises 30 % (pressure pain threshold about 15 % lower, while "
+                       "a healthy subject's rises), the direction of " + _S["kosek1996"]
+                       + "; the size is assumed (the abstract gives p-values only)"}),
     Preset(
         "chronic_pain",
         "lower central beta-endorphin and desensitized mu receptors; add the sustained "
@@ -122,12 +132,15 @@ _PRESETS = {p.name: p for p in [
         {"receptor_mu": _S["nummenmaa2020"] + "; the size is assumed (20 %)"}),
     Preset(
         "trained",
-        "endurance-trained: the same response at the same relative intensity; a lower "
-        "basal plasma level",
-        {"bend_plasma_base": ("x", 0.8)},
-        {"bend_plasma_base": "assumed: 20 % lower basal plasma beta-endorphin after "
-                             "training (the model contract: 'lower basal level after "
-                             "training'; no magnitude given); " + _S["goldfarb1991"]}),
+        "endurance-trained: the same response at the same relative intensity, a basal "
+        "plasma level no lower than untrained (Goldfarb 1991: 4.61 vs 4.03 pmol/L) and a "
+        "higher VO2max",
+        {"bend_plasma_base": ("x", 1.144), "vo2max_base": 55.0},
+        {"bend_plasma_base": "4.61 / 4.03 = 1.144, trained over untrained men at rest, "
+                             + _S["goldfarb1991"] + " (the difference is within 2 SE; "
+                             "training does not lower resting beta-endorphin)",
+         "vo2max_base": "assumed: typical of endurance-trained young men (the package's "
+                        "DEFAULT_VO2MAX['trained'])"}),
     Preset(
         "opioid_tolerant",
         "after chronic morphine: mu receptors down-regulated as after 3 days of "

@@ -282,16 +282,17 @@ def stimulus_inputs(sc, body_weight: np.ndarray, plan, vo2max: np.ndarray | None
     """breaks (B,), inputs (B+1, U) or per subject (N, B+1, U); ``vo2max`` of the
     same subjects as ``body_weight`` (default: the population's first N)."""
     names = core.models[plan.model].inputs
+    # Exercise(vo2=) is the exercise_vo2 input (the model reads it with the current
+    # VO2max); its range is checked here against the untrained VO2max, the lowest
     absolute = [s for s in sc.protocol if isinstance(s, Exercise) and s.vo2 is not None]
-    segs = sorted((s.segment() for s in sc.protocol if s not in absolute),
-                  key=lambda g: (g[1], g[0]))
+    segs = sorted((s.segment() for s in sc.protocol), key=lambda g: (g[1], g[0]))
     N = body_weight.shape[0]
     per_subject = []                       # (input, start, duration, rate (N,))
     if absolute:
         if vo2max is None:
             vo2max = sc.population.vo2max[:N]
-        per_subject += [(s.channel, s.start, s.duration, s.relative(vo2max))
-                        for s in absolute]
+        for s in absolute:
+            s.relative(vo2max)
     for d in sc.doses:
         if d.is_endogenous and d.is_infusion:
             col = BEND_ROUTES[d.route][1]

@@ -126,9 +126,11 @@ class Exercise(Stimulus):
         ``duration > 0``.
     vo2 : float, optional (keyword-only, instead of ``intensity``)
         The workload's oxygen uptake, mL/kg/min (0-90].  Each subject then
-        exercises at ``vo2 / VO2max`` of its own VO2max: the ``vo2max``
-        covariate of :class:`Population`, else :data:`DEFAULT_VO2MAX` (40
-        mL/kg/min; 55 for ``condition="trained"``, assumed).  Trained and
+        exercises at ``vo2 / VO2max`` of its own VO2max *at the time of the
+        session* (the model's ``vo2max`` output: the untrained VO2max, set from
+        the ``vo2max`` covariate of :class:`Population`, else
+        :data:`DEFAULT_VO2MAX`, 40 mL/kg/min, 55 for ``condition="trained"``,
+        assumed, raised by training and lowered by detraining).  Trained and
         untrained subjects respond alike at the same relative intensity
         (Goldfarb 1991), so a fitter subject responds less to the same
         workload.  A subject for whom ``vo2`` exceeds 1.2 x VO2max raises
@@ -180,6 +182,14 @@ class Exercise(Stimulus):
         if self.vo2 is not None:
             return self.vo2 / DEFAULT_VO2MAX_OTHER
         return self.intensity
+
+    def segment(self) -> tuple:
+        """``(input, start, duration, level)``: the ``exercise`` channel at the relative
+        intensity, or the ``exercise_vo2`` input at the workload (mL/kg/min), which the
+        model divides by the subject's VO2max at the time (training raises it)."""
+        if self.vo2 is not None:
+            return ("exercise_vo2", self.start, self.duration, self.vo2)
+        return super().segment()
 
     def relative(self, vo2max) -> np.ndarray:
         """Each subject's intensity (fraction of VO2max) for VO2max ``vo2max``
