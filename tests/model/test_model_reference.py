@@ -37,22 +37,22 @@ LN2 = math.log(2.0)
 SIM_RTOL, SIM_ATOL = 1e-8, 1e-10
 TRAJ_RTOL = 1e-6
 
+# Our own values of each stimulus channel's parameters, one row per channel.
+CHANNEL_PARAMS = ("u50", "n", "gain_pituitary", "gain_hypothalamic", "nonopioid_gain")
+OWN_CHANNELS = {
+    "exercise": (0.73, 20.0, 1.0, 0.8, 0.1),
+    "stress": (0.5, 2.0, 0.8, 0.4, 0.0),
+    "pain": (5.0, 2.0, 0.6, 0.6, 0.05),
+    "laughter": (0.5, 1.0, 0.1, 0.6, 0.0),
+    "meditation": (0.5, 1.5, 0.1, 0.2, 0.2),
+    "acupuncture": (0.5, 1.0, 0.2, 0.8, 0.1),
+    "placebo": (0.5, 1.0, 0.1, 0.6, 0.3),
+}
+
 # A plausible parameter set of our own (docs/model.md orders of magnitude), by name.
 OWN = {
-    "exercise_u50": 0.73, "exercise_n": 20.0, "exercise_gain_pituitary": 1.0,
-    "exercise_gain_hypothalamic": 0.8, "exercise_nonopioid_gain": 0.1,
-    "stress_u50": 0.5, "stress_n": 2.0, "stress_gain_pituitary": 0.8,
-    "stress_gain_hypothalamic": 0.4, "stress_nonopioid_gain": 0.0,
-    "pain_u50": 5.0, "pain_n": 2.0, "pain_gain_pituitary": 0.6,
-    "pain_gain_hypothalamic": 0.6, "pain_nonopioid_gain": 0.05,
-    "laughter_u50": 0.5, "laughter_n": 1.0, "laughter_gain_pituitary": 0.1,
-    "laughter_gain_hypothalamic": 0.6, "laughter_nonopioid_gain": 0.0,
-    "meditation_u50": 0.5, "meditation_n": 1.5, "meditation_gain_pituitary": 0.1,
-    "meditation_gain_hypothalamic": 0.2, "meditation_nonopioid_gain": 0.2,
-    "acupuncture_u50": 0.5, "acupuncture_n": 1.0, "acupuncture_gain_pituitary": 0.2,
-    "acupuncture_gain_hypothalamic": 0.8, "acupuncture_nonopioid_gain": 0.1,
-    "placebo_u50": 0.5, "placebo_n": 1.0, "placebo_gain_pituitary": 0.1,
-    "placebo_gain_hypothalamic": 0.6, "placebo_nonopioid_gain": 0.3,
+    **{f"{channel}_{name}": value for channel, row in OWN_CHANNELS.items()
+       for name, value in zip(CHANNEL_PARAMS, row, strict=True)},
     "tau_act": 5.0, "tau_syn": 240.0, "sigma_p": 1.0, "sigma_h": 1.0,
     "store_time_p": 900.0, "store_time_h": 600.0, "rho_p": 15.0, "rho_h": 5.0,
     "tau_pulse": 30.0, "pulse_mean": 0.0, "a_circ": 0.0, "t_peak": 480.0,
