@@ -32,7 +32,7 @@
  *      the covariance s^2 (J^T W J)^-1, s^2 = RSS / df, transformed to the drc
  *      parameterisation.
  */
-#include "fit_internal.h"
+#include "curve.h"
 
 #include <float.h>
 #include <math.h>
@@ -50,13 +50,7 @@
 
 int endo_fit_nparams(int model)
 {
-    switch (model) {
-    case ENDO_FIT_LL4: return 4;
-    case ENDO_FIT_LL5: return 5;
-    case ENDO_FIT_HILL: return 3;
-    case ENDO_FIT_EMAX: return 4;
-    default: return 0;
-    }
+    return fit_nparams(model);
 }
 
 /* 1 when parameter i is in the units of the response (c, d, emax, e0) */

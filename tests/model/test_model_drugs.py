@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import endorphin as en
-from endorphin import _engine_tests, core, drugs
+from endorphin import core, drugs
 from endorphin.scenario import drug_plan as _dosing
 from endorphin import model as M
 from endorphin import reference as ref
