@@ -137,9 +137,6 @@ def main():
         try:
             import w4_e_roadrunner as er
             import roadrunner
-            # CVODE's "t + h = t" warnings at an event (the peer's events at 600 min)
-            # would flood the output: errors only
-            roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
             for c in args.rr_configs:
                 pop = er.RRPopulation(c)
                 pop.run(subj[:20], y0[:20], out=out_p[:20])        # warm-up
