@@ -110,7 +110,7 @@ PURPOSE_PARAMETERS = 0
 PURPOSE_PULSES = 1
 
 
-def _rng(seed: int, subject: int, purpose: int) -> np.random.Generator:
+def keyed_rng(seed: int, subject: int, purpose: int) -> np.random.Generator:
     return np.random.Generator(np.random.Philox(
         np.random.SeedSequence(seed, spawn_key=(subject, purpose))))
 
@@ -223,7 +223,7 @@ def sample_parameters(n: int, seed: int = 0, variability: float = 1.0, *,
     out = np.empty((n, P))
     out[:] = base
     for i in range(n):
-        z = _rng(seed, first_subject + i, PURPOSE_PARAMETERS).standard_normal(varied.size)
+        z = keyed_rng(seed, first_subject + i, PURPOSE_PARAMETERS).standard_normal(varied.size)
         if chol is not None:
             z = chol @ z
         out[i, varied] = base[varied] * np.exp(sigma * z)
