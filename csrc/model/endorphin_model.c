@@ -370,7 +370,7 @@ static inline double em_hads(double base, double trait, double day_cv, double x,
 
 /* sym[0] pain_nrs: the evoked part e = clip((1 + pain_sensitization) pain (1 - a), 0, 10)
  * and the ongoing part o = clip(pain_ongoing trait (1 + day_cv X_pain)
- * min(1, (1 - a) / (1 - a_rest)), 0, 10) combined as e + o - e o / 10; sym[1], sym[2]:
+ * min(1, (1 - a) / (1 - a_rest)), 0, 10) combined as 10 - (10 - e)(10 - o) / 10 (= e + o - e o / 10); sym[1], sym[2]:
  * the anxiety and depression scores, scaled by (receptor_mu Z_mu / Z_mu,rest)^-gamma.
  * a: the analgesia; eff0: the resting effects (em_rest_effects). */
 static inline void em_symptoms(const double *y, const double *p, const double *u, double a,
@@ -387,7 +387,7 @@ static inline void em_symptoms(const double *y, const double *p, const double *u
     const double o = em_clip(p[EM_P_PAIN_ONGOING] * p[EM_P_PAIN_TRAIT]
                              * (1.0 + p[EM_P_PAIN_DAY_CV] * u[EM_U_PAIN_FLUCTUATION]) * relief,
                              10.0);
-    sym[0] = e + o - e * o / 10.0;
+    sym[0] = 10.0 - (10.0 - e) * (10.0 - o) / 10.0;   /* <= 10 exactly when e, o <= 10 */
     /* mu availability relative to the subject's rest: receptor_mu x Z_mu / Z_mu,rest */
     const double d0 = bend_drive(p[EM_P_BEND_CSF_BASE], p, 0);
     const double kc = p[EM_P_K_REC_CHRONIC_MU];
