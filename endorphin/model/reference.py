@@ -72,7 +72,14 @@ PARAMS = tuple(
     "w_mu", "w_delta", "w_kappa", "v_mu", "v_delta", "v_kappa",
 ) + tuple(f"k_{what}_{proc}_{r}" for what, proc in (("des", "acute"), ("rec", "acute"),
                                                      ("des", "chronic"), ("rec", "chronic"))
-          for r in RECEPTORS)
+          for r in RECEPTORS) + (
+    # symptoms
+    "pain_sensitization", "pain_ongoing", "pain_between_cv", "pain_day_cv", "pain_tau",
+    "pain_trait",
+    "anxiety_base", "anxiety_between_cv", "anxiety_day_cv", "anxiety_tau", "anxiety_trait",
+    "depression_base", "depression_between_cv", "depression_day_cv", "depression_tau",
+    "depression_trait", "hads_mu_exponent",
+)
 
 #: Per drug slot k (1-based, "drug<k>_" + name): states, parameters, inputs, outputs.
 DRUG_STATES = ("depot", "central", "peripheral2", "peripheral3", "effect_site", "bound")
@@ -81,7 +88,9 @@ DRUG_PARAMS = ("v1", "k10", "k12", "k21", "k13", "k31", "ka", "ke0", "f_brain",
                "kon", "koff", "n")
 DRUG_INPUTS = ("rate", "depot_rate")
 
-INPUTS = CHANNELS + ("bend_iv_rate", "bend_icv_rate")
+INPUTS = CHANNELS + ("bend_iv_rate", "bend_icv_rate") + (
+    # symptoms: the day-to-day fluctuations (unit Ornstein-Uhlenbeck values)
+    "pain_fluctuation", "anxiety_fluctuation", "depression_fluctuation")
 
 OUTPUTS = (
     "plasma_beta_endorphin", "csf_beta_endorphin", "plasma_acth", "plasma_cortisol",
@@ -94,7 +103,9 @@ OUTPUTS = (
     "synthesis_pituitary", "synthesis_hypothalamic",
     "store_pituitary", "store_hypothalamic", "pulse", "circadian",
 ) + tuple(f"occupancy_{r}_beta_endorphin" for r in RECEPTORS) + tuple(
-    f"receptor_{proc}_{r}" for proc in ("acute", "chronic") for r in RECEPTORS)
+    f"receptor_{proc}_{r}" for proc in ("acute", "chronic") for r in RECEPTORS) + (
+    # symptoms
+    "anxiety_score", "depression_score")
 
 
 def names(n_drugs: int = 0) -> dict:
@@ -240,6 +251,36 @@ def _mood(eff: dict, P: dict) -> float:
     return P["v_mu"] * eff["mu"] + P["v_delta"] * eff["delta"] - P["v_kappa"] * eff["kappa"]
 
 
+def _symptoms(Y: dict, P: dict, U: dict, a: float, eff_rest: dict):
+    """pain_nrs, anxiety_score, depression_score (docs/model.md, "Symptoms").
+
+    Evoked pain: the nociceptive input, amplified by central sensitization and relieved
+    by the analgesia a.  Ongoing pain: the subject's level (population mean x trait x
+    day-to-day fluctuation), relieved only by analgesia beyond the resting one (the
+    resting opioid tone does not hold it down: naltrexone leaves it unchanged).  The two
+    combine on the 0-10 scale as 10 [1 - (1 - e/10)(1 - o/10)].  The HADS scores: the
+    subject's level x fluctuation, over the mu availability (receptor_mu x chronic
+    factor, relative to its resting value) to the power hads_mu_exponent.
+    """
+    evoked = min(max((1.0 + P["pain_sensitization"]) * U["pain"] * (1.0 - a), 0.0), 10.0)
+    a_rest = 1.0 - math.prod(1.0 - P[f"w_{r}"] * eff_rest[r] for r in RECEPTORS)
+    relief = min(1.0, (1.0 - a) / (1.0 - a_rest))
+    level = P["pain_ongoing"] * P["pain_trait"] * (1.0 + P["pain_day_cv"]
+                                                   * U["pain_fluctuation"])
+    ongoing = min(max(level * relief, 0.0), 10.0)
+    pain = 10.0 * (1.0 - (1.0 - evoked / 10.0) * (1.0 - ongoing / 10.0))
+
+    _, drive, _ = _binding(P["bend_csf_base"], {}, P, 0)
+    kc = P["k_rec_chronic_mu"]
+    z_rest = kc / (kc + P["k_des_chronic_mu"] * drive["mu"])
+    availability = max(P["receptor_mu"] * Y["receptor_chronic_mu"] / z_rest, 1e-6)
+    factor = availability ** -P["hads_mu_exponent"]
+    scores = [min(max(P[f"{k}_base"] * P[f"{k}_trait"]
+                      * (1.0 + P[f"{k}_day_cv"] * U[f"{k}_fluctuation"]) * factor, 0.0),
+                  21.0) for k in ("anxiety", "depression")]
+    return pain, scores[0], scores[1]
+
+
 # ----------------------------------------------------------------------------- model
 def rhs(t, y, p, u) -> np.ndarray:
     """dy/dt of the endorphin model (docs/model.md, table "States").
@@ -346,7 +387,7 @@ def outputs(t, y, p, u) -> np.ndarray:
         for ch in CHANNELS)
     a = 1.0 - (1.0 - a_op) * (1.0 - a_non)
     mood = _mood(eff, P) - _mood(eff_rest, P)
-    pain_nrs = min(max(U["pain"] * (1.0 - a), 0.0), 10.0)
+    pain_nrs, anxiety, depression = _symptoms(Y, P, U, a, eff_rest)
     # min(1 / (1 - a), 10), written so that 1 - a = 0 gives 10 without dividing by 0
     pain_threshold = 1.0 / (1.0 - a) if (1.0 - a) > 0.1 else 10.0
 
@@ -360,6 +401,8 @@ def outputs(t, y, p, u) -> np.ndarray:
         "analgesia": a,
         "mood": mood,
         "pain_nrs": pain_nrs,
+        "anxiety_score": anxiety,
+        "depression_score": depression,
         "pain_threshold": pain_threshold,
         "activation_pituitary": Y["act_p"],
         "activation_hypothalamic": Y["act_h"],

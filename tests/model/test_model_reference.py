@@ -70,6 +70,13 @@ OWN = {
     "k_rec_acute_mu": 0.07, "k_rec_acute_delta": 0.05, "k_rec_acute_kappa": 0.09,
     "k_des_chronic_mu": 0.004, "k_des_chronic_delta": 0.003, "k_des_chronic_kappa": 0.002,
     "k_rec_chronic_mu": 0.0005, "k_rec_chronic_delta": 0.0004, "k_rec_chronic_kappa": 0.0007,
+    # symptoms: a sensitized subject with ongoing pain, so that every term shows
+    "pain_sensitization": 0.7, "pain_ongoing": 5.5, "pain_between_cv": 0.2,
+    "pain_day_cv": 0.2, "pain_tau": 2.0, "pain_trait": 1.1,
+    "anxiety_base": 8.0, "anxiety_between_cv": 0.4, "anxiety_day_cv": 0.15,
+    "anxiety_tau": 5.0, "anxiety_trait": 0.9,
+    "depression_base": 6.0, "depression_between_cv": 0.5, "depression_day_cv": 0.1,
+    "depression_tau": 7.0, "depression_trait": 1.3, "hads_mu_exponent": 1.3,
 }
 
 TIME_CONSTANTS = ("tau_act", "tau_syn", "store_time_p", "store_time_h", "tau_pulse",
@@ -159,6 +166,16 @@ def random_params(rng, *, a_circ=None, pulse_mean=None) -> np.ndarray:
         d[f"k_rec_acute_{r}"] = _loguniform(rng, 0.005, 0.5)
         d[f"k_des_chronic_{r}"] = rng.uniform(0.0, 0.01)
         d[f"k_rec_chronic_{r}"] = _loguniform(rng, 5e-5, 5e-3)
+    # symptoms (drawn after the rest, so that the earlier draws keep their values)
+    d.update(pain_sensitization=rng.uniform(0.0, 3.0), pain_ongoing=rng.uniform(0.0, 10.0),
+             pain_day_cv=rng.uniform(0.0, 0.5), pain_trait=rng.uniform(0.2, 3.0),
+             anxiety_base=rng.uniform(0.0, 21.0), anxiety_day_cv=rng.uniform(0.0, 0.5),
+             anxiety_trait=rng.uniform(0.2, 3.0), depression_base=rng.uniform(0.0, 21.0),
+             depression_day_cv=rng.uniform(0.0, 0.5), depression_trait=rng.uniform(0.2, 3.0),
+             hads_mu_exponent=rng.uniform(0.0, 3.0))
+    for k in ("pain", "anxiety", "depression"):
+        d[f"{k}_between_cv"] = rng.uniform(0.0, 1.0)
+        d[f"{k}_tau"] = rng.uniform(0.5, 30.0)
     return params(d)
 
 
@@ -210,7 +227,9 @@ def random_state(rng, p, edge=False) -> np.ndarray:
 
 def random_inputs(rng) -> np.ndarray:
     hi = {"exercise": 1.2, "pain": 10.0, "bend_iv_rate": 5.0, "bend_icv_rate": 5.0}
-    u = np.array([rng.uniform(0, hi.get(name, 1.0)) for name in ref.INPUTS])
+    lo = {f"{k}_fluctuation": -3.0 for k in ("pain", "anxiety", "depression")}
+    hi.update({f"{k}_fluctuation": 3.0 for k in ("pain", "anxiety", "depression")})
+    u = np.array([rng.uniform(lo.get(name, 0.0), hi.get(name, 1.0)) for name in ref.INPUTS])
     u[rng.random(NU) < 0.3] = 0.0             # exactly-zero inputs (h_k(0) = 0)
     return u
 
