@@ -45,6 +45,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._random import (PURPOSE_ACTH, PURPOSE_CORTISOL, PURPOSE_CSF, PURPOSE_HADS_A,
+                      PURPOSE_HADS_D, PURPOSE_MOOD, PURPOSE_NRS, PURPOSE_PLASMA, PURPOSE_VAS,
+                      keyed_rng)
 from .model import ACTH_MW, BEND_MW
 
 __all__ = ["Assay", "PRO", "sample", "convert", "UNITS", "CORTISOL_MW"]
@@ -68,22 +71,6 @@ _ANALYTE_ALIASES = {"beta_endorphin": "plasma_beta_endorphin",
                     "beta-endorphin": "plasma_beta_endorphin",
                     "acth": "plasma_acth", "cortisol": "plasma_cortisol"}
 
-# Stream numbers ("purposes") of the keyed generators.  endorphin.model uses 0
-# (parameters) and 1 (pulses); never renumber: results depend on them.
-PURPOSE_PLASMA = 16
-PURPOSE_CSF = 17
-PURPOSE_ACTH = 18
-PURPOSE_CORTISOL = 19
-PURPOSE_NRS = 32
-PURPOSE_VAS = 33
-PURPOSE_MOOD = 34
-PURPOSE_HADS_A = 35
-PURPOSE_HADS_D = 36
-
-
-def _rng(seed: int, subject: int, purpose: int) -> np.random.Generator:
-    return np.random.Generator(np.random.Philox(
-        np.random.SeedSequence(seed, spawn_key=(int(subject), int(purpose)))))
 
 
 def _default_purpose(kind: str, output: str) -> int:
@@ -749,7 +736,7 @@ def sample(result, times, assay=None, *, seed=None):
     N, K = subjects.size, times.size
     z = np.empty((assay.n_draws, N, K))
     for i, s in enumerate(subjects.tolist()):
-        z[:, i, :] = _rng(seed, s, assay.purpose).standard_normal((assay.n_draws, K))
+        z[:, i, :] = keyed_rng(seed, s, assay.purpose).standard_normal((assay.n_draws, K))
     value, censored = assay.measure(true, z)
     if isinstance(assay, Assay):
         true_reported = true[assay.output] * assay.factor

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .table import INDEX, _rng, check_seed
+from .._random import PURPOSE_SYMPTOMS, keyed_rng
+from .table import INDEX, check_seed
 
 __all__ = ["SYMPTOMS", "PURPOSE_SYMPTOMS", "symptom_days", "symptom_schedule",
            "merge_inputs"]
@@ -32,7 +33,6 @@ __all__ = ["SYMPTOMS", "PURPOSE_SYMPTOMS", "symptom_days", "symptom_schedule",
 #: The symptoms with a trait and a fluctuation, in the order of their inputs.
 SYMPTOMS = ("pain", "anxiety", "depression")
 #: Stream number of the symptom draws (never renumber: results depend on it).
-PURPOSE_SYMPTOMS = 3
 DAY = 1440.0
 
 
@@ -89,7 +89,7 @@ def symptom_schedule(params: np.ndarray, t0: float, t_end: float, seed: int = 0,
     Z = np.empty((n, 3))
     E = np.empty((n, 3, days))
     for i in range(n):
-        g = _rng(seed, first_subject + i, PURPOSE_SYMPTOMS)
+        g = keyed_rng(seed, first_subject + i, PURPOSE_SYMPTOMS)
         Z[i] = g.standard_normal(3)
         E[i] = g.standard_normal((days, 3)).T
     sigma = np.sqrt(np.log1p((cv * float(variability)) ** 2))
