@@ -309,7 +309,7 @@ setup(
             "endorphin._fit",
             sources=["csrc/glue/_fit.c", "csrc/glue/pool.c", "csrc/fit/fit.c",
                      "csrc/fit/start.c"],
-            depends=["csrc/fit/fit.h", "csrc/fit/fit_internal.h", "csrc/glue/pool.h",
+            depends=["csrc/fit/fit.h", "csrc/fit/curve.h", "csrc/glue/pool.h",
                      "csrc/glue/checks.h"],
             include_dirs=["csrc", numpy.get_include()],
             extra_compile_args=_compiler_flags() + _PTHREAD,

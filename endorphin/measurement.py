@@ -17,7 +17,8 @@ pain on a 0-10 scale.  This module models that step (docs/model.md section 6):
 * :class:`PRO` -- patient-reported outcomes with rater noise:
   :meth:`PRO.nrs` (0-10 integer numeric rating scale of pain),
   :meth:`PRO.vas` (0-100 mm visual analogue scale of pain), :meth:`PRO.mood`
-  (0-100 mm mood scale, 50 = the subject's rest).
+  (0-100 mm mood scale, 50 = the subject's rest), :meth:`PRO.hads_anxiety` and
+  :meth:`PRO.hads_depression` (HADS subscales, integer 0-21).
 * :func:`sample` -- measure a :class:`~endorphin.results.Result` at given
   times; ``Result.sample`` calls it.
 * :func:`convert` -- unit conversion (1 pmol/L of beta-endorphin = 3.465
@@ -44,6 +45,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._random import (PURPOSE_ACTH, PURPOSE_CORTISOL, PURPOSE_CSF, PURPOSE_HADS_A,
+                      PURPOSE_HADS_D, PURPOSE_MOOD, PURPOSE_NRS, PURPOSE_PLASMA, PURPOSE_VAS,
+                      keyed_rng)
 from .model import ACTH_MW, BEND_MW
 
 __all__ = ["Assay", "PRO", "sample", "convert", "UNITS", "CORTISOL_MW"]
@@ -67,20 +71,6 @@ _ANALYTE_ALIASES = {"beta_endorphin": "plasma_beta_endorphin",
                     "beta-endorphin": "plasma_beta_endorphin",
                     "acth": "plasma_acth", "cortisol": "plasma_cortisol"}
 
-# Stream numbers ("purposes") of the keyed generators.  endorphin.model uses 0
-# (parameters) and 1 (pulses); never renumber: results depend on them.
-PURPOSE_PLASMA = 16
-PURPOSE_CSF = 17
-PURPOSE_ACTH = 18
-PURPOSE_CORTISOL = 19
-PURPOSE_NRS = 32
-PURPOSE_VAS = 33
-PURPOSE_MOOD = 34
-
-
-def _rng(seed: int, subject: int, purpose: int) -> np.random.Generator:
-    return np.random.Generator(np.random.Philox(
-        np.random.SeedSequence(seed, spawn_key=(int(subject), int(purpose)))))
 
 
 def _default_purpose(kind: str, output: str) -> int:
@@ -103,6 +93,15 @@ def _real(value, name: str, *, low=None, high=None, low_open=False, unit="") -> 
     if high is not None and v > high:
         raise ValueError(f"{name} must be <= {high:g}{unit}, got {value!r}")
     return v
+
+
+def _check_measures(instrument: str, output, measured: str) -> None:
+    """An instrument rates one output: anything else is a ValueError naming ``output``."""
+    if not isinstance(output, str):
+        raise TypeError(f"output must be a string, got {type(output).__name__}")
+    if output != measured:
+        raise ValueError(f"output: PRO.{instrument}() measures {measured!r}, not "
+                         f"{output!r}")
 
 
 def _analyte(name: str) -> str:
@@ -493,7 +492,7 @@ class PRO:
             raise ValueError(f"purpose must be a non-negative integer, got {self.purpose!r}")
 
     @classmethod
-    def nrs(cls, *, sd: float = 0.5) -> PRO:
+    def nrs(cls, *, sd: float = 0.5, output: str = "pain_nrs") -> PRO:
         """Pain on the 11-point numeric rating scale (0 = no pain, 10 = worst
         possible; Farrar et al. 2001), integer.
 
@@ -504,16 +503,21 @@ class PRO:
             measurement of the NRS, 0.48 points in knee osteoarthritis, J
             Pain Res 2018, PMID 29731662; docs/sources.md section 7).
 
+        output : str
+            The output rated; only ``"pain_nrs"`` (any other gives a ValueError
+            naming ``output``).
+
         Returns
         -------
         PRO
             Rates the ``pain_nrs`` output; values are integers 0..10.
         """
+        _check_measures("nrs", output, "pain_nrs")
         return cls("pain_nrs", sd, 1.0, 0.0, 0.0, 10.0, 1.0, "1", "pain NRS (0-10)",
                    PURPOSE_NRS)
 
     @classmethod
-    def vas(cls, *, sd: float = 5.0) -> PRO:
+    def vas(cls, *, sd: float = 5.0, output: str = "pain_nrs") -> PRO:
         """Pain on a 100-mm visual analogue scale, read to the millimetre.
 
         Parameters
@@ -523,11 +527,16 @@ class PRO:
             points on the 10-times finer scale; the VAS minimal clinically
             significant difference is 13 mm, Todd et al. 1996).
 
+        output : str
+            The output rated; only ``"pain_nrs"`` (any other gives a ValueError
+            naming ``output``).
+
         Returns
         -------
         PRO
             Rates ``10 mm x pain_nrs``; values are integers 0..100 mm.
         """
+        _check_measures("vas", output, "pain_nrs")
         return cls("pain_nrs", sd, 10.0, 0.0, 0.0, 100.0, 1.0, "mm", "pain VAS (0-100 mm)",
                    PURPOSE_VAS)
 
@@ -551,6 +560,55 @@ class PRO:
         """
         return cls("mood", sd, mm_per_unit, 50.0, 0.0, 100.0, 1.0, "mm",
                    "mood VAS (0-100 mm)", PURPOSE_MOOD)
+
+    @classmethod
+    def hads_anxiety(cls, *, sd: float = 1.5, output: str = "anxiety_score") -> PRO:
+        """Anxiety on the HADS anxiety subscale (HADS-A): the integer total of its 7
+        items, 0-21 (Zigmond & Snaith 1983; 8-10 mild, 11-14 moderate, 15-21 severe).
+
+        Parameters
+        ----------
+        sd : float
+            Questionnaire noise SD, HADS points, default 1.5: the standard error of
+            measurement from internal consistency, SD x sqrt(1 - alpha), with the
+            general-population SD 3.76 (Crawford et al. 2001) and alpha 0.83 (mean
+            over studies, Bjelland et al. J Psychosom Res 2002;52:69).
+        output : str
+            The output rated; only ``"anxiety_score"`` (any other gives a ValueError
+            naming ``output``: HADS-A does not measure it).
+
+        Returns
+        -------
+        PRO
+            Rates the ``anxiety_score`` output; values are integers 0..21.
+        """
+        _check_measures("hads_anxiety", output, "anxiety_score")
+        return cls("anxiety_score", sd, 1.0, 0.0, 0.0, 21.0, 1.0, "1",
+                   "HADS anxiety (0-21)", PURPOSE_HADS_A)
+
+    @classmethod
+    def hads_depression(cls, *, sd: float = 1.3, output: str = "depression_score") -> PRO:
+        """Depression on the HADS depression subscale (HADS-D): the integer total of
+        its 7 items, 0-21.
+
+        Parameters
+        ----------
+        sd : float
+            Questionnaire noise SD, HADS points, default 1.3: SD x sqrt(1 - alpha)
+            with the general-population SD 3.07 (Crawford et al. 2001) and alpha 0.82
+            (Bjelland et al. 2002).
+        output : str
+            The output rated; only ``"depression_score"`` (any other gives a
+            ValueError naming ``output``).
+
+        Returns
+        -------
+        PRO
+            Rates the ``depression_score`` output; values are integers 0..21.
+        """
+        _check_measures("hads_depression", output, "depression_score")
+        return cls("depression_score", sd, 1.0, 0.0, 0.0, 21.0, 1.0, "1",
+                   "HADS depression (0-21)", PURPOSE_HADS_D)
 
     @property
     def n_draws(self) -> int:
@@ -678,7 +736,7 @@ def sample(result, times, assay=None, *, seed=None):
     N, K = subjects.size, times.size
     z = np.empty((assay.n_draws, N, K))
     for i, s in enumerate(subjects.tolist()):
-        z[:, i, :] = _rng(seed, s, assay.purpose).standard_normal((assay.n_draws, K))
+        z[:, i, :] = keyed_rng(seed, s, assay.purpose).standard_normal((assay.n_draws, K))
     value, censored = assay.measure(true, z)
     if isinstance(assay, Assay):
         true_reported = true[assay.output] * assay.factor

@@ -32,7 +32,7 @@
  *      the covariance s^2 (J^T W J)^-1, s^2 = RSS / df, transformed to the drc
  *      parameterisation.
  */
-#include "fit_internal.h"
+#include "curve.h"
 
 #include <float.h>
 #include <math.h>
@@ -50,13 +50,7 @@
 
 int endo_fit_nparams(int model)
 {
-    switch (model) {
-    case ENDO_FIT_LL4: return 4;
-    case ENDO_FIT_LL5: return 5;
-    case ENDO_FIT_HILL: return 3;
-    case ENDO_FIT_EMAX: return 4;
-    default: return 0;
-    }
+    return fit_nparams(model);
 }
 
 /* 1 when parameter i is in the units of the response (c, d, emax, e0) */
@@ -275,18 +269,33 @@ ENDO_INLINE double point_at(const model_c *k, double lx, int zero, double *J)
     return point_eval(k, wb.A[0], wb.B[0], wb.dl[0], zero, J);
 }
 
+/* The logistic weights (into wb) of the curve's block of points from i0 on;
+ * returns how many points the block holds (FIT_BLOCK, fewer at the end). */
+ENDO_INLINE int curve_block(const model_c *k, const curve *cv, int i0, wblock *wb)
+{
+    const int len = (cv->m - i0 < FIT_BLOCK) ? cv->m - i0 : FIT_BLOCK;
+    logistic_block(k, cv->lx + i0, cv->zero + i0, len, wb);
+    return len;
+}
+
+/* The residual y - f at the curve's point i, point j of its block wb
+ * (curve_block); with J != NULL also the gradient of f (point_eval). */
+ENDO_INLINE double block_residual(const model_c *k, const curve *cv, const wblock *wb,
+                                  int i, int j, double *J)
+{
+    return cv->y[i] - point_eval(k, wb->A[j], wb->B[j], wb->dl[j], cv->zero[i] != 0.0, J);
+}
+
 ENDO_INLINE double rss_gen(const int model, const double *th, const curve *cv)
 {
     const model_c k = model_consts(model, th);
     double s = 0.0;
     for (int i0 = 0; i0 < cv->m; i0 += FIT_BLOCK) {
-        const int len = (cv->m - i0 < FIT_BLOCK) ? cv->m - i0 : FIT_BLOCK;
         wblock wb;
-        logistic_block(&k, cv->lx + i0, cv->zero + i0, len, &wb);
+        const int len = curve_block(&k, cv, i0, &wb);
         for (int j = 0; j < len; j++) {
             const int i = i0 + j;
-            const double r = cv->y[i] - point_eval(&k, wb.A[j], wb.B[j], wb.dl[j],
-                                                   cv->zero[i] != 0.0, NULL);
+            const double r = block_residual(&k, cv, &wb, i, j, NULL);
             s += cv->w[i] * r * r;
         }
     }
@@ -334,14 +343,12 @@ ENDO_INLINE double normal_gen(const int model, const double *th, const curve *cv
     double s = 0.0;
     double Al[MAXP][MAXP] = {{0.0}}, gl[MAXP] = {0.0};
     for (int i0 = 0; i0 < cv->m; i0 += FIT_BLOCK) {
-        const int len = (cv->m - i0 < FIT_BLOCK) ? cv->m - i0 : FIT_BLOCK;
         wblock wb;
-        logistic_block(&k, cv->lx + i0, cv->zero + i0, len, &wb);
+        const int len = curve_block(&k, cv, i0, &wb);
         for (int j = 0; j < len; j++) {
             const int i = i0 + j;
             double J[MAXP];
-            const double r = cv->y[i] - point_eval(&k, wb.A[j], wb.B[j], wb.dl[j],
-                                                   cv->zero[i] != 0.0, J);
+            const double r = block_residual(&k, cv, &wb, i, j, J);
             const double w = cv->w[i];
             s += w * r * r;
             if (C && model != ENDO_FIT_LL5 && cv->zero[i] == 0.0) {

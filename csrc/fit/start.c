@@ -4,7 +4,7 @@
  * log e from the regression of log((d' - y)/(y - c')) on log x, with c', d'
  * 5 % outside the range; and the valid points of a curve.
  */
-#include "fit_internal.h"
+#include "curve.h"
 
 #include <math.h>
 
@@ -178,7 +178,7 @@ curve fit_gather(int n, const double *x, const double *logx, const double *y,
 
 void fit_to_drc(int model, const double *th, double *p)
 {
-    const int P = endo_fit_nparams(model);
+    const int P = fit_nparams(model);
     for (int i = 0; i < P; i++) {
         p[i] = is_log_param(model, i) ? exp(th[i]) : th[i];
     }
@@ -190,7 +190,7 @@ int endo_fit_self_start(int model, int n, const double *x, const double *y, cons
     /* small fixed workspace on the stack for short curves, else the caller's
      * start vector gets NaN: this entry point is for tests and the glue */
     double work[4 * 256];
-    const int P = endo_fit_nparams(model);
+    const int P = fit_nparams(model);
     if (P == 0 || n > 256) {
         return -1;
     }

@@ -406,6 +406,57 @@ static void em_rest_effects(const double *p, double eff0[3])
     }
 }
 
+/* ------------------------------------------------------------------------- */
+/* symptoms (docs/model.md, "Symptoms")                                       */
+/* ------------------------------------------------------------------------- */
+static inline double em_clip(double x, double hi)
+{
+    return x < 0.0 ? 0.0 : (x > hi ? hi : x);
+}
+
+/* a HADS score: base x trait x (1 + day_cv X) x f, clipped to 0..21 */
+static inline double em_hads(double base, double trait, double day_cv, double x, double f)
+{
+    return em_clip(base * trait * (1.0 + day_cv * x) * f, 21.0);
+}
+
+/* sym[0] pain_nrs: the evoked part e = clip((1 + pain_sensitization) pain (1 - a) flare,
+ * 0, 10) and the ongoing part o = clip(pain_ongoing trait (1 + day_cv X_pain)
+ * min(1, (1 - a) / (1 - a_rest)) flare, 0, 10), combined as 10 - (10 - e)(10 - o) / 10
+ * (= e + o - e o / 10); sym[1], sym[2]: the anxiety and depression scores, scaled by
+ * (receptor_mu Z_mu / Z_mu,rest)^-gamma and by the practice factor (endorphin_practice.h).
+ * a: the analgesia; flare: the post-exercise flare factor (1: none); eff0: the resting
+ * effects (em_rest_effects). */
+static inline void em_symptoms(const double *y, const double *p, const double *u, double a,
+                               double flare, const double eff0[3], double sym[3])
+{
+    const double s = 1.0 + p[EM_P_PAIN_SENSITIZATION];
+    const double e = em_clip(s * u[EM_U_PAIN] * (1.0 - a) * flare, 10.0);
+    double prod_rest = 1.0;
+    for (int r = 0; r < 3; r++) {
+        prod_rest *= 1.0 - p[EM_P_W_MU + r] * eff0[r];
+    }
+    double relief = prod_rest > 0.0 ? (1.0 - a) / prod_rest : 1.0;
+    relief = relief < 1.0 ? relief : 1.0;
+    const double o = em_clip(p[EM_P_PAIN_ONGOING] * p[EM_P_PAIN_TRAIT]
+                             * (1.0 + p[EM_P_PAIN_DAY_CV] * u[EM_U_PAIN_FLUCTUATION]) * relief
+                             * flare, 10.0);
+    sym[0] = 10.0 - (10.0 - e) * (10.0 - o) / 10.0;   /* <= 10 exactly when e, o <= 10 */
+    /* mu availability relative to the subject's rest: receptor_mu x Z_mu / Z_mu,rest */
+    const double d0 = bend_drive(p[EM_P_BEND_CSF_BASE], p, 0);
+    const double kc = p[EM_P_K_REC_CHRONIC_MU];
+    const double z0 = kc / (kc + p[EM_P_K_DES_CHRONIC_MU] * d0);
+    double m = p[EM_P_RECEPTOR_MU] * y[EM_Y_RECEPTOR_CHRONIC_MU] / z0;
+    m = m > 1e-6 ? m : 1e-6;
+    const double g = p[EM_P_HADS_MU_EXPONENT];
+    const double f = (g == 0.0 ? 1.0 : (g == 1.0 ? 1.0 / m : pow(m, -g)))
+                     * pr_mood_factor(y, p, 1);
+    sym[1] = em_hads(p[EM_P_ANXIETY_BASE], p[EM_P_ANXIETY_TRAIT], p[EM_P_ANXIETY_DAY_CV],
+                     u[EM_U_ANXIETY_FLUCTUATION], f);
+    sym[2] = em_hads(p[EM_P_DEPRESSION_BASE], p[EM_P_DEPRESSION_TRAIT],
+                     p[EM_P_DEPRESSION_DAY_CV], u[EM_U_DEPRESSION_FLUCTUATION], f);
+}
+
 static inline EM_INLINE void em_output_n(int nd, double t, const double *y,
                                          const double *p, const double *u, double *out)
 {
@@ -428,8 +479,8 @@ static inline EM_INLINE void em_output_n(int nd, double t, const double *y,
     const double a_op = 1.0 - prod_op;
     const double a_non = 1.0 - prod_non;
     const double a = 1.0 - prod_op * prod_non;
-    double nrs = u[EM_U_PAIN] * (1.0 - a) * flare;
-    nrs = nrs < 0.0 ? 0.0 : (nrs > 10.0 ? 10.0 : nrs);
+    double sym[3];
+    em_symptoms(y, p, u, a, flare, eff0, sym);
     const double one_minus_a = prod_op * prod_non * flare;
     const double thr = one_minus_a > 0.1 ? 1.0 / one_minus_a : 10.0;
 
@@ -453,7 +504,9 @@ static inline EM_INLINE void em_output_n(int nd, double t, const double *y,
     out[EM_O_NONOPIOID_ANALGESIA] = a_non;
     out[EM_O_ANALGESIA] = a;
     out[EM_O_MOOD] = em_mood(eff, p) - em_mood(eff0, p);
-    out[EM_O_PAIN_NRS] = nrs;
+    out[EM_O_PAIN_NRS] = sym[0];
+    out[EM_O_ANXIETY_SCORE] = sym[1];
+    out[EM_O_DEPRESSION_SCORE] = sym[2];
     out[EM_O_PAIN_THRESHOLD] = thr;
     out[EM_O_ACTIVATION_PITUITARY] = y[EM_Y_ACT_P];
     out[EM_O_ACTIVATION_HYPOTHALAMIC] = y[EM_Y_ACT_H];

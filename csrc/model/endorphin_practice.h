@@ -71,6 +71,16 @@ static inline double pr_nonopioid_factor(const double *y, const double *p, size_
            * (1.0 - PR_P(EM_P_PRACTICE_MEDITATION_NONOPIOID) * pm);
 }
 
+/* the practice factor on both HADS scores, (1 - m_x P_x)(1 - m_m P_m) */
+static inline double pr_mood_factor(const double *y, const double *p, size_t st)
+{
+    double px = PR_Y(EM_Y_PRACTICE_EXERCISE), pm = PR_Y(EM_Y_PRACTICE_MEDITATION);
+    px = px < 0.0 ? 0.0 : (px > 1.0 ? 1.0 : px);
+    pm = pm < 0.0 ? 0.0 : (pm > 1.0 ? 1.0 : pm);
+    return (1.0 - PR_P(EM_P_PRACTICE_EXERCISE_MOOD) * px)
+           * (1.0 - PR_P(EM_P_PRACTICE_MEDITATION_MOOD) * pm);
+}
+
 /* the flare's factor on pain, 1 + max(H, 0) */
 static inline double pr_flare_factor(const double *y, size_t st)
 {

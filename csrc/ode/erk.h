@@ -95,32 +95,32 @@ static const double SAFE = 0.9, FAC_MIN = 0.2, FAC_MAX = 10.0, BETA = 0.04;
 #define AUTO_HOPELESS 1e7
 #define AUTO_STIFF_STEPS 10000
 
-/* Dense output at theta in (0, 1) of the last accepted step, into ytmp:
+/* r0 + a (r1 + b (r2 + a (r3 + b r4))) of the last accepted step into ytmp:
  * only the states the model's output function reads (the others keep
  * whatever ytmp held; the output function does not look at them). */
-static inline __attribute__((always_inline)) void dense(subject *s, double theta)
+static inline __attribute__((always_inline)) void interpolate(subject *s, double a, double b)
 {
-    const double th1 = 1.0 - theta;
     const int *idx = s->m->output_states;
     const size_t n = idx ? (size_t)s->m->n_output_states : s->S;
     for (size_t j = 0; j < n; j++) {
         const size_t i = idx ? (size_t)idx[j] : j;
-        s->ytmp[i] = s->r[0][i] + theta * (s->r[1][i] + th1 * (s->r[2][i]
-                     + theta * (s->r[3][i] + th1 * s->r[4][i])));
+        s->ytmp[i] = s->r[0][i] + a * (s->r[1][i] + b * (s->r[2][i]
+                     + a * (s->r[3][i] + b * s->r[4][i])));
     }
+}
+
+/* Dense output at theta in (0, 1) of the last accepted step, into ytmp
+ * (the states the outputs read). */
+static inline __attribute__((always_inline)) void dense(subject *s, double theta)
+{
+    interpolate(s, theta, 1.0 - theta);
 }
 
 /* Tsit5 interpolant at theta into ytmp (the states the outputs read):
  * r0 = y, r1..r4 = h sum_i TP_m[i] k_i */
 static inline __attribute__((always_inline)) void dense_poly(subject *s, double theta)
 {
-    const int *idx = s->m->output_states;
-    const size_t n = idx ? (size_t)s->m->n_output_states : s->S;
-    for (size_t j = 0; j < n; j++) {
-        const size_t i = idx ? (size_t)idx[j] : j;
-        s->ytmp[i] = s->r[0][i] + theta * (s->r[1][i] + theta * (s->r[2][i]
-                     + theta * (s->r[3][i] + theta * s->r[4][i])));
-    }
+    interpolate(s, theta, theta);
 }
 
 /* The start of an interval [ta, tb]: k1 at ta (no FSAL across an event) and

@@ -24,6 +24,20 @@
 
 static const char *const rate_input[] = {"rate"};
 
+/* The output function `name` of a model whose outputs are its n states, as they are
+ * (lotka_volterra, riccati, robertson). */
+#define STATE_OUTPUTS(name, n)                                                      \
+    static void name(double t, const double *y, const double *p, const double *u,   \
+                     double *out)                                                   \
+    {                                                                               \
+        (void)t;                                                                    \
+        (void)p;                                                                    \
+        (void)u;                                                                    \
+        for (int i = 0; i < (n); i++) {                                             \
+            out[i] = y[i];                                                          \
+        }                                                                           \
+    }
+
 /* ------------------------------------------------------------------------- */
 /* lotka_volterra                                                             */
 /* ------------------------------------------------------------------------- */
@@ -39,15 +53,7 @@ static void lv_rhs(double t, const double *y, const double *p, const double *u,
     dy[1] = p[2] * y[0] * y[1] - p[3] * y[1];
 }
 
-static void lv_output(double t, const double *y, const double *p, const double *u,
-                      double *out)
-{
-    (void)t;
-    (void)p;
-    (void)u;
-    out[0] = y[0];
-    out[1] = y[1];
-}
+STATE_OUTPUTS(lv_output, 2)
 
 static void lv_jac(double t, const double *y, const double *p, const double *u,
                    double *J)
@@ -80,14 +86,7 @@ static void riccati_rhs(double t, const double *y, const double *p, const double
     dy[0] = p[0] * y[0] * y[0];
 }
 
-static void riccati_output(double t, const double *y, const double *p,
-                           const double *u, double *out)
-{
-    (void)t;
-    (void)p;
-    (void)u;
-    out[0] = y[0];
-}
+STATE_OUTPUTS(riccati_output, 1)
 
 static void riccati_jac(double t, const double *y, const double *p, const double *u,
                         double *J)
@@ -120,16 +119,7 @@ static void rob_rhs(double t, const double *y, const double *p, const double *u,
     dy[2] = r2;
 }
 
-static void rob_output(double t, const double *y, const double *p, const double *u,
-                       double *out)
-{
-    (void)t;
-    (void)p;
-    (void)u;
-    out[0] = y[0];
-    out[1] = y[1];
-    out[2] = y[2];
-}
+STATE_OUTPUTS(rob_output, 3)
 
 static void rob_jac(double t, const double *y, const double *p, const double *u,
                     double *J)

@@ -63,6 +63,20 @@ typedef double (*kernel_6)(double, double, double, double, double, double);
         }                                                                     \
     }
 
+/* The float64 (NAME_d) and float32 (NAME_f) inner loops of a gufunc whose
+ * loop body is NAME_loop(args, dimensions, steps, is_float). */
+#define PRECISION_LOOPS(NAME)                                                 \
+    static void NAME##_d(char **args, npy_intp const *dimensions,             \
+                         npy_intp const *steps, void *NPY_UNUSED(data))       \
+    {                                                                         \
+        NAME##_loop(args, dimensions, steps, 0);                              \
+    }                                                                         \
+    static void NAME##_f(char **args, npy_intp const *dimensions,             \
+                         npy_intp const *steps, void *NPY_UNUSED(data))       \
+    {                                                                         \
+        NAME##_loop(args, dimensions, steps, 1);                              \
+    }
+
 #define CALL2(T) f(ARG(T, 0), ARG(T, 1))
 #define CALL3(T) f(ARG(T, 0), ARG(T, 1), ARG(T, 2))
 #define CALL4(T) f(ARG(T, 0), ARG(T, 1), ARG(T, 2), ARG(T, 3))
@@ -135,19 +149,7 @@ hill_loop(char **args, npy_intp const *dimensions, npy_intp const *steps,
     }
 }
 
-static void
-hill_d(char **args, npy_intp const *dimensions, npy_intp const *steps,
-       void *NPY_UNUSED(data))
-{
-    hill_loop(args, dimensions, steps, 0);
-}
-
-static void
-hill_f(char **args, npy_intp const *dimensions, npy_intp const *steps,
-       void *NPY_UNUSED(data))
-{
-    hill_loop(args, dimensions, steps, 1);
-}
+PRECISION_LOOPS(hill)
 
 /* ------------------------------------------------------------------------- */
 /* GUFUNC HELPERS                                                             */
@@ -182,6 +184,24 @@ checked_alloc(npy_intp k, npy_intp m, npy_intp a, npy_intp extra_bytes)
     }
     return malloc(sizeof(double) * ((size_t)k * (size_t)m + (size_t)a)
                   + (size_t)extra_bytes);
+}
+
+/*
+ * The scratch memory of a gufunc loop over N outer elements (checked_alloc's
+ * size), or NULL: when there is nothing to do (N == 0), or with MemoryError
+ * set when it cannot be had.
+ */
+static void *
+loop_scratch(npy_intp N, npy_intp k, npy_intp m, npy_intp a, npy_intp extra_bytes)
+{
+    if (N == 0) {
+        return NULL;
+    }
+    void *mem = checked_alloc(k, m, a, extra_bytes);
+    if (mem == NULL) {
+        loop_no_memory();
+    }
+    return mem;
 }
 
 /*
@@ -241,12 +261,11 @@ competitive_occupancy_loop(char **args, npy_intp const *dimensions,
     const npy_intp rl = r * l;
     const npy_intp dsize = is_float ? (npy_intp)sizeof(float) : (npy_intp)sizeof(double);
 
-    if (N == 0 || rl == 0) {
+    if (rl == 0) {
         return;
     }
-    double *mem = checked_alloc(rl, 3, l, r);
+    double *mem = loop_scratch(N, rl, 3, l, r);
     if (mem == NULL) {
-        loop_no_memory();
         return;
     }
     double *cbuf = mem, *kbuf = mem + l, *rk = mem + l + rl, *obuf = mem + l + 2 * rl;
@@ -294,19 +313,7 @@ competitive_occupancy_loop(char **args, npy_intp const *dimensions,
     free(mem);
 }
 
-static void
-competitive_occupancy_d(char **args, npy_intp const *dimensions,
-                        npy_intp const *steps, void *NPY_UNUSED(data))
-{
-    competitive_occupancy_loop(args, dimensions, steps, 0);
-}
-
-static void
-competitive_occupancy_f(char **args, npy_intp const *dimensions,
-                        npy_intp const *steps, void *NPY_UNUSED(data))
-{
-    competitive_occupancy_loop(args, dimensions, steps, 1);
-}
+PRECISION_LOOPS(competitive_occupancy)
 
 /* ------------------------------------------------------------------------- */
 /* operational_multi  (l),(l),(l),()->()                                      */
@@ -317,12 +324,8 @@ operational_multi_loop(char **args, npy_intp const *dimensions,
 {
     const npy_intp N = dimensions[0], l = dimensions[1];
     /* steps: conc, K, tau, n, out (outer); conc_l, K_l, tau_l (core) */
-    if (N == 0) {
-        return;
-    }
-    double *mem = checked_alloc(l, 3, 1, 0);
+    double *mem = loop_scratch(N, l, 3, 1, 0);
     if (mem == NULL) {
-        loop_no_memory();
         return;
     }
     for (npy_intp i = 0; i < N; i++) {
@@ -343,19 +346,7 @@ operational_multi_loop(char **args, npy_intp const *dimensions,
     free(mem);
 }
 
-static void
-operational_multi_d(char **args, npy_intp const *dimensions,
-                    npy_intp const *steps, void *NPY_UNUSED(data))
-{
-    operational_multi_loop(args, dimensions, steps, 0);
-}
-
-static void
-operational_multi_f(char **args, npy_intp const *dimensions,
-                    npy_intp const *steps, void *NPY_UNUSED(data))
-{
-    operational_multi_loop(args, dimensions, steps, 1);
-}
+PRECISION_LOOPS(operational_multi)
 
 /* ------------------------------------------------------------------------- */
 /* Jacobian gufuncs  (),(),...->(p)                                           */
@@ -428,12 +419,8 @@ nca_loop(char **args, npy_intp const *dimensions, npy_intp const *steps,
     /* steps: nin + 1 outer strides, then the core strides of t (and c) */
     const npy_intp *core = steps + nin + 1;
     char *out = args[nin];
-    if (N == 0) {
-        return;
-    }
-    double *mem = checked_alloc(n, 2, 1, 0);
+    double *mem = loop_scratch(N, n, 2, 1, 0);
     if (mem == NULL) {
-        loop_no_memory();
         return;
     }
     for (npy_intp i = 0; i < N; i++) {

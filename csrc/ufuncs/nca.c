@@ -26,20 +26,9 @@ static double status_result(int status)
     return status == 1 ? NAN : endo_invalid();
 }
 
-double endo_auc_linear(const double *t, const double *c, size_t n)
-{
-    const int st = profile_status(t, c, n);
-    if (st) {
-        return status_result(st);
-    }
-    double auc = 0.0;
-    for (size_t i = 1; i < n; i++) {
-        auc += 0.5 * (c[i] + c[i - 1]) * (t[i] - t[i - 1]);
-    }
-    return auc;
-}
-
-double endo_auc_linlog(const double *t, const double *c, size_t n)
+/* The area under the profile: trapezoids, or with `linlog` log-trapezoids
+ * where the concentration falls (and stays positive). */
+static double profile_auc(const double *t, const double *c, size_t n, int linlog)
 {
     const int st = profile_status(t, c, n);
     if (st) {
@@ -48,7 +37,7 @@ double endo_auc_linlog(const double *t, const double *c, size_t n)
     double auc = 0.0;
     for (size_t i = 1; i < n; i++) {
         const double c1 = c[i - 1], c2 = c[i], dt = t[i] - t[i - 1];
-        if (c2 < c1 && c2 > 0.0) {
+        if (linlog && c2 < c1 && c2 > 0.0) {
             /* exact for c1 exp(-k (t - t1)): (c1 - c2) / k; log1p keeps the
              * accuracy when c2 is close to c1 (then it tends to the trapezoid) */
             const double lr = -log1p((c2 - c1) / c1);   /* log(c1/c2) > 0 */
@@ -59,6 +48,16 @@ double endo_auc_linlog(const double *t, const double *c, size_t n)
         }
     }
     return auc;
+}
+
+double endo_auc_linear(const double *t, const double *c, size_t n)
+{
+    return profile_auc(t, c, n, 0);
+}
+
+double endo_auc_linlog(const double *t, const double *c, size_t n)
+{
+    return profile_auc(t, c, n, 1);
 }
 
 double endo_cmax(const double *c, size_t n)

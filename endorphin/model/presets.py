@@ -8,13 +8,14 @@ apply on top of the preset.
 
     >>> import endorphin as en
     >>> sorted(en.presets)
-    ['chronic_pain', 'depression_anhedonia', 'fibromyalgia', 'healthy', 'opioid_tolerant', 'trained']
+    ['anxiety', 'chronic_pain', 'depression_anhedonia', 'fibromyalgia', 'healthy', 'opioid_tolerant', 'trained']
     >>> en.presets["fibromyalgia"].values()["receptor_mu"]
     0.7
 
 Some features of a condition are not parameters and belong in the scenario:
-the sustained pain of ``chronic_pain`` is a stimulus (``en.Pain(level=5, start=0,
-duration=t_end)``), and the higher VO2max of ``trained`` subjects means a
+an experimental noxious stimulus is a ``Pain`` stimulus (the conditions' ongoing
+pain is already in ``pain_nrs``: parameters ``pain_ongoing`` and the symptom
+generator, docs/model.md "Symptoms"), and the higher VO2max of ``trained`` subjects means a
 given absolute workload is a lower *relative* intensity, which is what
 ``en.Exercise(intensity=...)`` takes.
 """
@@ -43,6 +44,14 @@ _S = {
                      "doi:10.1038/s41386-020-0725-9 (n = 135, [11C]carfentanil PET: "
                      "depressive and anxiety scores negatively associated with mu-receptor "
                      "availability)",
+    "gracely2002": "Gracely RH et al. Arthritis Rheum 2002;46:1333 (16 fibromyalgia vs 16 "
+                   "controls: equal pain from 2.4 kg/cm2 in patients and 4.16 kg/cm2 in "
+                   "controls)",
+    "fm_pain": "Mease PJ et al. J Rheumatol 2008;35:502 (748 patients, baseline pain "
+               "7.1/10); pooled pregabalin fibromyalgia trials (baseline 5.8 +- 0.8 in "
+               "the moderate and 7.9 +- 0.7 in the severe subgroup)",
+    "finder": "FINDER study baseline, Eur Psychiatry (3468 outpatients starting an "
+              "antidepressant: HADS-D 12.3 (SD 4.5), HADS-A 13.0 (SD 4.0))",
     "goldfarb1991": "Goldfarb AH et al. Int J Sports Med 1991;12:264 (trained and "
                     "untrained men: similar beta-endorphin response at the same relative "
                     "intensity; at rest 4.61 +- 0.25 vs 4.03 +- 0.23 pmol/L)",
@@ -92,6 +101,14 @@ class Preset:
                             columns=["parameter", "value", "default", "source"])
 
 
+# symptoms: a HADS score's population mean is base / availability^hads_mu_exponent
+# (exponent 1), so a preset that lowers receptor_mu to R sets base = target x R; the
+# between-subject CVs are calibrated (tests/model/test_symptoms.py) so that, with the
+# day-to-day fluctuation and the instrument's noise, the measured SD is the published one.
+def _hads(target: float, receptor_mu: float) -> float:
+    return round(target * receptor_mu, 4)
+
+
 _TOLERANT_R = 0.39     # tools/calibration/calibrate.py: chronic mu fraction after 3 days / at rest
 
 _PRESETS = {p.name: p for p in [
@@ -101,9 +118,27 @@ _PRESETS = {p.name: p for p in [
         "fewer functional mu receptors and a higher central opioid tone (a higher tone "
         "acting on fewer receptors)",
         {"receptor_mu": 0.7, "bend_csf_base": ("x", 2.0), "rho_h": ("x", 0.5),
+         # symptoms
+         "pain_ongoing": 6.8, "pain_sensitization": 0.733,
+         "anxiety_base": _hads(11.0, 0.7), "anxiety_between_cv": 0.4,
+         "depression_base": _hads(9.0, 0.7), "depression_between_cv": 0.48,
+         # practice over weeks
          "flare_rate": 0.0133},
         {"receptor_mu": _S["harris2007"] + "; the size of the reduction is not in the "
                         "abstract: assumed 30 %",
+         "pain_ongoing": _S["fm_pain"] + ": 6.8, between the two (trial populations; "
+                         "inclusion pain >= 4)",
+         "pain_sensitization": _S["gracely2002"] + ": the same pressure hurts as much "
+                               "as 4.16 / 2.4 = 1.73 times the pressure in controls",
+         "anxiety_base": "HADS-A about 11 (SD 4.4) in fibromyalgia samples (m: recalled "
+                         "from Vallejo MA et al. Rev Psiquiatr Salud Ment 2012;5:107, 301 "
+                         "patients, 'higher levels of anxiety than in other disorders'; "
+                         "check); x receptor_mu (see hads_mu_exponent)",
+         "anxiety_between_cv": "calibrated: the SD 4.4 above with the day-to-day "
+                               "fluctuation and PRO.hads_anxiety's noise",
+         "depression_base": "HADS-D about 9 (SD 4.3) in fibromyalgia samples (m: as "
+                            "anxiety_base; check); x receptor_mu",
+         "depression_between_cv": "calibrated: the SD 4.3 above",
          "bend_csf_base": _S["baraniuk2004"] + " (3.3-fold, a different opioid peptide); "
                           "assumed 2-fold for beta-endorphin",
          "rho_h": "assumed: halved with the doubled base, so that a stimulus releases "
@@ -119,8 +154,19 @@ _PRESETS = {p.name: p for p in [
         "chronic_pain",
         "lower central beta-endorphin and desensitized mu receptors; add the sustained "
         "pain itself as a Pain stimulus",
-        {"bend_csf_base": ("x", 0.5), "receptor_mu": 0.8},
+        {"bend_csf_base": ("x", 0.5), "receptor_mu": 0.8,
+         # symptoms
+         "pain_ongoing": 6.0, "anxiety_base": _hads(8.0, 0.8), "anxiety_between_cv": 0.45,
+         "depression_base": _hads(7.0, 0.8), "depression_between_cv": 0.5},
         {"bend_csf_base": _S["lipman1990"],
+         "pain_ongoing": "assumed: a typical baseline of chronic (low back) pain trials, "
+                         "NRS about 6 with inclusion at >= 4 (no single source used)",
+         "anxiety_base": "assumed: HADS-A about 8 (mild range) in chronic pain clinics; "
+                         "x receptor_mu",
+         "anxiety_between_cv": "assumed: as the clinical presets",
+         "depression_base": "assumed: HADS-D about 7 in chronic pain clinics; x "
+                            "receptor_mu",
+         "depression_between_cv": "assumed: as the clinical presets",
          "receptor_mu": "assumed: 20 % fewer functional mu receptors, for the "
                         "'desensitized receptors' of the model contract (no human "
                         "receptor measurement used)"}),
@@ -128,8 +174,30 @@ _PRESETS = {p.name: p for p in [
         "depression_anhedonia",
         "lower mu-receptor availability; beta-endorphin release unchanged (plasma "
         "findings conflict)",
-        {"receptor_mu": 0.8},
-        {"receptor_mu": _S["nummenmaa2020"] + "; the size is assumed (20 %)"}),
+        {"receptor_mu": 0.8,
+         # symptoms
+         "depression_base": _hads(12.3, 0.8), "depression_between_cv": 0.37,
+         "anxiety_base": _hads(13.0, 0.8), "anxiety_between_cv": 0.3},
+        {"receptor_mu": _S["nummenmaa2020"] + "; the size is assumed (20 %)",
+         "depression_base": _S["finder"] + ": HADS-D 12.3, x receptor_mu",
+         "depression_between_cv": "calibrated: the SD 4.5 of " + _S["finder"],
+         "anxiety_base": _S["finder"] + ": HADS-A 13.0, x receptor_mu",
+         "anxiety_between_cv": "calibrated: the SD 4.0 of " + _S["finder"]}),
+    Preset(
+        "anxiety",
+        "anxiety disorder: anxiety score in the clinical range; lower mu-receptor "
+        "availability (as subclinical anxiety goes with lower availability)",
+        {"receptor_mu": 0.8, "anxiety_base": _hads(13.0, 0.8), "anxiety_between_cv": 0.3,
+         "depression_base": _hads(8.0, 0.8), "depression_between_cv": 0.5},
+        {"receptor_mu": _S["nummenmaa2020"] + "; the size is assumed (20 %, as "
+                        "depression_anhedonia)",
+         "anxiety_base": "assumed: the clinical range (HADS-A >= 11 is a probable case, "
+                         "Zigmond & Snaith 1983): 13.0 (SD 4.0), the HADS-A of "
+                         + _S["finder"] + "; x receptor_mu",
+         "anxiety_between_cv": "calibrated: the SD 4.0 above",
+         "depression_base": "assumed: HADS-D about 8 (SD 4), comorbid low mood below "
+                            "caseness; x receptor_mu",
+         "depression_between_cv": "calibrated: the SD 4 above"}),
     Preset(
         "trained",
         "endurance-trained: the same response at the same relative intensity, a basal "

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..engine import core
 from .table import ENGINE, INDEX, PURPOSE_PULSES, check_n, check_seed, pulse_defaults, \
-    _rng, default_parameters
+    keyed_rng, default_parameters
 
 __all__ = ["pulse_schedule", "pulse_doses"]
 
@@ -66,7 +66,7 @@ def pulse_schedule(n: int, t0: float, t_end: float, seed: int = 0, *, first_subj
     U = np.empty(n)
     extra = {}
     for i in range(n):
-        g = _rng(seed, first_subject + i, PURPOSE_PULSES)
+        g = keyed_rng(seed, first_subject + i, PURPOSE_PULSES)
         U[i] = g.uniform(0.0, mean_i)
         G[i] = g.gamma(shape, scale, K)
         Z[i] = g.standard_normal(K)

@@ -79,11 +79,18 @@ PARAMS = tuple(
 ) + tuple(f"k_{what}_{proc}_{r}" for what, proc in (("des", "acute"), ("rec", "acute"),
                                                      ("des", "chronic"), ("rec", "chronic"))
           for r in RECEPTORS) + (
+    # symptoms
+    "pain_sensitization", "pain_ongoing", "pain_between_cv", "pain_day_cv", "pain_tau",
+    "pain_trait",
+    "anxiety_base", "anxiety_between_cv", "anxiety_day_cv", "anxiety_tau", "anxiety_trait",
+    "depression_base", "depression_between_cv", "depression_day_cv", "depression_tau",
+    "depression_trait", "hads_mu_exponent",
     # practice over weeks
     "vo2max_base", "tau_load", "k_fitness", "fitness_max", "tau_detrain",
     "k_practice_exercise", "tau_practice_exercise", "practice_exercise_nonopioid",
     "practice_exercise_opioid", "k_practice_meditation", "tau_practice_meditation",
-    "practice_meditation_nonopioid", "flare_rate", "tau_flare")
+    "practice_meditation_nonopioid", "flare_rate", "tau_flare",
+    "practice_exercise_mood", "practice_meditation_mood")
 
 #: Per drug slot k (1-based, "drug<k>_" + name): states, parameters, inputs, outputs.
 DRUG_STATES = ("depot", "central", "peripheral2", "peripheral3", "effect_site", "bound")
@@ -92,7 +99,11 @@ DRUG_PARAMS = ("v1", "k10", "k12", "k21", "k13", "k31", "ka", "ke0", "f_brain",
                "kon", "koff", "n")
 DRUG_INPUTS = ("rate", "depot_rate")
 
-INPUTS = CHANNELS + ("bend_iv_rate", "bend_icv_rate", "exercise_vo2")
+INPUTS = CHANNELS + ("bend_iv_rate", "bend_icv_rate") + (
+    # symptoms: the day-to-day fluctuations (unit Ornstein-Uhlenbeck values)
+    "pain_fluctuation", "anxiety_fluctuation", "depression_fluctuation") + (
+    # practice over weeks
+    "exercise_vo2",)
 
 OUTPUTS = (
     "plasma_beta_endorphin", "csf_beta_endorphin", "plasma_acth", "plasma_cortisol",
@@ -106,6 +117,9 @@ OUTPUTS = (
     "store_pituitary", "store_hypothalamic", "pulse", "circadian",
 ) + tuple(f"occupancy_{r}_beta_endorphin" for r in RECEPTORS) + tuple(
     f"receptor_{proc}_{r}" for proc in ("acute", "chronic") for r in RECEPTORS) + (
+    # symptoms
+    "anxiety_score", "depression_score",
+    # practice over weeks
     "vo2max", "exercise_intensity", "training_load", "practice_exercise",
     "practice_meditation", "exercise_flare")
 
@@ -268,6 +282,41 @@ def _mood(eff: dict, P: dict) -> float:
     return P["v_mu"] * eff["mu"] + P["v_delta"] * eff["delta"] - P["v_kappa"] * eff["kappa"]
 
 
+def _symptoms(Y: dict, P: dict, U: dict, a: float, eff_rest: dict, flare: float = 1.0):
+    """pain_nrs, anxiety_score, depression_score (docs/model.md, "Symptoms").
+
+    Evoked pain: the nociceptive input, amplified by central sensitization and relieved
+    by the analgesia a.  Ongoing pain: the subject's level (population mean x trait x
+    day-to-day fluctuation), relieved only by analgesia beyond the resting one (the
+    resting opioid tone does not hold it down: naltrexone leaves it unchanged).  The two
+    combine on the 0-10 scale as 10 [1 - (1 - e/10)(1 - o/10)].  The HADS scores: the
+    subject's level x fluctuation, over the mu availability (receptor_mu x chronic
+    factor, relative to its resting value) to the power hads_mu_exponent.
+    """
+    evoked = min(max((1.0 + P["pain_sensitization"]) * U["pain"] * (1.0 - a) * flare, 0.0),
+                 10.0)
+    a_rest = 1.0 - math.prod(1.0 - P[f"w_{r}"] * eff_rest[r] for r in RECEPTORS)
+    relief = min(1.0, (1.0 - a) / (1.0 - a_rest))
+    level = P["pain_ongoing"] * P["pain_trait"] * (1.0 + P["pain_day_cv"]
+                                                   * U["pain_fluctuation"])
+    ongoing = min(max(level * relief * flare, 0.0), 10.0)
+    pain = 10.0 * (1.0 - (1.0 - evoked / 10.0) * (1.0 - ongoing / 10.0))
+
+    _, drive, _ = _binding(P["bend_csf_base"], {}, P, 0)
+    kc = P["k_rec_chronic_mu"]
+    z_rest = kc / (kc + P["k_des_chronic_mu"] * drive["mu"])
+    availability = max(P["receptor_mu"] * Y["receptor_chronic_mu"] / z_rest, 1e-6)
+    factor = availability ** -P["hads_mu_exponent"]
+    # practice over weeks: both scores fall with exercise and meditation practice
+    px = min(max(Y["practice_exercise"], 0.0), 1.0)
+    pm = min(max(Y["practice_meditation"], 0.0), 1.0)
+    factor *= (1.0 - P["practice_exercise_mood"] * px) * (1.0 - P["practice_meditation_mood"] * pm)
+    scores = [min(max(P[f"{k}_base"] * P[f"{k}_trait"]
+                      * (1.0 + P[f"{k}_day_cv"] * U[f"{k}_fluctuation"]) * factor, 0.0),
+                  21.0) for k in ("anxiety", "depression")]
+    return pain, scores[0], scores[1]
+
+
 # ----------------------------------------------------------------------------- model
 def rhs(t, y, p, u) -> np.ndarray:
     """dy/dt of the endorphin model (docs/model.md, table "States").
@@ -403,7 +452,7 @@ def outputs(t, y, p, u) -> np.ndarray:
     a = 1.0 - (1.0 - a_op) * (1.0 - a_non)
     mood = _mood(eff, P) - _mood(eff_rest, P)
     flare = 1.0 + max(Y["exercise_flare"], 0.0)     # post-exercise flare multiplies pain
-    pain_nrs = min(max(U["pain"] * (1.0 - a) * flare, 0.0), 10.0)
+    pain_nrs, anxiety, depression = _symptoms(Y, P, U, a, eff_rest, flare)
     # min(1 / ((1 - a) flare), 10), so that (1 - a) flare = 0 gives 10 without dividing by 0
     q = (1.0 - a) * flare
     pain_threshold = 1.0 / q if q > 0.1 else 10.0
@@ -418,6 +467,8 @@ def outputs(t, y, p, u) -> np.ndarray:
         "analgesia": a,
         "mood": mood,
         "pain_nrs": pain_nrs,
+        "anxiety_score": anxiety,
+        "depression_score": depression,
         "pain_threshold": pain_threshold,
         "activation_pituitary": Y["act_p"],
         "activation_hypothalamic": Y["act_h"],

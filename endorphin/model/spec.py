@@ -71,6 +71,26 @@ SOURCES = {
                    "to the surface over 60 min after washout)",
     "way1969": "Way EL, Loh HH, Shen FH. J Pharmacol Exp Ther 1969;167:1 (mouse: morphine "
                "AD50 doubles after 1 day and rises 4-7-fold after 3 days)",
+    "gracely2002": "Gracely RH, Petzke F, Wolf JM, Clauw DJ. Arthritis Rheum "
+                   "2002;46:1333-1343 (equal pain needed 2.4 kg/cm2 in fibromyalgia vs "
+                   "4.16 kg/cm2 in controls; 2.33 kg/cm2 gave controls 3.05 vs patients "
+                   "11.30 on the 0-20 scale)",
+    "fm_pain": "Mease PJ et al. J Rheumatol 2008;35:502 (748 fibromyalgia patients, "
+               "baseline pain 7.1/10); pooled pregabalin fibromyalgia trials, Arnold LM "
+               "et al.: baseline 5.8 +- 0.8 (moderate) and 7.9 +- 0.7 (severe) "
+               "subgroups, inclusion pain >= 4",
+    "harris2005": "Harris RE et al. Arthritis Rheum 2005;52:3670 (125 fibromyalgia "
+                  "patients, e-diary pain variability index 1.61 +- 0.66)",
+    "affleck1991": "Affleck G, Tennen H, Urrows S, Higgins P. Health Psychol "
+                   "1991;10:419-426 (47 rheumatoid arthritis patients, 75 daily pain "
+                   "reports: most series significantly autocorrelated from day to day)",
+    "crawford2001": "Crawford JR, Henry JD, Crombie C, Taylor EP. Br J Clin Psychol "
+                    "2001;40:429-434 (HADS norms, N = 1792 UK adults)",
+    "herrmann1997": "Herrmann C. J Psychosom Res 1997;42:17-41 (HADS review: "
+                    "test-retest r > 0.80 for up to 2 weeks)",
+    "nummenmaa2020": "Nummenmaa L et al. Neuropsychopharmacology 2020;45:1953 (135 "
+                     "healthy subjects, [11C]carfentanil PET: depression and anxiety "
+                     "scores lower with lower mu availability)",
     "pomeranz": "Pomeranz B (review chapter): high-frequency electro-acupuncture analgesia "
                 "is not endorphin-mediated; EA +27 % dental pain threshold, partly "
                 "naloxone-reversible (Acupunct Electrother Res 1987;12(1))",
@@ -160,6 +180,17 @@ INFUSIONS = (
          meaning="beta-endorphin infused into the CSF compartment"),
 )
 
+# symptoms
+#: The inputs after the infusions: each subject's day-to-day fluctuation of its
+#: symptoms, a unit Ornstein-Uhlenbeck process sampled once a day (at midnight of the
+#: clock) and held piecewise constant, drawn by :mod:`endorphin.model.symptoms` (0: the
+#: subject's typical level).
+SYMPTOM_INPUTS = tuple(
+    dict(name=f"{s}_fluctuation", unit="1", range="about -4 to 4",
+         meaning=f"day-to-day fluctuation of {what} (unit Ornstein-Uhlenbeck process, "
+                 f"held constant over each calendar day)")
+    for s, what in (("pain", "ongoing pain"), ("anxiety", "the anxiety score"),
+                    ("depression", "the depression score")))
 # practice over weeks
 #: The inputs after the infusions: the absolute exercise workload, which the model divides
 #: by the subject's current VO2max (the ``vo2max`` output) and adds to the exercise
@@ -172,7 +203,7 @@ PRACTICE_INPUTS = (
 #: Every input of the model without drugs, in the engine's order (name, unit, range,
 #: meaning).
 INPUTS = tuple({k: c[k] for k in ("name", "unit", "range", "meaning")}
-               for c in CHANNELS + INFUSIONS + PRACTICE_INPUTS)
+               for c in CHANNELS + INFUSIONS + SYMPTOM_INPUTS + PRACTICE_INPUTS)
 
 # -- states ----------------------------------------------------------------------------
 #: The states of the model without drugs, in the engine's order: name, unit, equation.
@@ -390,6 +421,81 @@ PARAMETERS = tuple(row for c in CHANNELS for row in _channel_rows(c)) + (
          if r == "mu" else _ASSUMED + "as mu (no data on delta/kappa recovery after "
                                       "chronic agonists)")
       for r in ("mu", "delta", "kappa")],
+    # symptoms (docs/model.md, "Symptoms"): read by the outputs only, except the
+    # correlation times, which the symptom generator (endorphin.model.symptoms) reads
+    ("pain_sensitization", 0.0, "1", 0.0, 3.0, 0.35,
+       "central sensitization: a nociceptive input hurts (1 + pain_sensitization) times "
+       "as much (0: the healthy reference)",
+       _ASSUMED + "0 in the healthy reference; the CV is the spread of pressure pain "
+       "thresholds in fibromyalgia samples (about 0.35-0.5 of the mean), part of it "
+       "measurement; the fibromyalgia preset sets the value (" + SOURCES["gracely2002"]
+       + ")"),
+    ("pain_ongoing", 0.0, "NRS 0-10", 0.0, 10.0, 0.0,
+       "population mean of ongoing (spontaneous) pain at rest, NRS points (0: "
+       "pain-free; conditions set it)",
+       _ASSUMED + "the healthy reference is pain-free (controls of fibromyalgia and "
+       "chronic-pain studies are selected pain-free); conditions set it from trial "
+       "baselines"),
+    ("pain_between_cv", 0.16, "1", 0.0, 1.0, 0.0,
+       "between-subject CV of ongoing pain (log-normal trait, mean 1)",
+       "calibrated: with pain_day_cv and the NRS's noise, the SD of 7-day mean "
+       "baselines in fibromyalgia trials (about 1.3 NRS at 6.8: " + SOURCES["fm_pain"]
+       + "; tests/model/test_symptoms.py)"),
+    ("pain_day_cv", 0.15, "1", 0.0, 0.5, 0.0,
+       "day-to-day CV of ongoing pain (SD of the daily level / the subject's mean)",
+       _ASSUMED + "a daily SD of about 1 NRS point at 6.8; momentary e-diary ratings in "
+       "fibromyalgia vary with a within-person SD of 1.61 +- 0.66 NRS points ("
+       + SOURCES["harris2005"] + "), of which the daily mean keeps a part"),
+    ("pain_tau", 2.0, "day", 0.25, 30.0, 0.0,
+       "correlation time of the day-to-day pain fluctuation (Ornstein-Uhlenbeck)",
+       _ASSUMED + "lag-1 day autocorrelation exp(-1/2) = 0.61; daily pain series are "
+       "positively autocorrelated (" + SOURCES["affleck1991"] + "), the size is not "
+       "in the abstract"),
+    ("pain_trait", 1.0, "1", 0.0, 10.0, 0.0,
+       "the subject's ongoing-pain multiplier (set per subject by the symptom "
+       "generator: log-normal, mean 1, CV pain_between_cv)",
+       "derived from pain_between_cv by endorphin.model.symptoms"),
+    ("anxiety_base", 6.14, "HADS 0-21", 0.0, 21.0, 0.0,
+       "population mean anxiety score (HADS-A) at full mu availability",
+       SOURCES["crawford2001"] + " (HADS-A 6.14, SD 3.76)"),
+    ("anxiety_between_cv", 0.6, "1", 0.0, 1.5, 0.0,
+       "between-subject CV of the anxiety score (log-normal trait, mean 1)",
+       "calibrated: with anxiety_day_cv and the HADS's noise (PRO.hads_anxiety), the "
+       "SD 3.76 of " + SOURCES["crawford2001"]),
+    ("anxiety_day_cv", 0.12, "1", 0.0, 0.5, 0.0,
+       "day-to-day CV of the anxiety score",
+       _ASSUMED + "HADS scores are stable over weeks (test-retest r above 0.8 within 2 "
+       "weeks: " + SOURCES["herrmann1997"] + "); a 12 % day-to-day CV keeps "
+       "r about 0.9"),
+    ("anxiety_tau", 7.0, "day", 0.25, 60.0, 0.0,
+       "correlation time of the day-to-day anxiety fluctuation (Ornstein-Uhlenbeck)",
+       _ASSUMED + "mood states persist for about the HADS's one-week recall period"),
+    ("anxiety_trait", 1.0, "1", 0.0, 10.0, 0.0,
+       "the subject's anxiety multiplier (set per subject by the symptom generator: "
+       "log-normal, mean 1, CV anxiety_between_cv)",
+       "derived from anxiety_between_cv by endorphin.model.symptoms"),
+    ("depression_base", 3.68, "HADS 0-21", 0.0, 21.0, 0.0,
+       "population mean depression score (HADS-D) at full mu availability",
+       SOURCES["crawford2001"] + " (HADS-D 3.68, SD 3.07)"),
+    ("depression_between_cv", 0.82, "1", 0.0, 1.5, 0.0,
+       "between-subject CV of the depression score (log-normal trait, mean 1)",
+       "calibrated: with depression_day_cv and the HADS's noise (PRO.hads_depression), "
+       "the SD 3.07 of " + SOURCES["crawford2001"]),
+    ("depression_day_cv", 0.12, "1", 0.0, 0.5, 0.0,
+       "day-to-day CV of the depression score",
+       _ASSUMED + "as anxiety_day_cv (" + SOURCES["herrmann1997"] + ")"),
+    ("depression_tau", 7.0, "day", 0.25, 60.0, 0.0,
+       "correlation time of the day-to-day depression fluctuation (Ornstein-Uhlenbeck)",
+       _ASSUMED + "as anxiety_tau"),
+    ("depression_trait", 1.0, "1", 0.0, 10.0, 0.0,
+       "the subject's depression multiplier (set per subject by the symptom generator: "
+       "log-normal, mean 1, CV depression_between_cv)",
+       "derived from depression_between_cv by endorphin.model.symptoms"),
+    ("hads_mu_exponent", 1.0, "1", 0.0, 3.0, 0.0,
+       "exponent of the link of both HADS scores to mu availability: scores scale as "
+       "(receptor_mu x chronic mu factor / its resting value)^-hads_mu_exponent",
+       _ASSUMED + "scores inversely proportional to mu availability; the direction is "
+       + SOURCES["nummenmaa2020"] + ", the strength is not given in the abstract"),
 )
 
 # practice over weeks: appended to PARAMETERS (the engine's order)
@@ -457,6 +563,17 @@ PRACTICE_PARAMETERS = (
     ("tau_flare", 720.0, "min", 120.0, 2880.0, 0.0,
        "decay time of the post-exercise pain flare",
        _ASSUMED + "post-exertional pain in fibromyalgia lasts about a day"),
+    ("practice_exercise_mood", 0.25, "1", 0.0, 0.8, 0.0,
+       "fractional fall of both HADS scores at full exercise practice (P_x = 1)",
+       "calibrated: the depressed-mood effect of aerobic exercise in fibromyalgia, SMD 0.32 "
+       "(95 % CI 0.12-0.53), " + SOURCES["hauser2010"] + " (tests/practice); the route "
+       + _ASSUMED + "not through mu availability (whose link to mood, Nummenmaa 2020, "
+       "runs the other way when the tone rises)"),
+    ("practice_meditation_mood", 0.2, "1", 0.0, 0.8, 0.0,
+       "fractional fall of both HADS scores at full meditation practice (P_m = 1)",
+       "calibrated: the 8-week anxiety ES 0.38 (0.12-0.64) and depression ES 0.30 "
+       "(0.00-0.59) of " + SOURCES["goyal2014"] + " (tests/practice); non-opioid "
+       + _ASSUMED + "as meditation analgesia (" + SOURCES["zeidan2016"] + ")"),
 )
 
 PARAMETERS = PARAMETERS + PRACTICE_PARAMETERS
@@ -552,6 +669,13 @@ OUTPUTS = (
       for proc, what in (("acute", "acute desensitization factor"),
                          ("chronic", "chronic down-regulation factor"))
       for r in RECEPTORS),
+    # symptoms
+    dict(name="anxiety_score", unit="1",
+         long_name="anxiety score on the HADS-A scale (0-21, continuous)", kind="score",
+         range="0-21"),
+    dict(name="depression_score", unit="1",
+         long_name="depression score on the HADS-D scale (0-21, continuous)",
+         kind="score", range="0-21"),
     # practice over weeks
     dict(name="vo2max", unit="mL/kg/min", long_name="maximal oxygen uptake (VO2max)",
          kind="score", range="vo2max_base x (1 to 1 + fitness_max)"),

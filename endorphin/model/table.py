@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._random import PURPOSE_PARAMETERS, PURPOSE_PULSES, keyed_rng  # noqa: F401 (re-exported)
 from ..engine import core
 from . import spec
 
@@ -103,16 +104,6 @@ def default_parameters(**overrides) -> np.ndarray:
 def pulse_defaults(**overrides) -> dict:
     vals = _overrides(np.array([r.value for r in PULSE_TABLE]), overrides, PULSE_TABLE)
     return dict(zip([r.name for r in PULSE_TABLE], vals.tolist()))
-
-
-# purposes of the keyed random streams (never renumber: results depend on them)
-PURPOSE_PARAMETERS = 0
-PURPOSE_PULSES = 1
-
-
-def _rng(seed: int, subject: int, purpose: int) -> np.random.Generator:
-    return np.random.Generator(np.random.Philox(
-        np.random.SeedSequence(seed, spawn_key=(subject, purpose))))
 
 
 def check_seed(seed) -> int:
@@ -223,7 +214,7 @@ def sample_parameters(n: int, seed: int = 0, variability: float = 1.0, *,
     out = np.empty((n, P))
     out[:] = base
     for i in range(n):
-        z = _rng(seed, first_subject + i, PURPOSE_PARAMETERS).standard_normal(varied.size)
+        z = keyed_rng(seed, first_subject + i, PURPOSE_PARAMETERS).standard_normal(varied.size)
         if chol is not None:
             z = chol @ z
         out[i, varied] = base[varied] * np.exp(sigma * z)

@@ -168,7 +168,7 @@ class Population:
     >>> from endorphin.scenario import Population
     >>> pop = Population(n=1000, seed=1)
     >>> pop.parameters().shape
-    (1000, 89)
+    (1000, ...)
     >>> bool((Population(n=10, seed=1).parameters() == pop.parameters()[:10]).all().all())
     True
     """

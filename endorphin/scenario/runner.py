@@ -28,6 +28,7 @@ import warnings
 import numpy as np
 
 from .. import model
+from ..model import symptoms
 from .._validate import flag
 from .._version import __version__
 from ..engine import core
@@ -191,6 +192,7 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
             continue
         p = params[a:b]                       # a view: fills params' pulse_mean
         inp = inputs[a:b] if inputs.ndim == 3 else inputs
+        brk, inp = symptom_inputs(sc, p, first + a, breaks, inp, plan.model)
         sx = None if sex is None else sex[a:b]
         doses = None
         if boluses is not None:
@@ -203,14 +205,14 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
             p[:, ix["pulse_mean"]] = 0.0
         if summary:
             res = core.simulate(plan.model, plan.parameters(p, sx), [sc.t_end], t0=0.0,
-                                breaks=breaks, inputs=inp, doses=doses,
+                                breaks=brk, inputs=inp, doses=doses,
                                 outputs=eng_outputs, rtol=rtol, atol=atol,
                                 method=method, threads=threads, summary=True,
                                 thresholds=thresholds)
             ybuf[a:b] = res.summary
         else:
             res = core.simulate(plan.model, plan.parameters(p, sx), t_out, t0=0.0,
-                                breaks=breaks, inputs=inp, doses=doses,
+                                breaks=brk, inputs=inp, doses=doses,
                                 outputs=eng_outputs, rtol=rtol, atol=atol,
                                 method=method, threads=threads, out=ybuf[a:b])
         status[a:b] = res.status
@@ -222,6 +224,19 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
             idx = [eng_outputs.index(e) for e in sums.get(o, [o])]
             y[:, j] = ybuf[:, idx].sum(axis=1)
     return y, status, stiff, params
+
+
+def symptom_inputs(sc, params, first, breaks, inputs, model_name):
+    """The symptom traits (into ``params``, in place) and day-to-day fluctuations of
+    subjects ``first ..`` joined with the stimulus inputs (docs/model.md, "Symptoms";
+    keyed by (seed, subject), so any split gives the same numbers)."""
+    pop = sc.population
+    sb, sv = symptoms.symptom_schedule(params, 0.0, sc.t_end, pop.seed,
+                                       first_subject=int(first),
+                                       variability=pop.variability)
+    names = core.models[model_name].inputs
+    cols = [names.index(f"{k}_fluctuation") for k in symptoms.SYMPTOMS]
+    return symptoms.merge_inputs(breaks, inputs, sb, sv, cols)
 
 
 def provenance(sc, method, rtol, atol) -> dict:

@@ -195,7 +195,7 @@ def test_endorphin_rhs_lanes_bitwise_equal_to_rhs(nd):
     bits of the one-subject right-hand side, with stimuli on in some lanes only,
     slopes != 1, the rhythm off in some lanes, kinetic and equilibrium drugs with
     binding slopes n != 1, states on both sides of the clips at zero."""
-    import test_model_drugs as D
+    import model_drugs as D
     rng = np.random.default_rng(100 + nd)
     name = "endorphin" if nd == 0 else f"endorphin_d{nd}"
     m = core.models[name]
@@ -225,7 +225,7 @@ def test_endorphin_population_day_lanes_bitwise_equal():
     morphine, an IV fentanyl infusion, IM naloxone: kinetic binding), integrated with
     and without lanes: the same bits, statuses and counters."""
     import endorphin as en
-    import test_model_drugs as D
+    import model_drugs as D
     stim = en.Exercise(0.8, start=20, duration=30) + en.Pain(5, start=200, duration=60)
     sc, plan, params, breaks, inputs, boluses = D.three_drug_scenario(
         stim, t_end=600, dt=5, pulses=True, population=en.Population(n=9, seed=4))

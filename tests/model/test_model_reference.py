@@ -37,22 +37,22 @@ LN2 = math.log(2.0)
 SIM_RTOL, SIM_ATOL = 1e-8, 1e-10
 TRAJ_RTOL = 1e-6
 
+# Our own values of each stimulus channel's parameters, one row per channel.
+CHANNEL_PARAMS = ("u50", "n", "gain_pituitary", "gain_hypothalamic", "nonopioid_gain")
+OWN_CHANNELS = {
+    "exercise": (0.73, 20.0, 1.0, 0.8, 0.1),
+    "stress": (0.5, 2.0, 0.8, 0.4, 0.0),
+    "pain": (5.0, 2.0, 0.6, 0.6, 0.05),
+    "laughter": (0.5, 1.0, 0.1, 0.6, 0.0),
+    "meditation": (0.5, 1.5, 0.1, 0.2, 0.2),
+    "acupuncture": (0.5, 1.0, 0.2, 0.8, 0.1),
+    "placebo": (0.5, 1.0, 0.1, 0.6, 0.3),
+}
+
 # A plausible parameter set of our own (docs/model.md orders of magnitude), by name.
 OWN = {
-    "exercise_u50": 0.73, "exercise_n": 20.0, "exercise_gain_pituitary": 1.0,
-    "exercise_gain_hypothalamic": 0.8, "exercise_nonopioid_gain": 0.1,
-    "stress_u50": 0.5, "stress_n": 2.0, "stress_gain_pituitary": 0.8,
-    "stress_gain_hypothalamic": 0.4, "stress_nonopioid_gain": 0.0,
-    "pain_u50": 5.0, "pain_n": 2.0, "pain_gain_pituitary": 0.6,
-    "pain_gain_hypothalamic": 0.6, "pain_nonopioid_gain": 0.05,
-    "laughter_u50": 0.5, "laughter_n": 1.0, "laughter_gain_pituitary": 0.1,
-    "laughter_gain_hypothalamic": 0.6, "laughter_nonopioid_gain": 0.0,
-    "meditation_u50": 0.5, "meditation_n": 1.5, "meditation_gain_pituitary": 0.1,
-    "meditation_gain_hypothalamic": 0.2, "meditation_nonopioid_gain": 0.2,
-    "acupuncture_u50": 0.5, "acupuncture_n": 1.0, "acupuncture_gain_pituitary": 0.2,
-    "acupuncture_gain_hypothalamic": 0.8, "acupuncture_nonopioid_gain": 0.1,
-    "placebo_u50": 0.5, "placebo_n": 1.0, "placebo_gain_pituitary": 0.1,
-    "placebo_gain_hypothalamic": 0.6, "placebo_nonopioid_gain": 0.3,
+    **{f"{channel}_{name}": value for channel, row in OWN_CHANNELS.items()
+       for name, value in zip(CHANNEL_PARAMS, row, strict=True)},
     "tau_act": 5.0, "tau_syn": 240.0, "sigma_p": 1.0, "sigma_h": 1.0,
     "store_time_p": 900.0, "store_time_h": 600.0, "rho_p": 15.0, "rho_h": 5.0,
     "tau_pulse": 30.0, "pulse_mean": 0.0, "a_circ": 0.0, "t_peak": 480.0,
@@ -70,6 +70,13 @@ OWN = {
     "k_rec_acute_mu": 0.07, "k_rec_acute_delta": 0.05, "k_rec_acute_kappa": 0.09,
     "k_des_chronic_mu": 0.004, "k_des_chronic_delta": 0.003, "k_des_chronic_kappa": 0.002,
     "k_rec_chronic_mu": 0.0005, "k_rec_chronic_delta": 0.0004, "k_rec_chronic_kappa": 0.0007,
+    # symptoms: a sensitized subject with ongoing pain, so that every term shows
+    "pain_sensitization": 0.7, "pain_ongoing": 5.5, "pain_between_cv": 0.2,
+    "pain_day_cv": 0.2, "pain_tau": 2.0, "pain_trait": 1.1,
+    "anxiety_base": 8.0, "anxiety_between_cv": 0.4, "anxiety_day_cv": 0.15,
+    "anxiety_tau": 5.0, "anxiety_trait": 0.9,
+    "depression_base": 6.0, "depression_between_cv": 0.5, "depression_day_cv": 0.1,
+    "depression_tau": 7.0, "depression_trait": 1.3, "hads_mu_exponent": 1.3,
     # practice over weeks: rates far above the defaults, so that their terms show
     "vo2max_base": 38.0, "tau_load": 300.0, "k_fitness": 2e-4, "fitness_max": 0.45,
     "tau_detrain": 2000.0, "k_practice_exercise": 3e-4, "tau_practice_exercise": 3000.0,
@@ -175,6 +182,16 @@ def random_params(rng, *, a_circ=None, pulse_mean=None) -> np.ndarray:
         d[f"k_rec_acute_{r}"] = _loguniform(rng, 0.005, 0.5)
         d[f"k_des_chronic_{r}"] = rng.uniform(0.0, 0.01)
         d[f"k_rec_chronic_{r}"] = _loguniform(rng, 5e-5, 5e-3)
+    # symptoms (drawn after the rest, so that the earlier draws keep their values)
+    d.update(pain_sensitization=rng.uniform(0.0, 3.0), pain_ongoing=rng.uniform(0.0, 10.0),
+             pain_day_cv=rng.uniform(0.0, 0.5), pain_trait=rng.uniform(0.2, 3.0),
+             anxiety_base=rng.uniform(0.0, 21.0), anxiety_day_cv=rng.uniform(0.0, 0.5),
+             anxiety_trait=rng.uniform(0.2, 3.0), depression_base=rng.uniform(0.0, 21.0),
+             depression_day_cv=rng.uniform(0.0, 0.5), depression_trait=rng.uniform(0.2, 3.0),
+             hads_mu_exponent=rng.uniform(0.0, 3.0))
+    for k in ("pain", "anxiety", "depression"):
+        d[f"{k}_between_cv"] = rng.uniform(0.0, 1.0)
+        d[f"{k}_tau"] = rng.uniform(0.5, 30.0)
     # practice over weeks
     d.update(
         vo2max_base=rng.uniform(20, 70), k_fitness=_loguniform(rng, 1e-7, 1e-3),
@@ -239,7 +256,9 @@ def random_state(rng, p, edge=False) -> np.ndarray:
 def random_inputs(rng) -> np.ndarray:
     hi = {"exercise": 1.2, "pain": 10.0, "bend_iv_rate": 5.0, "bend_icv_rate": 5.0,
           "exercise_vo2": 50.0}
-    u = np.array([rng.uniform(0, hi.get(name, 1.0)) for name in ref.INPUTS])
+    lo = {f"{k}_fluctuation": -3.0 for k in ("pain", "anxiety", "depression")}
+    hi.update({f"{k}_fluctuation": 3.0 for k in ("pain", "anxiety", "depression")})
+    u = np.array([rng.uniform(lo.get(name, 0.0), hi.get(name, 1.0)) for name in ref.INPUTS])
     u[rng.random(NU) < 0.3] = 0.0             # exactly-zero inputs (h_k(0) = 0)
     return u
 

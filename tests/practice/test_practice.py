@@ -96,6 +96,7 @@ def test_jacobian_with_a_workload_input_matches_finite_differences():
         y[m.states.index("practice_exercise")] = rng.uniform(0, 1)
         y[m.states.index("practice_meditation")] = rng.uniform(0, 1)
         y[m.states.index("exercise_flare")] = rng.uniform(0, 0.5)
+        y[m.states.index("pulse")] = rng.uniform(0.1, 1.0)   # off the kink of max(pulse, 0)
         u = np.zeros(len(m.inputs))
         u[iw] = rng.uniform(20, 40)
         u[m.inputs.index("meditation")] = rng.uniform(0, 1)

@@ -42,6 +42,11 @@ def _near(v):
     return [v, np.nextafter(v, 0.0), np.nextafter(v, np.inf), v * (1 + 1e-8), v * (1 - 1e-8)]
 
 
+def _with_reference(name, args):
+    """A reference table: the argument columns and the mpmath value of ufunc `name` at each row."""
+    return args, R.evaluate(getattr(R, name), *args)
+
+
 def assert_within(got, ref, tol, args, what):
     """|got - ref| <= tol elementwise; equal infinities and signed zeros also pass."""
     got = np.asarray(got, dtype=np.float64)
@@ -58,6 +63,18 @@ def assert_within(got, ref, tol, args, what):
             f"{what}: {bad.size} of {got.size} points outside tolerance; worst at "
             f"args={point!r}: got {got.ravel()[worst]!r}, reference {ref.ravel()[worst]!r}, "
             f"err/tol={ratio[worst]:.3g}")
+
+
+def assert_random_points(name, args, tol_func, **errstate):
+    """Ufunc `name` at the points `args` (columns) against mpmath, within tol_func(ref, *args).
+
+    `errstate` (e.g. all="ignore") is the floating-point error state of the ufunc's call;
+    none given, NumPy's default, so an FP warning fails the test (warnings are errors).
+    """
+    ref = R.evaluate(getattr(R, name), *args)
+    with np.errstate(**errstate):
+        got = getattr(en, name)(*args)
+    assert_within(got, ref, tol_func(ref, *args), args, f"{name} random")
 
 
 def assert_float32_within_one_ulp(func, ref_func, args64, tol64_func, what):
@@ -108,21 +125,7 @@ def _emax_model_tol(ref, c, e0, emax, ec50, n):
 
 @pytest.fixture(scope="module")
 def emax_model_table():
-    args = _emax_model_grid()
-    return args, R.evaluate(R.emax_model, *args)
-
-
-def test_emax_model_against_mpmath(emax_model_table):
-    args, ref = emax_model_table
-    with np.errstate(all="ignore"):
-        got = en.emax_model(*args)
-    assert_within(got, ref, _emax_model_tol(ref, *args), args, "emax_model")
-
-
-def test_emax_model_float32(emax_model_table):
-    args, _ = emax_model_table
-    assert_float32_within_one_ulp(en.emax_model, R.emax_model, [a[::3] for a in args],
-                                  _emax_model_tol, "emax_model")
+    return _with_reference("emax_model", _emax_model_grid())
 
 
 def test_emax_model_is_e0_plus_hill(emax_model_table):
@@ -168,20 +171,7 @@ def _ll4_tol(ref, x, b, c, d, e):
 
 @pytest.fixture(scope="module")
 def ll4_table():
-    args = _ll4_grid()
-    return args, R.evaluate(R.ll4, *args)
-
-
-def test_ll4_against_mpmath(ll4_table):
-    args, ref = ll4_table
-    with np.errstate(all="ignore"):
-        got = en.ll4(*args)
-    assert_within(got, ref, _ll4_tol(ref, *args), args, "ll4")
-
-
-def test_ll4_float32(ll4_table):
-    args, _ = ll4_table
-    assert_float32_within_one_ulp(en.ll4, R.ll4, [a[::2] for a in args], _ll4_tol, "ll4")
+    return _with_reference("ll4", _ll4_grid())
 
 
 def test_ll4_random_points():
@@ -192,10 +182,7 @@ def test_ll4_random_points():
     b = rng.normal(0, 5, m)
     c = rng.normal(0, 10, m)
     d = rng.normal(0, 10, m)
-    ref = R.evaluate(R.ll4, x, b, c, d, e)
-    with np.errstate(all="ignore"):
-        got = en.ll4(x, b, c, d, e)
-    assert_within(got, ref, _ll4_tol(ref, x, b, c, d, e), (x, b, c, d, e), "ll4 random")
+    assert_random_points("ll4", (x, b, c, d, e), _ll4_tol, all="ignore")
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -277,20 +264,7 @@ def _ll5_tol(ref, x, b, c, d, e, f):
 
 @pytest.fixture(scope="module")
 def ll5_table():
-    args = _ll5_grid()
-    return args, R.evaluate(R.ll5, *args)
-
-
-def test_ll5_against_mpmath(ll5_table):
-    args, ref = ll5_table
-    with np.errstate(all="ignore"):
-        got = en.ll5(*args)
-    assert_within(got, ref, _ll5_tol(ref, *args), args, "ll5")
-
-
-def test_ll5_float32(ll5_table):
-    args, _ = ll5_table
-    assert_float32_within_one_ulp(en.ll5, R.ll5, [a[::2] for a in args], _ll5_tol, "ll5")
+    return _with_reference("ll5", _ll5_grid())
 
 
 def test_ll5_with_f_one_is_ll4_bitwise(ll4_table):
@@ -338,25 +312,11 @@ def _occupancy_tol(ref, c, kd):
     return 4 * EPS64 * np.abs(ref)
 
 
-def test_occupancy_against_mpmath(occupancy_table):
-    args, ref = occupancy_table
-    with np.errstate(all="ignore"):
-        got = en.occupancy(*args)
-    assert_within(got, ref, _occupancy_tol(ref, *args), args, "occupancy")
-
-
 def test_occupancy_random_points():
     rng = np.random.default_rng(5)
     c = 10.0 ** rng.uniform(-150, 150, 2000)
     kd = c * 10.0 ** rng.uniform(-15, 15, 2000)
-    ref = R.evaluate(R.occupancy, c, kd)
-    got = en.occupancy(c, kd)
-    assert_within(got, ref, _occupancy_tol(ref, c, kd), (c, kd), "occupancy random")
-
-
-def test_occupancy_float32(occupancy_table):
-    args, _ = occupancy_table
-    assert_float32_within_one_ulp(en.occupancy, R.occupancy, args, _occupancy_tol, "occupancy")
+    assert_random_points("occupancy", (c, kd), _occupancy_tol)
 
 
 def test_occupancy_is_hill_with_unit_slope(occupancy_table):
@@ -391,15 +351,7 @@ def _operational_tol(ref, a, ka, tau, em, n):
 
 @pytest.fixture(scope="module")
 def operational_table():
-    args = _operational_grid()
-    return args, R.evaluate(R.operational, *args)
-
-
-def test_operational_against_mpmath(operational_table):
-    args, ref = operational_table
-    with np.errstate(all="ignore"):
-        got = en.operational(*args)
-    assert_within(got, ref, _operational_tol(ref, *args), args, "operational")
+    return _with_reference("operational", _operational_grid())
 
 
 def test_operational_random_points():
@@ -410,17 +362,7 @@ def test_operational_random_points():
     tau = 10.0 ** rng.uniform(-3, 3, m)
     em = rng.normal(0, 10, m)
     n = 10.0 ** rng.uniform(-1, 1, m)
-    ref = R.evaluate(R.operational, a, ka, tau, em, n)
-    with np.errstate(all="ignore"):
-        got = en.operational(a, ka, tau, em, n)
-    assert_within(got, ref, _operational_tol(ref, a, ka, tau, em, n), (a, ka, tau, em, n),
-                  "operational random")
-
-
-def test_operational_float32(operational_table):
-    args, _ = operational_table
-    assert_float32_within_one_ulp(en.operational, R.operational, args, _operational_tol,
-                                  "operational")
+    assert_random_points("operational", (a, ka, tau, em, n), _operational_tol, all="ignore")
 
 
 def test_operational_limits():
@@ -456,19 +398,6 @@ def dose_ratio_table():
 def _dose_ratio_tol(ref, b, kb, slope):
     # (slope + 4) ulp relative: the ratio's rounding times slope, pow, the final 1 + .
     return (slope + 4) * EPS64 * np.abs(ref)
-
-
-def test_dose_ratio_against_mpmath(dose_ratio_table):
-    args, ref = dose_ratio_table
-    with np.errstate(all="ignore"):
-        got = en.dose_ratio(*args)
-    assert_within(got, ref, _dose_ratio_tol(ref, *args), args, "dose_ratio")
-
-
-def test_dose_ratio_float32(dose_ratio_table):
-    args, _ = dose_ratio_table
-    assert_float32_within_one_ulp(en.dose_ratio, R.dose_ratio, args, _dose_ratio_tol,
-                                  "dose_ratio")
 
 
 def test_dose_ratio_no_intermediate_overflow():
@@ -534,20 +463,6 @@ def _inverse_tol(ref, *args):
     return (4 + 2 / n) * EPS64 * np.abs(ref)
 
 
-def test_hill_inverse_against_mpmath(hill_inverse_table):
-    args, ref = hill_inverse_table
-    assert len(ref) > 500
-    with np.errstate(all="ignore"):
-        got = en.hill_inverse(*args)
-    assert_within(got, ref, _inverse_tol(ref, *args), args, "hill_inverse")
-
-
-def test_hill_inverse_float32(hill_inverse_table):
-    args, _ = hill_inverse_table
-    assert_float32_within_one_ulp(en.hill_inverse, R.hill_inverse, args, _inverse_tol,
-                                  "hill_inverse")
-
-
 def test_hill_inverse_endpoints():
     with np.errstate(**RAISE):
         # effect = 0 -> 0 ; effect = emax -> +inf, quietly (no divide-by-zero flag)
@@ -569,26 +484,12 @@ def ecx_table():
     return [a[keep] for a in args], ref[keep]
 
 
-def test_ecx_against_mpmath(ecx_table):
-    args, ref = ecx_table
-    with np.errstate(all="ignore"):
-        got = en.ecx(*args)
-    assert_within(got, ref, _inverse_tol(ref, *args), args, "ecx")
-
-
 def test_ecx_random_points():
     rng = np.random.default_rng(9)
     x = rng.uniform(0, 1, 2000)
     ec50 = 10.0 ** rng.uniform(-50, 50, 2000)
     n = 10.0 ** rng.uniform(-0.7, 1.5, 2000)
-    ref = R.evaluate(R.ecx, x, ec50, n)
-    got = en.ecx(x, ec50, n)
-    assert_within(got, ref, _inverse_tol(ref, x, ec50, n), (x, ec50, n), "ecx random")
-
-
-def test_ecx_float32(ecx_table):
-    args, _ = ecx_table
-    assert_float32_within_one_ulp(en.ecx, R.ecx, args, _inverse_tol, "ecx")
+    assert_random_points("ecx", (x, ec50, n), _inverse_tol)
 
 
 def test_ecx_identities(ecx_table):
@@ -628,6 +529,41 @@ def test_hill_inverse_and_ecx_no_intermediate_overflow_or_underflow():
         tol = (4 + 2 / n) * EPS64 * abs(ref)
         assert abs(got - ref) <= tol, ((effect, emax, ec50, n), got, ref)
         assert abs(got_x - ref) <= tol, ((effect, emax, ec50, n), got_x, ref)
+
+
+# =================================================================== against mpmath
+
+# One row per ufunc: the spec's tolerance (defined in the ufunc's section above, with the
+# reason), the stride of the float32 subsample of its table, and the least number of points
+# its table must keep.  The table itself is the fixture "<name>_table".
+ACCURACY = {
+    "emax_model": (_emax_model_tol, 3, 0),
+    "ll4": (_ll4_tol, 2, 0),
+    "ll5": (_ll5_tol, 2, 0),
+    "occupancy": (_occupancy_tol, 1, 0),
+    "operational": (_operational_tol, 1, 0),
+    "dose_ratio": (_dose_ratio_tol, 1, 0),
+    "hill_inverse": (_inverse_tol, 1, 500),
+    "ecx": (_inverse_tol, 1, 0),
+}
+
+
+@pytest.mark.parametrize("name", list(ACCURACY))
+def test_against_mpmath(name, request):
+    args, ref = request.getfixturevalue(f"{name}_table")
+    tol, _, fewest = ACCURACY[name]
+    assert len(ref) > fewest
+    with np.errstate(all="ignore"):
+        got = getattr(en, name)(*args)
+    assert_within(got, ref, tol(ref, *args), args, name)
+
+
+@pytest.mark.parametrize("name", list(ACCURACY))
+def test_float32(name, request):
+    args, _ = request.getfixturevalue(f"{name}_table")
+    tol, stride, _ = ACCURACY[name]
+    assert_float32_within_one_ulp(getattr(en, name), getattr(R, name),
+                                  [a[::stride] for a in args], tol, name)
 
 
 # =================================================================== round trips

@@ -229,7 +229,8 @@ def test_fibromyalgia_has_a_smaller_analgesic_response_than_healthy():
 
 def test_conditions_are_parameter_presets_with_sources():
     assert set(en.presets) == {"healthy", "fibromyalgia", "chronic_pain",
-                               "depression_anhedonia", "trained", "opioid_tolerant"}
+                               "depression_anhedonia", "trained", "opioid_tolerant",
+                               "anxiety"}
     defaults = dict(zip(M.ENGINE.params, M.default_parameters()))
     for name in en.presets:
         pre = en.presets[name]

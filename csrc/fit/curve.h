@@ -1,9 +1,9 @@
 /*
- * fit_internal.h -- what fit.c (the Levenberg-Marquardt fit) and start.c (the
+ * curve.h -- what fit.c (the Levenberg-Marquardt fit) and start.c (the
  * self-starting values, the valid points, the drc parameterisation) share.
  */
-#ifndef ENDORPHIN_FIT_INTERNAL_H
-#define ENDORPHIN_FIT_INTERNAL_H
+#ifndef ENDORPHIN_FIT_CURVE_H
+#define ENDORPHIN_FIT_CURVE_H
 
 #include "fit.h"
 
@@ -14,6 +14,18 @@ typedef struct {
     int m;
     const double *lx, *y, *w, *zero;   /* zero[i] != 0: dose 0 */
 } curve;
+
+/* parameters of each model (0: not a model); endo_fit_nparams is its public face */
+static inline int fit_nparams(int model)
+{
+    switch (model) {
+    case ENDO_FIT_LL4: return 4;
+    case ENDO_FIT_LL5: return 5;
+    case ENDO_FIT_HILL: return 3;
+    case ENDO_FIT_EMAX: return 4;
+    default: return 0;
+    }
+}
 
 /* index of the parameter estimated on the log scale (e / ec50), and f of LL.5 */
 static inline int log_index(int model)
@@ -35,4 +47,4 @@ int fit_self_start(int model, const curve *cv, double *th);
 /* The internal parameters th as drc's (exp of the log-scale ones). */
 void fit_to_drc(int model, const double *th, double *p);
 
-#endif /* ENDORPHIN_FIT_INTERNAL_H */
+#endif /* ENDORPHIN_FIT_CURVE_H */

@@ -1,0 +1,41 @@
+"""Keyed random streams: one generator per (seed, subject, purpose).
+
+Every random draw in the package (parameters, pulses, symptoms, assay and instrument
+noise, and later trials) comes from a Philox generator keyed by the run's seed, the
+subject's index and a fixed stream number, the *purpose*.  A subject's numbers therefore
+do not depend on the population size, chunking, threads or which other draws a run
+makes, and two purposes never share numbers.
+
+The purpose numbers below are the single definition; never renumber one (results depend
+on them).  Custom assays take numbers from 1000 up (endorphin.measurement).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["keyed_rng", "PURPOSE_PARAMETERS", "PURPOSE_PULSES", "PURPOSE_SYMPTOMS",
+           "PURPOSE_PLASMA", "PURPOSE_CSF", "PURPOSE_ACTH", "PURPOSE_CORTISOL",
+           "PURPOSE_NRS", "PURPOSE_VAS", "PURPOSE_MOOD", "PURPOSE_HADS_A",
+           "PURPOSE_HADS_D"]
+
+# the model (endorphin.model)
+PURPOSE_PARAMETERS = 0
+PURPOSE_PULSES = 1
+PURPOSE_SYMPTOMS = 3
+# assays (endorphin.measurement)
+PURPOSE_PLASMA = 16
+PURPOSE_CSF = 17
+PURPOSE_ACTH = 18
+PURPOSE_CORTISOL = 19
+# patient-reported instruments (endorphin.measurement)
+PURPOSE_NRS = 32
+PURPOSE_VAS = 33
+PURPOSE_MOOD = 34
+PURPOSE_HADS_A = 35
+PURPOSE_HADS_D = 36
+
+
+def keyed_rng(seed: int, subject: int, purpose: int) -> np.random.Generator:
+    """The generator of ``subject``'s draws for ``purpose`` in a run seeded ``seed``."""
+    return np.random.Generator(np.random.Philox(
+        np.random.SeedSequence(int(seed), spawn_key=(int(subject), int(purpose)))))
