@@ -81,6 +81,9 @@ SOURCES = {
                "subgroups, inclusion pain >= 4",
     "harris2005": "Harris RE et al. Arthritis Rheum 2005;52:3670 (125 fibromyalgia "
                   "patients, e-diary pain variability index 1.61 +- 0.66)",
+    "datapain": "DATAPAIN cohort, Pain Pract, doi:10.1111/papr.13089 (n = 1,661 chronic "
+                "pain patients: SD of the change in NRS 2.70 at the end of treatment, "
+                "2.48 while it was ongoing)",
     "affleck1991": "Affleck G, Tennen H, Urrows S, Higgins P. Health Psychol "
                    "1991;10:419-426 (47 rheumatoid arthritis patients, 75 daily pain "
                    "reports: most series significantly autocorrelated from day to day)",
@@ -436,16 +439,18 @@ PARAMETERS = tuple(row for c in CHANNELS for row in _channel_rows(c)) + (
        _ASSUMED + "the healthy reference is pain-free (controls of fibromyalgia and "
        "chronic-pain studies are selected pain-free); conditions set it from trial "
        "baselines"),
-    ("pain_between_cv", 0.16, "1", 0.0, 1.0, 0.0,
+    ("pain_between_cv", 0.09, "1", 0.0, 1.0, 0.0,
        "between-subject CV of ongoing pain (log-normal trait, mean 1)",
-       "calibrated: with pain_day_cv and the NRS's noise, the SD of 7-day mean "
-       "baselines in fibromyalgia trials (about 1.3 NRS at 6.8: " + SOURCES["fm_pain"]
-       + "; tests/model/test_symptoms.py)"),
-    ("pain_day_cv", 0.15, "1", 0.0, 0.5, 0.0,
+       "calibrated: with pain_day_cv, the SD of 7-day mean baselines in fibromyalgia "
+       "trials (about 1.3 NRS at 6.8: " + SOURCES["fm_pain"] + "; trial inclusion "
+       "narrows it) and the SD of the change over weeks, about 2.5 (" + SOURCES["datapain"]
+       + "); tests/model/test_symptoms.py, tests/practice"),
+    ("pain_day_cv", 0.25, "1", 0.0, 0.5, 0.0,
        "day-to-day CV of ongoing pain (SD of the daily level / the subject's mean)",
-       _ASSUMED + "a daily SD of about 1 NRS point at 6.8; momentary e-diary ratings in "
-       "fibromyalgia vary with a within-person SD of 1.61 +- 0.66 NRS points ("
-       + SOURCES["harris2005"] + "), of which the daily mean keeps a part"),
+       "calibrated: the SD of the change in recorded NRS over weeks, about 2.5 points ("
+       + SOURCES["datapain"] + "), with the rater's 0.5; a daily SD of 1.7 NRS points at "
+       "6.8, as the within-person SD of momentary e-diary ratings in fibromyalgia, 1.61 "
+       "+- 0.66 (" + SOURCES["harris2005"] + ")"),
     ("pain_tau", 2.0, "day", 0.25, 30.0, 0.0,
        "correlation time of the day-to-day pain fluctuation (Ornstein-Uhlenbeck)",
        _ASSUMED + "lag-1 day autocorrelation exp(-1/2) = 0.61; daily pain series are "
@@ -501,11 +506,14 @@ PARAMETERS = tuple(row for c in CHANNELS for row in _channel_rows(c)) + (
 # practice over weeks: appended to PARAMETERS (the engine's order)
 _DAY = 1440.0
 PRACTICE_PARAMETERS = (
-    ("vo2max_base", 40.0, "mL/kg/min", 10.0, 90.0, 0.0,
+    ("vo2max_base", 40.0, "mL/kg/min", 10.0, 90.0, 0.2,
        "VO2max of the untrained subject (the fitness state adds to it; set from the "
        "population's vo2max covariate or condition)",
        _ASSUMED + "40 for an untrained adult (the package's DEFAULT_VO2MAX; the "
-       "sedentary adults of " + SOURCES["qiu2010"] + " averaged 27)"),
+       "sedentary adults of " + SOURCES["qiu2010"] + " averaged 27; FRIEND registry "
+       "medians 48.0 and 37.6 in men and women aged 20-29, 24.4 and 18.3 at 70-79, "
+       "Kaminsky LA, Arena R, Myers J. Mayo Clin Proc 2015;90:1515); CV 0.2 "
+       + _ASSUMED + "the spread of a trial's mixed ages and sexes around its mean"),
     ("tau_load", 1440.0, "min", 360.0, 4320.0, 0.0,
        "decay time of the training load (the signal of a session that drives adaptation)",
        _ASSUMED + "the adaptive signalling of a session lasts about a day"),
@@ -533,9 +541,9 @@ PRACTICE_PARAMETERS = (
        _ASSUMED + "6 weeks: the benefits of exercise programmes in fibromyalgia fade over "
        "weeks to months after they end (" + SOURCES["hauser2010"] + ": benefits at "
        "follow-up uncertain)"),
-    ("practice_exercise_nonopioid", 0.15, "1", 0.0, 0.5, 0.0,
+    ("practice_exercise_nonopioid", 0.145, "1", 0.0, 0.5, 0.0,
        "tonic naloxone-insensitive analgesia of full exercise practice (P_x = 1)",
-       "calibrated with k_practice_exercise to " + SOURCES["hauser2010"] + "; the "
+       "calibrated: jointly with k_practice_exercise, to " + SOURCES["hauser2010"] + "; the "
        "non-opioid share " + _ASSUMED + "trained pain modulation with no plasma rise "
        "(" + SOURCES["jones2014"] + "); naltrexone does not touch fibromyalgia pain "
        "(Younger 2009)"),
@@ -552,9 +560,9 @@ PRACTICE_PARAMETERS = (
        "time constant of the loss of meditation practice when sessions stop",
        _ASSUMED + "8 weeks: the effects of 8-week programmes are partly kept at "
                   "3-6-month follow-up"),
-    ("practice_meditation_nonopioid", 0.17, "1", 0.0, 0.5, 0.0,
+    ("practice_meditation_nonopioid", 0.15, "1", 0.0, 0.5, 0.0,
        "tonic naloxone-insensitive analgesia of full meditation practice (P_m = 1)",
-       "calibrated with k_practice_meditation to " + SOURCES["goyal2014"] + "; "
+       "calibrated: jointly with k_practice_meditation, to " + SOURCES["goyal2014"] + "; "
        "non-opioid: " + SOURCES["zeidan2016"]),
     ("flare_rate", 0.0, "1/(fraction of VO2max x min)", 0.0, 0.05, 0.0,
        "growth of the post-exercise pain flare per unit relative intensity (0: healthy)",

@@ -232,9 +232,10 @@ class Population:
 
     @property
     def vo2max(self) -> np.ndarray:
-        """Untrained VO2max per subject, mL/kg/min: the ``vo2max`` covariate, else the
-        typical ``vo2max_base`` (the condition's default, :data:`DEFAULT_VO2MAX`,
-        assumed).  The engine parameter ``vo2max_base``; training raises the model's
+        """Untrained VO2max, mL/kg/min: the ``vo2max`` covariate per subject, else the
+        typical ``vo2max_base`` of the condition (:data:`DEFAULT_VO2MAX`, assumed) for
+        every subject.  Without the covariate each subject's own value is drawn around
+        it (the engine parameter ``vo2max_base``, CV 0.2); training raises the model's
         ``vo2max`` output above it."""
         if "vo2max" in self.covariates:
             return self.covariates["vo2max"]

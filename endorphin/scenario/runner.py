@@ -165,7 +165,9 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
     sex = pop.covariates.get("sex")
     sex = None if sex is None else sex[first:first + count]
     plan = drug_plan(sc, bw)
-    breaks, inputs = stimulus_inputs(sc, bw, plan, pop.vo2max[first:first + count])
+    # each subject's own untrained VO2max (drawn, or the covariate) for Exercise(vo2=)
+    breaks, inputs = stimulus_inputs(sc, bw, plan,
+                                     params[:, model.INDEX["vo2max_base"]])
     boluses = bolus_arrays(sc, bw, plan)
     # engine outputs to compute; a drug given in two slots sums them
     sums = plan.drug_outputs()

@@ -83,6 +83,7 @@ OWN = {
     "practice_exercise_nonopioid": 0.15, "practice_exercise_opioid": 0.4,
     "k_practice_meditation": 0.02, "tau_practice_meditation": 4000.0,
     "practice_meditation_nonopioid": 0.2, "flare_rate": 0.02, "tau_flare": 400.0,
+    "practice_exercise_mood": 0.3, "practice_meditation_mood": 0.25,
 }
 
 TIME_CONSTANTS = ("tau_act", "tau_syn", "store_time_p", "store_time_h", "tau_pulse",
@@ -200,7 +201,8 @@ def random_params(rng, *, a_circ=None, pulse_mean=None) -> np.ndarray:
         practice_exercise_opioid=rng.uniform(0, 2),
         k_practice_meditation=_loguniform(rng, 1e-5, 1e-1),
         practice_meditation_nonopioid=rng.uniform(0, 0.5),
-        flare_rate=rng.choice([0.0, rng.uniform(0, 0.05)]))
+        flare_rate=rng.choice([0.0, rng.uniform(0, 0.05)]),
+        practice_exercise_mood=rng.uniform(0, 0.8), practice_meditation_mood=rng.uniform(0, 0.8))
     return params(d)
 
 

@@ -194,37 +194,50 @@ def _pain_effect(prog, days, condition="fibromyalgia", n=12, **kw):
 
 @pytest.mark.slow
 def test_eight_weeks_daily_exercise_changes_fibromyalgia_morning_pain():
-    """8 weeks of daily 30 min at 75 % VO2max in fibromyalgia with Pain(level=5): the
-    morning pain falls by the size of Häuser 2010's pain effect (SMD 0.31, 95 % CI
-    0.17-0.46, times a pain SD of 2 on a baseline near 6.5: 5.2-14.2 % of the pain, here
-    0.24-0.65 points on about 4.6); the first morning after the first (unaccustomed, hard)
-    session is worse (the flare); six weeks after stopping, part of the benefit is gone
-    (at least a quarter) and part is left."""
+    """The experiment of issue 22: 8 weeks of daily 30 min at 75 % VO2max in
+    fibromyalgia with a constant Pain(level=5), then 6 weeks without.  Before practice
+    over weeks, every morning value was unchanged to three decimals.  Now: morning pain
+    falls by at least 0.2 NRS points (the evoked pain holds these patients near the top
+    of the scale, 9.4); without the stimulus, the effect over the controls' SD is inside
+    Häuser 2010's 0.17-0.46 (the trial targets: tests/practice/test_trial_targets.py);
+    the scores fall too; the first morning after
+    the first (unaccustomed, hard) session is worse (the flare, Kosek 1996); two weeks
+    after stopping more than half the benefit is left, six weeks after less than three
+    quarters."""
     prog = en.weekly(en.Exercise(0.75, start=17 * 60, duration=30), days=EVERY_DAY, weeks=8)
-    ctl, arm = _pain_effect(prog, 56 + 42)
-    pain = arm["pain_nrs"]
-    d = ctl.mean(0) - pain.mean(0)            # morning values (08:00), population means
-    assert 0.24 < d[56] < 0.65, d[56]
-    assert 0.052 < d[56] / ctl.mean(0)[56] < 0.142
+    out = ("pain_nrs", "depression_score", "anxiety_score")
+    ctl = _run(None, 56 + 42, condition="fibromyalgia", n=300, variability=1.0, pain=5.0,
+               outputs=out)
+    arm = _run(prog, 56 + 42, condition="fibromyalgia", n=300, variability=1.0, pain=5.0,
+               outputs=out + ("exercise_flare",))
+    d = ctl["pain_nrs"].mean(0) - arm["pain_nrs"].mean(0)     # morning means (08:00)
+    assert d[56] > 0.2, d[56]
+    # the same programme without the constant stimulus (ongoing pain only, as trial
+    # patients report it): the effect over the controls' SD inside Häuser's interval
+    c0 = _run(None, 57, condition="fibromyalgia", n=300, variability=1.0,
+              outputs=("pain_nrs",))["pain_nrs"][:, 56]
+    a0 = _run(prog, 57, condition="fibromyalgia", n=300, variability=1.0,
+              outputs=("pain_nrs",))["pain_nrs"][:, 56]
+    effect = (c0.mean() - a0.mean()) / c0.std()
+    assert 0.17 < effect < 0.46, effect
+    for score in ("depression_score", "anxiety_score"):
+        assert ctl[score][:, 56].mean() - arm[score][:, 56].mean() > 0.3, score
     assert d[1] < -0.1                        # the flare after the first session
     assert arm["exercise_flare"].mean(0)[1] > 0.05
     assert 0.0 < d[56 + 42] < 0.75 * d[56]    # detraining undoes part of it
     assert d[56 + 14] > 0.5 * d[56]
 
 
-def test_fibromyalgia_programme_at_moderate_intensity_matches_hauser():
-    """12 weeks, 3 x 40 min/week at 60 % VO2max (below the plasma threshold, no plasma
-    rise): pain down by 5.2-14.2 % (Häuser 2010, see above); the route is the trained
-    non-opioid modulation and the central opioid tone, not plasma."""
-    prog = en.weekly(en.Exercise(0.6, start=17 * 60, duration=40), days=("mon", "wed", "fri"),
-                     weeks=12)
-    ctl, arm = _pain_effect(prog, 84, n=8)
-    rel = 1.0 - arm["pain_nrs"].mean(0)[84] / ctl.mean(0)[84]
-    assert 0.052 < rel < 0.142, rel
+def test_programme_at_moderate_intensity_raises_no_plasma_beta_endorphin():
+    """Häuser 2010's benefit comes at slight-to-moderate intensity, below the plasma
+    threshold of about 70 % VO2max (Goldfarb 1990): a 40-min session at 60 % raises
+    fibromyalgia plasma beta-endorphin by less than 20 %, so the route of the trial
+    benefit (tests/practice/test_trial_targets.py) is the trained pain modulation and
+    central tone, not plasma."""
     pb = _run(en.Exercise(0.6, start=30, duration=40), 1, condition="fibromyalgia",
               outputs=("plasma_beta_endorphin",), dt=5.0, t_end=120.0)
     b = pb["plasma_beta_endorphin"][0]
-    assert b.max() < 1.2 * b[0]               # no plasma rise at 60 %
+    assert b.max() < 1.2 * b[0]
 
 
 def test_eight_weeks_of_meditation_matches_goyal():
