@@ -46,7 +46,7 @@ from .model import parameters  # noqa: E402
 from .measurement import PRO, Assay  # noqa: E402
 from .results import Result  # noqa: E402
 from .scenario import (Acupuncture, Dose, Exercise, Laughter, Meditation, Pain,  # noqa: E402
-                       Placebo, Population, Scenario, Stress, Subject, compare)
+                       Placebo, Population, Scenario, Stress, Subject, compare, weekly)
 from .math.fitting import FitResult, fit_dose_response, schild_analysis  # noqa: E402
 from . import io  # noqa: E402  (registers the scenario file readers and writers)
 from . import plot  # noqa: E402  (matplotlib is imported inside its functions only)
@@ -74,6 +74,7 @@ __all__ = [
     "Stress",
     "Subject",
     "compare",
+    "weekly",
     "core",
     "drugs",
     "competitive_occupancy",

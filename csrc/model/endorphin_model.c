@@ -18,6 +18,7 @@
  * (amounts in nmol), cortisol nmol/L.
  */
 #include "endorphin_model_impl.h"
+#include "endorphin_practice.h"
 #include "endo_math.h"
 
 #include <math.h>
@@ -109,9 +110,10 @@ static inline EM_INLINE void em_rhs_base(double t, const double *y, const double
 {
     double Dp = 0.0, Dh = 0.0;
     const double tau_n = p[EM_P_TAU_NONOPIOID];
+    const double x = pr_exercise_x(y, p, u, 1);      /* exercise: relative intensity */
     for (int k = 0; k < NCH; k++) {
         const double *pk = p + EM_CH_STRIDE * k;
-        const double hk = channel(u[k], pk[EM_CH_U50], pk[EM_CH_N]);
+        const double hk = channel(k == EM_U_EXERCISE ? x : u[k], pk[EM_CH_U50], pk[EM_CH_N]);
         Dp += pk[EM_CH_GAIN_PITUITARY] * hk;
         Dh += pk[EM_CH_GAIN_HYPOTHALAMIC] * hk;
         dy[EM_Y_NONOPIOID + k] = (hk - y[EM_Y_NONOPIOID + k]) / tau_n;
@@ -138,6 +140,7 @@ static inline EM_INLINE void em_rhs_base(double t, const double *y, const double
     dy[EM_Y_CORTISOL] = LN2 / p[EM_P_T_HALF_CORTISOL]
                     * (p[EM_P_CORTISOL_BASE] * cort_hill(y[EM_Y_ACTH], p)
                        / cort_hill_base(p) - y[EM_Y_CORTISOL]);
+    pr_rhs(y, p, u, x, dy, 1);                        /* practice over weeks */
 }
 
 /* d H / d X of the cortisol secretion curve (0 for X <= 0) */
@@ -206,6 +209,55 @@ static void em_jac_base(double t, const double *y, const double *p, const double
                                / cort_hill_base(p);
     for (int k = 0; k < NCH; k++) {
         JJ(EM_Y_NONOPIOID + k, EM_Y_NONOPIOID + k) = -1.0 / p[EM_P_TAU_NONOPIOID];
+    }
+#undef JJ
+}
+
+/* The Jacobian of the practice states (endorphin_practice.h) and of what they touch:
+ * the CSF row (central tone of exercise practice) and, with a workload input, the
+ * exercise channel's rows through x = u_exercise + exercise_vo2 / VO2max.  The gate of
+ * the fitness gain (between sessions) is piecewise constant in time: its derivative is
+ * that of the side the state is on. */
+static void em_jac_practice(const double *y, const double *p, const double *u, double *J,
+                            const int S)
+{
+#define JJ(i, j) J[(size_t)(i) * (size_t)S + (size_t)(j)]
+    const double x = pr_exercise_x(y, p, u, 1), xp = x > 0.0 ? x : 0.0;
+    const double L = y[EM_Y_TRAINING_LOAD], F = y[EM_Y_FITNESS];
+    const double Px = y[EM_Y_PRACTICE_EXERCISE], Pm = y[EM_Y_PRACTICE_MEDITATION];
+    const double um = u[EM_U_MEDITATION] > 0.0 ? u[EM_U_MEDITATION] : 0.0;
+    const double gate = xp > 0.0 ? 0.0 : 1.0;
+    const double w = u[EM_U_EXERCISE_VO2];
+    /* d x / d F (0 without a workload) */
+    double dx = 0.0;
+    if (w > 0.0) {
+        const double v = pr_vo2max(y, p, 1);
+        dx = -w * p[EM_P_VO2MAX_BASE] / (v * v);
+    }
+    const double dxp = x > 0.0 ? dx : 0.0;
+    JJ(EM_Y_TRAINING_LOAD, EM_Y_TRAINING_LOAD) = -1.0 / p[EM_P_TAU_LOAD];
+    JJ(EM_Y_TRAINING_LOAD, EM_Y_FITNESS) = dxp;
+    JJ(EM_Y_FITNESS, EM_Y_TRAINING_LOAD) = gate * p[EM_P_K_FITNESS] * (p[EM_P_FITNESS_MAX] - F);
+    JJ(EM_Y_FITNESS, EM_Y_FITNESS) = -gate * p[EM_P_K_FITNESS] * L - 1.0 / p[EM_P_TAU_DETRAIN];
+    JJ(EM_Y_PRACTICE_EXERCISE, EM_Y_TRAINING_LOAD) = p[EM_P_K_PRACTICE_EXERCISE] * (1.0 - Px);
+    JJ(EM_Y_PRACTICE_EXERCISE, EM_Y_PRACTICE_EXERCISE) = -p[EM_P_K_PRACTICE_EXERCISE] * L
+                                                   - 1.0 / p[EM_P_TAU_PRACTICE_EXERCISE];
+    JJ(EM_Y_PRACTICE_MEDITATION, EM_Y_PRACTICE_MEDITATION) = -p[EM_P_K_PRACTICE_MEDITATION] * um
+                                                       - 1.0 / p[EM_P_TAU_PRACTICE_MEDITATION];
+    (void)Pm;
+    JJ(EM_Y_EXERCISE_FLARE, EM_Y_EXERCISE_FLARE) = -1.0 / p[EM_P_TAU_FLARE];
+    JJ(EM_Y_EXERCISE_FLARE, EM_Y_PRACTICE_EXERCISE) = -p[EM_P_FLARE_RATE] * xp;
+    JJ(EM_Y_EXERCISE_FLARE, EM_Y_FITNESS) = p[EM_P_FLARE_RATE] * (1.0 - Px) * dxp;
+    JJ(EM_Y_BEND_CSF, EM_Y_PRACTICE_EXERCISE) = LN2 / p[EM_P_T_HALF_CSF] * p[EM_P_BEND_CSF_BASE]
+                                          * p[EM_P_PRACTICE_EXERCISE_OPIOID];
+    if (dx != 0.0 && x > 0.0) {
+        /* the exercise channel h(x) = 1 / (1 + (u50 / x)^n): dh/dx = n h (1 - h) / x */
+        const double *pk = p + EM_CH_STRIDE * EM_U_EXERCISE;
+        const double h = channel(x, pk[EM_CH_U50], pk[EM_CH_N]);
+        const double dh = pk[EM_CH_N] * h * (1.0 - h) / x * dx;
+        JJ(EM_Y_ACT_P, EM_Y_FITNESS) = pk[EM_CH_GAIN_PITUITARY] * dh / p[EM_P_TAU_ACT];
+        JJ(EM_Y_ACT_H, EM_Y_FITNESS) = pk[EM_CH_GAIN_HYPOTHALAMIC] * dh / p[EM_P_TAU_ACT];
+        JJ(EM_Y_NONOPIOID + EM_U_EXERCISE, EM_Y_FITNESS) = dh / p[EM_P_TAU_NONOPIOID];
     }
 #undef JJ
 }
@@ -368,16 +420,18 @@ static inline double em_hads(double base, double trait, double day_cv, double x,
     return em_clip(base * trait * (1.0 + day_cv * x) * f, 21.0);
 }
 
-/* sym[0] pain_nrs: the evoked part e = clip((1 + pain_sensitization) pain (1 - a), 0, 10)
- * and the ongoing part o = clip(pain_ongoing trait (1 + day_cv X_pain)
- * min(1, (1 - a) / (1 - a_rest)), 0, 10) combined as 10 - (10 - e)(10 - o) / 10 (= e + o - e o / 10); sym[1], sym[2]:
- * the anxiety and depression scores, scaled by (receptor_mu Z_mu / Z_mu,rest)^-gamma.
- * a: the analgesia; eff0: the resting effects (em_rest_effects). */
+/* sym[0] pain_nrs: the evoked part e = clip((1 + pain_sensitization) pain (1 - a) flare,
+ * 0, 10) and the ongoing part o = clip(pain_ongoing trait (1 + day_cv X_pain)
+ * min(1, (1 - a) / (1 - a_rest)) flare, 0, 10), combined as 10 - (10 - e)(10 - o) / 10
+ * (= e + o - e o / 10); sym[1], sym[2]: the anxiety and depression scores, scaled by
+ * (receptor_mu Z_mu / Z_mu,rest)^-gamma and by the practice factor (endorphin_practice.h).
+ * a: the analgesia; flare: the post-exercise flare factor (1: none); eff0: the resting
+ * effects (em_rest_effects). */
 static inline void em_symptoms(const double *y, const double *p, const double *u, double a,
-                               const double eff0[3], double sym[3])
+                               double flare, const double eff0[3], double sym[3])
 {
     const double s = 1.0 + p[EM_P_PAIN_SENSITIZATION];
-    const double e = em_clip(s * u[EM_U_PAIN] * (1.0 - a), 10.0);
+    const double e = em_clip(s * u[EM_U_PAIN] * (1.0 - a) * flare, 10.0);
     double prod_rest = 1.0;
     for (int r = 0; r < 3; r++) {
         prod_rest *= 1.0 - p[EM_P_W_MU + r] * eff0[r];
@@ -385,8 +439,8 @@ static inline void em_symptoms(const double *y, const double *p, const double *u
     double relief = prod_rest > 0.0 ? (1.0 - a) / prod_rest : 1.0;
     relief = relief < 1.0 ? relief : 1.0;
     const double o = em_clip(p[EM_P_PAIN_ONGOING] * p[EM_P_PAIN_TRAIT]
-                             * (1.0 + p[EM_P_PAIN_DAY_CV] * u[EM_U_PAIN_FLUCTUATION]) * relief,
-                             10.0);
+                             * (1.0 + p[EM_P_PAIN_DAY_CV] * u[EM_U_PAIN_FLUCTUATION]) * relief
+                             * flare, 10.0);
     sym[0] = 10.0 - (10.0 - e) * (10.0 - o) / 10.0;   /* <= 10 exactly when e, o <= 10 */
     /* mu availability relative to the subject's rest: receptor_mu x Z_mu / Z_mu,rest */
     const double d0 = bend_drive(p[EM_P_BEND_CSF_BASE], p, 0);
@@ -395,7 +449,8 @@ static inline void em_symptoms(const double *y, const double *p, const double *u
     double m = p[EM_P_RECEPTOR_MU] * y[EM_Y_RECEPTOR_CHRONIC_MU] / z0;
     m = m > 1e-6 ? m : 1e-6;
     const double g = p[EM_P_HADS_MU_EXPONENT];
-    const double f = g == 0.0 ? 1.0 : (g == 1.0 ? 1.0 / m : pow(m, -g));
+    const double f = (g == 0.0 ? 1.0 : (g == 1.0 ? 1.0 / m : pow(m, -g)))
+                     * pr_mood_factor(y, p, 1);
     sym[1] = em_hads(p[EM_P_ANXIETY_BASE], p[EM_P_ANXIETY_TRAIT], p[EM_P_ANXIETY_DAY_CV],
                      u[EM_U_ANXIETY_FLUCTUATION], f);
     sym[2] = em_hads(p[EM_P_DEPRESSION_BASE], p[EM_P_DEPRESSION_TRAIT],
@@ -419,12 +474,14 @@ static inline EM_INLINE void em_output_n(int nd, double t, const double *y,
         n = n < 0.0 ? 0.0 : (n > 1.0 ? 1.0 : n);
         prod_non *= 1.0 - p[EM_CH_STRIDE * k + EM_CH_NONOPIOID_GAIN] * n;
     }
+    prod_non *= pr_nonopioid_factor(y, p, 1);         /* trained non-opioid analgesia */
+    const double flare = pr_flare_factor(y, 1);      /* post-exercise flare (FM) */
     const double a_op = 1.0 - prod_op;
     const double a_non = 1.0 - prod_non;
     const double a = 1.0 - prod_op * prod_non;
     double sym[3];
-    em_symptoms(y, p, u, a, eff0, sym);
-    const double one_minus_a = prod_op * prod_non;
+    em_symptoms(y, p, u, a, flare, eff0, sym);
+    const double one_minus_a = prod_op * prod_non * flare;
     const double thr = one_minus_a > 0.1 ? 1.0 / one_minus_a : 10.0;
 
     out[EM_O_PLASMA_BETA_ENDORPHIN] = y[EM_Y_BEND_PLASMA];
@@ -459,6 +516,12 @@ static inline EM_INLINE void em_output_n(int nd, double t, const double *y,
     out[EM_O_STORE_HYPOTHALAMIC] = y[EM_Y_STORE_H];
     out[EM_O_PULSE] = y[EM_Y_PULSE];
     out[EM_O_CIRCADIAN] = circadian(t, p);
+    out[EM_O_VO2MAX] = pr_vo2max(y, p, 1);
+    out[EM_O_EXERCISE_INTENSITY] = pr_exercise_x(y, p, u, 1);
+    out[EM_O_TRAINING_LOAD] = y[EM_Y_TRAINING_LOAD];
+    out[EM_O_PRACTICE_EXERCISE] = y[EM_Y_PRACTICE_EXERCISE];
+    out[EM_O_PRACTICE_MEDITATION] = y[EM_Y_PRACTICE_MEDITATION];
+    out[EM_O_EXERCISE_FLARE] = y[EM_Y_EXERCISE_FLARE];
     for (int k = 0; k < nd; k++) {
         const double *dp = p + ENDO_EM_NPARAMS + DNP * k;
         const double *x = y + ENDO_EM_NSTATES + DNS * k;
@@ -480,6 +543,7 @@ static inline EM_INLINE void em_jac_n(int nd, double t, const double *y, const d
 {
     const int S = ENDO_EM_NSTATES + DNS * nd;
     em_jac_base(t, y, p, u, J, S);
+    em_jac_practice(y, p, u, J, S);
 #define JJ(i, j) J[(size_t)(i) * (size_t)S + (size_t)(j)]
 #define DP(k) (p + ENDO_EM_NPARAMS + DNP * (k))
 #define DY(k) (ENDO_EM_NSTATES + DNS * (k))
@@ -604,15 +668,20 @@ _Static_assert(LN == 4, "lane_cort_key's initialiser");
 static inline EM_INLINE void em_rhs_lanes_n(int nd, const double *t, const double *y,
                                             const double *p, const double *u, double *dy)
 {
-    /* channels: h_k = 0 unless the input is on (a power per lane then) */
-    double h[NCH][LN];
+    /* channels: h_k = 0 unless the input is on (a power per lane then); the exercise
+     * channel reads the relative intensity x (practice over weeks) */
+    double h[NCH][LN], xin[LN];
+    for (int l = 0; l < LN; l++) {
+        xin[l] = pr_exercise_x(y + l, p + l, u + l, LN);
+    }
     for (int k = 0; k < NCH; k++) {
         int on = 0;
         for (int l = 0; l < LN; l++) {
-            on |= LU(k) > 0.0;
+            on |= (k == EM_U_EXERCISE ? xin[l] : LU(k)) > 0.0;
         }
         for (int l = 0; l < LN; l++) {
-            h[k][l] = on ? channel(LU(k), LP(EM_CH_STRIDE * k + EM_CH_U50),
+            h[k][l] = on ? channel(k == EM_U_EXERCISE ? xin[l] : LU(k),
+                                   LP(EM_CH_STRIDE * k + EM_CH_U50),
                                    LP(EM_CH_STRIDE * k + EM_CH_N))
                          : 0.0;
         }
@@ -707,6 +776,10 @@ static inline EM_INLINE void em_rhs_lanes_n(int nd, const double *t, const doubl
         LD(EM_Y_ACTH) = LN2 / LP(EM_P_T_HALF_ACTH) * (LP(EM_P_ACTH_BASE) * relp - LY(EM_Y_ACTH));
         LD(EM_Y_CORTISOL) = LN2 / LP(EM_P_T_HALF_CORTISOL)
                         * (LP(EM_P_CORTISOL_BASE) * H[l] / HB[l] - LY(EM_Y_CORTISOL));
+    }
+    /* practice over weeks */
+    for (int l = 0; l < LN; l++) {
+        pr_rhs(y + l, p + l, u + l, xin[l], dy + l, LN);
     }
     /* em_binding (no effects): the transducer inputs s[r] and the kinetic ligands'
      * total bound fraction of mu */

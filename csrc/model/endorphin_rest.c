@@ -45,7 +45,10 @@ int endo_em_valid_params(const double *p, int nd)
                             EM_P_TAU_NONOPIOID, EM_P_K_BEND_MU, EM_P_K_BEND_MU + 1, EM_P_K_BEND_MU + 2,
                             EM_P_SLOPE_MU, EM_P_SLOPE_MU + 1, EM_P_SLOPE_MU + 2,
                             EM_P_K_REC_ACUTE_MU, EM_P_K_REC_ACUTE_MU + 1, EM_P_K_REC_ACUTE_MU + 2,
-                            EM_P_K_REC_CHRONIC_MU, EM_P_K_REC_CHRONIC_MU + 1, EM_P_K_REC_CHRONIC_MU + 2};
+                            EM_P_K_REC_CHRONIC_MU, EM_P_K_REC_CHRONIC_MU + 1, EM_P_K_REC_CHRONIC_MU + 2,
+                            /* practice over weeks */
+                            EM_P_VO2MAX_BASE, EM_P_TAU_LOAD, EM_P_TAU_DETRAIN,
+                            EM_P_TAU_PRACTICE_EXERCISE, EM_P_TAU_PRACTICE_MEDITATION, EM_P_TAU_FLARE};
     for (size_t i = 0; i < sizeof positive / sizeof positive[0]; i++) {
         if (!(p[positive[i]] > 0.0)) {
             return 0;
@@ -314,6 +317,10 @@ int endo_em_init(int nd, double t0, const double *p, const double *u, double *y)
         return 1;
     }
     em_init_receptors(t0, p, y, chr, chi);
+    /* practice over weeks: untrained, no practice, no flare */
+    for (int i = EM_Y_TRAINING_LOAD; i < ENDO_EM_NSTATES; i++) {
+        y[i] = 0.0;
+    }
     for (int i = ENDO_EM_NSTATES; i < ENDO_EM_NSTATES + DNS * nd; i++) {
         y[i] = 0.0;
     }

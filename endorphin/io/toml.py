@@ -59,7 +59,7 @@ from ..scenario.stimuli import STIMULUS_TYPES
 
 __all__ = ["to_dict", "from_dict", "dumps", "loads", "read", "write"]
 
-_TOP = ("name", "t_end", "dt", "clock_start", "circadian", "pulses", "population",
+_TOP = ("name", "t_end", "dt", "clock_start", "start_day", "circadian", "pulses", "population",
         "stimuli", "doses")
 
 
@@ -104,6 +104,8 @@ def to_dict(sc) -> dict:
         doses.append(d)
     out = {"t_end": sc.t_end, "dt": sc.dt, "clock_start": sc.clock_start_text,
            "circadian": sc.circadian, "pulses": sc.pulses, "population": pd_}
+    if sc.start_day != "mon":                       # the default is not written
+        out["start_day"] = sc.start_day
     if sc.name is not None:
         out = {"name": sc.name, **out}
     if stimuli:
@@ -171,7 +173,8 @@ def from_dict(d: dict):
         else:
             raise ValueError(f"scenario file: population.type must be 'Population' or "
                              f"'Subject', got {kind!r}")
-    kw = {k: d[k] for k in ("t_end", "dt", "clock_start", "circadian", "pulses", "name")
+    kw = {k: d[k] for k in ("t_end", "dt", "clock_start", "start_day", "circadian", "pulses",
+                            "name")
           if k in d}
     return Scenario(Protocol(tuple(stimuli)) if stimuli else None, doses or None, pop, **kw)
 

@@ -52,8 +52,13 @@ _S = {
                "the moderate and 7.9 +- 0.7 in the severe subgroup)",
     "finder": "FINDER study baseline, Eur Psychiatry (3468 outpatients starting an "
               "antidepressant: HADS-D 12.3 (SD 4.5), HADS-A 13.0 (SD 4.0))",
-    "goldfarb1991": "Goldfarb AH et al. 1991 (trained and untrained men: similar "
-                    "beta-endorphin response at the same relative intensity)",
+    "goldfarb1991": "Goldfarb AH et al. Int J Sports Med 1991;12:264 (trained and "
+                    "untrained men: similar beta-endorphin response at the same relative "
+                    "intensity; at rest 4.61 +- 0.25 vs 4.03 +- 0.23 pmol/L)",
+    # practice over weeks
+    "kosek1996": "Kosek E, Ekholm J, Hansson P. Pain 1996;64:415-423 (contraction at 22 % "
+                 "MVC to exhaustion: pressure pain thresholds rose in 14 controls, "
+                 "p < 0.001, and fell in 14 FM patients, p < 0.05)",
 }
 
 
@@ -116,7 +121,9 @@ _PRESETS = {p.name: p for p in [
          # symptoms
          "pain_ongoing": 6.8, "pain_sensitization": 0.733,
          "anxiety_base": _hads(11.0, 0.7), "anxiety_between_cv": 0.4,
-         "depression_base": _hads(9.0, 0.7), "depression_between_cv": 0.48},
+         "depression_base": _hads(9.0, 0.7), "depression_between_cv": 0.48,
+         # practice over weeks
+         "flare_rate": 0.0133},
         {"receptor_mu": _S["harris2007"] + "; the size of the reduction is not in the "
                         "abstract: assumed 30 %",
          "pain_ongoing": _S["fm_pain"] + ": 6.8, between the two (trial populations; "
@@ -138,7 +145,11 @@ _PRESETS = {p.name: p for p in [
                   "the same absolute amount of central beta-endorphin as in healthy "
                   "subjects (Baraniuk's raised level is a resting finding; exercise-"
                   "induced hypoalgesia is impaired, not enhanced, in fibromyalgia: "
-                  "Lannersten L, Kosek E. Pain 2010;151:77)"}),
+                  "Lannersten L, Kosek E. Pain 2010;151:77)",
+         "flare_rate": "calibrated: after 30 min at 75 % VO2max an unaccustomed patient's "
+                       "pain rises 30 % (pressure pain threshold about 15 % lower, while "
+                       "a healthy subject's rises), the direction of " + _S["kosek1996"]
+                       + "; the size is assumed (the abstract gives p-values only)"}),
     Preset(
         "chronic_pain",
         "lower central beta-endorphin and desensitized mu receptors; add the sustained "
@@ -189,12 +200,15 @@ _PRESETS = {p.name: p for p in [
          "depression_between_cv": "calibrated: the SD 4 above"}),
     Preset(
         "trained",
-        "endurance-trained: the same response at the same relative intensity; a lower "
-        "basal plasma level",
-        {"bend_plasma_base": ("x", 0.8)},
-        {"bend_plasma_base": "assumed: 20 % lower basal plasma beta-endorphin after "
-                             "training (the model contract: 'lower basal level after "
-                             "training'; no magnitude given); " + _S["goldfarb1991"]}),
+        "endurance-trained: the same response at the same relative intensity, a basal "
+        "plasma level no lower than untrained (Goldfarb 1991: 4.61 vs 4.03 pmol/L) and a "
+        "higher VO2max",
+        {"bend_plasma_base": ("x", 1.144), "vo2max_base": 55.0},
+        {"bend_plasma_base": "4.61 / 4.03 = 1.144, trained over untrained men at rest, "
+                             + _S["goldfarb1991"] + " (the difference is within 2 SE; "
+                             "training does not lower resting beta-endorphin)",
+         "vo2max_base": "assumed: typical of endurance-trained young men (the package's "
+                        "DEFAULT_VO2MAX['trained'])"}),
     Preset(
         "opioid_tolerant",
         "after chronic morphine: mu receptors down-regulated as after 3 days of "

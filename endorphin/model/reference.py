@@ -54,7 +54,13 @@ STATES = (
     "act_p", "act_h", "syn_p", "syn_h", "store_p", "store_h", "pulse",
     "bend_plasma", "bend_csf", "acth", "cortisol",
 ) + tuple(f"nonopioid_{ch}" for ch in CHANNELS) + tuple(
-    f"receptor_{proc}_{r}" for proc in ("acute", "chronic") for r in RECEPTORS)
+    f"receptor_{proc}_{r}" for proc in ("acute", "chronic") for r in RECEPTORS) + (
+    # practice over weeks
+    "training_load", "fitness", "practice_exercise", "practice_meditation",
+    "exercise_flare")
+
+#: Practice over weeks: the states, all 0 at rest (untrained, no practice, no flare).
+PRACTICE_STATES = STATES[-5:]
 
 PARAMS = tuple(
     f"{ch}_{field}" for ch in CHANNELS
@@ -79,7 +85,12 @@ PARAMS = tuple(
     "anxiety_base", "anxiety_between_cv", "anxiety_day_cv", "anxiety_tau", "anxiety_trait",
     "depression_base", "depression_between_cv", "depression_day_cv", "depression_tau",
     "depression_trait", "hads_mu_exponent",
-)
+    # practice over weeks
+    "vo2max_base", "tau_load", "k_fitness", "fitness_max", "tau_detrain",
+    "k_practice_exercise", "tau_practice_exercise", "practice_exercise_nonopioid",
+    "practice_exercise_opioid", "k_practice_meditation", "tau_practice_meditation",
+    "practice_meditation_nonopioid", "flare_rate", "tau_flare",
+    "practice_exercise_mood", "practice_meditation_mood")
 
 #: Per drug slot k (1-based, "drug<k>_" + name): states, parameters, inputs, outputs.
 DRUG_STATES = ("depot", "central", "peripheral2", "peripheral3", "effect_site", "bound")
@@ -90,7 +101,9 @@ DRUG_INPUTS = ("rate", "depot_rate")
 
 INPUTS = CHANNELS + ("bend_iv_rate", "bend_icv_rate") + (
     # symptoms: the day-to-day fluctuations (unit Ornstein-Uhlenbeck values)
-    "pain_fluctuation", "anxiety_fluctuation", "depression_fluctuation")
+    "pain_fluctuation", "anxiety_fluctuation", "depression_fluctuation") + (
+    # practice over weeks
+    "exercise_vo2",)
 
 OUTPUTS = (
     "plasma_beta_endorphin", "csf_beta_endorphin", "plasma_acth", "plasma_cortisol",
@@ -105,7 +118,10 @@ OUTPUTS = (
 ) + tuple(f"occupancy_{r}_beta_endorphin" for r in RECEPTORS) + tuple(
     f"receptor_{proc}_{r}" for proc in ("acute", "chronic") for r in RECEPTORS) + (
     # symptoms
-    "anxiety_score", "depression_score")
+    "anxiety_score", "depression_score",
+    # practice over weeks
+    "vo2max", "exercise_intensity", "training_load", "practice_exercise",
+    "practice_meditation", "exercise_flare")
 
 
 def names(n_drugs: int = 0) -> dict:
@@ -175,9 +191,24 @@ def cortisol_secretion(X, P: dict):
     return X ** m / (P["acth_ec50"] ** m + X ** m)
 
 
-def _stimuli(P: dict, U: dict) -> dict:
-    """h_k(u_k) for the seven stimulus channels."""
-    return {ch: channel_hill(U[ch], P[f"{ch}_u50"], P[f"{ch}_n"]) for ch in CHANNELS}
+def vo2max(Y: dict, P: dict) -> float:
+    """The current VO2max, vo2max_base (1 + F), mL/kg/min."""
+    return P["vo2max_base"] * (1.0 + Y["fitness"])
+
+
+def relative_intensity(Y: dict, P: dict, U: dict) -> float:
+    """x = u_exercise + exercise_vo2 / VO2max: the exercise channel's input."""
+    if U["exercise_vo2"] > 0.0:
+        return U["exercise"] + U["exercise_vo2"] / vo2max(Y, P)
+    return U["exercise"]
+
+
+def _stimuli(P: dict, U: dict, x: float | None = None) -> dict:
+    """h_k(u_k) for the seven stimulus channels (exercise: the relative intensity x)."""
+    h = {ch: channel_hill(U[ch], P[f"{ch}_u50"], P[f"{ch}_n"]) for ch in CHANNELS}
+    if x is not None:
+        h["exercise"] = channel_hill(x, P["exercise_u50"], P["exercise_n"])
+    return h
 
 
 def _g(s, m):
@@ -251,7 +282,7 @@ def _mood(eff: dict, P: dict) -> float:
     return P["v_mu"] * eff["mu"] + P["v_delta"] * eff["delta"] - P["v_kappa"] * eff["kappa"]
 
 
-def _symptoms(Y: dict, P: dict, U: dict, a: float, eff_rest: dict):
+def _symptoms(Y: dict, P: dict, U: dict, a: float, eff_rest: dict, flare: float = 1.0):
     """pain_nrs, anxiety_score, depression_score (docs/model.md, "Symptoms").
 
     Evoked pain: the nociceptive input, amplified by central sensitization and relieved
@@ -262,12 +293,13 @@ def _symptoms(Y: dict, P: dict, U: dict, a: float, eff_rest: dict):
     subject's level x fluctuation, over the mu availability (receptor_mu x chronic
     factor, relative to its resting value) to the power hads_mu_exponent.
     """
-    evoked = min(max((1.0 + P["pain_sensitization"]) * U["pain"] * (1.0 - a), 0.0), 10.0)
+    evoked = min(max((1.0 + P["pain_sensitization"]) * U["pain"] * (1.0 - a) * flare, 0.0),
+                 10.0)
     a_rest = 1.0 - math.prod(1.0 - P[f"w_{r}"] * eff_rest[r] for r in RECEPTORS)
     relief = min(1.0, (1.0 - a) / (1.0 - a_rest))
     level = P["pain_ongoing"] * P["pain_trait"] * (1.0 + P["pain_day_cv"]
                                                    * U["pain_fluctuation"])
-    ongoing = min(max(level * relief, 0.0), 10.0)
+    ongoing = min(max(level * relief * flare, 0.0), 10.0)
     pain = 10.0 * (1.0 - (1.0 - evoked / 10.0) * (1.0 - ongoing / 10.0))
 
     _, drive, _ = _binding(P["bend_csf_base"], {}, P, 0)
@@ -275,6 +307,10 @@ def _symptoms(Y: dict, P: dict, U: dict, a: float, eff_rest: dict):
     z_rest = kc / (kc + P["k_des_chronic_mu"] * drive["mu"])
     availability = max(P["receptor_mu"] * Y["receptor_chronic_mu"] / z_rest, 1e-6)
     factor = availability ** -P["hads_mu_exponent"]
+    # practice over weeks: both scores fall with exercise and meditation practice
+    px = min(max(Y["practice_exercise"], 0.0), 1.0)
+    pm = min(max(Y["practice_meditation"], 0.0), 1.0)
+    factor *= (1.0 - P["practice_exercise_mood"] * px) * (1.0 - P["practice_meditation_mood"] * pm)
     scores = [min(max(P[f"{k}_base"] * P[f"{k}_trait"]
                       * (1.0 + P[f"{k}_day_cv"] * U[f"{k}_fluctuation"]) * factor, 0.0),
                   21.0) for k in ("anxiety", "depression")]
@@ -296,7 +332,15 @@ def rhs(t, y, p, u) -> np.ndarray:
     if y.shape[0] != len(states):
         raise ValueError(f"y must have {len(states)} rows, got shape {y.shape}")
     Y = dict(zip(states, y.tolist() if y.ndim == 1 else y))
-    h = _stimuli(P, U)
+    if y.ndim == 1:
+        x = relative_intensity(Y, P, U)
+        h = _stimuli(P, U, x)
+    else:                      # K states at once (scipy's vectorized layout)
+        x = (U["exercise"] + U["exercise_vo2"] / vo2max(Y, P)
+             if U["exercise_vo2"] > 0.0 else np.full(y.shape[1], U["exercise"]))
+        h = _stimuli(P, U)
+        h["exercise"] = np.array([channel_hill(v, P["exercise_u50"], P["exercise_n"])
+                                  for v in np.atleast_1d(x)])
 
     # drives to the pituitary and hypothalamic pools
     D_p = sum(P[f"{ch}_gain_pituitary"] * h[ch] for ch in CHANNELS)
@@ -342,6 +386,22 @@ def rhs(t, y, p, u) -> np.ndarray:
             d[f"receptor_{proc}_{r}"] = (P[f"k_rec_{proc}_{r}"] * (1.0 - X)
                                          - P[f"k_des_{proc}_{r}"] * drive[r] * X)
 
+    # practice over weeks (docs/model.md, "Practice over weeks")
+    xp = np.maximum(x, 0.0)
+    L, F = Y["training_load"], Y["fitness"]
+    P_x, P_m, H = Y["practice_exercise"], Y["practice_meditation"], Y["exercise_flare"]
+    between_sessions = np.where(xp > 0.0, 0.0, 1.0)
+    d["training_load"] = xp - L / P["tau_load"]
+    d["fitness"] = (between_sessions * P["k_fitness"] * L * (P["fitness_max"] - F)
+                    - F / P["tau_detrain"])
+    d["practice_exercise"] = (P["k_practice_exercise"] * L * (1.0 - P_x)
+                              - P_x / P["tau_practice_exercise"])
+    d["practice_meditation"] = (P["k_practice_meditation"] * max(U["meditation"], 0.0)
+                                * (1.0 - P_m) - P_m / P["tau_practice_meditation"])
+    d["exercise_flare"] = P["flare_rate"] * xp * (1.0 - P_x) - H / P["tau_flare"]
+    # exercise practice raises the central (CSF) opioid tone, not plasma
+    d["bend_csf"] = d["bend_csf"] + k_h * P["bend_csf_base"] * P["practice_exercise_opioid"] * P_x
+
     # drugs: depot -> central <-> two peripheral compartments; effect site; binding
     bound = sum(np.maximum(Y[f"drug{k}_bound"], 0.0) for k in range(1, nd + 1)
                 if P[f"drug{k}_kon"] > 0.0)
@@ -382,14 +442,20 @@ def outputs(t, y, p, u) -> np.ndarray:
     _, eff_rest = _effects(P["bend_csf_base"], P, _rest_receptors(P))
 
     a_op = 1.0 - math.prod(1.0 - P[f"w_{r}"] * eff[r] for r in RECEPTORS)
+    # non-opioid analgesia: the channels' activations and the trained (tonic) part of
+    # exercise and meditation practice
+    clip = lambda v: min(max(v, 0.0), 1.0)      # noqa: E731
     a_non = 1.0 - math.prod(
-        1.0 - P[f"{ch}_nonopioid_gain"] * min(max(Y[f"nonopioid_{ch}"], 0.0), 1.0)
-        for ch in CHANNELS)
+        1.0 - P[f"{ch}_nonopioid_gain"] * clip(Y[f"nonopioid_{ch}"]) for ch in CHANNELS) * (
+        (1.0 - P["practice_exercise_nonopioid"] * clip(Y["practice_exercise"]))
+        * (1.0 - P["practice_meditation_nonopioid"] * clip(Y["practice_meditation"])))
     a = 1.0 - (1.0 - a_op) * (1.0 - a_non)
     mood = _mood(eff, P) - _mood(eff_rest, P)
-    pain_nrs, anxiety, depression = _symptoms(Y, P, U, a, eff_rest)
-    # min(1 / (1 - a), 10), written so that 1 - a = 0 gives 10 without dividing by 0
-    pain_threshold = 1.0 / (1.0 - a) if (1.0 - a) > 0.1 else 10.0
+    flare = 1.0 + max(Y["exercise_flare"], 0.0)     # post-exercise flare multiplies pain
+    pain_nrs, anxiety, depression = _symptoms(Y, P, U, a, eff_rest, flare)
+    # min(1 / ((1 - a) flare), 10), so that (1 - a) flare = 0 gives 10 without dividing by 0
+    q = (1.0 - a) * flare
+    pain_threshold = 1.0 / q if q > 0.1 else 10.0
 
     o = {
         "plasma_beta_endorphin": Y["bend_plasma"],
@@ -412,6 +478,12 @@ def outputs(t, y, p, u) -> np.ndarray:
         "store_hypothalamic": Y["store_h"],
         "pulse": Y["pulse"],
         "circadian": float(circadian(t, P)),
+        "vo2max": vo2max(Y, P),
+        "exercise_intensity": relative_intensity(Y, P, U),
+        "training_load": Y["training_load"],
+        "practice_exercise": Y["practice_exercise"],
+        "practice_meditation": Y["practice_meditation"],
+        "exercise_flare": Y["exercise_flare"],
     }
     for r in RECEPTORS:
         o[f"occupancy_{r}"] = sum(v for (lig, rr), v in occ_l.items() if rr == r)

@@ -81,6 +81,9 @@ SOURCES = {
                "subgroups, inclusion pain >= 4",
     "harris2005": "Harris RE et al. Arthritis Rheum 2005;52:3670 (125 fibromyalgia "
                   "patients, e-diary pain variability index 1.61 +- 0.66)",
+    "datapain": "DATAPAIN cohort, Pain Pract, doi:10.1111/papr.13089 (n = 1,661 chronic "
+                "pain patients: SD of the change in NRS 2.70 at the end of treatment, "
+                "2.48 while it was ongoing)",
     "affleck1991": "Affleck G, Tennen H, Urrows S, Higgins P. Health Psychol "
                    "1991;10:419-426 (47 rheumatoid arthritis patients, 75 daily pain "
                    "reports: most series significantly autocorrelated from day to day)",
@@ -94,6 +97,31 @@ SOURCES = {
     "pomeranz": "Pomeranz B (review chapter): high-frequency electro-acupuncture analgesia "
                 "is not endorphin-mediated; EA +27 % dental pain threshold, partly "
                 "naloxone-reversible (Acupunct Electrother Res 1987;12(1))",
+    # practice over weeks
+    "qiu2010": "Qiu S, Chen P, Zhang C. Chin J Sports Med 2010;(1):14-17 (meta-analysis, 35 "
+               "controlled trials, 889 sedentary healthy adults: VO2max +3.61 mL/kg/min, 95 % "
+               "CI 2.96-4.25, +13.2 % of 27.26)",
+    "huang2005": "Huang G, Gibson CA, Tran ZV, Osness WH. Prev Cardiol 2005;8:217-225 "
+                 "(41 trials, 2,102 sedentary older adults: VO2max +3.78 mL/kg/min, +16.3 %)",
+    "mujika2001": "Mujika I, Padilla S. Med Sci Sports Exerc 2001;33:413-421; Sports Med "
+                  "2000;30:79-87 and 145-154 (recently acquired VO2max gains are completely "
+                  "lost after training stoppage longer than 4 weeks)",
+    "coyle1984": "Coyle EF, Martin WH, Sinacore DR, et al. J Appl Physiol 1984;57:1857-1864 "
+                 "(athletes: VO2max -7 % after 12 days, -14 % after 56 days of detraining)",
+    "jones2014": "Jones MD, Booth J, Taylor JL, Barry BK. Med Sci Sports Exerc "
+                 "2014;46:1640-1647 (6 weeks, 3 x 30 min/week at 75 % VO2 reserve: "
+                 "ischaemic pain tolerance up, pressure pain threshold unchanged)",
+    "hauser2010": "Häuser W, Klose P, Langhorst J, et al. Arthritis Res Ther 2010;12:R79 "
+                  "(28 RCTs, 2,494 FM patients: pain SMD 0.31, 95 % CI 0.17-0.46; slight to "
+                  "moderate intensity, 2-3 sessions/week, >= 4 weeks)",
+    "goyal2014": "Goyal M, Singh S, Sibinga EMS, et al. JAMA Intern Med 2014;174:357-368 "
+                 "(8-week meditation programmes: pain ES 0.33, 95 % CI 0.03-0.62)",
+    "kosek1996": "Kosek E, Ekholm J, Hansson P. Pain 1996;64:415-423 (contraction at 22 % "
+                 "MVC to exhaustion: pressure pain thresholds rose in 14 controls and fell "
+                 "in 14 FM patients)",
+    "sluka2013": "Bement MKH, Sluka KA. Arch Phys Med Rehabil 2005;86:1736 and Stagg NJ et "
+                 "al. Anesthesiology 2011;114:940 (rodents: regular exercise reduces "
+                 "hyperalgesia, reversed by naloxone, with more opioid in PAG/RVM)",
 }
 
 _ASSUMED = "assumed: "
@@ -166,11 +194,19 @@ SYMPTOM_INPUTS = tuple(
                  f"held constant over each calendar day)")
     for s, what in (("pain", "ongoing pain"), ("anxiety", "the anxiety score"),
                     ("depression", "the depression score")))
+# practice over weeks
+#: The inputs after the infusions: the absolute exercise workload, which the model divides
+#: by the subject's current VO2max (the ``vo2max`` output) and adds to the exercise
+#: channel, so that the same workload is a lower relative intensity as fitness rises.
+PRACTICE_INPUTS = (
+    dict(name="exercise_vo2", unit="mL/kg/min", range=">= 0",
+         meaning="absolute exercise workload (oxygen uptake), read with the current VO2max"),
+)
 
 #: Every input of the model without drugs, in the engine's order (name, unit, range,
 #: meaning).
 INPUTS = tuple({k: c[k] for k in ("name", "unit", "range", "meaning")}
-               for c in CHANNELS + INFUSIONS + SYMPTOM_INPUTS)
+               for c in CHANNELS + INFUSIONS + SYMPTOM_INPUTS + PRACTICE_INPUTS)
 
 # -- states ----------------------------------------------------------------------------
 #: The states of the model without drugs, in the engine's order: name, unit, equation.
@@ -198,6 +234,19 @@ STATES = (
     *(dict(name=f"receptor_chronic_{r}", unit="1",
            equation="dZ_r/dt = k_rec_chronic_r (1 - Z_r) - k_des_chronic_r G_r Z_r")
       for r in RECEPTORS),
+    # practice over weeks (x = u_exercise + exercise_vo2 / VO2max: relative intensity)
+    dict(name="training_load", unit="fraction of VO2max x min",
+         equation="dL/dt = x - L / tau_load"),
+    dict(name="fitness", unit="1",
+         equation="dF/dt = [x = 0] k_fitness L (fitness_max - F) - F / tau_detrain; "
+                  "VO2max = vo2max_base (1 + F)"),
+    dict(name="practice_exercise", unit="1",
+         equation="dP_x/dt = k_practice_exercise L (1 - P_x) - P_x / tau_practice_exercise"),
+    dict(name="practice_meditation", unit="1",
+         equation="dP_m/dt = k_practice_meditation u_meditation (1 - P_m) "
+                  "- P_m / tau_practice_meditation"),
+    dict(name="exercise_flare", unit="1",
+         equation="dH/dt = flare_rate x (1 - P_x) - H / tau_flare"),
 )
 
 # -- parameters ------------------------------------------------------------------------
@@ -390,16 +439,18 @@ PARAMETERS = tuple(row for c in CHANNELS for row in _channel_rows(c)) + (
        _ASSUMED + "the healthy reference is pain-free (controls of fibromyalgia and "
        "chronic-pain studies are selected pain-free); conditions set it from trial "
        "baselines"),
-    ("pain_between_cv", 0.16, "1", 0.0, 1.0, 0.0,
+    ("pain_between_cv", 0.09, "1", 0.0, 1.0, 0.0,
        "between-subject CV of ongoing pain (log-normal trait, mean 1)",
-       "calibrated: with pain_day_cv and the NRS's noise, the SD of 7-day mean "
-       "baselines in fibromyalgia trials (about 1.3 NRS at 6.8: " + SOURCES["fm_pain"]
-       + "; tests/model/test_symptoms.py)"),
-    ("pain_day_cv", 0.15, "1", 0.0, 0.5, 0.0,
+       "calibrated: with pain_day_cv, the SD of 7-day mean baselines in fibromyalgia "
+       "trials (about 1.3 NRS at 6.8: " + SOURCES["fm_pain"] + "; trial inclusion "
+       "narrows it) and the SD of the change over weeks, about 2.5 (" + SOURCES["datapain"]
+       + "); tests/model/test_symptoms.py, tests/practice"),
+    ("pain_day_cv", 0.25, "1", 0.0, 0.5, 0.0,
        "day-to-day CV of ongoing pain (SD of the daily level / the subject's mean)",
-       _ASSUMED + "a daily SD of about 1 NRS point at 6.8; momentary e-diary ratings in "
-       "fibromyalgia vary with a within-person SD of 1.61 +- 0.66 NRS points ("
-       + SOURCES["harris2005"] + "), of which the daily mean keeps a part"),
+       "calibrated: the SD of the change in recorded NRS over weeks, about 2.5 points ("
+       + SOURCES["datapain"] + "), with the rater's 0.5; a daily SD of 1.7 NRS points at "
+       "6.8, as the within-person SD of momentary e-diary ratings in fibromyalgia, 1.61 "
+       "+- 0.66 (" + SOURCES["harris2005"] + ")"),
     ("pain_tau", 2.0, "day", 0.25, 30.0, 0.0,
        "correlation time of the day-to-day pain fluctuation (Ornstein-Uhlenbeck)",
        _ASSUMED + "lag-1 day autocorrelation exp(-1/2) = 0.61; daily pain series are "
@@ -451,6 +502,89 @@ PARAMETERS = tuple(row for c in CHANNELS for row in _channel_rows(c)) + (
        _ASSUMED + "scores inversely proportional to mu availability; the direction is "
        + SOURCES["nummenmaa2020"] + ", the strength is not given in the abstract"),
 )
+
+# practice over weeks: appended to PARAMETERS (the engine's order)
+_DAY = 1440.0
+PRACTICE_PARAMETERS = (
+    ("vo2max_base", 40.0, "mL/kg/min", 10.0, 90.0, 0.2,
+       "VO2max of the untrained subject (the fitness state adds to it; set from the "
+       "population's vo2max covariate or condition)",
+       _ASSUMED + "40 for an untrained adult (the package's DEFAULT_VO2MAX; the "
+       "sedentary adults of " + SOURCES["qiu2010"] + " averaged 27; FRIEND registry "
+       "medians 48.0 and 37.6 in men and women aged 20-29, 24.4 and 18.3 at 70-79, "
+       "Kaminsky LA, Arena R, Myers J. Mayo Clin Proc 2015;90:1515); CV 0.2 "
+       + _ASSUMED + "the spread of a trial's mixed ages and sexes around its mean"),
+    ("tau_load", 1440.0, "min", 360.0, 4320.0, 0.0,
+       "decay time of the training load (the signal of a session that drives adaptation)",
+       _ASSUMED + "the adaptive signalling of a session lasts about a day"),
+    ("k_fitness", 1.035e-06, "1/(fraction of VO2max x min^2)", 0.0, 1e-5, 0.3,
+       "rate of fitness gain per unit training load (between sessions)",
+       "calibrated: 12 weeks of 3 x 40 min/week at 70 % VO2max raise VO2max by 13.2 % "
+       "(" + SOURCES["qiu2010"] + "; 16.3 % in older adults, " + SOURCES["huang2005"]
+       + "); CV 0.3 " + _ASSUMED + "trainability varies widely"),
+    ("fitness_max", 0.5, "1", 0.2, 1.0, 0.0,
+       "largest relative VO2max gain (trainability ceiling)",
+       _ASSUMED + "endurance-trained men have about 1.4-1.5 x the VO2max of untrained "
+       "(55 vs 40 mL/kg/min, the package's defaults)"),
+    ("tau_detrain", 21.0 * _DAY, "min", 7.0 * _DAY, 84.0 * _DAY, 0.0,
+       "time constant of detraining (loss of the fitness gain when training stops)",
+       "calibrated: 26 % of a recent gain is left 4 weeks after stopping and 7 % after 8 "
+       "weeks (" + SOURCES["mujika2001"] + "; " + SOURCES["coyle1984"] + ")"),
+    ("k_practice_exercise", 2.41e-06, "1/(fraction of VO2max x min^2)", 0.0, 2e-5, 0.3,
+       "rate at which exercise sessions train pain modulation and central opioid tone",
+       "calibrated: P_x = 0.6 after 12 weeks of 3 x 40 min/week at 60 % VO2max, which "
+       "with practice_exercise_nonopioid and _opioid gives the fibromyalgia pain SMD of "
+       + SOURCES["hauser2010"] + " (docs/model.md, Practice); rise time about 17 days "
+       + _ASSUMED + "no human time course"),
+    ("tau_practice_exercise", 42.0 * _DAY, "min", 14.0 * _DAY, 180.0 * _DAY, 0.0,
+       "time constant of the loss of exercise practice when sessions stop",
+       _ASSUMED + "6 weeks: the benefits of exercise programmes in fibromyalgia fade over "
+       "weeks to months after they end (" + SOURCES["hauser2010"] + ": benefits at "
+       "follow-up uncertain)"),
+    ("practice_exercise_nonopioid", 0.145, "1", 0.0, 0.5, 0.0,
+       "tonic naloxone-insensitive analgesia of full exercise practice (P_x = 1)",
+       "calibrated: jointly with k_practice_exercise, to " + SOURCES["hauser2010"] + "; the "
+       "non-opioid share " + _ASSUMED + "trained pain modulation with no plasma rise "
+       "(" + SOURCES["jones2014"] + "); naltrexone does not touch fibromyalgia pain "
+       "(Younger 2009)"),
+    ("practice_exercise_opioid", 0.3, "1", 0.0, 2.0, 0.0,
+       "relative rise of central (CSF) opioid tone at full exercise practice",
+       _ASSUMED + "regular exercise raises central opioid content and its analgesia is "
+       "naloxone-reversible in rodents (" + SOURCES["sluka2013"] + "); no human size"),
+    ("k_practice_meditation", 9.92e-04, "1/(intensity x min)", 0.0, 0.01, 0.3,
+       "rate at which meditation sessions train the non-opioid pathway",
+       "calibrated: P_m = 0.58 after 8 weeks of daily 30-min meditation, rise time about 3 "
+       "weeks, giving the 8-week pain effect of " + SOURCES["goyal2014"]
+       + " (docs/model.md, Practice)"),
+    ("tau_practice_meditation", 56.0 * _DAY, "min", 14.0 * _DAY, 365.0 * _DAY, 0.0,
+       "time constant of the loss of meditation practice when sessions stop",
+       _ASSUMED + "8 weeks: the effects of 8-week programmes are partly kept at "
+                  "3-6-month follow-up"),
+    ("practice_meditation_nonopioid", 0.15, "1", 0.0, 0.5, 0.0,
+       "tonic naloxone-insensitive analgesia of full meditation practice (P_m = 1)",
+       "calibrated: jointly with k_practice_meditation, to " + SOURCES["goyal2014"] + "; "
+       "non-opioid: " + SOURCES["zeidan2016"]),
+    ("flare_rate", 0.0, "1/(fraction of VO2max x min)", 0.0, 0.05, 0.0,
+       "growth of the post-exercise pain flare per unit relative intensity (0: healthy)",
+       _ASSUMED + "none in healthy people, whose thresholds rise after exercise; the "
+       "fibromyalgia preset sets it (" + SOURCES["kosek1996"] + ")"),
+    ("tau_flare", 720.0, "min", 120.0, 2880.0, 0.0,
+       "decay time of the post-exercise pain flare",
+       _ASSUMED + "post-exertional pain in fibromyalgia lasts about a day"),
+    ("practice_exercise_mood", 0.25, "1", 0.0, 0.8, 0.0,
+       "fractional fall of both HADS scores at full exercise practice (P_x = 1)",
+       "calibrated: the depressed-mood effect of aerobic exercise in fibromyalgia, SMD 0.32 "
+       "(95 % CI 0.12-0.53), " + SOURCES["hauser2010"] + " (tests/practice); the route "
+       + _ASSUMED + "not through mu availability (whose link to mood, Nummenmaa 2020, "
+       "runs the other way when the tone rises)"),
+    ("practice_meditation_mood", 0.2, "1", 0.0, 0.8, 0.0,
+       "fractional fall of both HADS scores at full meditation practice (P_m = 1)",
+       "calibrated: the 8-week anxiety ES 0.38 (0.12-0.64) and depression ES 0.30 "
+       "(0.00-0.59) of " + SOURCES["goyal2014"] + " (tests/practice); non-opioid "
+       + _ASSUMED + "as meditation analgesia (" + SOURCES["zeidan2016"] + ")"),
+)
+
+PARAMETERS = PARAMETERS + PRACTICE_PARAMETERS
 
 #: Parameters of the pulse generator (Python side, not engine parameters).
 PULSE_PARAMETERS = (
@@ -522,7 +656,7 @@ OUTPUTS = (
          kind="score", range="0-10"),
     dict(name="pain_threshold", unit="1",
          long_name="pain threshold relative to no analgesia (capped at 10)", kind="ratio",
-         range="1-10"),
+         range="0.1-10 (below 1 in a post-exercise flare)"),
     *(dict(name=f"activation_{q}", unit="1", long_name=f"activation of the {q} POMC pool",
            kind="internal", range=">= 0") for q in ("pituitary", "hypothalamic")),
     *(dict(name=f"synthesis_{q}", unit="1",
@@ -550,6 +684,21 @@ OUTPUTS = (
     dict(name="depression_score", unit="1",
          long_name="depression score on the HADS-D scale (0-21, continuous)",
          kind="score", range="0-21"),
+    # practice over weeks
+    dict(name="vo2max", unit="mL/kg/min", long_name="maximal oxygen uptake (VO2max)",
+         kind="score", range="vo2max_base x (1 to 1 + fitness_max)"),
+    dict(name="exercise_intensity", unit="1",
+         long_name="exercise intensity relative to the current VO2max", kind="ratio",
+         range=">= 0"),
+    dict(name="training_load", unit="1", long_name="training load (recent exercise dose)",
+         kind="internal", range=">= 0"),
+    dict(name="practice_exercise", unit="1", long_name="exercise practice state (0-1)",
+         kind="internal", range="0-1"),
+    dict(name="practice_meditation", unit="1", long_name="meditation practice state (0-1)",
+         kind="internal", range="0-1"),
+    dict(name="exercise_flare", unit="1",
+         long_name="post-exercise pain flare (fractional rise of pain)", kind="internal",
+         range=">= 0"),
 )
 
 # -- drug slots ------------------------------------------------------------------------

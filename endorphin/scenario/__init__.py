@@ -22,9 +22,10 @@ from .population import CONDITIONS, Population, Subject
 from .scenario import Scenario, compare
 from .stimuli import (DEFAULT_VO2MAX, DEFAULT_VO2MAX_OTHER, Acupuncture, Exercise, Laughter,
                       Meditation, Pain, Placebo, Protocol, Stimulus, Stress)
+from .weekly import WEEKDAYS, weekly
 
 __all__ = ["Stimulus", "Exercise", "Stress", "Pain", "Laughter", "Meditation",
-           "Acupuncture", "Placebo", "Protocol", "Dose", "DrugNotAvailableError",
+           "Acupuncture", "Placebo", "Protocol", "weekly", "WEEKDAYS", "Dose", "DrugNotAvailableError",
            "Population", "Subject", "Scenario", "compare", "CONDITIONS"]
 
 __test__ = examples(stimuli, doses, drug_plan, population, scenario, runner)

@@ -21,7 +21,6 @@ from .. import _units, model
 from ..model import presets
 from .._validate import integer, real
 from ..engine import core
-from .stimuli import DEFAULT_VO2MAX, DEFAULT_VO2MAX_OTHER
 
 __all__ = ["Population", "Subject", "CONDITIONS"]
 
@@ -233,11 +232,14 @@ class Population:
 
     @property
     def vo2max(self) -> np.ndarray:
-        """VO2max per subject, mL/kg/min: the ``vo2max`` covariate, else the
-        condition's default (:data:`DEFAULT_VO2MAX`, assumed).  Read only by
-        ``Exercise(vo2=...)``."""
-        return self.covariates.get("vo2max", np.full(
-            self.n, DEFAULT_VO2MAX.get(self.condition, DEFAULT_VO2MAX_OTHER)))
+        """Untrained VO2max, mL/kg/min: the ``vo2max`` covariate per subject, else the
+        typical ``vo2max_base`` of the condition (:data:`DEFAULT_VO2MAX`, assumed) for
+        every subject.  Without the covariate each subject's own value is drawn around
+        it (the engine parameter ``vo2max_base``, CV 0.2); training raises the model's
+        ``vo2max`` output above it."""
+        if "vo2max" in self.covariates:
+            return self.covariates["vo2max"]
+        return np.full(self.n, self.typical()[model.INDEX["vo2max_base"]])
 
     @property
     def pulse_parameters(self) -> dict:
@@ -265,10 +267,14 @@ class Population:
                                                              high=self.n - first)
         base = self.typical()
         if self.variability == 0.0:
-            return np.tile(base, (count, 1))
-        return model.sample_parameters(count, self.seed, self.variability, base=base,
-                                       first_subject=first, cv=self.cv or None,
-                                       correlation=self.correlation or None)
+            out = np.tile(base, (count, 1))
+        else:
+            out = model.sample_parameters(count, self.seed, self.variability, base=base,
+                                          first_subject=first, cv=self.cv or None,
+                                          correlation=self.correlation or None)
+        if "vo2max" in self.covariates:       # the covariate is the untrained VO2max
+            out[:, model.INDEX["vo2max_base"]] = self.covariates["vo2max"][first:first + count]
+        return out
 
     def parameters(self):
         """Every subject's engine parameters as a table.

@@ -165,7 +165,9 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
     sex = pop.covariates.get("sex")
     sex = None if sex is None else sex[first:first + count]
     plan = drug_plan(sc, bw)
-    breaks, inputs = stimulus_inputs(sc, bw, plan, pop.vo2max[first:first + count])
+    # each subject's own untrained VO2max (drawn, or the covariate) for Exercise(vo2=)
+    breaks, inputs = stimulus_inputs(sc, bw, plan,
+                                     params[:, model.INDEX["vo2max_base"]])
     boluses = bolus_arrays(sc, bw, plan)
     # engine outputs to compute; a drug given in two slots sums them
     sums = plan.drug_outputs()
@@ -247,7 +249,8 @@ def provenance(sc, method, rtol, atol) -> dict:
         "rtol": float(rtol), "atol": float(atol), "seed": pop.seed,
         "condition": pop.condition, "variability": pop.variability,
         "n_subjects": pop.n, "t_end": sc.t_end, "dt": sc.dt,
-        "clock_start": sc.clock_start_text, "circadian": sc.circadian,
+        "clock_start": sc.clock_start_text, "start_day": sc.start_day,
+        "circadian": sc.circadian,
         "pulses": sc.pulses, "population": repr(pop),
         "protocol": "; ".join(repr(s) for s in sc.protocol) or "rest",
         "doses": "; ".join(repr(d) for d in sc.doses) or "none",
@@ -296,16 +299,17 @@ def stimulus_inputs(sc, body_weight: np.ndarray, plan, vo2max: np.ndarray | None
     """breaks (B,), inputs (B+1, U) or per subject (N, B+1, U); ``vo2max`` of the
     same subjects as ``body_weight`` (default: the population's first N)."""
     names = core.models[plan.model].inputs
+    # Exercise(vo2=) is the exercise_vo2 input (the model reads it with the current
+    # VO2max); its range is checked here against the untrained VO2max, the lowest
     absolute = [s for s in sc.protocol if isinstance(s, Exercise) and s.vo2 is not None]
-    segs = sorted((s.segment() for s in sc.protocol if s not in absolute),
-                  key=lambda g: (g[1], g[0]))
+    segs = sorted((s.segment() for s in sc.protocol), key=lambda g: (g[1], g[0]))
     N = body_weight.shape[0]
     per_subject = []                       # (input, start, duration, rate (N,))
     if absolute:
         if vo2max is None:
             vo2max = sc.population.vo2max[:N]
-        per_subject += [(s.channel, s.start, s.duration, s.relative(vo2max))
-                        for s in absolute]
+        for s in absolute:
+            s.relative(vo2max)
     for d in sc.doses:
         if d.is_endogenous and d.is_infusion:
             col = BEND_ROUTES[d.route][1]

@@ -23,6 +23,7 @@ from . import runner
 from .doses import Dose
 from .population import Population, Subject
 from .stimuli import Protocol, Stimulus
+from .weekly import WEEKDAYS, weekday
 
 __all__ = ["Scenario", "compare", "register_file_format", "file_format"]
 
@@ -93,6 +94,9 @@ class Scenario:
     clock_start : str or float
         Clock time of t = 0, ``"HH:MM"`` or minutes after midnight (sets the
         engine parameter ``clock_start``).
+    start_day : str
+        Weekday of t = 0, ``"mon"`` .. ``"sun"`` (default ``"mon"``): where the
+        sessions of :func:`endorphin.weekly` programmes fall.
     circadian : bool
         The circadian rhythm of POMC synthesis (False sets ``a_circ = 0``:
         at rest every concentration then equals its base value exactly).
@@ -114,7 +118,7 @@ class Scenario:
 
     def __init__(self, protocol=None, doses=None, population=None, t_end: float = 1440.0,
                  dt: float = 1.0, clock_start="08:00", circadian: bool = True,
-                 pulses: bool = True, name: str | None = None):
+                 pulses: bool = True, name: str | None = None, start_day: str = "mon"):
         self.t_end = real(t_end, "t_end", low=0.0, low_open=True, unit="min")
         self.dt = real(dt, "dt", low=0.0, low_open=True, unit="min")
         if self.dt > self.t_end:
@@ -132,7 +136,10 @@ class Scenario:
         if protocol.frequencies() == {"low", "high"}:
             raise ValueError("protocol mixes low- and high-frequency Acupuncture; the engine "
                              "has one acupuncture channel, so simulate them as two scenarios")
-        self.protocol = protocol
+        self.clock_start, self.clock_start_text = _clock(clock_start)
+        self.start_day = WEEKDAYS[weekday(start_day, "start_day")]
+        # weekly programmes placed on this scenario's clock (sessions before t = 0 dropped)
+        self.protocol = protocol.resolved(self.clock_start, WEEKDAYS.index(self.start_day))
         if doses is None:
             doses = ()
         elif isinstance(doses, Dose):
@@ -155,7 +162,6 @@ class Scenario:
             raise TypeError(f"population must be a Population or Subject, got "
                             f"{type(population).__name__}")
         self.population = population
-        self.clock_start, self.clock_start_text = _clock(clock_start)
         self.circadian = flag(circadian, "circadian")
         self.pulses = flag(pulses, "pulses")
         if name is not None and not isinstance(name, str):
@@ -296,7 +302,7 @@ class Scenario:
     # -- housekeeping
     def _key(self):
         return (self.protocol, self.doses, self.population, self.t_end, self.dt,
-                self.clock_start, self.circadian, self.pulses, self.name)
+                self.clock_start, self.circadian, self.pulses, self.name, self.start_day)
 
     def __eq__(self, other):
         if not isinstance(other, Scenario):
@@ -310,7 +316,8 @@ class Scenario:
         name = f"{self.name!r}, " if self.name else ""
         return (f"Scenario({name}{len(self.protocol)} stimuli, {len(self.doses)} doses, "
                 f"{self.population!r}, t_end={self.t_end:g}, dt={self.dt:g}, "
-                f"clock_start={self.clock_start_text!r}, circadian={self.circadian}, "
+                f"clock_start={self.clock_start_text!r}, start_day={self.start_day!r}, "
+                f"circadian={self.circadian}, "
                 f"pulses={self.pulses})")
 
 

@@ -126,9 +126,11 @@ class Exercise(Stimulus):
         ``duration > 0``.
     vo2 : float, optional (keyword-only, instead of ``intensity``)
         The workload's oxygen uptake, mL/kg/min (0-90].  Each subject then
-        exercises at ``vo2 / VO2max`` of its own VO2max: the ``vo2max``
-        covariate of :class:`Population`, else :data:`DEFAULT_VO2MAX` (40
-        mL/kg/min; 55 for ``condition="trained"``, assumed).  Trained and
+        exercises at ``vo2 / VO2max`` of its own VO2max *at the time of the
+        session* (the model's ``vo2max`` output: the untrained VO2max, set from
+        the ``vo2max`` covariate of :class:`Population`, else
+        :data:`DEFAULT_VO2MAX`, 40 mL/kg/min, 55 for ``condition="trained"``,
+        assumed, raised by training and lowered by detraining).  Trained and
         untrained subjects respond alike at the same relative intensity
         (Goldfarb 1991), so a fitter subject responds less to the same
         workload.  A subject for whom ``vo2`` exceeds 1.2 x VO2max raises
@@ -180,6 +182,14 @@ class Exercise(Stimulus):
         if self.vo2 is not None:
             return self.vo2 / DEFAULT_VO2MAX_OTHER
         return self.intensity
+
+    def segment(self) -> tuple:
+        """``(input, start, duration, level)``: the ``exercise`` channel at the relative
+        intensity, or the ``exercise_vo2`` input at the workload (mL/kg/min), which the
+        model divides by the subject's VO2max at the time (training raises it)."""
+        if self.vo2 is not None:
+            return ("exercise_vo2", self.start, self.duration, self.vo2)
+        return super().segment()
 
     def relative(self, vo2max) -> np.ndarray:
         """Each subject's intensity (fraction of VO2max) for VO2max ``vo2max``
@@ -322,6 +332,9 @@ class Protocol:
     [480.0, 3360.0, 6240.0]
     """
     stimuli: tuple = ()
+    #: Weekly programme parts (:func:`endorphin.weekly`), placed on the clock when a
+    #: scenario is made (:meth:`resolved`).
+    weekly: tuple = ()
 
     def __post_init__(self):
         if isinstance(self.stimuli, Stimulus):
@@ -337,12 +350,26 @@ class Protocol:
                 raise TypeError(f"a protocol holds stimuli (Exercise, Pain, ...), got "
                                 f"{type(s).__name__}")
         object.__setattr__(self, "stimuli", stimuli)
+        object.__setattr__(self, "weekly", tuple(self.weekly))
+
+    def resolved(self, clock_start: float = 480.0, start_day: int = 0) -> Protocol:
+        """This protocol with its weekly parts placed on a scenario's clock (t = 0 is
+        ``clock_start`` minutes after midnight on weekday ``start_day``, Monday 0): a
+        protocol of stimuli only (itself when it has no weekly part)."""
+        if not self.weekly:
+            return self
+        extra = tuple(s for w in self.weekly for s in w.stimuli(clock_start, start_day))
+        return Protocol(self.stimuli + extra)
+
+    def _plain(self) -> tuple:
+        """The stimuli, weekly parts placed at the defaults (Monday 08:00)."""
+        return self.resolved().stimuli
 
     def __add__(self, other):
         if isinstance(other, Stimulus):
-            return Protocol(self.stimuli + (other,))
+            return Protocol(self.stimuli + (other,), self.weekly)
         if isinstance(other, Protocol):
-            return Protocol(self.stimuli + other.stimuli)
+            return Protocol(self.stimuli + other.stimuli, self.weekly + other.weekly)
         return NotImplemented
 
     def __radd__(self, other):
@@ -351,21 +378,28 @@ class Protocol:
         return NotImplemented
 
     def __iter__(self):
-        return iter(self.stimuli)
+        return iter(self._plain())
 
     def __len__(self) -> int:
-        return len(self.stimuli)
+        return len(self._plain())
 
     def __getitem__(self, i):
-        return self.stimuli[i]
+        return self._plain()[i]
 
     @property
     def end(self) -> float:
         """End of the last stimulus, minutes (0 for the empty protocol)."""
-        return max((s.end for s in self.stimuli), default=0.0)
+        return max((s.end for s in self._plain()), default=0.0)
+
+    def _no_weekly(self, what: str):
+        if self.weekly:
+            raise ValueError(f"{what}: a weekly programme is placed on the scenario's clock; "
+                             f"use weekly(..., weeks=) and the scenario's start_day and "
+                             f"clock_start instead")
 
     def shifted(self, by: float) -> Protocol:
         """The same protocol ``by`` minutes later."""
+        self._no_weekly("shifted")
         return Protocol(tuple(s.shifted(by) for s in self.stimuli))
 
     def repeat(self, every: float, times: int) -> Protocol:
@@ -385,6 +419,7 @@ class Protocol:
             Copy ``k`` (0-based) is shifted by ``k * every``.  Copies that
             start after a scenario's ``t_end`` are simply not simulated.
         """
+        self._no_weekly("repeat")
         every = real(every, "every", low=0.0, low_open=True, unit="min")
         times = integer(times, "times", low=1, high=MAX_REPEATS)
         return Protocol(tuple(s.shifted(k * every) for k in range(times)
@@ -392,11 +427,12 @@ class Protocol:
 
     def segments(self) -> list:
         """Engine segments ``(channel, start, duration, level)``, by start time."""
-        return sorted((s.segment() for s in self.stimuli), key=lambda g: (g[1], g[0]))
+        return sorted((s.segment() for s in self._plain()), key=lambda g: (g[1], g[0]))
 
     def frequencies(self) -> set:
         """Acupuncture frequencies used ({"low"}, {"high"}, both or empty)."""
-        return {s.frequency for s in self.stimuli if isinstance(s, Acupuncture)}
+        return {s.frequency for s in (self.stimuli + tuple(
+            x for w in self.weekly for x in w.sessions)) if isinstance(s, Acupuncture)}
 
     def table(self):
         """The protocol as a table, one row per stimulus, sorted by start.
@@ -411,7 +447,7 @@ class Protocol:
         import pandas as pd
         rows = [dict(stimulus=type(s).__name__, channel=s.channel, level=s.channel_level,
                      unit=s.level_unit, start=s.start, duration=s.duration, end=s.end,
-                     frequency=getattr(s, "frequency", None)) for s in self.stimuli]
+                     frequency=getattr(s, "frequency", None)) for s in self._plain()]
         cols = ["stimulus", "channel", "level", "unit", "start", "duration", "end",
                 "frequency"]
         df = pd.DataFrame(rows, columns=cols)
@@ -437,7 +473,7 @@ class Protocol:
         import pandas as pd
         t = np.atleast_1d(np.asarray(times, dtype=np.float64))
         out = np.zeros((t.size, len(model.CHANNELS)))
-        for s in self.stimuli:
+        for s in self._plain():
             on = (t >= s.start) & (t < s.end)
             out[on, model.CHANNELS.index(s.channel)] += s.channel_level
         return pd.DataFrame(out, index=pd.Index(t, name="time"), columns=list(model.CHANNELS))

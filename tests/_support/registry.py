@@ -133,6 +133,8 @@ def calls() -> dict:
                                           "time": 10.0}, "py"),
         "Population": (en.Population, (3,), {"seed": 1, "variability": 0.5}, "py"),
         "Subject": (en.Subject, (), {"seed": 2, "t_half_plasma": 40.0}, "py"),
+        "weekly": (en.weekly, (en.Exercise(0.6, start=17 * 60, duration=30),),
+                   {"days": ("mon", "wed", "fri"), "weeks": 2}, "py"),
         "Scenario": (en.Scenario, (), {"protocol": en.Exercise(0.8, start=10, duration=20),
                                        "t_end": 60.0, "dt": 10.0}, "py"),
     })

@@ -48,7 +48,7 @@ def _points(name, rng):
             p = np.concatenate([base, dp.ravel()])
             y = rng.uniform(0.1, 2.0, S)
             y[7:11] *= np.array([5.0, 20.0, 3.0, 300.0])
-            drug = y[24:].reshape(nd, -1)
+            drug = y[len(M.ENGINE.states):].reshape(nd, -1)   # the drug slots
             drug[:, 5] *= rng.uniform(0.05, 0.6)               # bound fractions
             for k in range(nd):                             # the clips at 0 on one side
                 if rng.uniform() < 0.2:

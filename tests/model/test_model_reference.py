@@ -77,11 +77,19 @@ OWN = {
     "anxiety_tau": 5.0, "anxiety_trait": 0.9,
     "depression_base": 6.0, "depression_between_cv": 0.5, "depression_day_cv": 0.1,
     "depression_tau": 7.0, "depression_trait": 1.3, "hads_mu_exponent": 1.3,
+    # practice over weeks: rates far above the defaults, so that their terms show
+    "vo2max_base": 38.0, "tau_load": 300.0, "k_fitness": 2e-4, "fitness_max": 0.45,
+    "tau_detrain": 2000.0, "k_practice_exercise": 3e-4, "tau_practice_exercise": 3000.0,
+    "practice_exercise_nonopioid": 0.15, "practice_exercise_opioid": 0.4,
+    "k_practice_meditation": 0.02, "tau_practice_meditation": 4000.0,
+    "practice_meditation_nonopioid": 0.2, "flare_rate": 0.02, "tau_flare": 400.0,
+    "practice_exercise_mood": 0.3, "practice_meditation_mood": 0.25,
 }
 
 TIME_CONSTANTS = ("tau_act", "tau_syn", "store_time_p", "store_time_h", "tau_pulse",
                   "t_half_plasma", "t_half_csf", "t_half_acth", "t_half_cortisol",
-                  "tau_nonopioid")
+                  "tau_nonopioid", "tau_load", "tau_detrain", "tau_practice_exercise",
+                  "tau_practice_meditation", "tau_flare")
 
 
 def params(base=None, **overrides) -> np.ndarray:
@@ -126,6 +134,12 @@ def rates(p) -> np.ndarray:
     for proc in ("acute", "chronic"):
         for r in ("mu", "delta", "kappa"):
             k[f"receptor_{proc}_{r}"] = P[f"k_rec_{proc}_{r}"] + P[f"k_des_{proc}_{r}"]
+    # practice over weeks: the decay rate (the load's drive x is O(1), its decay slow)
+    k["training_load"] = 1 / P["tau_load"] + 1.0
+    k["fitness"] = 1 / P["tau_detrain"] + P["k_fitness"] * 50.0
+    k["practice_exercise"] = 1 / P["tau_practice_exercise"] + P["k_practice_exercise"] * 50.0
+    k["practice_meditation"] = 1 / P["tau_practice_meditation"] + P["k_practice_meditation"]
+    k["exercise_flare"] = 1 / P["tau_flare"] + P["flare_rate"]
     return np.array([k[s] for s in ref.STATES])
 
 
@@ -145,6 +159,9 @@ def random_params(rng, *, a_circ=None, pulse_mean=None) -> np.ndarray:
         d[f"{ch}_nonopioid_gain"] = rng.uniform(0.0, 0.5)
     for name in TIME_CONSTANTS:
         d[name] = _loguniform(rng, 1.0, 2000.0)
+    for name in ("tau_load", "tau_detrain", "tau_practice_exercise",
+                 "tau_practice_meditation", "tau_flare"):
+        d[name] = _loguniform(rng, 100.0, 1e5)
     d.update(
         sigma_p=rng.uniform(0, 2), sigma_h=rng.uniform(0, 2),
         rho_p=rng.uniform(0, 40), rho_h=rng.uniform(0, 20),
@@ -176,6 +193,16 @@ def random_params(rng, *, a_circ=None, pulse_mean=None) -> np.ndarray:
     for k in ("pain", "anxiety", "depression"):
         d[f"{k}_between_cv"] = rng.uniform(0.0, 1.0)
         d[f"{k}_tau"] = rng.uniform(0.5, 30.0)
+    # practice over weeks
+    d.update(
+        vo2max_base=rng.uniform(20, 70), k_fitness=_loguniform(rng, 1e-7, 1e-3),
+        fitness_max=rng.uniform(0.2, 1.0), k_practice_exercise=_loguniform(rng, 1e-7, 1e-3),
+        practice_exercise_nonopioid=rng.uniform(0, 0.5),
+        practice_exercise_opioid=rng.uniform(0, 2),
+        k_practice_meditation=_loguniform(rng, 1e-5, 1e-1),
+        practice_meditation_nonopioid=rng.uniform(0, 0.5),
+        flare_rate=rng.choice([0.0, rng.uniform(0, 0.05)]),
+        practice_exercise_mood=rng.uniform(0, 0.8), practice_meditation_mood=rng.uniform(0, 0.8))
     return params(d)
 
 
@@ -214,6 +241,9 @@ def random_state(rng, p, edge=False) -> np.ndarray:
     for proc in ("acute", "chronic"):
         for r in ("mu", "delta", "kappa"):
             y[f"receptor_{proc}_{r}"] = rng.uniform(0.1, 1.0)
+    y.update(training_load=rng.uniform(0, 60), fitness=rng.uniform(0, 0.6),
+             practice_exercise=rng.uniform(0, 1), practice_meditation=rng.uniform(0, 1),
+             exercise_flare=rng.uniform(0, 0.8))
     if edge:
         # the clipped ranges of docs/model.md: pi < 0 (max(pi, 0)), X < 0 (H clips at 0),
         # C_h < 0 (L clips at 0), N outside [0, 1]
@@ -226,7 +256,8 @@ def random_state(rng, p, edge=False) -> np.ndarray:
 
 
 def random_inputs(rng) -> np.ndarray:
-    hi = {"exercise": 1.2, "pain": 10.0, "bend_iv_rate": 5.0, "bend_icv_rate": 5.0}
+    hi = {"exercise": 1.2, "pain": 10.0, "bend_iv_rate": 5.0, "bend_icv_rate": 5.0,
+          "exercise_vo2": 50.0}
     lo = {f"{k}_fluctuation": -3.0 for k in ("pain", "anxiety", "depression")}
     hi.update({f"{k}_fluctuation": 3.0 for k in ("pain", "anxiety", "depression")})
     u = np.array([rng.uniform(lo.get(name, 0.0), hi.get(name, 1.0)) for name in ref.INPUTS])

@@ -118,7 +118,7 @@ def test_output_meta():
     for nd in VARIANTS:
         for name in spec.variant(nd)["outputs"]:
             unit, long_name = spec.output_meta(name)
-            assert unit in ("1", "pmol/L", "nmol/L") and "_" not in long_name.replace(
+            assert unit in ("1", "pmol/L", "nmol/L", "mL/kg/min") and "_" not in long_name.replace(
                 "beta_endorphin", ""), name
 
 

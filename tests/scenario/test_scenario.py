@@ -68,7 +68,7 @@ def _trapezoid(y, x):
 def _documented_outputs():
     text = DOCS.read_text()
     section = text.split("## Outputs", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"`([a-z_]+)`", section.split("\n", 1)[1])
+    return re.findall(r"`([a-z][a-z0-9_]*)`", section.split("\n", 1)[1])   # vo2max has a digit
 
 
 def _step(amount_mg, v_ml_per_kg, body_weight=70.0):
