@@ -67,6 +67,18 @@ _Static_assert(sizeof ou4 / sizeof ou4[0] == ENDO_EM_NOUTPUTS + 4 * DNO, "drug o
  * drug count a constant there (13 % of a default-model day). */
 #define EM_INLINE __attribute__((always_inline))
 
+/* An input filter dX/dt = (drive - X) / tau (activations, non-opioid states): with its
+ * drive off and |X| below EM_FLUSH the state is held.  Left to decay it would take days
+ * to underflow (e^-t/5min), holding explicit steps at their stability limit long after
+ * a session (its error held near atol, it never underflows); held below 1e-6 it changes
+ * release and analgesia by less than 2e-5 of themselves (docs/model.md, "Long
+ * horizons"). */
+#define EM_FLUSH 1e-6
+static inline double em_filter(double drive, double x, double tau)
+{
+    return (drive == 0.0 && fabs(x) < EM_FLUSH) ? 0.0 : (drive - x) / tau;
+}
+
 /* channel transform h_k(u) = u^n / (u50^n + u^n), 0 for u <= 0 */
 static inline double channel(double u, double u50, double n)
 {
@@ -116,7 +128,7 @@ static inline EM_INLINE void em_rhs_base(double t, const double *y, const double
         const double hk = channel(k == EM_U_EXERCISE ? x : u[k], pk[EM_CH_U50], pk[EM_CH_N]);
         Dp += pk[EM_CH_GAIN_PITUITARY] * hk;
         Dh += pk[EM_CH_GAIN_HYPOTHALAMIC] * hk;
-        dy[EM_Y_NONOPIOID + k] = (hk - y[EM_Y_NONOPIOID + k]) / tau_n;
+        dy[EM_Y_NONOPIOID + k] = em_filter(hk, y[EM_Y_NONOPIOID + k], tau_n);
     }
     const double Ap = y[EM_Y_ACT_P], Ah = y[EM_Y_ACT_H];
     const double c = circadian(t, p);
@@ -125,13 +137,13 @@ static inline EM_INLINE void em_rhs_base(double t, const double *y, const double
     const double rh = 1.0 + p[EM_P_RHO_H] * Ah;
     const double relp = rp * y[EM_Y_STORE_P];
     const double relh = rh * y[EM_Y_STORE_H];
-    dy[EM_Y_ACT_P] = (Dp - Ap) / p[EM_P_TAU_ACT];
-    dy[EM_Y_ACT_H] = (Dh - Ah) / p[EM_P_TAU_ACT];
+    dy[EM_Y_ACT_P] = em_filter(Dp, Ap, p[EM_P_TAU_ACT]);
+    dy[EM_Y_ACT_H] = em_filter(Dh, Ah, p[EM_P_TAU_ACT]);
     dy[EM_Y_SYN_P] = (c * (1.0 + p[EM_P_SIGMA_P] * Ap) - y[EM_Y_SYN_P]) / p[EM_P_TAU_SYN];
     dy[EM_Y_SYN_H] = (c * (1.0 + p[EM_P_SIGMA_H] * Ah) - y[EM_Y_SYN_H]) / p[EM_P_TAU_SYN];
     dy[EM_Y_STORE_P] = (y[EM_Y_SYN_P] - relp) / p[EM_P_STORE_TIME_P];
     dy[EM_Y_STORE_H] = (y[EM_Y_SYN_H] - relh) / p[EM_P_STORE_TIME_H];
-    dy[EM_Y_PULSE] = -y[EM_Y_PULSE] / p[EM_P_TAU_PULSE];
+    dy[EM_Y_PULSE] = -y[EM_Y_PULSE] / p[EM_P_TAU_PULSE] + u[EM_U_PULSE_RATE];
     dy[EM_Y_BEND_PLASMA] = LN2 / p[EM_P_T_HALF_PLASMA] * (p[EM_P_BEND_PLASMA_BASE] * relp - y[EM_Y_BEND_PLASMA])
                   + u[EM_U_BEND_IV_RATE];
     dy[EM_Y_BEND_CSF] = LN2 / p[EM_P_T_HALF_CSF] * (p[EM_P_BEND_CSF_BASE] * relh - y[EM_Y_BEND_CSF])
@@ -750,7 +762,7 @@ static inline EM_INLINE void em_rhs_lanes_n(int nd, const double *t, const doubl
             const double hk = h[k][l];
             Dp[l] += LP(EM_CH_STRIDE * k + EM_CH_GAIN_PITUITARY) * hk;
             Dh[l] += LP(EM_CH_STRIDE * k + EM_CH_GAIN_HYPOTHALAMIC) * hk;
-            LD(EM_Y_NONOPIOID + k) = (hk - LY(EM_Y_NONOPIOID + k)) / LP(EM_P_TAU_NONOPIOID);
+            LD(EM_Y_NONOPIOID + k) = em_filter(hk, LY(EM_Y_NONOPIOID + k), LP(EM_P_TAU_NONOPIOID));
         }
     }
 #pragma omp simd
@@ -762,13 +774,13 @@ static inline EM_INLINE void em_rhs_lanes_n(int nd, const double *t, const doubl
         const double rh = 1.0 + LP(EM_P_RHO_H) * Ah;
         const double relp = rp * LY(EM_Y_STORE_P);
         const double relh = rh * LY(EM_Y_STORE_H);
-        LD(EM_Y_ACT_P) = (Dp[l] - Ap) / LP(EM_P_TAU_ACT);
-        LD(EM_Y_ACT_H) = (Dh[l] - Ah) / LP(EM_P_TAU_ACT);
+        LD(EM_Y_ACT_P) = em_filter(Dp[l], Ap, LP(EM_P_TAU_ACT));
+        LD(EM_Y_ACT_H) = em_filter(Dh[l], Ah, LP(EM_P_TAU_ACT));
         LD(EM_Y_SYN_P) = (c[l] * (1.0 + LP(EM_P_SIGMA_P) * Ap) - LY(EM_Y_SYN_P)) / LP(EM_P_TAU_SYN);
         LD(EM_Y_SYN_H) = (c[l] * (1.0 + LP(EM_P_SIGMA_H) * Ah) - LY(EM_Y_SYN_H)) / LP(EM_P_TAU_SYN);
         LD(EM_Y_STORE_P) = (LY(EM_Y_SYN_P) - relp) / LP(EM_P_STORE_TIME_P);
         LD(EM_Y_STORE_H) = (LY(EM_Y_SYN_H) - relh) / LP(EM_P_STORE_TIME_H);
-        LD(EM_Y_PULSE) = -LY(EM_Y_PULSE) / LP(EM_P_TAU_PULSE);
+        LD(EM_Y_PULSE) = -LY(EM_Y_PULSE) / LP(EM_P_TAU_PULSE) + LU(EM_U_PULSE_RATE);
         LD(EM_Y_BEND_PLASMA) = LN2 / LP(EM_P_T_HALF_PLASMA) * (LP(EM_P_BEND_PLASMA_BASE) * relp - LY(EM_Y_BEND_PLASMA))
                       + LU(EM_U_BEND_IV_RATE);
         LD(EM_Y_BEND_CSF) = LN2 / LP(EM_P_T_HALF_CSF) * (LP(EM_P_BEND_CSF_BASE) * relh - LY(EM_Y_BEND_CSF))

@@ -8,7 +8,7 @@ from ..engine import core
 from .table import ENGINE, INDEX, PURPOSE_PULSES, check_n, check_seed, pulse_defaults, \
     keyed_rng, default_parameters
 
-__all__ = ["pulse_schedule", "pulse_doses"]
+__all__ = ["pulse_schedule", "pulse_doses", "mean_pulse", "mean_field_doses"]
 
 
 def _pulse_block_size(m: float, cv: float) -> int:
@@ -102,7 +102,7 @@ def pulse_schedule(n: int, t0: float, t_end: float, seed: int = 0, *, first_subj
     pos = 1 + np.cumsum(keep, axis=1)[rows, cols] - 1
     T[rows, pos] = ti[rows, cols]
     A[rows, pos] = ai[rows, cols]
-    return T, A, mean_a * tau / mean_i
+    return T, A, mean_pulse(tau, **pp)
 
 
 def _merge_doses(pulses, doses, n, model_states=None):
@@ -133,6 +133,30 @@ def _merge_doses(pulses, doses, n, model_states=None):
     order = np.argsort(T, axis=1, kind="stable")
     return (np.take_along_axis(T, order, 1), np.take_along_axis(S, order, 1),
             np.take_along_axis(A, order, 1))
+
+
+def mean_pulse(tau_pulse, **pulse_params) -> np.ndarray:
+    """Time average of the pulse state, ``pulse_amplitude * tau_pulse / pulse_interval``
+    (the pulse multiplier's mean field; ``tau_pulse`` scalar or (n,))."""
+    pp = pulse_defaults(**pulse_params)
+    return pp["pulse_amplitude"] * np.asarray(tau_pulse, dtype=np.float64) / pp["pulse_interval"]
+
+
+def mean_field_doses(params, t0: float, doses=None, *, model: str = "endorphin"):
+    """The pulse multiplier's mean field (the day resolution): writes each subject's
+    ``pulse_mean`` into ``params`` in place and returns ``doses`` merged with a bolus
+    of that amount into the pulse state at ``t0``, so that the state starts at the
+    fixed point of its constant drive ``pulse_rate = pulse_mean / tau_pulse`` (and stays
+    there to the bit: a state off its fixed point would hold explicit steps at the
+    stability limit of its 10-min decay)."""
+    n = params.shape[0]
+    pm = params[:, INDEX["pulse_mean"]]
+    pt = np.full((n, 1), float(t0))
+    ps = np.full((n, 1), ENGINE.states.index("pulse"), dtype=np.int64)
+    pa = pm.reshape(n, 1).copy()
+    if doses is None:
+        return pt, ps, pa
+    return _merge_doses((pt, ps, pa), doses, n, core.models[model].states)
 
 
 def pulse_doses(params, t0: float, t_end: float, seed: int = 0, doses=None, *,

@@ -103,7 +103,9 @@ INPUTS = CHANNELS + ("bend_iv_rate", "bend_icv_rate") + (
     # symptoms: the day-to-day fluctuations (unit Ornstein-Uhlenbeck values)
     "pain_fluctuation", "anxiety_fluctuation", "depression_fluctuation") + (
     # practice over weeks
-    "exercise_vo2",)
+    "exercise_vo2",) + (
+    # long horizons: the mean-field pulse drive
+    "pulse_rate",)
 
 OUTPUTS = (
     "plasma_beta_endorphin", "csf_beta_endorphin", "plasma_acth", "plasma_cortisol",
@@ -318,6 +320,19 @@ def _symptoms(Y: dict, P: dict, U: dict, a: float, eff_rest: dict, flare: float 
 
 
 # ----------------------------------------------------------------------------- model
+FLUSH = 1e-6
+
+
+def _filter(drive, x, tau):
+    """d/dt of an input filter, (drive - x) / tau, held at 0 when the drive is off and
+    |x| < FLUSH (docs/model.md, "Long horizons": a decayed transient is not integrated
+    for days)."""
+    if np.ndim(drive) == 0 and np.ndim(x) == 0:
+        return 0.0 if (drive == 0.0 and abs(x) < FLUSH) else (drive - x) / tau
+    held = (np.asarray(drive) == 0.0) & (np.abs(x) < FLUSH)
+    return np.where(held, 0.0, (drive - x) / tau)
+
+
 def rhs(t, y, p, u) -> np.ndarray:
     """dy/dt of the endorphin model (docs/model.md, table "States").
 
@@ -361,13 +376,13 @@ def rhs(t, y, p, u) -> np.ndarray:
     k_F = math.log(2.0) / P["t_half_cortisol"]
 
     d = {}
-    d["act_p"] = (D_p - A_p) / P["tau_act"]
-    d["act_h"] = (D_h - A_h) / P["tau_act"]
+    d["act_p"] = _filter(D_p, A_p, P["tau_act"])
+    d["act_h"] = _filter(D_h, A_h, P["tau_act"])
     d["syn_p"] = (c * (1.0 + P["sigma_p"] * A_p) - P_p) / P["tau_syn"]
     d["syn_h"] = (c * (1.0 + P["sigma_h"] * A_h) - P_h) / P["tau_syn"]
     d["store_p"] = (P_p - r_p * S_p) / P["store_time_p"]
     d["store_h"] = (P_h - r_h * S_h) / P["store_time_h"]
-    d["pulse"] = -pulse / P["tau_pulse"]
+    d["pulse"] = -pulse / P["tau_pulse"] + U["pulse_rate"]
     d["bend_plasma"] = (k_p * (P["bend_plasma_base"] * r_p * S_p - Y["bend_plasma"])
                         + U["bend_iv_rate"])
     d["bend_csf"] = (k_h * (P["bend_csf_base"] * r_h * S_h - Y["bend_csf"])
@@ -376,7 +391,7 @@ def rhs(t, y, p, u) -> np.ndarray:
     d["cortisol"] = k_F * (P["cortisol_base"] * cortisol_secretion(Y["acth"], P)
                            / cortisol_secretion(P["acth_base"], P) - Y["cortisol"])
     for ch in CHANNELS:
-        d[f"nonopioid_{ch}"] = (h[ch] - Y[f"nonopioid_{ch}"]) / P["tau_nonopioid"]
+        d[f"nonopioid_{ch}"] = _filter(h[ch], Y[f"nonopioid_{ch}"], P["tau_nonopioid"])
 
     # desensitization: acute and chronic processes driven by the agonist drive
     _, drive, _ = _binding(Y["bend_csf"], Y, P, nd)

@@ -203,10 +203,21 @@ PRACTICE_INPUTS = (
          meaning="absolute exercise workload (oxygen uptake), read with the current VO2max"),
 )
 
+# long horizons
+#: The pituitary pulses as a mean field: a constant rate into the pulse multiplier
+#: (pulse_mean / tau_pulse holds it at its time average), used by
+#: ``Scenario.simulate(resolution="day")`` instead of the discrete pulses.
+LONG_INPUTS = (
+    dict(name="pulse_rate", unit="1/min", range=">= 0",
+         meaning="mean-field pulse drive into the pulse multiplier (resolution 'day'; 0 "
+                 "with discrete pulses or none)"),
+)
+
 #: Every input of the model without drugs, in the engine's order (name, unit, range,
 #: meaning).
 INPUTS = tuple({k: c[k] for k in ("name", "unit", "range", "meaning")}
-               for c in CHANNELS + INFUSIONS + SYMPTOM_INPUTS + PRACTICE_INPUTS)
+               for c in CHANNELS + INFUSIONS + SYMPTOM_INPUTS + PRACTICE_INPUTS
+               + LONG_INPUTS)
 
 # -- states ----------------------------------------------------------------------------
 #: The states of the model without drugs, in the engine's order: name, unit, equation.

@@ -28,7 +28,7 @@ import warnings
 import numpy as np
 
 from .. import model
-from ..model import symptoms
+from ..model import pulses, symptoms
 from .._validate import flag
 from .._version import __version__
 from ..engine import core
@@ -41,9 +41,23 @@ from .stimuli import Exercise
 __all__ = ["simulate", "summarize", "run", "simulate_chunked", "summarize_chunked"]
 
 
+#: The day resolution (docs/model.md, "Long horizons"): pulses by their mean field,
+#: Dormand-Prince at these default tolerances.
+DAY_METHOD = "day"
+DAY_TOLERANCES = (1e-4, 1e-7)
+FULL_TOLERANCES = (1e-6, 1e-9)
+
+
 def check_method(method) -> None:
-    if not isinstance(method, str) or method not in core.METHODS:
-        raise ValueError(f"method must be one of {sorted(core.METHODS)}, got {method!r}")
+    if not isinstance(method, str) or (method not in core.METHODS and method != DAY_METHOD):
+        raise ValueError(f"method must be one of {sorted(core.METHODS) + [DAY_METHOD]}, "
+                         f"got {method!r}")
+
+
+def tolerances(method, rtol, atol) -> tuple:
+    """The tolerances a run uses: the caller's, else the method's defaults."""
+    d = DAY_TOLERANCES if method == DAY_METHOD else FULL_TOLERANCES
+    return (d[0] if rtol is None else rtol), (d[1] if atol is None else atol)
 
 
 #: A result above this many bytes with the default outputs (all of them) warns.
@@ -77,10 +91,11 @@ def check_result_size(n: int, n_outputs: int, n_times: int, defaulted: bool) -> 
 
 
 def simulate(sc, *, threads: int | None = None, method: str = "auto",
-             rtol: float = 1e-6, atol: float = 1e-9, outputs=None,
+             rtol: float | None = None, atol: float | None = None, outputs=None,
              progress: bool = False, chunks: int | None = None):
     """What :meth:`Scenario.simulate` does (see its docstring)."""
     check_method(method)
+    rtol, atol = tolerances(method, rtol, atol)
     defaulted = outputs is None
     outputs = check_outputs(sc, outputs)
     progress = flag(progress, "progress")
@@ -109,13 +124,14 @@ def simulate(sc, *, threads: int | None = None, method: str = "auto",
 
 
 def summarize(sc, outputs=None, *, thresholds=None, chunks: int | None = None,
-              method: str = "auto", rtol: float = 1e-6, atol: float = 1e-9,
+              method: str = "auto", rtol: float | None = None, atol: float | None = None,
               threads: int | None = None):
     """What :meth:`Scenario.summarize` does (see its docstring)."""
     if outputs is None:
         outputs = ("plasma_beta_endorphin", "analgesia", "opioid_analgesia", "mood")
     outputs = check_outputs(sc, outputs)
     check_method(method)
+    rtol, atol = tolerances(method, rtol, atol)
     thr = np.zeros(len(outputs)) if thresholds is None else np.asarray(
         core.float_array(thresholds, "thresholds", (1,)), dtype=np.float64)
     if thr.shape != (len(outputs),):
@@ -186,6 +202,7 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
     ybuf = y if direct else np.empty((N, len(eng_outputs), width))
     status = np.zeros(N, dtype=np.int8)
     stiff = np.zeros(N, dtype=bool)
+    engine_method = "explicit" if method == DAY_METHOD else method
     n_chunks = min(N, 20) if bar is not None else 1
     edges = np.linspace(0, N, n_chunks + 1).round().astype(int)
     ix = model.INDEX
@@ -199,7 +216,14 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
         doses = None
         if boluses is not None:
             doses = (boluses[0], boluses[1], boluses[2][a:b])
-        if sc.pulses:
+        if sc.pulses and method == DAY_METHOD:
+            # the pulses by their mean field: a constant drive holding the pulse
+            # multiplier at its time average pulse_mean (set by pulse_doses' rule)
+            p[:, ix["pulse_mean"]] = pulses.mean_pulse(p[:, ix["tau_pulse"]],
+                                                       **pop.pulse_parameters)
+            inp = mean_field_pulses(inp, p, plan.model)
+            doses = pulses.mean_field_doses(p, 0.0, doses, model=plan.model)
+        elif sc.pulses:
             doses = model.pulse_doses(p, 0.0, sc.t_end, pop.seed, doses,
                                       first_subject=int(first + a), model=plan.model,
                                       **pop.pulse_parameters)
@@ -209,14 +233,14 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
             res = core.simulate(plan.model, plan.parameters(p, sx), [sc.t_end], t0=0.0,
                                 breaks=brk, inputs=inp, doses=doses,
                                 outputs=eng_outputs, rtol=rtol, atol=atol,
-                                method=method, threads=threads, summary=True,
+                                method=engine_method, threads=threads, summary=True,
                                 thresholds=thresholds)
             ybuf[a:b] = res.summary
         else:
             res = core.simulate(plan.model, plan.parameters(p, sx), t_out, t0=0.0,
                                 breaks=brk, inputs=inp, doses=doses,
                                 outputs=eng_outputs, rtol=rtol, atol=atol,
-                                method=method, threads=threads, out=ybuf[a:b])
+                                method=engine_method, threads=threads, out=ybuf[a:b])
         status[a:b] = res.status
         stiff[a:b] = res.stiff
         if bar is not None:
@@ -226,6 +250,16 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
             idx = [eng_outputs.index(e) for e in sums.get(o, [o])]
             y[:, j] = ybuf[:, idx].sum(axis=1)
     return y, status, stiff, params
+
+
+def mean_field_pulses(inputs, params, model_name):
+    """``inputs`` (N, B+1, U) with the ``pulse_rate`` column set to each subject's
+    pulse_mean / tau_pulse (the day resolution; docs/model.md, "Long horizons")."""
+    col = core.models[model_name].inputs.index("pulse_rate")
+    rate = params[:, model.INDEX["pulse_mean"]] / params[:, model.INDEX["tau_pulse"]]
+    out = np.array(np.broadcast_to(inputs, (params.shape[0],) + inputs.shape[-2:]))
+    out[:, :, col] = rate[:, None]
+    return out
 
 
 def symptom_inputs(sc, params, first, breaks, inputs, model_name):

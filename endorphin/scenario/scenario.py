@@ -226,7 +226,7 @@ class Scenario:
 
     # -- running
     def simulate(self, *, threads: int | None = None, method: str = "auto",
-                 rtol: float = 1e-6, atol: float = 1e-9, outputs=None,
+                 rtol: float | None = None, atol: float | None = None, outputs=None,
                  progress: bool = False, chunks: int | None = None):
         """Simulate every subject of the population.
 
@@ -235,11 +235,19 @@ class Scenario:
         threads : int, optional
             Engine threads (default: the cores available).  Results do not
             depend on it.
-        method : {"auto", "explicit", "stiff", "tsit5", "dopri5"}
-            Integrator (see :func:`endorphin.core.simulate`).
-        rtol, atol : float
+        method : {"auto", "explicit", "stiff", "tsit5", "dopri5", "day"}
+            Integrator (see :func:`endorphin.core.simulate`), or ``"day"``, the
+            long-horizon resolution for programmes over weeks (docs/model.md,
+            "Long horizons"): the pituitary pulses by their mean field instead of
+            discrete pulses, explicit Dormand-Prince at ``rtol=1e-4, atol=1e-7``.
+            Day-scale outputs (pain, the scores, VO2max, receptors, daily means)
+            agree with the full model's population means within 2 %; plasma
+            beta-endorphin at a given minute does not show its pulses.  The
+            result's provenance says which method made it.
+        rtol, atol : float, optional
             Relative (> 0) and absolute (>= 0, in the states' units: pmol/L,
-            nmol/L, dimensionless) tolerances.
+            nmol/L, dimensionless) tolerances (default 1e-6 and 1e-9; 1e-4 and
+            1e-7 with ``method="day"``).
         outputs : sequence of str, optional
             Output names to keep (default all; see
             ``endorphin.core.models["endorphin"].outputs``).  Fewer outputs
@@ -273,8 +281,8 @@ class Scenario:
                                outputs=outputs, progress=progress, chunks=chunks)
 
     def summarize(self, outputs=None, *, thresholds=None, chunks: int | None = None,
-                  method: str = "auto", rtol: float = 1e-6, atol: float = 1e-9,
-                  threads: int | None = None):
+                  method: str = "auto", rtol: float | None = None,
+                  atol: float | None = None, threads: int | None = None):
         """Per-subject summaries computed during the integration, without keeping
         trajectories (memory O(subjects); with ``chunks``, O(chunk) per Dask task).
 
