@@ -7,7 +7,7 @@ vo2max, receptor_mu, receptor_chronic_mu; pulses and rhythm on.
 
 Rows (each timed alone, best of --repeats):
     day   Scenario.simulate(method="day") on --n subjects (pulses as a mean field,
-          Dormand-Prince at rtol 1e-4, atol 1e-7)
+          quasi-steady acute receptors, Dormand-Prince at rtol 1e-3, atol 1e-6)
     full  Scenario.simulate() (discrete pulses, the default integrator, rtol 1e-6) on the
           first --full K subjects, compared per subject-day
 Also reported: the agreement on those K subjects, the largest difference of the

@@ -347,14 +347,6 @@ static inline EM_INLINE double em_binding(int nd, double ch, const double *y,
     return bound;
 }
 
-/* the functional receptor fraction: availability x acute x chronic */
-static inline void em_receptors(const double *y, const double *p, double R[3])
-{
-    for (int r = 0; r < 3; r++) {
-        R[r] = p[EM_P_RECEPTOR_MU + r] * y[EM_Y_RECEPTOR_ACUTE + r] * y[EM_Y_RECEPTOR_CHRONIC + r];
-    }
-}
-
 static inline EM_INLINE void em_rhs_n(int nd, double t, const double *y, const double *p,
                                       const double *u, double *dy)
 {
@@ -364,7 +356,9 @@ static inline EM_INLINE void em_rhs_n(int nd, double t, const double *y, const d
     const double bound = em_binding(nd, y[EM_Y_BEND_CSF], y, p, NULL, occ_b, occ_d, drive, NULL);
     for (int r = 0; r < 3; r++) {
         const double ra = y[EM_Y_RECEPTOR_ACUTE + r], rc = y[EM_Y_RECEPTOR_CHRONIC + r];
-        dy[EM_Y_RECEPTOR_ACUTE + r] = p[EM_P_K_REC_ACUTE_MU + r] * (1.0 - ra) - p[EM_P_K_DES_ACUTE_MU + r] * drive[r] * ra;
+        /* with acute_qss the factor is read at its quasi-steady state and the state held */
+        dy[EM_Y_RECEPTOR_ACUTE + r] = u[EM_U_ACUTE_QSS] > 0.0 ? 0.0
+            : p[EM_P_K_REC_ACUTE_MU + r] * (1.0 - ra) - p[EM_P_K_DES_ACUTE_MU + r] * drive[r] * ra;
         dy[EM_Y_RECEPTOR_CHRONIC + r] = p[EM_P_K_REC_CHRONIC_MU + r] * (1.0 - rc) - p[EM_P_K_DES_CHRONIC_MU + r] * drive[r] * rc;
     }
     for (int k = 0; k < nd; k++) {
@@ -473,7 +467,21 @@ static inline EM_INLINE void em_output_n(int nd, double t, const double *y,
                                          const double *p, const double *u, double *out)
 {
     double R[3], occ_b[3], occ_d[3 * ENDO_EM_MAX_DRUGS], drive[3], eff[3], eff0[3];
-    em_receptors(y, p, R);
+    double qa[3];
+    for (int r = 0; r < 3; r++) {
+        qa[r] = y[EM_Y_RECEPTOR_ACUTE + r];
+    }
+    if (u[EM_U_ACUTE_QSS] > 0.0) {
+        /* the acute factors at their quasi-steady state for the current drive */
+        em_binding(nd, y[EM_Y_BEND_CSF], y, p, NULL, occ_b, occ_d, drive, NULL);
+        for (int r = 0; r < 3; r++) {
+            const double kr = p[EM_P_K_REC_ACUTE_MU + r];
+            qa[r] = kr / (kr + p[EM_P_K_DES_ACUTE_MU + r] * drive[r]);
+        }
+    }
+    for (int r = 0; r < 3; r++) {
+        R[r] = p[EM_P_RECEPTOR_MU + r] * qa[r] * y[EM_Y_RECEPTOR_CHRONIC + r];
+    }
     em_binding(nd, y[EM_Y_BEND_CSF], y, p, R, occ_b, occ_d, drive, eff);
     em_rest_effects(p, eff0);
     double prod_op = 1.0;
@@ -509,7 +517,7 @@ static inline EM_INLINE void em_output_n(int nd, double t, const double *y,
         out[EM_O_RECEPTOR + r] = R[r];
         out[EM_O_EFFECT + r] = eff[r];
         out[EM_O_OCCUPANCY_BETA_ENDORPHIN + r] = occ_b[r];
-        out[EM_O_RECEPTOR_ACUTE + r] = y[EM_Y_RECEPTOR_ACUTE + r];
+        out[EM_O_RECEPTOR_ACUTE + r] = qa[r];
         out[EM_O_RECEPTOR_CHRONIC + r] = y[EM_Y_RECEPTOR_CHRONIC + r];
     }
     out[EM_O_OPIOID_ANALGESIA] = a_op;
@@ -649,6 +657,13 @@ static inline EM_INLINE void em_jac_n(int nd, double t, const double *y, const d
             }
         }
         JJ(bd, bd) += -dp[EM_D_KOFF];
+    }
+    if (u[EM_U_ACUTE_QSS] > 0.0) {          /* the acute factors held (quasi-steady) */
+        for (int r = 0; r < 3; r++) {
+            for (int j = 0; j < S; j++) {
+                JJ(EM_Y_RECEPTOR_ACUTE + r, j) = 0.0;
+            }
+        }
     }
 #undef JJ
 #undef DP
@@ -875,7 +890,8 @@ static inline EM_INLINE void em_rhs_lanes_n(int nd, const double *t, const doubl
 #pragma omp simd
         for (int l = 0; l < LN; l++) {
             const double ra = LY(EM_Y_RECEPTOR_ACUTE + r), rc = LY(EM_Y_RECEPTOR_CHRONIC + r);
-            LD(EM_Y_RECEPTOR_ACUTE + r) = LP(EM_P_K_REC_ACUTE_MU + r) * (1.0 - ra)
+            LD(EM_Y_RECEPTOR_ACUTE + r) = LU(EM_U_ACUTE_QSS) > 0.0 ? 0.0
+                : LP(EM_P_K_REC_ACUTE_MU + r) * (1.0 - ra)
                               - LP(EM_P_K_DES_ACUTE_MU + r) * drive[r][l] * ra;
             LD(EM_Y_RECEPTOR_CHRONIC + r) = LP(EM_P_K_REC_CHRONIC_MU + r) * (1.0 - rc)
                               - LP(EM_P_K_DES_CHRONIC_MU + r) * drive[r][l] * rc;

@@ -104,8 +104,8 @@ INPUTS = CHANNELS + ("bend_iv_rate", "bend_icv_rate") + (
     "pain_fluctuation", "anxiety_fluctuation", "depression_fluctuation") + (
     # practice over weeks
     "exercise_vo2",) + (
-    # long horizons: the mean-field pulse drive
-    "pulse_rate",)
+    # long horizons: the mean-field pulse drive, the quasi-steady acute receptors
+    "pulse_rate", "acute_qss")
 
 OUTPUTS = (
     "plasma_beta_endorphin", "csf_beta_endorphin", "plasma_acth", "plasma_cortisol",
@@ -400,6 +400,8 @@ def rhs(t, y, p, u) -> np.ndarray:
             X = Y[f"receptor_{proc}_{r}"]
             d[f"receptor_{proc}_{r}"] = (P[f"k_rec_{proc}_{r}"] * (1.0 - X)
                                          - P[f"k_des_{proc}_{r}"] * drive[r] * X)
+            if proc == "acute" and U["acute_qss"] > 0.0:     # quasi-steady: held
+                d[f"receptor_{proc}_{r}"] = 0.0 * X
 
     # practice over weeks (docs/model.md, "Practice over weeks")
     xp = np.maximum(x, 0.0)
@@ -451,8 +453,13 @@ def outputs(t, y, p, u) -> np.ndarray:
         raise ValueError(f"y must have shape ({len(nm['states'])},), got {y.shape}")
     Y = dict(zip(nm["states"], y.tolist()))
 
-    R = {r: P[f"receptor_{r}"] * Y[f"receptor_acute_{r}"] * Y[f"receptor_chronic_{r}"]
-         for r in RECEPTORS}
+    acute = {r: Y[f"receptor_acute_{r}"] for r in RECEPTORS}
+    if U["acute_qss"] > 0.0:             # the acute factors at their quasi-steady state
+        _, drive0, _ = _binding(Y["bend_csf"], Y, P, nd)
+        acute = {r: P[f"k_rec_acute_{r}"] / (P[f"k_rec_acute_{r}"]
+                                             + P[f"k_des_acute_{r}"] * drive0[r])
+                 for r in RECEPTORS}
+    R = {r: P[f"receptor_{r}"] * acute[r] * Y[f"receptor_chronic_{r}"] for r in RECEPTORS}
     occ_l, _, eff = _binding(Y["bend_csf"], Y, P, nd, R)
     _, eff_rest = _effects(P["bend_csf_base"], P, _rest_receptors(P))
 
@@ -505,8 +512,8 @@ def outputs(t, y, p, u) -> np.ndarray:
         o[f"occupancy_{r}_beta_endorphin"] = occ_l[("beta_endorphin", r)]
         o[f"receptor_{r}"] = R[r]
         o[f"effect_{r}"] = eff[r]
-        for proc in ("acute", "chronic"):
-            o[f"receptor_{proc}_{r}"] = Y[f"receptor_{proc}_{r}"]
+        o[f"receptor_acute_{r}"] = acute[r]
+        o[f"receptor_chronic_{r}"] = Y[f"receptor_chronic_{r}"]
     for k in range(1, nd + 1):
         q = f"drug{k}"
         o[q + "_plasma"] = Y[q + "_central"] / P[q + "_v1"]

@@ -211,6 +211,9 @@ LONG_INPUTS = (
     dict(name="pulse_rate", unit="1/min", range=">= 0",
          meaning="mean-field pulse drive into the pulse multiplier (resolution 'day'; 0 "
                  "with discrete pulses or none)"),
+    dict(name="acute_qss", unit="1", range="0 or 1",
+         meaning="1: the acute receptor factors at their quasi-steady state k_rec / (k_rec "
+                 "+ k_des drive), their states held (resolution 'day')"),
 )
 
 #: Every input of the model without drugs, in the engine's order (name, unit, range,

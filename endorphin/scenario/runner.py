@@ -44,7 +44,7 @@ __all__ = ["simulate", "summarize", "run", "simulate_chunked", "summarize_chunke
 #: The day resolution (docs/model.md, "Long horizons"): pulses by their mean field,
 #: Dormand-Prince at these default tolerances.
 DAY_METHOD = "day"
-DAY_TOLERANCES = (1e-4, 1e-7)
+DAY_TOLERANCES = (1e-3, 1e-6)
 FULL_TOLERANCES = (1e-6, 1e-9)
 
 
@@ -221,7 +221,6 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
             # multiplier at its time average pulse_mean (set by pulse_doses' rule)
             p[:, ix["pulse_mean"]] = pulses.mean_pulse(p[:, ix["tau_pulse"]],
                                                        **pop.pulse_parameters)
-            inp = mean_field_pulses(inp, p, plan.model)
             doses = pulses.mean_field_doses(p, 0.0, doses, model=plan.model)
         elif sc.pulses:
             doses = model.pulse_doses(p, 0.0, sc.t_end, pop.seed, doses,
@@ -229,6 +228,8 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
                                       **pop.pulse_parameters)
         else:
             p[:, ix["pulse_mean"]] = 0.0
+        if method == DAY_METHOD:
+            inp = day_inputs(inp, p, plan.model, sc.pulses)
         if summary:
             res = core.simulate(plan.model, plan.parameters(p, sx), [sc.t_end], t0=0.0,
                                 breaks=brk, inputs=inp, doses=doses,
@@ -252,13 +253,16 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
     return y, status, stiff, params
 
 
-def mean_field_pulses(inputs, params, model_name):
-    """``inputs`` (N, B+1, U) with the ``pulse_rate`` column set to each subject's
-    pulse_mean / tau_pulse (the day resolution; docs/model.md, "Long horizons")."""
-    col = core.models[model_name].inputs.index("pulse_rate")
-    rate = params[:, model.INDEX["pulse_mean"]] / params[:, model.INDEX["tau_pulse"]]
+def day_inputs(inputs, params, model_name, pulses: bool):
+    """``inputs`` (N, B+1, U) of the day resolution (docs/model.md, "Long horizons"):
+    ``acute_qss`` 1, and with pulses the ``pulse_rate`` column set to each subject's
+    pulse_mean / tau_pulse."""
+    names = core.models[model_name].inputs
     out = np.array(np.broadcast_to(inputs, (params.shape[0],) + inputs.shape[-2:]))
-    out[:, :, col] = rate[:, None]
+    out[:, :, names.index("acute_qss")] = 1.0
+    if pulses:
+        rate = params[:, model.INDEX["pulse_mean"]] / params[:, model.INDEX["tau_pulse"]]
+        out[:, :, names.index("pulse_rate")] = rate[:, None]
     return out
 
 

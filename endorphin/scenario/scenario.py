@@ -239,15 +239,16 @@ class Scenario:
             Integrator (see :func:`endorphin.core.simulate`), or ``"day"``, the
             long-horizon resolution for programmes over weeks (docs/model.md,
             "Long horizons"): the pituitary pulses by their mean field instead of
-            discrete pulses, explicit Dormand-Prince at ``rtol=1e-4, atol=1e-7``.
+            discrete pulses, the acute receptor factors at their quasi-steady
+            state, explicit Dormand-Prince at ``rtol=1e-3, atol=1e-6``.
             Day-scale outputs (pain, the scores, VO2max, receptors, daily means)
             agree with the full model's population means within 2 %; plasma
             beta-endorphin at a given minute does not show its pulses.  The
             result's provenance says which method made it.
         rtol, atol : float, optional
             Relative (> 0) and absolute (>= 0, in the states' units: pmol/L,
-            nmol/L, dimensionless) tolerances (default 1e-6 and 1e-9; 1e-4 and
-            1e-7 with ``method="day"``).
+            nmol/L, dimensionless) tolerances (default 1e-6 and 1e-9; 1e-3 and
+            1e-6 with ``method="day"``).
         outputs : sequence of str, optional
             Output names to keep (default all; see
             ``endorphin.core.models["endorphin"].outputs``).  Fewer outputs

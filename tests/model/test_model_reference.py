@@ -261,6 +261,7 @@ def random_inputs(rng) -> np.ndarray:
     lo = {f"{k}_fluctuation": -3.0 for k in ("pain", "anxiety", "depression")}
     hi.update({f"{k}_fluctuation": 3.0 for k in ("pain", "anxiety", "depression")})
     u = np.array([rng.uniform(lo.get(name, 0.0), hi.get(name, 1.0)) for name in ref.INPUTS])
+    u[ref.INPUTS.index("acute_qss")] = float(rng.integers(0, 2))   # a switch: both sides
     u[rng.random(NU) < 0.3] = 0.0             # exactly-zero inputs (h_k(0) = 0)
     return u
 

@@ -35,7 +35,7 @@ def test_day_scale_outputs_agree_with_the_full_model():
     full = sc.simulate(outputs=list(DAY_SCALE))
     day = sc.simulate(outputs=list(DAY_SCALE), method="day")
     assert day.provenance["method"] == "day" and full.provenance["method"] == "auto"
-    assert day.provenance["rtol"] == 1e-4 and day.provenance["atol"] == 1e-7
+    assert day.provenance["rtol"] == 1e-3 and day.provenance["atol"] == 1e-6
     for o in DAY_SCALE:
         a, b = day[o].mean(axis=0), full[o].mean(axis=0)
         tol = np.maximum(0.02 * np.abs(b), SCORES.get(o, 0.0))
