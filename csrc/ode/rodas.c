@@ -117,7 +117,12 @@ static int rodas_decompose(subject *s, double h)
     return 0;
 }
 
-/* Solve E x = b in place (b becomes x). */
+/* Solve E x = b in place (b becomes x).  rodas_decompose swaps whole rows, the stored
+ * multipliers of earlier columns included (E = P L U as LAPACK's getrf), so every
+ * interchange is applied to b first and the unit lower solve comes after (getrs).
+ * Applying each interchange just before its column's elimination, as this function
+ * once did, is right only when the multipliers stay in place: with whole-row swaps it
+ * mixed rows, and a state with no input (activation_pituitary) moved by 1e-3 per step. */
 static void rodas_solve(const subject *s, double *b)
 {
     const size_t S = s->S;
@@ -129,6 +134,8 @@ static void rodas_solve(const subject *s, double *b)
             b[k] = b[p];
             b[p] = tmp;
         }
+    }
+    for (size_t k = 0; k < S; k++) {
         for (size_t i = k + 1; i < S; i++) {
             b[i] -= a[i * S + k] * b[k];
         }
