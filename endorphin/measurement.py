@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _units
 from ._random import (PURPOSE_ACTH, PURPOSE_CORTISOL, PURPOSE_CSF, PURPOSE_HADS_A,
                       PURPOSE_HADS_D, PURPOSE_MOOD, PURPOSE_NRS, PURPOSE_PLASMA, PURPOSE_VAS,
                       keyed_rng)
@@ -127,7 +128,6 @@ def _factor(analyte: str, unit: str, argname: str = "unit") -> float:
 def _concentration(x, output: str, name: str):
     """A pint concentration (mass or substance per volume) in the model's unit of
     ``output``; anything else unchanged."""
-    from . import _units
     if not _units.is_quantity(x):
         return x
     if output not in UNITS:
@@ -640,6 +640,7 @@ class PRO:
 # Sampling a result
 # ---------------------------------------------------------------------------
 def _times(times, t: np.ndarray) -> np.ndarray:
+    times = _units.magnitude(times, "min", "times")       # a pint quantity: to minutes
     try:
         a = np.asarray(times)
     except Exception as exc:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
 
+from .. import _units
 from .._validate import flag, real
 from ..engine import core
 from ..results import Comparison
@@ -119,8 +121,10 @@ class Scenario:
     def __init__(self, protocol=None, doses=None, population=None, t_end: float = 1440.0,
                  dt: float = 1.0, clock_start="08:00", circadian: bool = True,
                  pulses: bool = True, name: str | None = None, start_day: str = "mon"):
-        self.t_end = real(t_end, "t_end", low=0.0, low_open=True, unit="min")
-        self.dt = real(dt, "dt", low=0.0, low_open=True, unit="min")
+        self.t_end = real(_units.magnitude(t_end, "min", "t_end"), "t_end", low=0.0,
+                          low_open=True, unit="min")
+        self.dt = real(_units.magnitude(dt, "min", "dt"), "dt", low=0.0, low_open=True,
+                       unit="min")
         if self.dt > self.t_end:
             raise ValueError(f"dt must be <= t_end = {self.t_end:g} min, got {dt!r}")
         if self.t_end / self.dt + 2 > _MAX_TIMES:
@@ -140,6 +144,13 @@ class Scenario:
         self.start_day = WEEKDAYS[weekday(start_day, "start_day")]
         # weekly programmes placed on this scenario's clock (sessions before t = 0 dropped)
         self.protocol = protocol.resolved(self.clock_start, WEEKDAYS.index(self.start_day))
+        late = [st for st in self.protocol if st.start >= self.t_end]
+        if late:
+            shown = ", ".join(f"{type(st).__name__} at {st.start:g} min" for st in late[:3])
+            warnings.warn(f"{len(late)} stimulus(es) start at or after t_end = "
+                          f"{self.t_end:g} min and are dropped ({shown}"
+                          f"{', ...' if len(late) > 3 else ''}); times are in minutes",
+                          UserWarning, stacklevel=2)
         if doses is None:
             doses = ()
         elif isinstance(doses, Dose):

@@ -417,10 +417,12 @@ class Protocol:
         -------
         Protocol
             Copy ``k`` (0-based) is shifted by ``k * every``.  Copies that
-            start after a scenario's ``t_end`` are simply not simulated.
+            start at or after a scenario's ``t_end`` are not simulated (the
+            scenario warns, naming them).
         """
         self._no_weekly("repeat")
-        every = real(every, "every", low=0.0, low_open=True, unit="min")
+        every = real(_units.magnitude(every, "min", "every"), "every", low=0.0,
+                     low_open=True, unit="min")
         times = integer(times, "times", low=1, high=MAX_REPEATS)
         return Protocol(tuple(s.shifted(k * every) for k in range(times)
                               for s in self.stimuli))

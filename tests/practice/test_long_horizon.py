@@ -14,10 +14,13 @@ import pytest
 import endorphin as en
 
 DAY = 1440.0
-PROGRAMME = (en.weekly(en.Exercise(0.75, start=17 * 60, duration=40),
-                       days=("mon", "wed", "fri"), weeks=12)
-             + en.weekly(en.Meditation(start=20 * 60, duration=30), days=("tue", "sat"),
-                         weeks=12))
+def programme(weeks):
+    return (en.weekly(en.Exercise(0.75, start=17 * 60, duration=40),
+                      days=("mon", "wed", "fri"), weeks=weeks)
+            + en.weekly(en.Meditation(start=20 * 60, duration=30), days=("tue", "sat"),
+                        weeks=weeks))
+
+
 SCORES = {"pain_nrs": 0.05, "anxiety_score": 0.05, "depression_score": 0.05}
 DAY_SCALE = ("pain_nrs", "anxiety_score", "depression_score", "vo2max", "receptor_mu",
              "receptor_acute_mu", "receptor_chronic_mu", "practice_exercise",
@@ -25,8 +28,8 @@ DAY_SCALE = ("pain_nrs", "anxiety_score", "depression_score", "vo2max", "recepto
 
 
 def _scenario(n, dt, days=84):
-    return en.Scenario(PROGRAMME, population=en.Population(n, condition="fibromyalgia",
-                                                           seed=3),
+    pop = en.Population(n, condition="fibromyalgia", seed=3)
+    return en.Scenario(programme(days // 7), population=pop,
                        t_end=days * DAY, dt=dt)
 
 
