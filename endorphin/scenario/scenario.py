@@ -75,6 +75,29 @@ def _clock(value) -> tuple:
     return minutes, f"{int(h):02d}:{mi:02.0f}" if mi == int(mi) else f"{int(h):02d}:{mi:05.2f}"
 
 
+def _cut_by_t_end(protocol, doses, t_end: float) -> list:
+    """What a simulation to ``t_end`` drops of a protocol and doses that run longer:
+    stimuli cut short, infusions cut short, repeated administrations after ``t_end``
+    (stimuli starting after ``t_end`` have their own warning).  One phrase each."""
+    out = []
+    for st in protocol:
+        if st.start < t_end < st.end:
+            out.append(f"{type(st).__name__} {st.start:g}-{st.end:g} min is cut at t_end "
+                       f"(its last {st.end - t_end:g} min dropped)")
+    for d in doses:
+        times = d.administrations()
+        late = int(np.count_nonzero(times > t_end))
+        if late:
+            out.append(f"{late} of {times.size} {d.drug} administrations start after "
+                       f"t_end and are dropped")
+        if d.is_infusion:
+            cut = times[(times <= t_end) & (times + d.duration > t_end)]
+            for t in cut:
+                out.append(f"the {d.drug} infusion {t:g}-{t + d.duration:g} min is cut at "
+                           f"t_end (its last {t + d.duration - t_end:g} min dropped)")
+    return out
+
+
 class Scenario:
     """A protocol, doses and a population on a time grid, ready to simulate.
 
@@ -89,7 +112,12 @@ class Scenario:
     population : Population or Subject, optional
         Default ``Subject()`` (the typical healthy subject, seed 0).
     t_end : float
-        Length of the scenario, minutes, ``> 0``.
+        Length of the scenario, minutes, ``> 0`` (a pint time quantity is
+        converted).  What the protocol or the doses hold beyond it is dropped
+        with a UserWarning naming it: stimuli starting at or after ``t_end``,
+        stimuli and infusions cut at ``t_end``, administrations of a repeated
+        dose after ``t_end``; a dose whose first administration is after
+        ``t_end`` is a ValueError.
     dt : float
         Output interval, minutes, ``0 < dt <= t_end``; outputs at ``0, dt,
         2 dt, ...`` and at ``t_end`` (at most 10^7 times).
@@ -167,6 +195,11 @@ class Scenario:
                                  f"t_end = {self.t_end:g} min (doses must start within "
                                  f"[0, t_end])")
         self.doses = doses
+        cut = _cut_by_t_end(self.protocol, doses, self.t_end)
+        if cut:
+            warnings.warn(f"t_end = {self.t_end:g} min is shorter than the protocol: "
+                          + "; ".join(cut[:3]) + ("; ..." if len(cut) > 3 else "")
+                          + " (times are in minutes)", UserWarning, stacklevel=2)
         if population is None:
             population = Subject()
         elif not isinstance(population, Population):

@@ -274,7 +274,9 @@ def test_protocol_table_and_composition():
 
 
 def test_stimuli_cut_at_t_end_and_rest_is_exact():
-    sc = Scenario(Exercise(0.8, start=100, duration=500), t_end=120, dt=1, **_quiet())
+    with pytest.warns(UserWarning, match=r"Exercise 100-600 min is cut at t_end \(its "
+                                         r"last 480 min dropped\)"):
+        sc = Scenario(Exercise(0.8, start=100, duration=500), t_end=120, dt=1, **_quiet())
     res = sc.simulate(outputs=["plasma_beta_endorphin"])
     y = res["plasma_beta_endorphin"][0]
     np.testing.assert_allclose(y[:101], PLASMA_REST, rtol=1e-12)
@@ -437,8 +439,11 @@ def test_doses_past_t_end():
         Scenario(doses=[Dose("beta_endorphin", 1.0, time=2000.0)], t_end=1440)
     # later administrations of a repeated schedule past t_end are dropped
     kw = dict(t_end=200, dt=5, **_quiet())
-    a = Scenario(doses=Dose("beta_endorphin", 1.0, time=50.0, every=100.0, times=10),
-                 **kw).simulate(outputs=["plasma_beta_endorphin"])
+    with pytest.warns(UserWarning, match="8 of 10 beta_endorphin administrations start "
+                                         "after t_end and are dropped"):
+        sc = Scenario(doses=Dose("beta_endorphin", 1.0, time=50.0, every=100.0, times=10),
+                      **kw)
+    a = sc.simulate(outputs=["plasma_beta_endorphin"])
     b = Scenario(doses=Dose("beta_endorphin", 1.0, time=50.0, every=100.0, times=2),
                  **kw).simulate(outputs=["plasma_beta_endorphin"])
     np.testing.assert_array_equal(a.y, b.y)

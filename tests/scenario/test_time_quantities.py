@@ -49,5 +49,24 @@ def test_a_stimulus_after_t_end_is_reported_not_dropped_silently():
                                          r" and are dropped \(Exercise at 60 min\)"):
         en.Scenario(en.Exercise(0.75, start=60, duration=45), t_end=4)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")            # a stimulus cut by t_end runs: no warning
+        warnings.simplefilter("error")            # a stimulus ending at t_end: no warning
+        en.Scenario(en.Exercise(0.75, start=0, duration=45), t_end=45)
+
+
+def test_a_t_end_shorter_than_the_protocol_says_what_is_dropped():
+    with pytest.warns(UserWarning, match=r"t_end = 30 min is shorter than the protocol: "
+                                         r"Exercise 0-45 min is cut at t_end \(its last "
+                                         r"15 min dropped\)"):
         en.Scenario(en.Exercise(0.75, start=0, duration=45), t_end=30)
+    with pytest.warns(UserWarning, match=r"1 of 4 morphine administrations start after "
+                                         r"t_end and are dropped"):
+        en.Scenario(doses=en.Dose("morphine", 5, unit="mg", time=0, every=240, times=4),   # 0, 240, 480, 720
+                    t_end=600)
+    with pytest.warns(UserWarning, match=r"the morphine infusion 100-160 min is cut at t_end "
+                                         r"\(its last 40 min dropped\)"):
+        en.Scenario(doses=en.Dose("morphine", 5, unit="mg", time=100, duration=60),
+                    t_end=120)
+    # a weekly programme longer than the simulation: the sessions after t_end are named
+    prog = en.Exercise(0.6, start=60, duration=30).repeat(every=1440, times=5)
+    with pytest.warns(UserWarning, match=r"3 stimulus\(es\) start at or after t_end"):
+        en.Scenario(prog, t_end=2 * 1440)
