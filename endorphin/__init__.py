@@ -32,7 +32,8 @@ import sys as _sys
 # The layers, bottom up (a module imports only from the layers below it):
 #   math (ufunc docs, nca, fitting) < engine (core) < model (spec, parameters,
 #   presets, drugs) < measurement < results < scenario (stimuli, doses,
-#   populations, Scenario, the runner) < io (scenario files), plot < cli.
+#   populations, Scenario, the runner) < trial (arms, endpoints, analysis) < io
+#   (scenario files), plot < cli.
 from .math import fitting, nca
 from .engine import core
 
@@ -47,6 +48,8 @@ from .measurement import PRO, Assay  # noqa: E402
 from .results import Result  # noqa: E402
 from .scenario import (Acupuncture, Dose, Exercise, Laughter, Meditation, Pain,  # noqa: E402
                        Placebo, Population, Scenario, Stress, Subject, compare, weekly)
+from .trial import Trial, TrialResult, sample_size  # noqa: E402
+from .trial import endpoints as endpoint  # noqa: E402
 from .math.fitting import FitResult, fit_dose_response, schild_analysis  # noqa: E402
 from . import io  # noqa: E402  (registers the scenario file readers and writers)
 from . import plot  # noqa: E402  (matplotlib is imported inside its functions only)
@@ -73,7 +76,11 @@ __all__ = [
     "Scenario",
     "Stress",
     "Subject",
+    "Trial",
+    "TrialResult",
     "compare",
+    "endpoint",
+    "sample_size",
     "weekly",
     "core",
     "drugs",

@@ -16,7 +16,7 @@ import numpy as np
 __all__ = ["keyed_rng", "PURPOSE_PARAMETERS", "PURPOSE_PULSES", "PURPOSE_SYMPTOMS",
            "PURPOSE_PLASMA", "PURPOSE_CSF", "PURPOSE_ACTH", "PURPOSE_CORTISOL",
            "PURPOSE_NRS", "PURPOSE_VAS", "PURPOSE_MOOD", "PURPOSE_HADS_A",
-           "PURPOSE_HADS_D"]
+           "PURPOSE_HADS_D", "PURPOSE_DROPOUT"]
 
 # the model (endorphin.model)
 PURPOSE_PARAMETERS = 0
@@ -33,6 +33,8 @@ PURPOSE_VAS = 33
 PURPOSE_MOOD = 34
 PURPOSE_HADS_A = 35
 PURPOSE_HADS_D = 36
+# trials (endorphin.trial)
+PURPOSE_DROPOUT = 64
 
 
 def keyed_rng(seed: int, subject: int, purpose: int) -> np.random.Generator:
