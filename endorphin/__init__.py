@@ -45,6 +45,7 @@ from . import model, drugs, presets  # noqa: E402
 from .model import parameters  # noqa: E402
 from .measurement import PRO, Assay  # noqa: E402
 from .results import Result  # noqa: E402
+from .results import Comparison, open_result  # noqa: E402
 from .scenario import (Acupuncture, Dose, Exercise, Laughter, Meditation, Pain,  # noqa: E402
                        Placebo, Population, Scenario, Stress, Subject, compare, weekly)
 from .math.fitting import FitResult, fit_dose_response, schild_analysis  # noqa: E402
@@ -98,4 +99,6 @@ __all__ = [
     "operational",
     "operational_multi",
     "schild_analysis",
+    "Comparison",
+    "open_result",
 ]
