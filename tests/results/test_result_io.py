@@ -230,3 +230,16 @@ def test_demo_csv_has_the_columns_of_to_pandas(tmp_path, capsys):
     back = en.open_result(tmp_path / "demo_exercise.csv")
     assert isinstance(back, Comparison) and len(back) == 3
     assert back["80 % VO2max"].t[0] == -15.0 and back["80 % VO2max"].n_subjects == 4
+
+
+def test_parameters_can_be_left_out(res):
+    ds = res.to_xarray(parameters=False)
+    assert dict(ds.sizes) == {"subject": 6, "time": res.t.size}
+    back = Result.from_xarray(ds)
+    assert back.params is None
+    np.testing.assert_array_equal(back.y, res.y)
+    assert back.scenario == res.scenario
+    # with them: the engine's parameter names, one row per subject
+    full = res.to_xarray()
+    assert full["parameters"].dims == ("subject", "parameter")
+    assert full["parameter"].values.tolist() == list(res.parameters().columns)
