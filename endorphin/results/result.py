@@ -5,9 +5,12 @@ output, time)`` float64, with the scenario, every subject's parameters and
 the provenance of the run (package version, integrator, tolerances, seed).
 ``res[name]`` gives a read-only ``(subject, time)`` view of one output;
 :meth:`Result.to_xarray` a CF-style Dataset (dims ``subject``, ``time``;
-``units`` and ``long_name`` on every variable); :meth:`Result.to_pandas` a
-tidy long table; :meth:`Result.summary` per-subject Cmax, Tmax, AUC and peak
-effects with population percentiles; :meth:`Result.sample` simulated
+``units`` and ``long_name`` on every variable; :meth:`Result.from_xarray` and
+:func:`endorphin.open_result` read it back); :meth:`Result.to_pandas` a
+tidy long table; :meth:`Result.summary`
+per-subject metrics of every output (Cmax, Tmax, AUC of concentrations; peak
+effects; mean, min, max and time above clinical cut-points of scores) with
+population percentiles; :meth:`Result.sample` simulated
 measurements (:mod:`endorphin.measurement`); :meth:`Result.plot` the
 population median with a percentile band.  :class:`Comparison` (from
 :func:`endorphin.scenario.compare`) holds several results side by side with a
@@ -890,7 +893,11 @@ class Comparison:
 
         Scenarios must share the output times; different subject sets are
         aligned on the ``subject`` coordinate (missing values NaN).
-        Provenance attributes that differ between scenarios are dropped.
+        Provenance attributes that differ between scenarios are dropped from
+        the readable attributes; every scenario's own record (name,
+        provenance, subjects, clock start, scenario file) is kept as JSON in
+        ``endorphin_comparison``, so :meth:`from_xarray` and
+        :func:`endorphin.open_result` give the comparison back.
         """
         try:
             import xarray as xr
