@@ -198,8 +198,10 @@ def _plot_outputs(plt, res, title: str):
     names = list(res.keys())
     ncols = min(3, len(names))
     nrows = math.ceil(len(names) / ncols)
+    # every panel keeps its own time axis (a shared one hides the labels of a panel
+    # with an empty slot under it)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.8 * ncols, 3.0 * nrows), squeeze=False,
-                             sharex=True, layout="constrained")
+                             layout="constrained")
     for ax, name in zip(axes.ravel(), names):
         res.plot(name, ax=ax, label="median (5-95 %)")
         ax.set_title(name, fontsize=9)

@@ -190,6 +190,9 @@ def test_cli_plot_draws_every_output_titled(tmp_path, monkeypatch):
     fig = saved[-1]
     panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_lines()]
     assert [ax.get_title() for ax in panels] == OUTS
+    # every panel labels its own time axis (none hidden by a shared axis)
+    fig.canvas.draw()
+    assert all(any(lbl.get_text() for lbl in ax.get_xticklabels()) for ax in panels)
     assert "morphine after exercise" in fig.get_suptitle()
     # without a scenario name: the file name
     (tmp_path / "noname.toml").write_text(
