@@ -46,6 +46,7 @@ from . import model, drugs, presets  # noqa: E402
 from .model import parameters  # noqa: E402
 from .measurement import PRO, Assay  # noqa: E402
 from .results import Result  # noqa: E402
+from .results import Comparison, open_result  # noqa: E402
 from .scenario import (Acupuncture, Dose, Exercise, Laughter, Meditation, Pain,  # noqa: E402
                        Placebo, Population, Scenario, Stress, Subject, compare, weekly)
 from .trial import Trial, TrialResult, sample_size  # noqa: E402
@@ -105,4 +106,6 @@ __all__ = [
     "operational",
     "operational_multi",
     "schild_analysis",
+    "Comparison",
+    "open_result",
 ]

@@ -84,16 +84,14 @@ def _demo(args: argparse.Namespace) -> int:
           f"{comp.mean():.3f} without and {comp_n.mean():.3f} with naloxone: "
           f"{100 * (1 - comp_n.mean() / comp.mean()):.0f} % blocked (model target: >= 80 %)")
 
-    # tidy CSV: one row per subject, time, intensity and output (population subset)
+    # tidy CSV: the columns of Comparison.to_pandas() (scenario, subject, time, variable,
+    # value, unit), one scenario per intensity (population subset); en.open_result reads it
+    from .results import Comparison, Result
     keep = min(n, 50)
-    rows = ["subject,time_min,intensity,variable,value"]
-    for intensity, y in runs.items():
-        for name, k in at.items():
-            for i in range(keep):
-                rows.extend(f"{i},{tt:g},{intensity:g},{name},{v:.6g}"
-                            for tt, v in zip(t, y[i, k]))
+    cmp = Comparison({f"{100 * intensity:.0f} % VO2max": Result(t, y[:keep], names)
+                      for intensity, y in runs.items()})
     csv = out / "demo_exercise.csv"
-    csv.write_text("\n".join(rows) + "\n")
+    cmp.to_pandas().to_csv(csv, index=False)
     print(f"\nwrote {csv} (first {keep} subjects, tidy long format)")
     try:
         import matplotlib
@@ -186,12 +184,31 @@ def _command_simulate(args: argparse.Namespace) -> int:
             print("endorphin simulate: --plot needs matplotlib (pip install "
                   "'endorphin[plot]')", file=sys.stderr)
             return 1
-        name = res.keys()[0] if outputs else "plasma_beta_endorphin"
-        ax = res.plot(name)
-        ax.figure.savefig(args.plot, dpi=110)
-        plt.close(ax.figure)
+        fig = _plot_outputs(plt, res, sc.name or Path(args.scenario).stem)
+        fig.savefig(args.plot, dpi=110)
+        plt.close(fig)
         print(f"wrote {args.plot}")
     return 0
+
+
+def _plot_outputs(plt, res, title: str):
+    """One panel per output of ``res`` (up to three columns), each titled with the
+    output's name; the figure titled ``title`` and the number of subjects."""
+    import math
+    names = list(res.keys())
+    ncols = min(3, len(names))
+    nrows = math.ceil(len(names) / ncols)
+    # every panel keeps its own time axis (a shared one hides the labels of a panel
+    # with an empty slot under it)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.8 * ncols, 3.0 * nrows), squeeze=False,
+                             layout="constrained")
+    for ax, name in zip(axes.ravel(), names):
+        res.plot(name, ax=ax, label="median (5-95 %)")
+        ax.set_title(name, fontsize=9)
+    for ax in axes.ravel()[len(names):]:
+        ax.set_visible(False)
+    fig.suptitle(f"{title}: {res.n_subjects} subjects")
+    return fig
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -206,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = sub.add_parser(
         "demo", help="run the default scenario and write a CSV and a PNG",
-        description="Simulate a virtual population cycling 30 min at 60, 70 and 80 %% "
+        description="Simulate a virtual population cycling 30 min at 60, 70 and 80 % "
                     "VO2max (Goldfarb et al. 1990), print the plasma beta-endorphin "
                     "response against the published values, run a naloxone challenge "
                     "(how much of the exercise analgesia is opioid), and write a tidy "
@@ -220,14 +237,17 @@ def build_parser() -> argparse.ArgumentParser:
         "simulate", help="run a scenario file (TOML) and write the results",
         description="Run the scenario described by a TOML file (see "
                     "Scenario.to_toml) and write the results as NetCDF (.nc) or a tidy "
-                    "CSV table (.csv).")
+                    "CSV table (.csv, the columns of Result.to_pandas()); "
+                    "en.open_result(path) reopens either.")
     simulate.add_argument("scenario", help="the scenario file (.toml)")
     simulate.add_argument("-o", "--output", required=True,
                           help="results file: .nc (NetCDF, needs xarray) or .csv")
     simulate.add_argument("--outputs", default="",
                           help="comma-separated output names to keep (default all)")
     simulate.add_argument("--plot", default=None, metavar="PNG",
-                          help="also write a figure of the first output")
+                          help="also write a figure: one panel per output (every output "
+                               "written; choose them with --outputs), titled with the "
+                               "scenario's name or file name")
     simulate.add_argument("--threads", type=int, default=None,
                           help="engine threads (default: all cores)")
     simulate.set_defaults(func=_command_simulate)

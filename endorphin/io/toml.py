@@ -53,6 +53,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..results.meta import register_scenario_codec
 from ..scenario import Dose, Population, Protocol, Scenario, Subject
 from ..scenario.scenario import register_file_format
 from ..scenario.stimuli import STIMULUS_TYPES
@@ -278,4 +279,9 @@ def write(sc, path) -> Path:
     return path
 
 
+def _dump_scenario(sc) -> str:
+    return dumps(to_dict(sc))
+
+
 register_file_format("toml", read, write)
+register_scenario_codec(_dump_scenario, loads)

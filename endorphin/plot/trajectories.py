@@ -18,6 +18,18 @@ from .theme import NEUTRAL, PALETTE, color as palette_color
 __all__ = ["time_course", "timeline", "occupancy", "tolerance", "compare"]
 
 
+def _dataset_as_result(result):
+    """An xarray Dataset (``res.to_xarray()``, ``xr.open_dataset`` of a saved
+    result) as the Result it describes (:meth:`Result.from_xarray`)."""
+    if type(result).__module__.startswith("xarray") and hasattr(result, "data_vars"):
+        if "scenario" in result.dims:
+            raise TypeError("result is a comparison's Dataset (it has a 'scenario' "
+                            "dimension): use en.plot.compare(en.Comparison.from_xarray(ds), "
+                            "name)")
+        return Result.from_xarray(result)
+    return result
+
+
 def _check_result(result):
     if not isinstance(result, Result):
         raise TypeError(f"result must be an endorphin Result, got {type(result).__name__}")
@@ -32,8 +44,10 @@ def time_course(result, name: str = "plasma_beta_endorphin", ax=None, *, bands=(
 
     Parameters
     ----------
-    result : Result
-        A simulation result.
+    result : Result or xarray.Dataset
+        A simulation result, or its Dataset (``res.to_xarray()`` or
+        ``xr.open_dataset`` of a saved result: read with
+        :meth:`Result.from_xarray`).
     name : str
         Output name (``result.output_names``).
     ax : matplotlib.axes.Axes, optional
@@ -92,6 +106,7 @@ def time_course(result, name: str = "plasma_beta_endorphin", ax=None, *, bands=(
     >>> len(ax.figure.axes)                            # the time course and the strip
     2
     """
+    result = _dataset_as_result(result)
     _check_result(result)
     if not isinstance(name, str):
         raise TypeError(f"name must be an output name (str), got {type(name).__name__}")

@@ -5,16 +5,20 @@
   :class:`Summary` and :class:`Comparison` (several results side by side);
 * :mod:`~endorphin.results.lazy`: ``LazyResult`` and ``Summaries`` (dask-backed,
   from ``chunks=``; summaries of ``Scenario.summarize``);
-* :mod:`~endorphin.results.meta`: units and long names of the outputs.
+* :mod:`~endorphin.results.meta`: units and long names of the outputs;
+* :mod:`~endorphin.results.files`: :func:`open_result` (a saved result back
+  as a Result or Comparison); :mod:`~endorphin.results.codec`: the attributes
+  that carry name, provenance and scenario through netCDF.
 
 Drawing is :mod:`endorphin.plot`'s: ``Result.plot`` calls the function it
 registers (:func:`~endorphin.results.meta.register_plotter`).
 """
 from .._public import examples
-from . import lazy, meta, result
+from . import codec, files, lazy, meta, result
+from .files import open_result
 from .meta import OUTPUT_META, output_meta
 from .result import Comparison, Result, Summary
 
-__all__ = ["Result", "Comparison", "Summary", "OUTPUT_META", "output_meta"]
+__all__ = ["Result", "Comparison", "Summary", "OUTPUT_META", "output_meta", "open_result"]
 
-__test__ = examples(result, lazy, meta)   # doctest.testmod(endorphin.results)
+__test__ = examples(result, lazy, meta, files)   # doctest.testmod(endorphin.results)

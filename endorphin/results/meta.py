@@ -11,10 +11,29 @@ from __future__ import annotations
 import numpy as np
 
 # units and long names are facts of the model: its specification holds them
-from ..model.spec import OUTPUT_META, output_meta
+from ..model.spec import DRUG_OUTPUTS, OUTPUT_META, OUTPUTS, output_meta
 
-__all__ = ["OUTPUT_META", "output_meta", "netcdf_attr", "check_bands", "register_plotter",
-           "plotter"]
+__all__ = ["OUTPUT_META", "output_meta", "output_kind", "netcdf_attr", "check_bands",
+           "register_plotter", "plotter", "register_scenario_codec", "scenario_codec"]
+
+_KINDS = {o["name"]: o["kind"] for o in OUTPUTS}
+
+
+def output_kind(name):
+    """The kind of an output (:data:`endorphin.model.spec.OUTPUTS`):
+    ``"concentration"``, ``"fraction"``, ``"effect"``, ``"score"``,
+    ``"ratio"`` or ``"internal"``; drug outputs (``morphine_plasma``,
+    ``morphine_effect_site``, ``occupancy_mu_morphine``) by the drug-slot
+    patterns; None for a name the model does not know."""
+    if name in _KINDS:
+        return _KINDS[name]
+    rows = sorted(DRUG_OUTPUTS, key=lambda r: r["name"].startswith("{slot}"))
+    for r in rows:
+        head, tail = r["name"].split("{slot}")
+        if (len(name) > len(head) + len(tail) and name.startswith(head)
+                and name.endswith(tail)):
+            return r["kind"]
+    return None
 
 
 def netcdf_attr(v):
@@ -46,6 +65,19 @@ def check_bands(bands):
 
 
 _PLOTTERS: dict = {}
+_SCENARIO_CODEC: dict = {}
+
+
+def register_scenario_codec(dump, load) -> None:
+    """Called by :mod:`endorphin.io`: ``dump(scenario) -> str`` and ``load(str) ->
+    Scenario`` (the TOML scenario file), with which a result saved by
+    ``to_xarray`` keeps its scenario."""
+    _SCENARIO_CODEC["toml"] = (dump, load)
+
+
+def scenario_codec():
+    """``(dump, load)`` registered by :mod:`endorphin.io`, or None."""
+    return _SCENARIO_CODEC.get("toml")
 
 
 def register_plotter(kind: str, fn) -> None:

@@ -5,9 +5,12 @@ output, time)`` float64, with the scenario, every subject's parameters and
 the provenance of the run (package version, integrator, tolerances, seed).
 ``res[name]`` gives a read-only ``(subject, time)`` view of one output;
 :meth:`Result.to_xarray` a CF-style Dataset (dims ``subject``, ``time``;
-``units`` and ``long_name`` on every variable); :meth:`Result.to_pandas` a
-tidy long table; :meth:`Result.summary` per-subject Cmax, Tmax, AUC and peak
-effects with population percentiles; :meth:`Result.sample` simulated
+``units`` and ``long_name`` on every variable; :meth:`Result.from_xarray` and
+:func:`endorphin.open_result` read it back); :meth:`Result.to_pandas` a
+tidy long table; :meth:`Result.summary`
+per-subject metrics of every output (Cmax, Tmax, AUC of concentrations; peak
+effects; mean, min, max and time above clinical cut-points of scores) with
+population percentiles; :meth:`Result.sample` simulated
 measurements (:mod:`endorphin.measurement`); :meth:`Result.plot` the
 population median with a percentile band.  :class:`Comparison` (from
 :func:`endorphin.scenario.compare`) holds several results side by side with a
@@ -27,13 +30,27 @@ import numpy as np
 
 from ..math import nca
 from ..model import spec
-from .meta import netcdf_attr, output_meta, plotter
+from . import codec
+from .meta import netcdf_attr, output_kind, output_meta, plotter
 
-__all__ = ["Result", "Comparison", "Summary"]
+__all__ = ["Result", "Comparison", "Summary", "SUMMARY_THRESHOLDS"]
 
-# summary metrics: concentration outputs get Cmax/Tmax/AUC, effects peak/time
-_CONCENTRATIONS = tuple(o["name"] for o in spec.OUTPUTS if o["kind"] == "concentration")
+# summary metrics by output kind (endorphin.model.spec.OUTPUTS): concentrations get
+# Cmax/Tmax/AUC; the named effects their peak and its time; scores, fractions, ratios and
+# the other effects mean/min/max; the clinical scores also the time at or above cut-points
 _PEAKS = ("analgesia", "opioid_analgesia", "nonopioid_analgesia", "mood")
+
+#: Default cut-points of :meth:`Result.summary` (time at or above each, minutes).
+#: Pain NRS: 5 (moderate) and 7 (severe): mild 1-4, moderate 5-6, severe 7-10
+#: (Serlin et al. 1995, Pain 61:277-284, doi:10.1016/0304-3959(94)00178-H; other
+#: populations place them higher, e.g. Boonstra et al. 2016, Front Psychol 7:1466,
+#: doi:10.3389/fpsyg.2016.01466: mild <= 5 in chronic musculoskeletal pain).  HADS-A and
+#: HADS-D: 8 ("possible"/doubtful case, 8-10) and 11 (probable case, >= 11) (Zigmond &
+#: Snaith 1983, Acta Psychiatr Scand 67:361-370, doi:10.1111/j.1600-0447.1983.tb09716.x;
+#: 8 the best balance of sensitivity and specificity: Bjelland et al. 2002, J Psychosom
+#: Res 52:69-77, doi:10.1016/S0022-3999(01)00296-3).
+SUMMARY_THRESHOLDS = {"pain_nrs": (5.0, 7.0), "anxiety_score": (8.0, 11.0),
+                      "depression_score": (8.0, 11.0)}
 
 _STATUS_MEANINGS = ("success max_steps_exhausted step_size_underflow non_finite_state "
                     "no_initial_state singular_iteration_matrix")
@@ -61,60 +78,128 @@ class Summary:
     ----------
     subjects : pandas.DataFrame
         One row per subject (index ``subject``; with ``scenario`` first for a
-        comparison).  For each concentration output present:
-        ``<output>_cmax`` (its unit), ``<output>_tmax`` (min) and
-        ``<output>_auc`` (unit x min, over ``[0, t_end]`` on the output
-        grid); for ``analgesia``, ``opioid_analgesia``,
-        ``nonopioid_analgesia`` and ``mood``: ``<output>_peak`` (maximum)
-        and ``<output>_tpeak`` (min), and ``mood_min``.
+        comparison), columns in the order of the outputs.  By the output's
+        kind (:data:`endorphin.model.spec.OUTPUTS`; drug outputs
+        ``<drug>_plasma``, ``<drug>_effect_site``, ``occupancy_<r>_<drug>``
+        by their pattern):
+
+        * concentrations (beta-endorphin, ACTH, cortisol, drug plasma and
+          effect-site): ``<output>_cmax`` (its unit), ``<output>_tmax``
+          (min) and ``<output>_auc`` (unit x min, over the output grid);
+        * ``analgesia``, ``opioid_analgesia``, ``nonopioid_analgesia`` and
+          ``mood``: ``<output>_peak`` (maximum) and ``<output>_tpeak`` (min),
+          and ``<output>_mean``; ``mood_min``;
+        * scores (``pain_nrs``, ``anxiety_score``, ``depression_score``,
+          ``vo2max``), receptor fractions, ratios and the other effects:
+          ``<output>_mean`` (time-weighted: trapezoidal AUC / duration),
+          ``<output>_min``, ``<output>_max`` in the output's unit;
+        * ``pain_nrs`` and the HADS scores also ``<output>_time_ge_<c>``
+          (min): time at or above each cut-point ``c`` of
+          :data:`SUMMARY_THRESHOLDS` (or ``thresholds=``), on the linear
+          interpolant of the output grid.
+
+        Internal states of the release chain (kind ``"internal"``) and
+        outputs the model does not know are skipped: see ``skipped``.
     population : pandas.DataFrame
         One row per metric (index ``metric``; with ``scenario`` first for a
         comparison): ``unit``, ``mean``, ``sd`` and the requested
         percentiles (``p5``, ``p50``, ``p95``, ...), NaN-aware.
     units : dict
         Unit of every metric.
+    skipped : dict
+        Outputs of the result that have no metric, each with the reason.
     """
 
-    def __init__(self, subjects, population, units: dict):
+    def __init__(self, subjects, population, units: dict, skipped=None):
         self.subjects = subjects
         self.population = population
         self.units = dict(units)
+        self.skipped = dict(skipped or {})
+
+    def _skipped_line(self) -> str:
+        if not self.skipped:
+            return ""
+        by_reason = {}
+        for name, why in self.skipped.items():
+            by_reason.setdefault(why, []).append(name)
+        return "skipped: " + "; ".join(f"{', '.join(v)} ({k})" for k, v in by_reason.items())
 
     def __repr__(self) -> str:
-        return (f"Summary of {len(self.subjects)} subject rows\n"
-                f"{self.population.to_string()}")
+        table = (self.population.to_string() if len(self.population)
+                 else "(no metrics: no output of a summarised kind)")
+        skipped = self._skipped_line()
+        return (f"Summary of {len(self.subjects)} subject rows\n{table}"
+                + (f"\n{skipped}" if skipped else ""))
 
     def _repr_html_(self) -> str:
         text = escape(repr(self))
         return (f"<div><pre style='display:none' class='endorphin-text-fallback'>{text}"
                 f"</pre><b>Population summary</b> ({len(self.subjects)} subject rows; "
                 f"per-subject values in <code>.subjects</code>)"
-                f"{self.population.to_html(float_format=lambda x: f'{x:.4g}')}</div>")
+                f"{self.population.to_html(float_format=lambda x: f'{x:.4g}')}"
+                + (f"<p>{escape(self._skipped_line())}</p>" if self.skipped else "")
+                + "</div>")
 
 
-def _summary_tables(t, get, names, subjects, percentiles, auc_method):
+def _time_at_or_above(t, y, level):
+    """Minutes with y >= level on the piecewise-linear interpolant of (t, y), per row
+    (NaN where a row has NaN)."""
+    a, b = y[:, :-1], y[:, 1:]
+    dt = np.diff(t)
+    hi, lo = np.maximum(a, b), np.minimum(a, b)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(lo >= level, 1.0,
+                        np.where(hi < level, 0.0, (hi - level) / (hi - lo)))
+    out = (frac * dt).sum(axis=1)
+    return np.where(np.isnan(y).any(axis=1), np.nan, out)
+
+
+def _summary_tables(t, get, names, subjects, percentiles, auc_method, thresholds=None):
     import pandas as pd
-    cols, units = {}, {}
-    for name in _CONCENTRATIONS:
-        if name in names:
-            y = get(name)
-            u = output_meta(name)[0]
+    cuts = dict(SUMMARY_THRESHOLDS)
+    if thresholds is not None:
+        cuts.update(thresholds)
+    cols, units, skipped = {}, {}, {}
+    span = float(t[-1] - t[0]) if t.size > 1 else 0.0
+    for name in names:
+        kind = output_kind(name)
+        u = output_meta(name)[0]
+        if kind is None:
+            skipped[name] = "not a model output: kind unknown"
+            continue
+        if kind == "internal":
+            skipped[name] = "internal state of the release chain (kind 'internal')"
+            continue
+        y = get(name)
+        if kind == "concentration":
             cols[f"{name}_cmax"] = nca.cmax(y)
             cols[f"{name}_tmax"] = nca.tmax(t, y)
             cols[f"{name}_auc"] = nca.auc(t, y, method=auc_method)
             units.update({f"{name}_cmax": u, f"{name}_tmax": "min",
                           f"{name}_auc": f"{u}*min"})
-    for name in _PEAKS:
-        if name in names:
-            y = get(name)
+            continue
+        if name in _PEAKS:
             k = np.argmax(y, axis=1)
-            peak = y[np.arange(y.shape[0]), k]
-            cols[f"{name}_peak"] = peak
+            cols[f"{name}_peak"] = y[np.arange(y.shape[0]), k]
             cols[f"{name}_tpeak"] = np.where(np.isnan(y).any(axis=1), np.nan, t[k])
-            units.update({f"{name}_peak": "1", f"{name}_tpeak": "min"})
-            if name == "mood":
-                cols["mood_min"] = y.min(axis=1)
-                units["mood_min"] = "1"
+            units.update({f"{name}_peak": u, f"{name}_tpeak": "min"})
+        if span > 0:
+            dt = np.diff(t)
+            cols[f"{name}_mean"] = (0.5 * (y[:, 1:] + y[:, :-1]) * dt).sum(axis=1) / span
+        else:
+            cols[f"{name}_mean"] = y[:, 0].copy()
+        cols[f"{name}_min"] = y.min(axis=1)
+        units.update({f"{name}_mean": u, f"{name}_min": u})
+        if name not in _PEAKS:
+            cols[f"{name}_max"] = y.max(axis=1)
+            units[f"{name}_max"] = u
+        for c in cuts.get(name, ()):
+            key = f"{name}_time_ge_{float(c):g}"
+            cols[key] = _time_at_or_above(t, y, float(c))
+            units[key] = "min"
+    for name in _PEAKS:             # the effects' minimum was reported for mood only
+        if name != "mood" and f"{name}_min" in cols:
+            del cols[f"{name}_min"], units[f"{name}_min"]
     per = pd.DataFrame(cols, index=pd.Index(subjects, name="subject"))
     qs = [float(q) for q in percentiles]
     rows = []
@@ -125,8 +210,101 @@ def _summary_tables(t, get, names, subjects, percentiles, auc_method):
         pct = _quiet_nan(np.nanpercentile, v, qs)
         row.update({f"p{q:g}": p for q, p in zip(qs, pct)})
         rows.append(row)
-    pop = pd.DataFrame(rows, index=pd.Index(list(per.columns), name="metric"))
-    return per, pop, units
+    pop = pd.DataFrame(rows, index=pd.Index(list(per.columns), name="metric"),
+                       columns=["unit", "mean", "sd", *(f"p{q:g}" for q in qs)])
+    return per, pop, units, skipped
+
+
+def _check_thresholds(thresholds):
+    if thresholds is None:
+        return None
+    if not isinstance(thresholds, Mapping):
+        raise TypeError(f"thresholds must be a mapping of output name to cut-points, got "
+                        f"{type(thresholds).__name__}")
+    out = {}
+    for k, v in thresholds.items():
+        vals = (v,) if np.ndim(v) == 0 else tuple(v)
+        try:
+            out[k] = tuple(float(x) for x in vals)
+        except (TypeError, ValueError):
+            raise TypeError(f"thresholds[{k!r}] must be a number or a sequence of numbers "
+                            f"(in the output's unit), got {v!r}") from None
+    return out
+
+
+_CODEC_ATTRS = (codec.RESULT_ATTR, codec.SCENARIO_ATTR, codec.COMPARISON_ATTR)
+_RESERVED_ATTRS = ("Conventions", "title", "source") + _CODEC_ATTRS
+
+
+def _parameter_names(p: int) -> list:
+    from ..engine import core
+    names = list(core.models["endorphin"].params)
+    return names if len(names) == p else [f"p{k}" for k in range(p)]
+
+
+def _check_dataset(ds, label):
+    if not (hasattr(ds, "data_vars") and hasattr(ds, "dims") and hasattr(ds, "attrs")):
+        raise TypeError(f"{label} must be an xarray Dataset (from to_xarray or "
+                        f"xarray.open_dataset), got {type(ds).__name__}")
+    missing = [d for d in ("subject", "time") if d not in ds.dims]
+    if missing:
+        raise ValueError(f"{label} must have the dims 'subject' and 'time' (as written by "
+                         f"Result.to_xarray); it has {list(ds.dims)}")
+
+
+def _result_from_dataset(ds, meta, scenario):
+    """A Result of a (subject, time) Dataset: ``meta`` is the decoded JSON attribute or
+    None (then outputs and provenance are read from the variables and attributes)."""
+    if meta is not None:
+        if int(meta.get("format", 0)) > codec.FORMAT:
+            raise ValueError(f"this result was saved by a newer endorphin (format "
+                             f"{meta['format']}); upgrade endorphin to read it")
+        names = list(meta["output_names"])
+        provenance = meta.get("provenance") or {}
+        name = meta.get("name")
+        clock_start = meta.get("clock_start")
+        cov_types = meta.get("covariates") or {}
+    else:
+        names = [k for k, v in ds.data_vars.items() if v.dims == ("subject", "time")]
+        provenance = {k: (v.item() if isinstance(v, np.generic) else v)
+                      for k, v in ds.attrs.items() if k not in _RESERVED_ATTRS}
+        title = str(ds.attrs.get("title", ""))
+        name = title.split(": ", 1)[1] if title.startswith("endorphin simulation: ") \
+            else None
+        clock_start = None
+        if "clock_time" in ds.coords and ds.sizes["time"]:
+            clock_start = float(np.mod(ds["clock_time"].values[0] - ds["time"].values[0],
+                                       1440.0))
+        cov_types = {k: None for k, c in ds.coords.items()
+                     if c.dims == ("subject",) and k != "subject"}
+    missing = [n for n in names if n not in ds.data_vars]
+    if missing:
+        raise ValueError(f"ds lacks the output variable(s) {missing}")
+    if not names:
+        raise ValueError("ds has no (subject, time) output variables")
+    t = np.asarray(ds["time"].values, dtype=np.float64)
+    y = np.stack([np.asarray(ds[n].transpose("subject", "time").values, dtype=np.float64)
+                  for n in names], axis=1)
+
+    def flags(key, dtype):
+        if key not in ds.data_vars:
+            return None
+        return np.asarray(ds[key].values).astype(dtype)
+
+    params = None
+    if "parameters" in ds.data_vars:
+        params = np.asarray(ds["parameters"].transpose("subject", "parameter").values,
+                            dtype=np.float64)
+    covariates = {}
+    for k, dtype in cov_types.items():
+        if k in ds.coords or k in ds.data_vars:
+            v = np.asarray(ds[k].values)
+            covariates[k] = v.astype(dtype) if dtype else v
+    return Result(t, y, names, subjects=np.asarray(ds["subject"].values),
+                  status=flags("status", np.int8), stiff=flags("stiff", bool),
+                  params=params, covariates=covariates, name=name, provenance=provenance,
+                  scenario=scenario,
+                  clock_start=None if scenario is not None else clock_start)
 
 
 def _check_percentiles(percentiles):
@@ -169,6 +347,9 @@ class Result:
         Version, method, tolerances, seed and settings of the run.
     scenario : Scenario, optional
         The scenario simulated.
+    clock_start : float, optional
+        Clock time of t = 0, minutes after midnight, for a result without a
+        scenario (default 0; a scenario's own ``clock_start`` wins).
 
     Attributes
     ----------
@@ -193,7 +374,8 @@ class Result:
     """
 
     def __init__(self, t, y, output_names, *, subjects=None, status=None, stiff=None,
-                 params=None, covariates=None, name=None, provenance=None, scenario=None):
+                 params=None, covariates=None, name=None, provenance=None, scenario=None,
+                 clock_start=None):
         y = np.asarray(y, dtype=np.float64)
         if y.ndim != 3:
             raise ValueError(f"y must have shape (subject, output, time), got {y.shape}")
@@ -222,6 +404,7 @@ class Result:
         self.name = name
         self.provenance = dict(provenance or {})
         self.scenario = scenario
+        self._clock_start = None if clock_start is None else float(clock_start)
         for a, label in ((self.subjects, "subjects"), (self.status, "status"),
                          (self.stiff, "stiff")):
             if a.shape != (N,):
@@ -290,12 +473,26 @@ class Result:
     # -- conversions
     @property
     def clock_start(self) -> float:
-        """Clock time of t = 0, minutes after midnight (the scenario's; 0 without one)."""
+        """Clock time of t = 0, minutes after midnight (the scenario's; without one
+        the ``clock_start`` given to the constructor, else 0)."""
         sc = self.scenario
-        return float(getattr(sc, "clock_start", 0.0))
+        if sc is not None and hasattr(sc, "clock_start"):
+            return float(sc.clock_start)
+        own = self.__dict__.get("_clock_start")
+        return 0.0 if own is None else own
 
-    def to_xarray(self):
-        """The result as an xarray Dataset.
+    def to_xarray(self, *, parameters: bool = True):
+        """The result as an xarray Dataset (:func:`endorphin.open_result` and
+        :meth:`from_xarray` read it back).
+
+        Parameters
+        ----------
+        parameters : bool
+            Also write every subject's engine parameters (variable
+            ``parameters``, dims ``(subject, parameter)``; default True when
+            the result holds them).  ``ds.to_dataframe()`` broadcasts over
+            every dimension: drop them first (``ds.drop_dims("parameter")``)
+            or use :meth:`to_pandas`.
 
         Returns
         -------
@@ -303,11 +500,17 @@ class Result:
             One variable per output with dims ``(subject, time)`` and CF-style
             attributes ``units`` and ``long_name``; coordinates ``subject``,
             ``time`` (min), ``clock_time`` (min after midnight) and the
-            covariates (``body_weight`` kg, ``sex``, ``age`` years); a
-            ``status`` variable (engine status, CF flags); the provenance
-            (package version, model, method, rtol, atol, seed, settings) in
-            the Dataset's attributes.  The data share memory with the result
-            (read-only).
+            covariates (``body_weight`` kg, ``sex``, ``age`` years); the
+            variables ``status`` (engine status, CF flags) and ``stiff``
+            (0/1: the stiff method produced the subject) and, when present,
+            ``parameters``; the provenance (package version, model, method,
+            rtol, atol, seed, settings) in the Dataset's attributes, readable
+            by any netCDF tool (booleans as 0/1, None as ""); the exact
+            values (name, provenance, clock start, output order) as JSON in
+            the attribute ``endorphin_result`` and the scenario as its TOML
+            file text in ``endorphin_scenario`` (see
+            :mod:`endorphin.results.codec`).  The outputs share memory with
+            the result (read-only).
 
         Raises
         ------
@@ -342,11 +545,77 @@ class Result:
                           {"long_name": "engine status (0 = success)",
                            "flag_values": np.arange(6, dtype=np.int8),
                            "flag_meanings": _STATUS_MEANINGS})
+        data["stiff"] = ("subject", self.stiff.astype(np.int8),
+                         {"long_name": "integrator that produced the subject",
+                          "flag_values": np.arange(2, dtype=np.int8),
+                          "flag_meanings": "explicit stiff"})
+        if parameters and self.params is not None:
+            names = _parameter_names(self.params.shape[1])
+            coords["parameter"] = ("parameter", np.array(names),
+                                   {"long_name": "engine parameter (en.parameters())"})
+            data["parameters"] = (("subject", "parameter"), self.params,
+                                  {"long_name": "engine parameters of every subject as "
+                                                "simulated (units: en.parameters())"})
         attrs = {"Conventions": "CF-1.10",
                  "title": "endorphin simulation" + (f": {self.name}" if self.name else ""),
                  "source": f"endorphin {self.provenance.get('endorphin_version', '')}"}
-        attrs.update({k: netcdf_attr(v) for k, v in self.provenance.items()})
+        attrs.update({k: netcdf_attr(v) for k, v in self.provenance.items()
+                      if k not in _CODEC_ATTRS})
+        attrs[codec.RESULT_ATTR] = codec.encode(self._meta())
+        text = codec.dump_scenario(self.scenario)
+        if text is not None:
+            attrs[codec.SCENARIO_ATTR] = text
         return xr.Dataset(data, coords=coords, attrs=attrs)
+
+    def _meta(self) -> dict:
+        """What the arrays of ``to_xarray`` do not say (its JSON attribute)."""
+        return {"format": codec.FORMAT, "name": self.name,
+                "output_names": list(self.output_names),
+                "provenance": self.provenance, "clock_start": self.clock_start,
+                "has_scenario": self.scenario is not None,
+                "covariates": {k: np.asarray(v).dtype.str for k, v in self.covariates.items()}}
+
+    @classmethod
+    def from_xarray(cls, ds) -> Result:
+        """The :class:`Result` a Dataset of :meth:`to_xarray` describes.
+
+        Everything ``to_xarray`` writes comes back: times (min), outputs in
+        their order, subjects, covariates, status and stiff flags,
+        parameters, name, provenance (with its booleans, None and nested
+        values), clock start and the scenario (when :mod:`endorphin.io` is
+        imported, as ``import endorphin`` does), so ``Result.from_xarray(
+        res.to_xarray()) == res``, also through a netCDF file.  A Dataset
+        without the ``endorphin_result`` attribute (other tools, older
+        versions, ``LazyResult.to_xarray``) is read from its variables: every
+        ``(subject, time)`` variable is an output, the other attributes are
+        the provenance.
+
+        Parameters
+        ----------
+        ds : xarray.Dataset
+            Dims ``subject`` and ``time`` (minutes).  A Dataset with a
+            ``scenario`` dimension is a comparison
+            (:meth:`Comparison.from_xarray`, :func:`endorphin.open_result`).
+
+        Returns
+        -------
+        Result
+
+        Raises
+        ------
+        TypeError
+            If ``ds`` is not an xarray Dataset.
+        ValueError
+            If it has no ``subject``/``time`` dims or a ``scenario`` dim.
+        """
+        _check_dataset(ds, "ds")
+        if "scenario" in ds.dims:
+            raise ValueError("ds has a 'scenario' dimension: it is a comparison; read it "
+                             "with en.Comparison.from_xarray(ds) or en.open_result(path)")
+        meta = codec.decode(ds.attrs[codec.RESULT_ATTR]) if codec.RESULT_ATTR in ds.attrs \
+            else None
+        scenario = codec.load_scenario(ds.attrs.get(codec.SCENARIO_ATTR))
+        return _result_from_dataset(ds, meta, scenario)
 
     def to_pandas(self, variables=None, *, wide: bool = False):
         """The result as a pandas table.
@@ -401,11 +670,20 @@ class Result:
         """Same as :meth:`to_pandas`."""
         return self.to_pandas(variables, wide=wide)
 
-    def summary(self, percentiles=(5, 50, 95), auc_method: str = "linear") -> Summary:
-        """Per-subject metrics and population percentiles.
+    def summary(self, percentiles=(5, 50, 95), auc_method: str = "linear", *,
+                thresholds=None) -> Summary:
+        """Per-subject metrics of every output and their population percentiles.
 
-        Computed on the output grid with :mod:`endorphin.nca` (Cmax, Tmax,
-        AUC over ``[0, t_end]``) and the maximum/argmax of the effects, so a
+        Computed on the output grid: concentrations (beta-endorphin, ACTH,
+        cortisol, every drug's plasma and effect-site concentration) with
+        :mod:`endorphin.nca` (Cmax, Tmax, AUC over the simulated span); the
+        analgesia and mood effects by their peak and its time; scores
+        (pain NRS, HADS-A, HADS-D, VO2max), receptor fractions, ratios and
+        effects by their time-weighted mean, minimum and maximum; the pain
+        NRS and HADS scores also by the minutes at or above clinical
+        cut-points (:data:`SUMMARY_THRESHOLDS`: NRS 5 and 7, HADS 8 and 11).
+        Outputs without metrics (internal states of the release chain) are
+        listed with the reason in ``Summary.skipped`` and in its repr.  A
         finer ``dt`` gives values closer to the continuous trajectories.
 
         Parameters
@@ -414,20 +692,39 @@ class Result:
             Population percentiles to report, in [0, 100].
         auc_method : {"linear", "linear-up/log-down"}
             AUC rule (:func:`endorphin.nca.auc`).
+        thresholds : mapping of str to float or sequence of float, optional
+            Cut-points per output (in its unit) whose time at or above is
+            reported (min); they replace the defaults of that output, e.g.
+            ``{"pain_nrs": [4]}`` or ``{"plasma_beta_endorphin": 10}``.
 
         Returns
         -------
         Summary
             ``.subjects`` (per subject) and ``.population`` (per metric)
-            DataFrames; see :class:`Summary`.
+            DataFrames and ``.skipped``; see :class:`Summary`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from endorphin.results import Result
+        >>> t = np.array([0.0, 30.0, 60.0])
+        >>> res = Result(t, [[[0.0, 8.0, 4.0], [2.0, 6.0, 4.0]]],
+        ...              ["morphine_plasma", "pain_nrs"])
+        >>> s = res.summary()
+        >>> s.subjects.iloc[0].to_dict()        # doctest: +NORMALIZE_WHITESPACE
+        {'morphine_plasma_cmax': 8.0, 'morphine_plasma_tmax': 30.0,
+         'morphine_plasma_auc': 300.0, 'pain_nrs_mean': 4.5, 'pain_nrs_min': 2.0,
+         'pain_nrs_max': 6.0, 'pain_nrs_time_ge_5': 22.5, 'pain_nrs_time_ge_7': 0.0}
         """
         qs = _check_percentiles(percentiles)
         if auc_method not in ("linear", "linear-up/log-down"):
             raise ValueError(f"auc_method must be 'linear' or 'linear-up/log-down', got "
                              f"{auc_method!r}")
-        per, pop, units = _summary_tables(self.t, self.__getitem__, self.output_names,
-                                          self.subjects, qs, auc_method)
-        return Summary(per, pop, units)
+        cuts = _check_thresholds(thresholds)
+        per, pop, units, skipped = _summary_tables(self.t, self.__getitem__,
+                                                   self.output_names, self.subjects, qs,
+                                                   auc_method, cuts)
+        return Summary(per, pop, units, skipped)
 
     def sample(self, times, assay=None, *, seed=None):
         """Simulated measurements at ``times`` (see :func:`endorphin.measurement.sample`).
@@ -596,7 +893,11 @@ class Comparison:
 
         Scenarios must share the output times; different subject sets are
         aligned on the ``subject`` coordinate (missing values NaN).
-        Provenance attributes that differ between scenarios are dropped.
+        Provenance attributes that differ between scenarios are dropped from
+        the readable attributes; every scenario's own record (name,
+        provenance, subjects, clock start, scenario file) is kept as JSON in
+        ``endorphin_comparison``, so :meth:`from_xarray` and
+        :func:`endorphin.open_result` give the comparison back.
         """
         try:
             import xarray as xr
@@ -611,8 +912,49 @@ class Comparison:
         ds = xr.concat(parts, dim=dim, data_vars="all", coords="different",
                        compat="equals", join="outer", combine_attrs="drop_conflicts")
         ds.attrs.pop("scenario", None)
+        for key in _CODEC_ATTRS:
+            ds.attrs.pop(key, None)
         ds.attrs["title"] = "endorphin comparison: " + ", ".join(self.results)
+        # every scenario's own record: name, provenance, clock start, subjects, scenario
+        ds.attrs[codec.COMPARISON_ATTR] = codec.encode({
+            "format": codec.FORMAT,
+            "scenarios": [[k, dict(r._meta(), subjects=r.subjects.tolist(),
+                                   scenario_toml=p.attrs.get(codec.SCENARIO_ATTR))]
+                          for (k, r), p in zip(self.results.items(), parts)]})
         return ds
+
+    @classmethod
+    def from_xarray(cls, ds) -> Comparison:
+        """The :class:`Comparison` a Dataset of :meth:`to_xarray` describes
+        (dims ``scenario``, ``subject``, ``time``): every scenario's
+        :class:`Result` as :meth:`Result.from_xarray` restores it (its own
+        subjects, provenance and scenario included)."""
+        _check_dataset(ds, "ds")
+        if "scenario" not in ds.dims:
+            raise ValueError("ds has no 'scenario' dimension: it is one result; read it "
+                             "with en.Result.from_xarray(ds)")
+        records = None
+        if codec.COMPARISON_ATTR in ds.attrs:
+            rec = codec.decode(ds.attrs[codec.COMPARISON_ATTR])
+            if int(rec.get("format", 0)) > codec.FORMAT:
+                raise ValueError(f"this comparison was saved by a newer endorphin (format "
+                                 f"{rec['format']}); upgrade endorphin to read it")
+            records = dict((k, m) for k, m in rec["scenarios"])
+        results = {}
+        for key in ds["scenario"].values.tolist():
+            part = ds.sel(scenario=key, drop=True)
+            meta = None if records is None else records.get(str(key))
+            if meta is not None:
+                part = part.sel(subject=np.asarray(meta["subjects"],
+                                                   dtype=part["subject"].dtype))
+                scenario = codec.load_scenario(meta.get("scenario_toml"))
+            else:
+                if "status" in part.data_vars:   # subjects of another scenario: NaN here
+                    part = part.isel(subject=np.flatnonzero(
+                        np.isfinite(part["status"].values.astype(np.float64))))
+                scenario = None
+            results[str(key)] = _result_from_dataset(part, meta, scenario)
+        return cls(results)
 
     def to_pandas(self, variables=None, *, wide: bool = False):
         """Tidy table of every scenario, with a ``scenario`` column first."""
@@ -630,17 +972,21 @@ class Comparison:
         """Same as :meth:`to_pandas`."""
         return self.to_pandas(variables, wide=wide)
 
-    def summary(self, percentiles=(5, 50, 95), auc_method: str = "linear") -> Summary:
-        """:meth:`Result.summary` of every scenario, indexed by (scenario, ...)."""
+    def summary(self, percentiles=(5, 50, 95), auc_method: str = "linear", *,
+                thresholds=None) -> Summary:
+        """:meth:`Result.summary` of every scenario, indexed by (scenario, ...);
+        ``skipped`` names the outputs skipped in any scenario."""
         import pandas as pd
-        sums = {k: r.summary(percentiles, auc_method) for k, r in self.results.items()}
+        sums = {k: r.summary(percentiles, auc_method, thresholds=thresholds)
+                for k, r in self.results.items()}
         subjects = pd.concat({k: s.subjects for k, s in sums.items()}, names=["scenario"])
         population = pd.concat({k: s.population for k, s in sums.items()},
                                names=["scenario"])
-        units = {}
+        units, skipped = {}, {}
         for s in sums.values():
             units.update(s.units)
-        return Summary(subjects, population, units)
+            skipped.update(s.skipped)
+        return Summary(subjects, population, units, skipped)
 
     def sample(self, times, assay=None, *, seed=None):
         """:meth:`Result.sample` of every scenario, with a ``scenario`` column first."""

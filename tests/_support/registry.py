@@ -172,6 +172,10 @@ EXCLUDED = {
     "Result": "a container built by Scenario.simulate, not called by users on arrays; "
               "tests/results",
     "FitResult": "a container returned by fit_dose_response (registered); tests/fitting",
+    "Comparison": "a container built by compare, not called by users on arrays; "
+                  "tests/results, tests/scenario",
+    "open_result": "reads a file (netCDF, Zarr, CSV) into a Result; "
+                   "tests/results/test_result_io.py",
     "PRO": "instrument factories (no array input); tests/results/test_measurement.py",
     "Assay": "instrument factories (no array input); tests/results/test_measurement.py",
     "parameters": "no arguments: returns the parameter table (tests/model)",

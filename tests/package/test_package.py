@@ -59,7 +59,8 @@ def test_cli_demo_runs_the_default_scenario(tmp_path):
         fold = float(row.split()[-1])
         assert 2.0 < pre < 10.0 and post > 2.5 * pre and fold > 2.5
         csv = (out / "demo_exercise.csv").read_text().splitlines()
-        assert csv[0] == "subject,time_min,intensity,variable,value"
+        # the columns of Comparison.to_pandas() (issue 27: was subject,time_min,intensity,...)
+        assert csv[0] == "scenario,subject,time,variable,value,unit"
         assert len(csv) > 1000
         import importlib.util
         if importlib.util.find_spec("matplotlib") is not None:
