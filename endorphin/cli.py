@@ -169,7 +169,7 @@ def _command_simulate(args: argparse.Namespace) -> int:
         res.to_pandas().to_csv(out, index=False)
     else:
         try:
-            res.to_xarray().to_netcdf(out)
+            res.to_xarray(parameters=True).to_netcdf(out)
         except ImportError as exc:
             print(f"endorphin simulate: writing NetCDF needs xarray and h5netcdf "
                   f"(pip install 'endorphin[xarray]'): {exc}", file=sys.stderr)

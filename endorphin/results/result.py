@@ -481,7 +481,7 @@ class Result:
         own = self.__dict__.get("_clock_start")
         return 0.0 if own is None else own
 
-    def to_xarray(self, *, parameters: bool = True):
+    def to_xarray(self, *, parameters: bool = False):
         """The result as an xarray Dataset (:func:`endorphin.open_result` and
         :meth:`from_xarray` read it back).
 
@@ -489,10 +489,12 @@ class Result:
         ----------
         parameters : bool
             Also write every subject's engine parameters (variable
-            ``parameters``, dims ``(subject, parameter)``; default True when
-            the result holds them).  ``ds.to_dataframe()`` broadcasts over
-            every dimension: drop them first (``ds.drop_dims("parameter")``)
-            or use :meth:`to_pandas`.
+            ``parameters``, dims ``(subject, parameter)``), so that the
+            reopened result holds them (default False: ``ds.to_dataframe()``
+            broadcasts over every dimension, and would repeat each output
+            value once per parameter; drop them first with
+            ``ds.drop_dims("parameter")``, or use :meth:`to_pandas`).
+            ``endorphin simulate -o file.nc`` writes them.
 
         Returns
         -------
@@ -888,8 +890,9 @@ class Comparison:
                                  f"every scenario; {k!r} has {r.n_subjects}")
         return np.stack([r[key] for r in self.results.values()])
 
-    def to_xarray(self):
-        """One Dataset with dims ``(scenario, subject, time)``.
+    def to_xarray(self, *, parameters: bool = False):
+        """One Dataset with dims ``(scenario, subject, time)`` (``parameters`` as
+        :meth:`Result.to_xarray`).
 
         Scenarios must share the output times; different subject sets are
         aligned on the ``subject`` coordinate (missing values NaN).
@@ -905,7 +908,7 @@ class Comparison:
             raise ImportError("to_xarray needs xarray: pip install 'endorphin[xarray]'") \
                 from None
         self._same_grid("to_xarray")
-        parts = [r.to_xarray() for r in self.results.values()]
+        parts = [r.to_xarray(parameters=parameters) for r in self.results.values()]
         # a NumPy-string coordinate (netCDF-storable), not pandas' string dtype
         dim = xr.DataArray(np.array(list(self.results)), dims="scenario", name="scenario",
                            attrs={"long_name": "scenario"})

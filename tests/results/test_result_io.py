@@ -46,7 +46,7 @@ def _engines():
 @pytest.mark.parametrize("engine", _engines())
 def test_simulated_result_round_trips_through_netcdf(res, tmp_path, engine):
     path = tmp_path / "r.nc"
-    res.to_xarray().to_netcdf(path, engine=engine)
+    res.to_xarray(parameters=True).to_netcdf(path, engine=engine)
     back = en.open_result(path, engine=engine)
     assert isinstance(back, Result)
     assert back == res                          # arrays, names, provenance, scenario
@@ -77,7 +77,7 @@ def test_values_netcdf_cannot_store_round_trip(tmp_path):
                  name="ünïcode run", provenance=prov, clock_start=1234.5)
     for engine in _engines():
         path = tmp_path / f"p-{engine}.nc"
-        ds = res.to_xarray()
+        ds = res.to_xarray(parameters=True)
         # the readable attributes stay as before (booleans 0/1, None "", big ints text)
         assert ds.attrs["pulses"] == 1 and ds.attrs["note"] == ""
         assert ds.attrs["big"] == str(2**100)
@@ -92,7 +92,7 @@ def test_values_netcdf_cannot_store_round_trip(tmp_path):
         assert back.stiff.tolist() == [False, True] and back.status.tolist() == [0, 3]
         assert back.covariates["sex"].tolist() == ["f", "m"]
     # in memory too, without a file
-    assert Result.from_xarray(res.to_xarray()) == res
+    assert Result.from_xarray(res.to_xarray(parameters=True)) == res
 
 
 def test_dataset_without_the_json_attribute_is_read_from_variables(res):
@@ -110,7 +110,7 @@ def test_comparison_round_trips_with_different_subjects(tmp_path):
     cmp = en.compare({"10 mg": _scenario(6), "5 mg": _scenario(4, name="low", dose=5.0)},
                      outputs=OUTS)
     path = tmp_path / "c.nc"
-    ds = cmp.to_xarray()
+    ds = cmp.to_xarray(parameters=True)
     assert ds["morphine_plasma"].dims == ("scenario", "subject", "time")
     ds.to_netcdf(path)
     back = en.open_result(path)
@@ -236,13 +236,13 @@ def test_demo_csv_has_the_columns_of_to_pandas(tmp_path, capsys):
 
 
 def test_parameters_can_be_left_out(res):
-    ds = res.to_xarray(parameters=False)
+    ds = res.to_xarray()                        # the default: without them
     assert dict(ds.sizes) == {"subject": 6, "time": res.t.size}
     back = Result.from_xarray(ds)
     assert back.params is None
     np.testing.assert_array_equal(back.y, res.y)
     assert back.scenario == res.scenario
     # with them: the engine's parameter names, one row per subject
-    full = res.to_xarray()
+    full = res.to_xarray(parameters=True)
     assert full["parameters"].dims == ("subject", "parameter")
     assert full["parameter"].values.tolist() == list(res.parameters().columns)

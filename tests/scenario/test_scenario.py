@@ -139,10 +139,7 @@ def test_day_xarray(day):
         assert ds[name].attrs["units"] == unit
     for name in ("analgesia", "mood", "occupancy_mu", "pain_nrs"):
         assert ds[name].attrs["units"] == "1"
-    # issue 27: the subjects' engine parameters travel too (dims subject, parameter), so
-    # that en.open_result gives the Result back
-    assert ds.sizes == {"subject": N_DAY, "time": 145,
-                        "parameter": len(core.models["endorphin"].params)}
+    assert ds.sizes == {"subject": N_DAY, "time": 145}
     assert ds["time"].attrs["units"] == "min"
     np.testing.assert_array_equal(ds["subject"].values, np.arange(N_DAY))
     # clock time of t = 0 is 08:00
