@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .._validate import choice, suggest
 from ..results import Result
 from ..results.meta import check_bands, output_meta
 from .theme import BAND_ALPHA, NEUTRAL, color as palette_color, style
@@ -111,8 +112,10 @@ class TimeAxis:
     """Minutes -> the displayed time unit, and the x-axis decoration."""
 
     def __init__(self, unit: str = "min", offset=0.0, clock_start: float = 0.0):
-        if unit not in TIME_UNITS:
-            raise ValueError(f"time_unit must be one of {tuple(TIME_UNITS)}, got {unit!r}")
+        if not isinstance(unit, str) or unit not in TIME_UNITS:
+            unit = choice(unit, TIME_UNITS, "time_unit", message=lambda v: (
+                f"time_unit must be one of {tuple(TIME_UNITS)}, got {v!r}; "
+                f"{suggest(v, TIME_UNITS)}".rstrip("; ")))
         offset = float(offset)
         if not math.isfinite(offset):
             raise ValueError(f"offset must be a finite number of minutes, got {offset!r}")

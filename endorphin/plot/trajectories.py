@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from .._validate import choice, suggest
 from ..results import Comparison, Result
 from ..results.meta import output_meta
 from ..scenario import Dose, Exercise, Pain, Protocol, Scenario, Stimulus
@@ -308,9 +309,13 @@ def timeline(protocol=None, doses=None, ax=None, *, t_end=None, time_unit="min",
 # ---------------------------------------------------------------------------
 # receptors: occupancy by ligand, tolerance
 # ---------------------------------------------------------------------------
-def _check_receptor(receptor):
-    if receptor not in RECEPTORS:
+def _check_receptor(receptor) -> str:
+    """The canonical receptor name (any case)."""
+    if not isinstance(receptor, str):
         raise ValueError(f"receptor must be one of {RECEPTORS}, got {receptor!r}")
+    return choice(receptor, RECEPTORS, "receptor", message=lambda v: (
+        f"receptor must be one of {RECEPTORS}, got {v!r}; {suggest(v, RECEPTORS)}"
+        .rstrip("; ")))
 
 
 def _subject_or_mean(y, subject, result):
@@ -355,7 +360,7 @@ def occupancy(result, receptor: str = "mu", ax=None, *, ligands=None, subject=No
     matplotlib.axes.Axes
     """
     _check_result(result)
-    _check_receptor(receptor)
+    receptor = _check_receptor(receptor)
     pre = f"occupancy_{receptor}_"
     available = [n[len(pre):] for n in result.output_names if n.startswith(pre)]
     if ligands is None:
@@ -424,8 +429,7 @@ def tolerance(result, receptors=None, ax=None, *, bands=(5, 95), components=Fals
                              "with outputs=['receptor_mu', ...]")
     elif isinstance(receptors, str):
         receptors = [receptors]
-    for r in receptors:
-        _check_receptor(r)
+    receptors = [_check_receptor(r) for r in receptors]
     tx = TimeAxis.of(result, time_unit, offset)
     ax = get_axes(ax)
     t = tx(result.t)
