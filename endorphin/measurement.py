@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _units
+from ._validate import choice, suggest
 from ._random import (PURPOSE_ACTH, PURPOSE_CORTISOL, PURPOSE_CSF, PURPOSE_HADS_A,
                       PURPOSE_HADS_D, PURPOSE_MOOD, PURPOSE_NRS, PURPOSE_PLASMA, PURPOSE_VAS,
                       keyed_rng)
@@ -108,21 +109,25 @@ def _check_measures(instrument: str, output, measured: str) -> None:
 def _analyte(name: str) -> str:
     if not isinstance(name, str):
         raise TypeError(f"analyte must be a string, got {type(name).__name__}")
-    key = _ANALYTE_ALIASES.get(name, name)
-    if key not in UNITS:
-        raise ValueError(f"analyte {name!r} has no unit table; known: "
-                         f"{sorted(UNITS) + sorted(_ANALYTE_ALIASES)}")
-    return key
+    # any case ("Cortisol"); an unknown name suggests the closest
+    names = sorted(UNITS) + sorted(_ANALYTE_ALIASES)
+    return choice(name, UNITS, "analyte", aliases=_ANALYTE_ALIASES, message=lambda v: (
+        f"analyte {v!r} has no unit table; {suggest(v, names)}known: {names}"))
 
 
-def _factor(analyte: str, unit: str, argname: str = "unit") -> float:
+def _unit_name(analyte: str, unit: str, argname: str = "unit") -> str:
+    """The canonical spelling of a concentration unit of `analyte`."""
     table = UNITS[analyte]
     if not isinstance(unit, str):
         raise TypeError(f"{argname} must be a string, got {type(unit).__name__}")
-    if unit not in table:
-        raise ValueError(f"{argname} {unit!r} is not available for {analyte}; "
-                         f"allowed: {list(table)}")
-    return table[unit]
+    # any case where only one unit folds to it ("PG/ML" is pg/mL)
+    return choice(unit, table, argname, message=lambda v: (
+        f"{argname} {v!r} is not available for {analyte}; {suggest(v, table)}"
+        f"allowed: {list(table)}"))
+
+
+def _factor(analyte: str, unit: str, argname: str = "unit") -> float:
+    return UNITS[analyte][_unit_name(analyte, unit, argname)]
 
 
 def _concentration(x, output: str, name: str):
@@ -264,7 +269,7 @@ class Assay:
                              "cross_reactivity > 0")
         if self.output in UNITS:
             unit = self.unit if self.unit is not None else next(iter(UNITS[self.output]))
-            set_(self, "unit", unit)
+            set_(self, "unit", _unit_name(self.output, unit))
             set_(self, "factor", _factor(self.output, unit))
         else:
             if self.unit is not None and not isinstance(self.unit, str):

@@ -25,6 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _integrate
+from .._validate import known, suggest
 
 __all__ = ["Model", "SimResult", "models", "simulate", "STATUS", "SUMMARY_STATS",
            "dose_schedule", "population_percentiles"]
@@ -301,11 +302,14 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
     if not isinstance(model, str):
         raise TypeError(f"model must be a model name or core.Model, got {type(model).__name__}")
     if model not in models:
-        raise ValueError(f"model {model!r} is not registered; known: {sorted(models)}")
+        raise ValueError(f"model {model!r} is not registered; {suggest(model, models)}"
+                         f"known: {sorted(models)}")
     m = models[model]
     S, P, U = len(m.states), len(m.params), len(m.inputs)
     if not isinstance(method, str) or method not in _METHODS:
-        raise ValueError(f"method must be one of {sorted(_METHODS)}, got {method!r}")
+        raise ValueError(f"method must be one of {sorted(_METHODS)}, got {method!r}"
+                         + (f"; {suggest(method, _METHODS).strip()}"
+                            if suggest(method, _METHODS) else ""))
 
     # -- scalars
     for name, v in (("rtol", rtol), ("atol", atol)):
@@ -394,8 +398,8 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
             idx = []
             for sname in states.ravel().tolist():
                 if sname not in m.states:
-                    raise ValueError(f"doses state {sname!r} is not a state of {model!r}: "
-                                     f"{m.states}")
+                    raise ValueError(f"doses state {sname!r} is not a state of {model!r}; "
+                                     f"{suggest(sname, m.states)}(states: {known(m.states)})")
                 idx.append(m.states.index(sname))
             ds = np.array(idx, dtype=np.int64).reshape(states.shape)
         elif states.size == 0 or np.issubdtype(states.dtype, np.integer):
@@ -460,7 +464,8 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
         for oname in outputs:
             if oname not in m.outputs:
                 raise ValueError(f"outputs: {oname!r} is not an output of {model!r}; "
-                                 f"known: {m.outputs}")
+                                 f"{suggest(oname, m.outputs)}(known: {known(m.outputs)}; "
+                                 f"see core.models[{model!r}].outputs)")
             out_idx.append(m.outputs.index(oname))
         out_idx = np.array(out_idx, dtype=np.int64)
     names = tuple(m.outputs[i] for i in out_idx)

@@ -54,6 +54,7 @@ from pathlib import Path
 import numpy as np
 
 from ..results.meta import register_scenario_codec
+from .._validate import choice, suggest
 from ..scenario import Dose, Population, Protocol, Scenario, Subject
 from ..scenario.scenario import register_file_format
 from ..scenario.stimuli import STIMULUS_TYPES
@@ -128,6 +129,10 @@ def from_dict(d: dict):
     for i, s in enumerate(d.get("stimuli", [])):
         s = dict(s)
         kind = s.pop("type", None)
+        if isinstance(kind, str) and kind not in kinds:      # any case ("exercise")
+            kind = choice(kind, kinds, f"stimuli[{i}].type", message=lambda v: (
+                f"scenario file: stimuli[{i}].type must be one of {sorted(kinds)}, got "
+                f"{v!r}; {suggest(v, kinds)}".rstrip("; ")))
         if kind not in kinds:
             raise ValueError(f"scenario file: stimuli[{i}].type must be one of "
                              f"{sorted(kinds)}, got {kind!r}")

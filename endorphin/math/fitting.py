@@ -54,6 +54,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _fit
+from .._validate import choice, unknown_name
 
 __all__ = ["fit_dose_response", "FitResult", "schild_analysis", "SchildResult", "REASONS",
            "MODELS"]
@@ -88,10 +89,15 @@ def _as_float(a, name: str) -> np.ndarray:
     return arr.astype(np.float64, copy=False)
 
 
-def _model(model) -> tuple[int, tuple[str, ...]]:
-    if not isinstance(model, str) or model not in MODELS:
+def _model_name(model) -> str:
+    """The canonical (lower-case) model name: any case, an unknown name suggests."""
+    if not isinstance(model, str):
         raise ValueError(f"model must be one of {sorted(MODELS)}, got {model!r}")
-    return MODELS[model]
+    return choice(model, MODELS, "model", what="model")
+
+
+def _model(model) -> tuple[int, tuple[str, ...]]:
+    return MODELS[_model_name(model)]
 
 
 def _threads(threads) -> int:
@@ -291,6 +297,7 @@ def fit_dose_response(x, y, model: str = "ll4", weights=None, fixed=None, bounds
     y : array_like (..., n)
         Responses; NaN marks a missing point.  The leading axes are the batch.
     model : {"ll4", "ll5", "hill", "emax"}
+        Any case (``"LL4"``); an unknown name suggests the closest.
     weights : array_like (..., n), optional
         Positive weights multiplying the squared residuals (inverse variances).
     fixed : dict, optional
@@ -316,6 +323,7 @@ def fit_dose_response(x, y, model: str = "ll4", weights=None, fixed=None, bounds
     -------
     FitResult
     """
+    model = _model_name(model)          # "LL4" is "ll4"
     code, names = _model(model)
     P = len(names)
     nthreads = _threads(threads)
@@ -379,8 +387,8 @@ def fit_dose_response(x, y, model: str = "ll4", weights=None, fixed=None, bounds
                             f"{type(dct).__name__}")
         for k in dct:
             if k not in names:
-                raise ValueError(f"{arg}: unknown parameter {k!r} for model {model!r}; "
-                                 f"the parameters are {', '.join(names)}")
+                raise ValueError(unknown_name(k, names, arg,
+                                              what=f"parameter of {model}"))
     if len(fixed) >= P:
         raise ValueError(f"fixed: at least one parameter of {model} must be free")
     per_curve_start = bool(fixed or p0) and N > 1

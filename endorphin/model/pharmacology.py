@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _ufuncs
+from .._validate import choice, suggest
 from . import drugs
 from .spec import BEND_MW
 from .table import DOSING_TABLE, ENGINE, INDEX, default_parameters
@@ -70,8 +71,9 @@ def receptor_response(agonist_conc, antagonist_conc=0.0, *, agonist="morphine",
     >>> bool(np.all(e1 < e0))
     True
     """
-    if receptor not in ("mu", "delta", "kappa"):
-        raise ValueError(f"receptor must be 'mu', 'delta' or 'kappa', got {receptor!r}")
+    receptor = choice(receptor, ("mu", "delta", "kappa"), "receptor", message=lambda v: (
+        f"receptor must be 'mu', 'delta' or 'kappa', got {v!r}; "
+        f"{suggest(v, ('mu', 'delta', 'kappa'))}".rstrip("; ")))
     ag, an = drugs.get(agonist), drugs.get(antagonist)
     a = np.asarray(agonist_conc, dtype=np.float64)
     b = np.asarray(antagonist_conc, dtype=np.float64)
@@ -143,9 +145,10 @@ def drug_response(plasma_conc, drug="morphine", params=None, *, receptors="acute
     c = np.asarray(plasma_conc, dtype=np.float64)
     if not np.isfinite(c).all() or (c < 0).any():
         raise ValueError("plasma_conc must be finite and >= 0 (nmol/L)")
-    if output not in ("opioid_analgesia", "pain_threshold", "effect_mu"):
+    _outs = ("opioid_analgesia", "pain_threshold", "effect_mu")
+    if output not in _outs:
         raise ValueError(f"output must be 'opioid_analgesia', 'pain_threshold' or "
-                         f"'effect_mu', got {output!r}")
+                         f"'effect_mu', got {output!r}; {suggest(output, _outs)}".rstrip("; "))
     L = d.f_brain * c
     Lb = 1e-3 * P["bend_csf_base"]
     B = 0.0

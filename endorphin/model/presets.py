@@ -25,6 +25,7 @@ import types
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+from .._validate import unknown_name
 from .table import ENGINE, default_parameters
 
 __all__ = ["Preset", "PRESETS", "get", "names"]
@@ -225,7 +226,7 @@ class _Presets(Mapping):
         try:
             return _PRESETS[name]
         except (KeyError, TypeError):
-            raise KeyError(f"unknown condition {name!r}; known: {sorted(_PRESETS)}") from None
+            raise KeyError(unknown_name(name, sorted(_PRESETS), "condition")) from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(_PRESETS)

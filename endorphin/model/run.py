@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import unknown_name
 from ..engine import core
 from .pulses import pulse_doses
 from .table import ENGINE, INDEX
@@ -27,7 +28,7 @@ def stimulus_inputs(segments, t0: float, t_end: float, *, names=None):
             raise ValueError("each segment must be (input, start, duration, level)")
         name, start, dur, level = seg
         if name not in names:
-            raise ValueError(f"unknown input {name!r}; known: {names}")
+            raise ValueError(unknown_name(name, names, "input"))
         for lab, v in (("start", start), ("duration", dur), ("level", level)):
             if isinstance(v, bool) or not np.isscalar(v) or not np.isfinite(v):
                 raise ValueError(f"segment {lab} must be a finite number, got {v!r}")

@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._random import PURPOSE_PARAMETERS, PURPOSE_PULSES, keyed_rng  # noqa: F401 (re-exported)
+from .._validate import unknown_name
 from ..engine import core
 from . import spec
 
@@ -83,7 +84,8 @@ def _overrides(values: np.ndarray, overrides: Mapping[str, float] | None,
     names = [r.name for r in table]
     for key, v in (overrides or {}).items():
         if key not in names:
-            raise ValueError(f"unknown parameter {key!r}; see endorphin.parameters()")
+            raise ValueError(unknown_name(key, names, "overrides", what="parameter",
+                                          hint="see endorphin.parameters()"))
         if isinstance(v, bool) or not np.isscalar(v) or not np.isfinite(v):
             raise ValueError(f"parameter {key} must be a finite number, got {v!r}")
         values[..., names.index(key)] = float(v)
@@ -127,7 +129,8 @@ def cv_and_cholesky(variability: float, cv=None, correlation=None):
     cvs = np.array([r.cv for r in TABLE]) * float(variability)
     for key, v in (cv or {}).items():
         if key not in names:
-            raise ValueError(f"cv: unknown parameter {key!r}; see endorphin.parameters()")
+            raise ValueError(unknown_name(key, names, "cv", what="parameter",
+                                          hint="see endorphin.parameters()"))
         if isinstance(v, bool) or not np.isscalar(v) or not np.isfinite(v) or v < 0:
             raise ValueError(f"cv[{key!r}] must be a finite number >= 0, got {v!r}")
         cvs[names.index(key)] = float(v) * float(variability)

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .._validate import choice, suggest
 from ..results import Result
 from ..results.meta import check_bands, output_meta
 from .theme import BAND_ALPHA, NEUTRAL, color as palette_color, style
@@ -89,6 +90,18 @@ def set_ylabel(ax, text: str):
     ax.set_ylabel(text)
 
 
+def legend_elsewhere(ax) -> bool:
+    """Whether another Axes of ``ax``'s figure already has a legend with the labels
+    ``ax`` would show (one legend per figure when panels are drawn one by one)."""
+    _, labels = ax.get_legend_handles_labels()
+    for other in ax.figure.axes:
+        leg = other.get_legend()
+        if other is not ax and leg is not None and \
+                [t.get_text() for t in leg.get_texts()] == labels:
+            return True
+    return False
+
+
 def band_pairs(bands):
     """``bands`` as a list of (lo, hi) pairs, outermost first."""
     if bands is None or bands is False:
@@ -111,8 +124,10 @@ class TimeAxis:
     """Minutes -> the displayed time unit, and the x-axis decoration."""
 
     def __init__(self, unit: str = "min", offset=0.0, clock_start: float = 0.0):
-        if unit not in TIME_UNITS:
-            raise ValueError(f"time_unit must be one of {tuple(TIME_UNITS)}, got {unit!r}")
+        if not isinstance(unit, str) or unit not in TIME_UNITS:
+            unit = choice(unit, TIME_UNITS, "time_unit", message=lambda v: (
+                f"time_unit must be one of {tuple(TIME_UNITS)}, got {v!r}; "
+                f"{suggest(v, TIME_UNITS)}".rstrip("; ")))
         offset = float(offset)
         if not math.isfinite(offset):
             raise ValueError(f"offset must be a finite number of minutes, got {offset!r}")
@@ -231,13 +246,22 @@ def draw_observed(ax, obs, name, unit, tx, k):
                 color=NEUTRAL, alpha=0.6, label="< LLOQ (at the LLOQ)", zorder=4)
 
 
-def bands_for(ax, t, y, pairs, col):
-    """Nested percentile bands (widest first); returns the PolyCollections."""
+def bands_for(ax, t, y, pairs, col, hatch=None):
+    """Nested percentile bands (widest first); returns the PolyCollections.
+
+    With ``hatch`` the bands are hatched in ``col`` over half the fill opacity (the
+    2nd, 3rd, ... scenario of a comparison: overlapping bands stay distinguishable)."""
     out = []
     for j, (lo_q, hi_q) in enumerate(pairs):
         lo, hi = quiet(np.nanpercentile, y, [lo_q, hi_q], axis=0)
-        out.append(ax.fill_between(t, lo, hi, color=col, alpha=BAND_ALPHA * (1 + 0.6 * j),
-                                   lw=0, zorder=1))
+        alpha = BAND_ALPHA * (1 + 0.6 * j)
+        if hatch:
+            from matplotlib.colors import to_rgba
+            out.append(ax.fill_between(t, lo, hi, facecolor=to_rgba(col, 0.5 * alpha),
+                                       edgecolor=to_rgba(col, min(1.0, 3.0 * alpha)),
+                                       hatch=hatch, lw=0, zorder=1))
+        else:
+            out.append(ax.fill_between(t, lo, hi, color=col, alpha=alpha, lw=0, zorder=1))
     return out
 
 
@@ -248,7 +272,7 @@ def check_center(center):
 
 
 def median_line(ax, result, name, tx, *, bands, label, color, subjects, center="median",
-                 **kwargs):
+                hatch=None, **kwargs):
     y = result[name]
     pairs = band_pairs(bands)
     stat = check_center(center)
@@ -260,7 +284,7 @@ def median_line(ax, result, name, tx, *, bands, label, color, subjects, center="
                     label=label if label is not None else (result.name or center),
                     **kwargs)
     if y.shape[0] > 1 and t.size:
-        bands_for(ax, t, y, pairs, col)
+        bands_for(ax, t, y, pairs, col, hatch)
     if subjects:
         idx = (range(min(int(subjects), y.shape[0])) if np.isscalar(subjects)
                else np.asarray(subjects, dtype=np.intp))

@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from .. import _ufuncs
+from .._validate import choice, suggest
 from .common import get_axes, styled
 from .theme import BAND_ALPHA, NEUTRAL, color as palette_color
 
@@ -66,8 +67,10 @@ def confidence_band(x_data, y_data, params, model: str, x, level: float = 0.95):
         ``J^T J`` is singular.
     """
     table = _models()
-    if model not in table:
-        raise ValueError(f"model must be one of {tuple(table)}, got {model!r}")
+    if not isinstance(model, str) or model not in table:
+        model = choice(model, table, "model", message=lambda v: (
+            f"model must be one of {tuple(table)}, got {v!r}; {suggest(v, table)}"
+            .rstrip("; ")))
     if not (0.0 < float(level) < 1.0):
         raise ValueError(f"level must be in (0, 1), got {level!r}")
     f, jac, pnames = table[model]
@@ -285,6 +288,15 @@ _MOLAR = {"mol/L": 1.0, "M": 1.0, "mmol/L": 1e-3, "umol/L": 1e-6, "µmol/L": 1e-
           "nmol/L": 1e-9, "nM": 1e-9, "pmol/L": 1e-12}
 
 
+def _molar(unit) -> None:
+    """A molar unit, spelled exactly: case is meaningful ("mM" is not "MM", "nM" not
+    "nm"), so a near miss is only suggested."""
+    if not isinstance(unit, str) or unit not in _MOLAR:
+        ok = tuple(_MOLAR)
+        raise ValueError(f"unit must be one of {ok}, got {unit!r}"
+                         + (f"; {suggest(unit, ok).strip()}" if suggest(unit, ok) else ""))
+
+
 def schild_line(dose_ratios, antagonist, unit: str = "nmol/L"):
     """Least-squares Schild regression: slope and pA2.
 
@@ -317,8 +329,7 @@ def schild_line(dose_ratios, antagonist, unit: str = "nmol/L"):
     >>> round(slope, 12), round(pa2, 6)                  # -log10(2e-9)
     (1.0, 8.69897)
     """
-    if unit not in _MOLAR:
-        raise ValueError(f"unit must be one of {tuple(_MOLAR)}, got {unit!r}")
+    _molar(unit)
     b = np.asarray(antagonist, dtype=np.float64)
     dr = np.asarray(dose_ratios, dtype=np.float64)
     if b.ndim != 1:
@@ -376,8 +387,7 @@ def schild(dose_ratios=None, antagonist=None, ax=None, *, curves=None, unit="nmo
     matplotlib.axes.Axes
         The slope and pA2 are written in the Axes' corner.
     """
-    if unit not in _MOLAR:
-        raise ValueError(f"unit must be one of {tuple(_MOLAR)}, got {unit!r}")
+    _molar(unit)
     shift = -math.log10(_MOLAR[unit])          # log10 of (concentration unit -> mol/L)
     if hasattr(dose_ratios, "pA2") and hasattr(dose_ratios, "log_antagonist"):
         sr = dose_ratios                       # an endorphin.schild_analysis result

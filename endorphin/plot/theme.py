@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import contextlib
 
-__all__ = ["OKABE_ITO", "PALETTE", "RC", "BAND_ALPHA", "NEUTRAL", "color", "style"]
+__all__ = ["OKABE_ITO", "PALETTE", "RC", "BAND_ALPHA", "BAND_HATCHES", "NEUTRAL", "color",
+           "style"]
 
 #: The eight Okabe-Ito colours by name (sRGB hex).
 OKABE_ITO: dict[str, str] = {
@@ -39,6 +40,10 @@ NEUTRAL = "#4D4D4D"
 #: Opacity of the outer percentile band; inner bands add to it.
 BAND_ALPHA = 0.18
 
+#: Hatches of the bands of the 2nd, 3rd, ... scenario of a comparison (the first is
+#: filled): bands that overlap stay apart instead of mixing into grey.
+BAND_HATCHES: tuple[str, ...] = ("////", "\\\\", "xx", "..", "++", "oo")
+
 #: rcParams applied inside every helper (sizes in points, for a figure about
 #: 7 inches wide as in a two-column paper or a notebook).
 RC: dict = {
@@ -61,6 +66,9 @@ RC: dict = {
     "figure.dpi": 100.0,
     "savefig.dpi": 150.0,
     "savefig.bbox": "tight",
+    # figures made inside a helper keep constrained layout after it returns, so a
+    # wrapped y-label survives fig.savefig() with the caller's defaults (issue 27)
+    "figure.constrained_layout.use": True,
     "image.cmap": "cividis",
 }
 

@@ -7,13 +7,15 @@ import math
 
 import numpy as np
 
+from .._validate import choice, suggest
 from ..results import Comparison, Result
 from ..results.meta import output_meta
 from ..scenario import Dose, Exercise, Pain, Protocol, Scenario, Stimulus
 from .common import (LINESTYLES, RECEPTORS, TimeAxis, check_center, draw_observed, get_axes,
+                     legend_elsewhere,
                      median_line, observed_sets, output_label, pyplot, quiet, set_ylabel,
                      styled)
-from .theme import NEUTRAL, PALETTE, color as palette_color
+from .theme import BAND_HATCHES, NEUTRAL, PALETTE, color as palette_color
 
 __all__ = ["time_course", "timeline", "occupancy", "tolerance", "compare"]
 
@@ -323,9 +325,13 @@ def timeline(protocol=None, doses=None, ax=None, *, t_end=None, time_unit="min",
 # ---------------------------------------------------------------------------
 # receptors: occupancy by ligand, tolerance
 # ---------------------------------------------------------------------------
-def _check_receptor(receptor):
-    if receptor not in RECEPTORS:
+def _check_receptor(receptor) -> str:
+    """The canonical receptor name (any case)."""
+    if not isinstance(receptor, str):
         raise ValueError(f"receptor must be one of {RECEPTORS}, got {receptor!r}")
+    return choice(receptor, RECEPTORS, "receptor", message=lambda v: (
+        f"receptor must be one of {RECEPTORS}, got {v!r}; {suggest(v, RECEPTORS)}"
+        .rstrip("; ")))
 
 
 def _subject_or_mean(y, subject, result):
@@ -370,7 +376,7 @@ def occupancy(result, receptor: str = "mu", ax=None, *, ligands=None, subject=No
     matplotlib.axes.Axes
     """
     _check_result(result)
-    _check_receptor(receptor)
+    receptor = _check_receptor(receptor)
     pre = f"occupancy_{receptor}_"
     available = [n[len(pre):] for n in result.output_names if n.startswith(pre)]
     if ligands is None:
@@ -439,8 +445,7 @@ def tolerance(result, receptors=None, ax=None, *, bands=(5, 95), components=Fals
                              "with outputs=['receptor_mu', ...]")
     elif isinstance(receptors, str):
         receptors = [receptors]
-    for r in receptors:
-        _check_receptor(r)
+    receptors = [_check_receptor(r) for r in receptors]
     tx = TimeAxis.of(result, time_unit, offset)
     ax = get_axes(ax)
     t = tx(result.t)
@@ -476,7 +481,11 @@ def compare(comparison, names="plasma_beta_endorphin", axes=None, *, scenarios=N
     """Panels of outputs, the scenarios of a comparison overlaid in each.
 
     Every scenario keeps its colour in every panel (Okabe-Ito, in the
-    comparison's order); the legend is drawn once, in the first panel.
+    comparison's order), and its line style; the first scenario's bands are
+    filled, the others' hatched in their colour, so that identical bands do
+    not mix into one grey.  The legend is drawn once per figure: in the first
+    panel, and not at all when another panel of the same figure already has
+    the same legend (``cmp.plot(name, ax=ax)`` in a loop over panels).
 
     Parameters
     ----------
@@ -549,8 +558,11 @@ def compare(comparison, names="plasma_beta_endorphin", axes=None, *, scenarios=N
         for i, k in enumerate(keys):
             kw = dict(kwargs)
             kw.setdefault("ls", LINESTYLES[i % len(LINESTYLES)])
+            # the first scenario's bands filled, the others' hatched in their colour
+            hatch = BAND_HATCHES[(i - 1) % len(BAND_HATCHES)] if i else None
             median_line(ax, comparison.results[k], n, tx, bands=bands, label=k,
-                         color=palette_color(i), subjects=None, center=center, **kw)
+                        color=palette_color(i), subjects=None, center=center,
+                        hatch=hatch, **kw)
         if p == 0:
             unit = output_meta(n)[0]
             for j, obs in enumerate(observed_sets(observed)):
@@ -563,7 +575,7 @@ def compare(comparison, names="plasma_beta_endorphin", axes=None, *, scenarios=N
                 tx.decorate(ax, xlabel)
         if letters:
             ax.set_title(chr(ord("A") + p), loc="left", fontweight="bold")
-        if p == 0 and legend:
+        if p == 0 and legend and not legend_elsewhere(ax):
             ax.legend()
     axs = axs[:len(names)]
     return axs[0] if single else np.array(axs, dtype=object)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import known, suggest
 from ..engine import core
 from .meta import netcdf_attr, output_meta
 from .result import Result
@@ -106,8 +107,9 @@ class LazyResult:
         try:
             return self.y[:, self.output_names.index(name)]
         except ValueError:
-            raise KeyError(f"{name!r} is not an output of this result; outputs: "
-                           f"{list(self.output_names)}") from None
+            raise KeyError(f"{name!r} is not an output of this result; "
+                           f"{suggest(name, self.output_names)}(outputs: "
+                           f"{known(self.output_names)}; see .output_names)") from None
 
     def compute(self, **kwargs):
         """Simulate every chunk and return an in-memory :class:`endorphin.Result`

@@ -28,6 +28,7 @@ from html import escape
 
 import numpy as np
 
+from .._validate import known, suggest
 from ..math import nca
 from ..model import spec
 from . import codec
@@ -450,8 +451,9 @@ class Result:
         if not isinstance(name, str):
             raise TypeError(f"index a result by output name (str), got {type(name).__name__}")
         if name not in self._index:
-            raise KeyError(f"{name!r} is not an output of this result; available: "
-                           f"{list(self.output_names)}")
+            raise KeyError(f"{name!r} is not an output of this result; "
+                           f"{suggest(name, self.output_names)}(available: "
+                           f"{known(self.output_names)}; see .output_names)")
         return self._y[:, self._index[name], :]
 
     def parameters(self):
@@ -646,7 +648,8 @@ class Result:
         for v in variables:
             if v not in self._index:
                 raise ValueError(f"variables: {v!r} is not an output of this result; "
-                                 f"available: {list(self.output_names)}")
+                                 f"{suggest(v, self.output_names)}(available: "
+                                 f"{known(self.output_names)}; see .output_names)")
         N, T, V = self.n_subjects, self.t.size, len(variables)
         if wide:
             df = pd.DataFrame({"subject": np.repeat(self.subjects, T),
@@ -884,7 +887,9 @@ class Comparison:
         for k, r in self.results.items():
             if key not in r:
                 raise KeyError(f"{key!r} is neither a scenario ({list(self.results)}) nor an "
-                               f"output of scenario {k!r}")
+                               f"output of scenario {k!r}; "
+                               f"{suggest(key, list(self.results) + list(r.output_names))}"
+                               .rstrip("; "))
             if r.n_subjects != first.n_subjects:
                 raise ValueError(f"stacking {key!r} needs the same number of subjects in "
                                  f"every scenario; {k!r} has {r.n_subjects}")

@@ -11,13 +11,13 @@ in mg or ug (or per kg of body weight), times in minutes.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .. import _units, model
-from .._validate import integer, real
-from .stimuli import MAX_REPEATS
+from .._validate import choice, integer, real, suggest
+from .stimuli import MAX_REPEATS, clock_offset, parse_start
 
 __all__ = ["Dose", "DrugNotAvailableError", "BEND_ROUTES"]
 
@@ -64,20 +64,26 @@ class Dose:
     ----------
     drug : str
         A drug of :mod:`endorphin.drugs`, or ``"beta_endorphin"`` (also
-        ``"beta-endorphin"``).
+        ``"beta-endorphin"``); any case (``"Naloxone"``).  An unknown name
+        raises ValueError suggesting the closest names.
     amount : float
         Amount per administration in ``unit``, ``>= 0`` (for an infusion:
         the total infused over ``duration``).
     unit : {"mg", "ug", "nmol", "mg/kg", "ug/kg"}
         Per-kg units are multiplied by the subject's body weight ("mcg" and
-        "µg" are accepted for "ug").
+        "µg" are accepted for "ug"); any case (``"MG"`` is mg).
     route : str
         One of the drug's routes (``endorphin.drugs[drug].routes``: "iv",
-        "im", "sc", "oral", "intranasal"); beta-endorphin: "iv" or "icv".
-    time : float
-        Time of the (first) administration, minutes, ``>= 0``.  A dose at an
-        output time is seen at that output (outputs are right-continuous).
-        The route's lag time is added.
+        "im", "sc", "oral", "intranasal"); beta-endorphin: "iv" or "icv";
+        any case.
+    time : float or str
+        Time of the (first) administration, minutes, ``>= 0``, or a clock time
+        ``"HH:MM"``: in a scenario, the first time at or after t = 0 that its
+        clock (``Scenario(clock_start=)``) shows it (a clock time earlier than
+        ``clock_start`` is the next day's); outside a scenario it is placed
+        against the default ``clock_start`` 08:00 (``"10:00"`` is 120).  A dose
+        at an output time is seen at that output (outputs are
+        right-continuous).  The route's lag time is added.
     every : float, optional
         Interval between administrations, minutes, ``> 0`` (needed when
         ``times > 1``).
@@ -122,20 +128,29 @@ class Dose:
     duration: float | None = None
     rate: float | None = None
 
+    #: A clock-time ``time`` ("HH:MM") as minutes after midnight, else None.
+    _clock = None
+
     def __post_init__(self):
         from ..model import drugs as _drugs
         set_ = object.__setattr__
+        time, clock = parse_start(self.time, "time")
+        if clock is not None:
+            set_(self, "_clock", clock)
+            set_(self, "time", time)
         if not isinstance(self.drug, str):
             raise TypeError(f"drug must be a string, got {type(self.drug).__name__}")
         if self.drug.strip().lower() in _BEND_NAMES:
             set_(self, "drug", "beta_endorphin")
             routes = tuple(BEND_ROUTES)
-        elif self.drug in _drugs.names():
-            routes = tuple(_drugs.get(self.drug).routes)
         else:
-            raise ValueError(f"drug: unknown drug {self.drug!r}; known: "
-                             f"{sorted(set(_drugs.names()) | {'beta_endorphin'})} (add one "
-                             f"with endorphin.drugs.register)")
+            # case-insensitive where unambiguous; an unknown name suggests the closest
+            known = tuple(dict.fromkeys(_drugs.names() + ("beta_endorphin",)))
+            drug = choice(self.drug, known, "drug",
+                          hint="add one with endorphin.drugs.register")
+            set_(self, "drug", drug)
+            routes = (tuple(BEND_ROUTES) if drug == "beta_endorphin"
+                      else tuple(_drugs.get(drug).routes))
         if not isinstance(self.unit, str):
             raise TypeError(f"unit must be a string, got {type(self.unit).__name__}")
         # pint quantities (optional): amounts and rates carry their unit, times minutes
@@ -150,17 +165,15 @@ class Dose:
             set_(self, "unit", a_unit or r_unit)
         for key in ("time", "every", "duration"):
             set_(self, key, _units.magnitude(getattr(self, key), "min", key))
-        if self.unit not in _DOSE_UNITS:
-            raise ValueError(f"unit must be one of 'mg', 'ug', 'nmol', 'mg/kg', 'ug/kg', "
-                             f"got {self.unit!r}")
+        # dose units differ by more than case ("MG" is mg; no Mg dose is meant)
+        set_(self, "unit", choice(self.unit, _DOSE_UNITS, "unit", what="dose unit"))
         if not isinstance(self.route, str):
             raise TypeError(f"route must be a string, got {type(self.route).__name__}")
-        route = self.route.lower()
-        if route not in routes:
-            why = (" (beta-endorphin is a peptide given IV into plasma or ICV into the "
-                   "CSF, Foley 1979)") if self.drug == "beta_endorphin" else ""
-            raise ValueError(f"route must be one of {routes} for {self.drug}, got "
-                             f"{self.route!r}{why}")
+        why = (" (beta-endorphin is a peptide given IV into plasma or ICV into the "
+               "CSF, Foley 1979)") if self.drug == "beta_endorphin" else ""
+        route = choice(self.route, routes, "route", message=lambda v: (
+            f"route must be one of {routes} for {self.drug}, got {v!r}{why}"
+            + (f"; {suggest(v, routes).strip()}" if suggest(v, routes) else "")))
         set_(self, "route", route)
         set_(self, "time", real(self.time, "time", low=0.0, unit="min"))
         if self.duration is not None:
@@ -193,6 +206,14 @@ class Dose:
         elif self.times > 1:
             raise ValueError("every (minutes between administrations) is required when "
                              "times > 1")
+
+    def at_clock(self, clock_start: float) -> Dose:
+        """This dose in a scenario whose t = 0 is ``clock_start`` (minutes after
+        midnight): a clock-time ``time`` becomes minutes from t = 0 (the first time
+        the clock shows it); other doses are returned as they are."""
+        if self._clock is None:
+            return self
+        return replace(self, time=clock_offset(self._clock, clock_start))
 
     @property
     def is_infusion(self) -> bool:

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import _units, model
 from ..model import presets
-from .._validate import integer, real
+from .._validate import choice, integer, real, unknown_name
 from ..engine import core
 
 __all__ = ["Population", "Subject", "CONDITIONS"]
@@ -62,7 +62,7 @@ def _covariates(covariates, n: int) -> dict:
     out = {}
     for key, val in covariates.items():
         if key not in _COVARIATES:
-            raise ValueError(f"unknown covariate {key!r}; known: {list(_COVARIATES)}")
+            raise ValueError(unknown_name(key, _COVARIATES, "covariates", what="covariate"))
         unit, low, high = _COVARIATES[key]
         if unit is not None:
             val = _units.magnitude(val, unit, f"covariates[{key!r}]")
@@ -101,8 +101,8 @@ def _overrides(overrides: dict) -> tuple:
             raise ValueError(f"parameter {key} cannot be overridden per subject: it is "
                              f"{_SCENARIO_SETTINGS[key]}")
         if key not in _PARAM_TABLE:
-            raise ValueError(f"unknown parameter {key!r}; see endorphin.parameters() for "
-                             f"the names")
+            raise ValueError(unknown_name(key, _PARAM_TABLE, "overrides", what="parameter",
+                                          hint="see endorphin.parameters() for the names"))
         row = _PARAM_TABLE[key]
         unit = f"{row.unit}; " if row.unit not in ("1", "") else ""
         value = real(v, key, low=0.0, low_open=row.low > 0,
@@ -130,7 +130,7 @@ class Population:
     condition : str
         Parameter preset of :mod:`endorphin.presets`: ``"healthy"``,
         ``"fibromyalgia"``, ``"chronic_pain"``, ``"depression_anhedonia"``,
-        ``"trained"``, ``"opioid_tolerant"``.
+        ``"trained"``, ``"opioid_tolerant"``; any case (``"Fibromyalgia"``).
     variability : float
         Multiplier of every documented CV, 0-5 (1: the documented
         variability; 0: every subject is the typical subject; 0.5: half
@@ -192,10 +192,9 @@ class Population:
         model.cv_and_cholesky(1.0, self.cv, self.correlation)    # validate now
         if not isinstance(condition, str):
             raise TypeError(f"condition must be a string, got {type(condition).__name__}")
-        if condition not in CONDITIONS:
-            raise ValueError(f"condition {condition!r} is not available; available: "
-                             f"{list(CONDITIONS)} (endorphin.presets)")
-        self.condition = condition
+        # any case ("Fibromyalgia"); an unknown name suggests the closest
+        self.condition = choice(condition, CONDITIONS, "condition",
+                                hint="see endorphin.presets")
         self.variability = real(variability, "variability", low=0.0, high=5.0)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy)

@@ -29,7 +29,7 @@ import numpy as np
 
 from .. import model
 from ..model import pulses, symptoms
-from .._validate import flag
+from .._validate import flag, known, suggest
 from .._version import __version__
 from ..engine import core
 from ..results import Result
@@ -50,8 +50,9 @@ FULL_TOLERANCES = (1e-6, 1e-9)
 
 def check_method(method) -> None:
     if not isinstance(method, str) or (method not in core.METHODS and method != DAY_METHOD):
-        raise ValueError(f"method must be one of {sorted(core.METHODS) + [DAY_METHOD]}, "
-                         f"got {method!r}")
+        ok = sorted(core.METHODS) + [DAY_METHOD]
+        raise ValueError(f"method must be one of {ok}, got {method!r}"
+                         + (f"; {suggest(method, ok).strip()}" if suggest(method, ok) else ""))
 
 
 def tolerances(method, rtol, atol) -> tuple:
@@ -161,7 +162,8 @@ def check_outputs(sc, outputs) -> tuple:
     for o in outputs:
         if o not in available:
             raise ValueError(f"outputs: {o!r} is not an output of this scenario; "
-                             f"known: {list(available)}")
+                             f"{suggest(o, available)}(known: {known(available)}; see "
+                             f"endorphin.core.models['endorphin'].outputs)")
     if len(outputs) == 0:
         raise ValueError("outputs must name at least one output")
     return tuple(outputs)

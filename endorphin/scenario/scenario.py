@@ -10,7 +10,6 @@ side by side.  Scenario files (TOML) are read and written by
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from collections.abc import Mapping
 from typing import NamedTuple
@@ -18,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _units
-from .._validate import flag, real
+from .._validate import clock_minutes, flag, real
 from ..engine import core
 from ..results import Comparison
 from . import runner
@@ -61,11 +60,11 @@ def file_format(name: str) -> FileFormat:
 def _clock(value) -> tuple:
     """clock_start as (minutes after midnight, "HH:MM")."""
     if isinstance(value, str):
-        m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
-        if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+        try:
+            minutes = clock_minutes(value, "clock_start")
+        except ValueError:
             raise ValueError(f"clock_start must be 'HH:MM' (00:00-23:59) or minutes after "
-                             f"midnight in [0, 1440), got {value!r}")
-        minutes = 60.0 * int(m.group(1)) + int(m.group(2))
+                             f"midnight in [0, 1440), got {value!r}") from None
     else:
         minutes = real(value, "clock_start", low=0.0, unit="minutes after midnight")
         if minutes >= 1440.0:
@@ -123,7 +122,13 @@ class Scenario:
         2 dt, ...`` and at ``t_end`` (at most 10^7 times).
     clock_start : str or float
         Clock time of t = 0, ``"HH:MM"`` or minutes after midnight (sets the
-        engine parameter ``clock_start``).
+        engine parameter ``clock_start``).  Stimuli and doses given a clock
+        time as their start (``Exercise(0.7, start="10:00", duration=30)``)
+        are placed on this clock: at the first time at or after t = 0 that
+        it shows that time (with the default ``"08:00"``, ``"10:00"`` is
+        t = 120 min; a clock time earlier than ``clock_start``, such as
+        ``"07:00"``, is the next day's, t = 1380 min, as the Unix ``at``
+        command reads it).
     start_day : str
         Weekday of t = 0, ``"mon"`` .. ``"sun"`` (default ``"mon"``): where the
         sessions of :func:`endorphin.weekly` programmes fall.
@@ -190,6 +195,9 @@ class Scenario:
         for d in doses:
             if not isinstance(d, Dose):
                 raise TypeError(f"doses must hold Dose objects, got {type(d).__name__}")
+        # clock-time doses ("10:00") placed on this scenario's clock
+        doses = tuple(d.at_clock(self.clock_start) for d in doses)
+        for d in doses:
             if d.time > self.t_end:
                 raise ValueError(f"doses: the {d.drug} dose at time {d.time:g} min is after "
                                  f"t_end = {self.t_end:g} min (doses must start within "

@@ -4,7 +4,8 @@ A *protocol* of stimuli (:class:`Exercise`, :class:`Stress`, :class:`Pain`,
 :class:`Laughter`, :class:`Meditation`, :class:`Acupuncture`,
 :class:`Placebo`) is composed with ``+`` and repeated with
 ``.repeat(every=, times=)``.  Units: start, duration and every in
-**minutes**; exercise intensity as a fraction of VO2max (0-1.2), pain as the
+**minutes** (a start may also be a clock time ``"HH:MM"``, placed on the
+scenario's ``clock_start``); exercise intensity as a fraction of VO2max (0-1.2), pain as the
 NRS 0-10 nociceptive input, the other stimuli 0-1.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import ClassVar
 import numpy as np
 
 from .. import _units, model
-from .._validate import integer, real
+from .._validate import choice, clock_minutes, integer, real, suggest
 
 __all__ = ["Stimulus", "Exercise", "Stress", "Pain", "Laughter", "Meditation",
            "Acupuncture", "Placebo", "Protocol", "STIMULUS_TYPES", "DEFAULT_VO2MAX",
@@ -23,6 +24,27 @@ __all__ = ["Stimulus", "Exercise", "Stress", "Pain", "Laughter", "Meditation",
 
 #: The most copies ``repeat`` and repeated doses make.
 MAX_REPEATS = 100_000
+#: The clock time (minutes after midnight) a clock-time start is placed against
+#: outside a scenario: the default ``Scenario(clock_start="08:00")``.
+DEFAULT_CLOCK_START = 480.0
+DAY = 1440.0
+
+
+def clock_offset(clock: float, clock_start: float) -> float:
+    """Minutes from t = 0 (clock time ``clock_start``) to the first time at or after it
+    that the clock shows ``clock`` (both minutes after midnight): in ``[0, 1440)``, so a
+    clock time earlier than ``clock_start`` is the next day's."""
+    return (clock - clock_start) % DAY
+
+
+def parse_start(value, name: str):
+    """``(minutes, clock)``: a ``"HH:MM"`` string is a clock time, placed against
+    08:00 (``clock`` its minutes after midnight); anything else passes through with
+    ``clock`` None."""
+    if isinstance(value, str):
+        clock = clock_minutes(value, name)
+        return clock_offset(clock, DEFAULT_CLOCK_START), clock
+    return value, None
 
 
 # ---------------------------------------------------------------------------
@@ -34,8 +56,28 @@ class Stimulus:
     Subclasses are frozen dataclasses; combine them with ``+`` into a
     :class:`Protocol` and repeat them with :meth:`repeat`.  Overlapping
     stimuli of the same channel add (docs/model.md section 2).
+
+    A ``start`` given as a clock time ``"HH:MM"`` is placed on the clock of
+    the scenario it is in (``Scenario(clock_start=)``, default ``"08:00"``):
+    at the first time at or after t = 0 that the clock shows it, so with
+    ``clock_start="08:00"`` ``start="10:00"`` is t = 120 min and
+    ``start="07:00"`` is the next morning, t = 1380 min (as the Unix ``at``
+    command reads a time already past).  Outside a scenario (``.start``,
+    :meth:`Protocol.table`) it is placed against 08:00.  :meth:`shifted`
+    and :meth:`repeat` keep it a clock time (``.repeat(every=1440, ...)``:
+    the same time every day); inside :func:`endorphin.weekly` it is the
+    session's clock time.
+
+    >>> import endorphin as en
+    >>> ex = en.Exercise(intensity=0.7, start="10:00", duration=30)
+    >>> ex.start, ex.clock_time
+    (120.0, '10:00')
+    >>> en.Scenario(ex, clock_start="09:30", t_end=240).protocol[0].start
+    30.0
     """
     channel: ClassVar[str]
+    #: A clock-time start ("HH:MM"), minutes after midnight, else None (see ``start``).
+    _clock = None
     level_name: ClassVar[str] = "intensity"
     level_range: ClassVar[tuple] = (0.0, 1.0)
     level_unit: ClassVar[str] = "0-1"
@@ -50,7 +92,10 @@ class Stimulus:
     def _check_timing(self):
         """start and duration as minutes (pint time quantities converted), validated."""
         set_ = object.__setattr__
-        set_(self, "start", real(_units.magnitude(self.start, "min", "start"), "start",
+        start, clock = parse_start(self.start, "start")
+        if clock is not None:
+            set_(self, "_clock", clock)
+        set_(self, "start", real(_units.magnitude(start, "min", "start"), "start",
                                   low=0.0, unit="min"))
         set_(self, "duration", real(_units.magnitude(self.duration, "min", "duration"),
                                      "duration", low=0.0, low_open=True, unit="min"))
@@ -67,8 +112,36 @@ class Stimulus:
         return self.start + self.duration
 
     def shifted(self, by: float) -> Stimulus:
-        """The same stimulus ``by`` minutes later."""
-        return replace(self, start=self.start + real(by, "by", unit="min"))
+        """The same stimulus ``by`` minutes later (a clock-time start stays one: a copy
+        1440 minutes later is at the same clock time the next day)."""
+        out = replace(self, start=self.start + real(by, "by", unit="min"))
+        if self._clock is not None:
+            object.__setattr__(out, "_clock", self._clock)
+        return out
+
+    @property
+    def clock_time(self) -> str | None:
+        """The ``"HH:MM"`` this stimulus was given as its start, else None."""
+        if self._clock is None:
+            return None
+        return f"{int(self._clock // 60):02d}:{int(self._clock % 60):02d}"
+
+    def at_clock(self, clock_start: float) -> Stimulus:
+        """This stimulus on a scenario whose t = 0 is ``clock_start`` (minutes after
+        midnight): a clock-time start becomes minutes from t = 0 (the first time the
+        clock shows it at or after t = 0, plus any shift); other stimuli are returned
+        as they are."""
+        if self._clock is None:
+            return self
+        shift = self.start - clock_offset(self._clock, DEFAULT_CLOCK_START)
+        return replace(self, start=clock_offset(self._clock, clock_start) + shift)
+
+    def as_session(self) -> Stimulus:
+        """For :func:`endorphin.weekly`: a clock-time start as minutes after midnight."""
+        if self._clock is None:
+            return self
+        shift = self.start - clock_offset(self._clock, DEFAULT_CLOCK_START)
+        return replace(self, start=self._clock + shift)
 
     def segment(self) -> tuple:
         """``(channel, start, duration, level)`` (minutes; the channel's unit), for
@@ -123,7 +196,8 @@ class Exercise(Stimulus):
         1990).
     start, duration : float
         Minutes from the start of the scenario; ``start >= 0``,
-        ``duration > 0``.
+        ``duration > 0``.  ``start`` may be a clock time ``"HH:MM"`` (see
+        :class:`Stimulus`).
     vo2 : float, optional (keyword-only, instead of ``intensity``)
         The workload's oxygen uptake, mL/kg/min (0-90].  Each subject then
         exercises at ``vo2 / VO2max`` of its own VO2max *at the time of the
@@ -220,7 +294,8 @@ class Pain(Stimulus):
         Nociceptive input on the NRS scale, 0-10 (the pain a subject would
         report with no analgesia).
     start, duration : float
-        Minutes; ``start >= 0``, ``duration > 0``.
+        Minutes; ``start >= 0``, ``duration > 0``.  ``start`` may be a clock
+        time ``"HH:MM"`` (see :class:`Stimulus`).
     """
     level: float
     start: float
@@ -240,7 +315,8 @@ def _intensity_doc(summary: str, intensity: str = "0-1 (default 1).") -> str:
     intensity : float
         {intensity}
     start, duration : float
-        Minutes (keyword-only); ``start >= 0``, ``duration > 0``.
+        Minutes (keyword-only); ``start >= 0``, ``duration > 0``.  ``start``
+        may be a clock time ``"HH:MM"`` (see :class:`Stimulus`).
     """
 
 
@@ -288,7 +364,8 @@ class Acupuncture(_IntensityStimulus):
     intensity : float
         0-1 (default 1).
     start, duration : float
-        Minutes (keyword-only); ``start >= 0``, ``duration > 0``.
+        Minutes (keyword-only); ``start >= 0``, ``duration > 0``.  ``start``
+        may be a clock time ``"HH:MM"`` (see :class:`Stimulus`).
     frequency : {"low", "high"}
         Low-frequency electro-acupuncture is endorphin-mediated;
         high-frequency (low-intensity) acupuncture is not (Pomeranz;
@@ -306,8 +383,12 @@ class Acupuncture(_IntensityStimulus):
 
     def __post_init__(self):
         super().__post_init__()
-        if self.frequency not in ("low", "high"):
+        if not isinstance(self.frequency, str):
             raise ValueError(f"frequency must be 'low' or 'high', got {self.frequency!r}")
+        object.__setattr__(self, "frequency", choice(
+            self.frequency, ("low", "high"), "frequency", message=lambda v: (
+                f"frequency must be 'low' or 'high', got {v!r}; "
+                f"{suggest(v, ('low', 'high'))}".rstrip("; "))))
 
 
 STIMULUS_TYPES = (Exercise, Stress, Pain, Laughter, Meditation, Acupuncture, Placebo)
@@ -356,10 +437,11 @@ class Protocol:
         """This protocol with its weekly parts placed on a scenario's clock (t = 0 is
         ``clock_start`` minutes after midnight on weekday ``start_day``, Monday 0): a
         protocol of stimuli only (itself when it has no weekly part)."""
-        if not self.weekly:
+        clocked = any(s._clock is not None for s in self.stimuli)
+        if not self.weekly and not clocked:
             return self
         extra = tuple(s for w in self.weekly for s in w.stimuli(clock_start, start_day))
-        return Protocol(self.stimuli + extra)
+        return Protocol(tuple(s.at_clock(clock_start) for s in self.stimuli) + extra)
 
     def _plain(self) -> tuple:
         """The stimuli, weekly parts placed at the defaults (Monday 08:00)."""

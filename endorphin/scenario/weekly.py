@@ -73,7 +73,8 @@ def weekly(stimulus, days=("mon", "wed", "fri"), weeks: int = 12):
     ----------
     stimulus : Stimulus or Protocol
         One session (or several stimuli making one session).  Its ``start`` is the
-        **clock time** of the session in minutes after midnight, ``0 <= start < 1440``.
+        **clock time** of the session in minutes after midnight, ``0 <= start < 1440``,
+        or ``"HH:MM"``.
     days : sequence of str, or str
         Weekdays, ``"mon"`` .. ``"sun"`` (or full English names, any case); each at
         most once.  A single string is one day.
@@ -120,6 +121,8 @@ def weekly(stimulus, days=("mon", "wed", "fri"), weeks: int = 12):
     else:
         raise TypeError(f"stimulus must be a stimulus (Exercise, Meditation, ...) or a "
                         f"Protocol of one session, got {type(stimulus).__name__}")
+    # a session given start="18:00" is at 18:00 (its clock time, minutes after midnight)
+    sessions = tuple(s.as_session() for s in sessions)
     for s in sessions:
         if not s.start < DAY:
             raise ValueError(f"stimulus: start={s.start:g} is not a clock time; inside "

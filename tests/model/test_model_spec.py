@@ -152,8 +152,13 @@ def test_model_package_imports_point_one_way():
         name = ".".join(parts)
         package = name if is_pkg else name.rsplit(".", 1)[0]
         graph[name] = _relative_imports(path, package)
+    # _random: the keyed streams; _validate: argument and name checks (issue 27, item 8:
+    # one helper suggests close names everywhere); both import numpy only
     allowed_outside = {"endorphin.engine", "endorphin.engine.core", "endorphin._ufuncs",
-                       "endorphin._random"}   # _random: the keyed streams, numpy only
+                       "endorphin._random", "endorphin._validate"}
+    leaf = ast.parse((root.parent / "_validate.py").read_text())
+    assert not [n for n in ast.walk(leaf) if isinstance(n, ast.ImportFrom) and n.level], \
+        "endorphin._validate must import nothing of the package"
     for name, deps in graph.items():
         outside = {d for d in deps if not d.startswith("endorphin.model")}
         assert outside <= allowed_outside, (name, outside)

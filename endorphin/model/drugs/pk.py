@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ..._validate import choice as _choice
 from .registry import LN2, Drug, check_number, get
 
 __all__ = ["dose_to_nmol", "macro_constants", "half_lives", "concentration"]
@@ -27,7 +28,7 @@ def dose_to_nmol(drug: Drug | str, amount, unit: str, body_weight: float = 70.0)
         Dose, >= 0.
     unit : {"mg", "ug", "mg/kg", "nmol"}
         ``"µg"`` and ``"mcg"`` are accepted for ``"ug"``; ``"mg/kg"`` is per
-        kg of `body_weight`.
+        kg of `body_weight`; any case (``"MG"`` is mg).
     body_weight : float
         kg, > 0 (used by ``"mg/kg"`` only).
 
@@ -45,8 +46,7 @@ def dose_to_nmol(drug: Drug | str, amount, unit: str, body_weight: float = 70.0)
     2443.6
     """
     drug = get(drug)
-    if unit not in _UNITS:
-        raise ValueError(f"unit must be one of {tuple(_UNITS)}, got {unit!r}")
+    unit = _choice(unit, _UNITS, "unit", what="dose unit")
     try:
         a = None if isinstance(amount, (bool, str)) else np.asarray(amount, dtype=float)
     except (TypeError, ValueError):

@@ -15,6 +15,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..._validate import choice as _choice
+from ..._validate import suggest as _suggest
 from .. import spec as _spec
 from . import builtin
 
@@ -281,6 +283,11 @@ class Drug:
 
 
 # -- the registry ----------------------------------------------------------------
+def _unknown_drug(name, known) -> str:
+    return (f"unknown drug {name!r}; {_suggest(name, known)}known drugs: "
+            f"{', '.join(known)} (add one with endorphin.drugs.register)")
+
+
 def _rebuild_drug(fields: dict) -> Drug:
     return Drug(**fields)
 
@@ -299,9 +306,7 @@ class DrugTable(Mapping):
         try:
             return self._drugs[name]
         except (KeyError, TypeError):
-            raise KeyError(f"unknown drug {name!r}; known drugs: "
-                           f"{', '.join(self._drugs)} (add one with "
-                           f"endorphin.drugs.register)") from None
+            raise KeyError(_unknown_drug(name, self._drugs)) from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._drugs)
@@ -325,13 +330,20 @@ def names() -> tuple[str, ...]:
 def get(name: str | Drug) -> Drug:
     """The registered drug called `name` (a :class:`Drug` is returned as is).
 
+    Names are matched case-insensitively when only one registered drug has that
+    name in any case (``"Naloxone"`` is ``"naloxone"``).
+
     Raises
     ------
     KeyError
-        If no drug of that name is registered.
+        If no drug of that name is registered (the message suggests the closest
+        names).
     """
     if isinstance(name, Drug):
         return name
+    if isinstance(name, str) and name not in table._drugs:
+        name = _choice(name, table._drugs, "drug", error=KeyError,
+                       message=lambda v: _unknown_drug(v, table._drugs))
     return table[name]
 
 
