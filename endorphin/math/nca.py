@@ -302,7 +302,9 @@ def from_samples(samples, blq="pknca", *, method: str = "linear", n_points: int 
         ``n_blq`` (censored rows), ``n_used`` (samples in the AUC), ``unit``
         (of the concentrations).  NaN where fewer than 2 samples are left
         (``cmax``/``tmax`` need 1).  ``df.attrs`` holds ``blq`` (the rule as a
-        dict), ``method`` and ``units`` (column -> unit).
+        dict), ``method`` and ``units`` (column -> unit, from the
+        table's ``unit`` column; ``"unit"`` stands for it when the column is
+        absent, empty or holds several units).
 
     Raises
     ------
