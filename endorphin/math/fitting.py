@@ -134,7 +134,11 @@ class FitResult:
     fixed : tuple of str
         Names of the parameters held fixed.
 
-    ``fit["e"]`` (or ``fit.e``) is the column of one parameter.
+    ``fit["e"]`` (or ``fit.e``) is the column of one parameter.  ``fit[i]``
+    (an int, a slice, an integer or boolean array, or a tuple of them for several
+    batch axes) indexes the batch as NumPy would and gives a FitResult with the
+    same fields for those curves: ``fit[3].params`` has shape (p,), ``fit[3].cov``
+    (p, p), ``fit[1:3].params`` (2, p).  Negative indices count from the end.
     """
 
     def __init__(self, model, params, cov, rss, n_obs, df, n_iter, reason_code, fixed,
@@ -157,12 +161,55 @@ class FitResult:
         self.reason = np.asarray(REASONS, dtype="<U14")[self.reason_code]
         self.fixed = tuple(fixed)
 
-    # -- named access ------------------------------------------------------
-    def __getitem__(self, name: str) -> np.ndarray:
-        if name not in self.param_names:
-            raise KeyError(f"{name!r} is not a parameter of {self.model} "
-                           f"({', '.join(self.param_names)})")
-        return self.params[..., self.param_names.index(name)]
+    # -- named access and batch indexing -----------------------------------
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            if key not in self.param_names:
+                raise KeyError(f"{key!r} is not a parameter of {self.model} "
+                               f"({', '.join(self.param_names)})")
+            return self.params[..., self.param_names.index(key)]
+        return self._take(key)
+
+    # the batch-shaped fields, and the trailing axes each has beyond the batch
+    _BATCH_FIELDS = (("params", 1), ("cov", 2), ("stderr", 1), ("rss", 0), ("n_obs", 0),
+                     ("df", 0), ("n_iter", 0), ("reason_code", 0), ("converged", 0),
+                     ("reason", 0))
+
+    def _take(self, key) -> "FitResult":
+        """The curves ``key`` selects (NumPy indexing over the batch axes)."""
+        shape = self.batch_shape
+        if not shape:
+            raise IndexError(f"this fit holds a single curve (batch shape ()): it cannot "
+                             f"be indexed with {key!r}; use it as it is, or fit['name'] "
+                             "for a parameter")
+        keys = key if isinstance(key, tuple) else (key,)
+        for k in keys:
+            if k is None or k is Ellipsis:
+                raise IndexError("fit[...] takes ints, slices and integer or boolean "
+                                 "arrays over the batch axes (no None or Ellipsis)")
+            if isinstance(k, (float, np.floating)) or (
+                    hasattr(k, "dtype") and np.asarray(k).dtype.kind not in "iub"):
+                raise TypeError(f"fit[...]: indices must be integers, slices, integer or "
+                                f"boolean arrays, or parameter names, got {k!r}")
+        if len(keys) > len(shape):
+            raise IndexError(f"too many indices: the fit's batch has {len(shape)} "
+                             f"axis/axes (shape {shape}), got {len(keys)}")
+        try:
+            sel = np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)[key]
+        except IndexError as exc:
+            n = shape[0] if len(shape) == 1 else shape
+            raise IndexError(f"index {key!r} is out of range for a batch of {n} curves "
+                             f"(batch shape {shape}; valid indices -{shape[0]} .. "
+                             f"{shape[0] - 1} on the first axis): {exc}") from None
+        new = object.__new__(FitResult)
+        new.__dict__.update(self.__dict__)
+        new.batch_shape = tuple(np.shape(sel))
+        flat = np.ravel(sel)
+        for name, extra in self._BATCH_FIELDS:
+            a = getattr(self, name)
+            a = a.reshape((-1,) + a.shape[a.ndim - extra:])[flat]
+            setattr(new, name, a.reshape(new.batch_shape + a.shape[1:]))
+        return new
 
     def __getattr__(self, name: str):
         names = self.__dict__.get("param_names", ())

@@ -162,15 +162,17 @@ def dose_response(x, y=None, ax=None, *, model=None, params=None, fit=None, leve
         e0, emax, ec50, n; ll4: b, c, d, e; ll5: b, c, d, e, f).
     fit : FitResult or object, optional
         A fit with ``.params`` (and ``.model``), e.g. from
-        :func:`endorphin.fit_dose_response`; overrides ``params``.  When it
-        has ``.cov`` (and ``.df``), the band uses that covariance (the
-        fitter's choice, drc's Hessian by default).
+        :func:`endorphin.fit_dose_response`, or one curve of it (``fit[i]``);
+        overrides ``params``.  When it has ``.cov`` (and ``.df``), the band
+        is the delta-method band from that covariance (the fitter's choice,
+        drc's Hessian by default): ``f(x) +- t_df sqrt(g' cov g)`` with ``g``
+        the curve's gradient in the parameters; nothing is refitted.
     level : float
         Confidence level of the band.
     band : bool
         Draw the pointwise confidence band of each curve: from the fit's
-        covariance, else recomputed from ``y`` (needs more points than
-        parameters; see :func:`confidence_band`).
+        covariance when ``fit=`` is given, else (``params=``) recomputed from
+        ``y`` (needs more points than parameters; see :func:`confidence_band`).
     labels : sequence of str, optional
         Legend label of each curve.
     xscale : {"log", "linear"}
@@ -184,6 +186,9 @@ def dose_response(x, y=None, ax=None, *, model=None, params=None, fit=None, leve
     -------
     matplotlib.axes.Axes
     """
+    if hasattr(x, "params") and hasattr(x, "cov"):
+        raise TypeError("dose_response(x, y, fit=fit): x is the doses; pass the fit "
+                        "(or one curve of it, fit[i]) as fit=")
     if xscale not in ("log", "linear"):
         raise ValueError(f"xscale must be 'log' or 'linear', got {xscale!r}")
     model, params = _fit_parts(fit, model, params)
@@ -193,6 +198,9 @@ def dose_response(x, y=None, ax=None, *, model=None, params=None, fit=None, leve
                                                                params.shape[-1])
         fit_df = np.broadcast_to(np.asarray(getattr(fit, "df", 0)), params.shape[:-1]
                                  ).reshape(-1)
+        if fit_cov.shape[0] != fit_df.shape[0]:
+            raise ValueError(f"fit.cov holds {fit_cov.shape[0]} covariance matrices for "
+                             f"{fit_df.shape[0]} curves")
     x = np.asarray(x, dtype=np.float64)
     if y is None and params is None:
         raise ValueError("give data (y=) or a curve (params= with model=, or fit=)")
@@ -214,6 +222,9 @@ def dose_response(x, y=None, ax=None, *, model=None, params=None, fit=None, leve
         if lead is not None and P.shape[0] != Y.shape[0]:
             if P.shape[0] == 1:
                 P = np.repeat(P, Y.shape[0], axis=0)
+                if fit_cov is not None:      # one fitted curve drawn with each data set
+                    fit_cov = np.repeat(fit_cov, Y.shape[0], axis=0)
+                    fit_df = np.repeat(fit_df, Y.shape[0], axis=0)
             else:
                 raise ValueError(f"params describe {P.shape[0]} curves but y holds "
                                  f"{Y.shape[0]}")
@@ -249,7 +260,7 @@ def dose_response(x, y=None, ax=None, *, model=None, params=None, fit=None, leve
             f = _models()[model][0]
             curve = f(grid, *P[i])
             ax.plot(grid, curve, color=col, label=lab, zorder=3)
-            if band and fit_cov is not None and fit_cov.shape[0] == P.shape[0]:
+            if band and fit_cov is not None:
                 lo_b, _, hi_b = _band_from_cov(model, P[i], fit_cov[i], int(fit_df[i]),
                                                grid, level)
                 if np.isfinite(lo_b).any():

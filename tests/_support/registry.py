@@ -108,6 +108,15 @@ def ufunc_args(name: str, x: np.ndarray | None = None) -> tuple:
 # every registered callable: name -> (callable, args, kwargs, kind)
 # kind "ufunc" for NumPy ufuncs, "py" for Python functions and classes
 # ---------------------------------------------------------------------------
+def _samples_table():
+    """A long table as Result.sample returns it: 2 subjects, a censored baseline each."""
+    import pandas as pd
+    t = np.array([0.0, 10.0, 20.0, 40.0, 60.0])
+    v = np.array([[np.nan, 5.0, 8.0, 4.0, 2.0], [np.nan, 3.0, 6.0, 2.5, 1.1]])
+    return pd.DataFrame({"subject": np.repeat([3, 8], 5), "time": np.tile(t, 2),
+                         "value": v.ravel(), "censored": np.isnan(v).ravel(), "lloq": 1.0})
+
+
 def calls() -> dict:
     import endorphin as en
     from endorphin import core, model, nca
@@ -119,6 +128,8 @@ def calls() -> dict:
         "nca.cmax": (nca.cmax, (c,), {}, "py"),
         "nca.tmax": (nca.tmax, (t, c), {}, "py"),
         "nca.half_life": (nca.half_life, (t, c), {"n_points": 3}, "py"),
+        "nca.from_samples": (nca.from_samples, (_samples_table(),),
+                             {"blq": "zero-before-first", "method": "linear"}, "py"),
         "core.simulate": (core.simulate, ("linear1", np.array([[0.1, 0.02, 5.0]] * 2),
                                           np.array([0.0, 10.0, 20.0])),
                           {"doses": ([0.0], ["depot"], [10.0]), "breaks": [5.0],
