@@ -24,6 +24,7 @@ import warnings
 import numpy as np
 
 from .. import _ufuncs, _units
+from .._validate import choice
 from . import blq as _blq
 
 __all__ = ["auc", "cmax", "tmax", "half_life", "from_samples"]
@@ -133,8 +134,7 @@ def auc(t, c, method: str = "linear"):
     ...         method="linear-up/log-down").round(6)        # broadcasting
     array([1.352527, 2.705053])
     """
-    if method not in _AUC_METHODS:
-        raise ValueError(f"method must be one of {sorted(_AUC_METHODS)}, got {method!r}")
+    method = choice(method, sorted(_AUC_METHODS), "method")
     t, tu = _split(t, "t", time=True)
     c, cu = _split(c, "c")
     t, c = _profile(t, c, 2)
@@ -334,11 +334,7 @@ def from_samples(samples, blq="pknca", *, method: str = "linear", n_points: int 
     if not isinstance(samples, pd.DataFrame):
         raise TypeError(f"samples must be a pandas DataFrame (the long table "
                         f"Result.sample returns), got {type(samples).__name__}")
-    if method not in _AUC_METHODS:
-        import difflib
-        close = difflib.get_close_matches(str(method), list(_AUC_METHODS), n=1, cutoff=0.5)
-        raise ValueError(f"method must be one of {sorted(_AUC_METHODS)}, got {method!r}"
-                         + (f"; did you mean {close[0]!r}?" if close else ""))
+    method = choice(method, sorted(_AUC_METHODS), "method")
     if isinstance(n_points, (bool, np.bool_)) or not isinstance(n_points, (int, np.integer)):
         raise TypeError(f"n_points must be an integer, got {type(n_points).__name__}")
     if n_points < 2:
