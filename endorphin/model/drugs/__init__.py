@@ -40,13 +40,15 @@ import types
 from collections.abc import Iterator
 
 from .pk import concentration, dose_to_nmol, half_lives, macro_constants
-from .registry import (FIELDS, KINDS, RECEPTORS, ROUTES, Drug, DrugTable, Route, get, names,
-                       register, reset, table, to_pandas, unregister)
+from .registry import (CV_FIELDS, FIELDS, KINDS, RECEPTORS, REFERENCE_WEIGHT, ROUTES,
+                       WEIGHT_FIELDS, Drug, DrugTable, Route, get, names, register, reset,
+                       table, to_pandas, unregister)
 from .registry import _rebuild_drug  # noqa: F401  (Drug pickles name endorphin.drugs._rebuild_drug)
 
 __all__ = ["Drug", "Route", "DrugTable", "table", "register", "unregister", "reset",
            "get", "names", "to_pandas", "dose_to_nmol", "concentration",
-           "macro_constants", "half_lives", "FIELDS", "ROUTES", "RECEPTORS", "KINDS"]
+           "macro_constants", "half_lives", "FIELDS", "ROUTES", "RECEPTORS", "KINDS",
+           "CV_FIELDS", "WEIGHT_FIELDS", "REFERENCE_WEIGHT"]
 
 # doctest.testmod(endorphin.drugs) runs the examples of the package's public functions
 # and classes, which live in its submodules
