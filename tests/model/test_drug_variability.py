@@ -311,3 +311,15 @@ def test_non_drug_scenario_unchanged_by_drug_variability():
                                 population=en.Population(20, seed=9, drug_variability=dv),
                                 t_end=60, dt=10).simulate(outputs=["plasma_beta_endorphin"])
     np.testing.assert_array_equal(sc(True).y, sc(False).y)
+
+
+def test_scenario_file_round_trips_drug_variability(tmp_path):
+    sc = en.Scenario(doses=en.Dose("morphine", 10, unit="mg"),
+                     population=en.Population(5, seed=1, drug_variability=False), t_end=60)
+    sc.to_toml(tmp_path / "s.toml")
+    assert "drug_variability = false" in (tmp_path / "s.toml").read_text()
+    back = en.Scenario.from_toml(tmp_path / "s.toml")
+    assert back.population == sc.population and not back.population.drug_variability
+    on = en.Scenario(population=en.Population(5, seed=1), t_end=60)
+    on.to_toml(tmp_path / "on.toml")
+    assert "drug_variability" not in (tmp_path / "on.toml").read_text()
