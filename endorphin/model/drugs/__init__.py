@@ -5,7 +5,10 @@ This package is the data layer for the drugs of the endorphin model
 to three-compartment disposition for a 70-kg adult, the absorption of each
 route, the effect-site link (``ke0``, ``f_brain``), the equilibrium affinity
 ``K`` and operational efficacy ``tau`` at the mu, delta and kappa receptors,
-and, for slowly dissociating ligands, kinetic binding constants at mu.  Every
+and, for slowly dissociating ligands, kinetic binding constants at mu; the
+between-subject CVs of the PK (``Drug.cv``) and its body-weight exponents
+(``Drug.weight_exponents``; docs/model.md, "Between-subject variability of drug
+PK").  Every
 number carries a source: a citation (DOI/PMID/journal), ``"computed: "`` from
 cited inputs, or ``"assumed: "`` with the reason.
 
