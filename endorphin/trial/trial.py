@@ -25,6 +25,7 @@ from .._validate import integer, real
 from ..measurement import check_seed, interpolate
 from ..scenario import Population, Scenario
 from . import analysis as analysis_module
+from .dropouts import Dropout
 from .endpoints import ANALYSES, Endpoint
 
 __all__ = ["Trial", "TrialResult", "sample_size", "arm_seed"]
@@ -61,14 +62,18 @@ class Trial:
         ``"chi2"``, ``"fisher"``) or a mapping endpoint name -> test; by default each
         endpoint's kind chooses (continuous: ``"ttest"``; responder: ``"chi2"``).
         Two-sided.
-    dropout : float
-        Probability that a subject drops out before the last visit (0 <= dropout < 1),
-        completely at random, at a time uniform over ``(0, last visit]``.
+    dropout : float or Dropout
+        A number: the probability that a subject drops out before the last visit
+        (0 <= dropout < 1), completely at random, at a time uniform over ``(0, last
+        visit]``.  A rule from :func:`endorphin.dropout`: dropout that depends on a
+        reading (e.g. more dropout with more pain; the model is in
+        :mod:`endorphin.trial.dropouts`).
     missing : {"complete", "locf"}
         How the analysis treats readings after dropout: complete cases (the subject's
         endpoint is missing if a visit it needs came after dropout) or last
         observation carried forward (the last reading before dropout, among the
         endpoint's own visits and ``visits``, takes the place of the missed ones).
+        A time-to-event endpoint is always censored at the last visit observed.
     visits : sequence of float, optional
         Extra visit times (minutes) at which readings are taken (for ``locf``).
 
@@ -124,8 +129,21 @@ class Trial:
             raise ValueError(f"endpoints: names must be unique, repeated {dup}; give "
                              f"name= to tell them apart")
         self.endpoints = endpoints
+        if isinstance(dropout, Dropout):
+            self.dropout_rule = dropout
+            self.dropout = dropout.rate
+        else:
+            self.dropout_rule = None
+            self.dropout = real(dropout, "dropout", low=0.0, high=1.0)
+            if self.dropout >= 1.0:
+                raise ValueError(f"dropout must be < 1, got {dropout!r}")
         for name, sc in self.arms.items():
             outs = sc.outputs()
+            if self.dropout_rule is not None and self.dropout_rule.output is not None \
+                    and self.dropout_rule.output not in outs:
+                raise ValueError(f"dropout: unknown output {self.dropout_rule.output!r} "
+                                 f"(arm {name!r} has {len(outs)} outputs; see "
+                                 f"Scenario.outputs())")
             for e in endpoints:
                 if e.output not in outs:
                     raise ValueError(f"endpoint {e.name!r}: unknown output {e.output!r} "
@@ -151,9 +169,6 @@ class Trial:
             if extra:
                 raise ValueError(f"analysis names unknown endpoints {sorted(extra)}; "
                                  f"endpoints are {names}")
-        self.dropout = real(dropout, "dropout", low=0.0, high=1.0)
-        if self.dropout >= 1.0:
-            raise ValueError(f"dropout must be < 1, got {dropout!r}")
         if missing not in _MISSING:
             raise ValueError(f"missing must be one of {list(_MISSING)}, got {missing!r}")
         self.missing = missing
@@ -166,7 +181,8 @@ class Trial:
     def __repr__(self) -> str:
         return (f"Trial(arms={list(self.arms)}, n_per_arm={self.n_per_arm}, endpoints="
                 f"{[e.name for e in self.endpoints]}, analysis={self.analysis}, "
-                f"dropout={self.dropout:g}, missing={self.missing!r})")
+                f"dropout={self.dropout_rule or self.dropout!r}, "
+                f"missing={self.missing!r})")
 
     # -- running
     def run(self, replicates: int = 1000, seed: int = 0, *, threads: int | None = None,
@@ -252,36 +268,54 @@ def simulate_arms(trial: Trial, R: int, seed: int, *, strides: Mapping, threads=
                            pulses=sc.pulses, name=sc.name, start_day=sc.start_day)
         m = method if method is not None else ("day" if sc.t_end >= DAY_METHOD_FROM
                                                else "auto")
-        outputs = sorted({e.output for e in trial.endpoints})
+        rule = trial.dropout_rule
+        outputs = sorted({e.output for e in trial.endpoints}
+                         | ({rule.output} if rule is not None and rule.output else set()))
         res = arm.simulate(outputs=outputs, method=m, threads=threads, chunks=chunks,
                            progress=progress)
         if chunks is not None:
             res = res.compute()
         subjects = np.arange(R * stride, dtype=np.int64)
-        drop_time = _dropout_times(trial, s, subjects, visits)
-        values, baselines, cache = {}, {}, {}
+        raw = {}                      # (output, instrument) -> readings (N, V)
+
+        def read(output, instrument):
+            key = (output, instrument)          # one instrument reads once a visit
+            if key not in raw:
+                raw[key] = _readings(res, output, instrument, s, subjects, visits)
+            return raw[key]
+
+        if rule is not None:
+            y = read(rule.output, rule.instrument) if rule.output else None
+            drop_time = _rule_dropout_times(rule, s, subjects, visits, y)
+        else:
+            drop_time = _dropout_times(trial, s, subjects, visits)
+        values, baselines, events, cache = {}, {}, {}, {}
         for e in trial.endpoints:
-            key = (e.output, e.instrument)          # one instrument reads once a visit
+            missing = "complete" if e.is_time_to_event else trial.missing
+            key = (e.output, e.instrument, missing)
             if key not in cache:
-                r = _readings(res, e, s, subjects, visits)          # (N, V) all visits
-                cache[key] = _after_dropout(r, visits, drop_time, trial.missing)
+                cache[key] = _after_dropout(read(e.output, e.instrument), visits,
+                                            drop_time, missing)
             readings = cache[key]
             ev = np.searchsorted(visits, e.visits)
             mine = readings[:, ev]
             values[e.name] = e.reduce(mine).reshape(R, stride)
             if e.has_baseline:
                 baselines[e.name] = e.baseline_reading(mine).reshape(R, stride)
-        out[name] = {"values": values, "baselines": baselines, "seed": s, "method": m}
+            if e.is_time_to_event:
+                events[e.name] = e.events(mine).reshape(R, stride)
+        out[name] = {"values": values, "baselines": baselines, "events": events,
+                     "seed": s, "method": m}
     return out
 
 
-def _readings(res, e: Endpoint, seed: int, subjects: np.ndarray, visits: np.ndarray):
-    """What the endpoint's instrument records at every visit, (N, V)."""
+def _readings(res, output: str, inst, seed: int, subjects: np.ndarray,
+              visits: np.ndarray):
+    """What instrument ``inst`` (None: the true output) records at every visit, (N, V)."""
     true = {o: interpolate(res.t, res[o], visits) for o in
-            (e.instrument.outputs() if e.instrument is not None else (e.output,))}
-    if e.instrument is None:
-        return true[e.output]
-    inst = e.instrument
+            (inst.outputs() if inst is not None else (output,))}
+    if inst is None:
+        return true[output]
     z = np.empty((inst.n_draws, subjects.size, visits.size))
     for i, subj in enumerate(subjects.tolist()):
         z[:, i, :] = keyed_rng(seed, subj, inst.purpose).standard_normal(
@@ -300,6 +334,28 @@ def _dropout_times(trial: Trial, seed: int, subjects: np.ndarray, visits: np.nda
         u = keyed_rng(seed, subj, PURPOSE_DROPOUT).random(2)
         if u[0] < trial.dropout:
             t[i] = last * (1.0 - u[1])             # uniform on (0, last]
+    return t
+
+
+def _rule_dropout_times(rule: Dropout, seed: int, subjects: np.ndarray,
+                        visits: np.ndarray, readings):
+    """Dropout times of an informative rule (:mod:`endorphin.trial.dropouts`), minutes
+    (inf: completes the trial); ``readings`` (N, V) at ``visits`` or None."""
+    N, K = subjects.size, visits.size - 1
+    t = np.full(N, np.inf)
+    if rule.rate == 0.0 or K < 1:
+        return t
+    h = rule.hazards(readings, K, N)                       # (N, K)
+    u = np.empty((N, K, 2))
+    for i, subj in enumerate(subjects.tolist()):
+        u[i] = keyed_rng(seed, subj, PURPOSE_DROPOUT).random((K, 2))
+    leave = u[:, :, 0] < h
+    gone = leave.any(axis=1)
+    k = np.argmax(leave, axis=1)
+    rows = np.arange(N)
+    lo, hi = visits[k], visits[k + 1]
+    # uniform on [v_k, v_{k+1}): visit k is observed, visit k + 1 is not
+    t[gone] = (lo + (hi - lo) * u[rows, k, 1])[gone]
     return t
 
 
@@ -332,7 +388,11 @@ class TrialResult:
         ``n_treatment`` (values analysed).
     values : dict
         Per arm, per endpoint: the per-subject endpoint values, (replicates, n) arrays
-        (NaN: missing).
+        (NaN: missing); a time-to-event endpoint's times (minutes from its start).
+    events : dict
+        Per arm, per time-to-event endpoint: event flags (1 event, 0 censored), like
+        ``values``.  For ``logrank`` the effect is the hazard ratio treatment /
+        control (no unit).
     """
 
     def __init__(self, trial: Trial, data: dict, replicates: int, seed: int,
@@ -348,6 +408,8 @@ class TrialResult:
         self.n_per_arm = n
         self.values = {a: {e: v[:, :n[a]] for e, v in data[a]["values"].items()}
                        for a in arms}
+        self.events = {a: {e: v[:, :n[a]] for e, v in data[a].get("events", {}).items()}
+                       for a in arms}
         self.method = {a: data[a]["method"] for a in arms}
         rows = []
         control = arms[0]
@@ -358,6 +420,9 @@ class TrialResult:
                 if test == "ancova":
                     kw = dict(x_baseline=data[control]["baselines"][e.name][:, :n[control]],
                               y_baseline=data[arm]["baselines"][e.name][:, :n[arm]])
+                elif test == "logrank":
+                    kw = dict(x_event=self.events[control][e.name],
+                              y_event=self.events[arm][e.name])
                 r = analysis_module.run_test(test, self.values[control][e.name],
                                              self.values[arm][e.name], level, **kw)
                 df = pd.DataFrame({"replicate": np.arange(replicates),
