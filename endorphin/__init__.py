@@ -47,8 +47,9 @@ from .model import parameters  # noqa: E402
 from .measurement import PRO, Assay  # noqa: E402
 from .results import Result  # noqa: E402
 from .results import Comparison, open_result  # noqa: E402
-from .scenario import (Acupuncture, Dose, Exercise, Laughter, Meditation, Pain,  # noqa: E402
-                       Placebo, Population, Scenario, Stress, Subject, compare, weekly)
+from .scenario import (Acupuncture, Categorical, Dose, Exercise, Laughter,  # noqa: E402
+                       Meditation, Normal, Pain, Placebo, Population, Scenario, Stress,
+                       Subject, compare, weekly)
 from .trial import Trial, TrialResult, dropout, sample_size  # noqa: E402
 from .trial import endpoints as endpoint  # noqa: E402
 from .math.fitting import FitResult, fit_dose_response, schild_analysis  # noqa: E402
@@ -64,11 +65,13 @@ __all__ = [
     "__version__",
     "Acupuncture",
     "Assay",
+    "Categorical",
     "Dose",
     "Exercise",
     "FitResult",
     "Laughter",
     "Meditation",
+    "Normal",
     "PRO",
     "Pain",
     "Placebo",

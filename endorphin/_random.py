@@ -16,7 +16,8 @@ import numpy as np
 __all__ = ["keyed_rng", "PURPOSE_PARAMETERS", "PURPOSE_PULSES", "PURPOSE_SYMPTOMS",
            "PURPOSE_PLASMA", "PURPOSE_CSF", "PURPOSE_ACTH", "PURPOSE_CORTISOL",
            "PURPOSE_NRS", "PURPOSE_VAS", "PURPOSE_MOOD", "PURPOSE_HADS_A",
-           "PURPOSE_HADS_D", "PURPOSE_DROPOUT"]
+           "PURPOSE_HADS_D", "PURPOSE_DROPOUT", "PURPOSE_UNCERTAINTY",
+           "PURPOSE_COVARIATES"]
 
 # the model (endorphin.model)
 PURPOSE_PARAMETERS = 0
@@ -35,6 +36,10 @@ PURPOSE_HADS_A = 35
 PURPOSE_HADS_D = 36
 # trials (endorphin.trial)
 PURPOSE_DROPOUT = 64
+# a trial's uncertain typical values, keyed by (run seed, replicate, purpose)
+PURPOSE_UNCERTAINTY = 65
+# covariate distributions (endorphin.scenario.covariates): 80 + the covariate's index
+PURPOSE_COVARIATES = 80
 
 
 def keyed_rng(seed: int, subject: int, purpose: int) -> np.random.Generator:

@@ -21,6 +21,7 @@ from .. import _units, model
 from ..model import presets
 from .._validate import choice, integer, real, unknown_name
 from ..engine import core
+from . import covariates as covariate_dists
 
 __all__ = ["Population", "Subject", "CONDITIONS"]
 
@@ -45,7 +46,7 @@ _SEXES = {"f": "female", "female": "female", "m": "male", "male": "male"}
 _DEFAULT_BODY_WEIGHT = _BODY_WEIGHT.value
 
 
-def _covariates(covariates, n: int) -> dict:
+def _covariates(covariates, n: int, seed: int = 0, dists: dict | None = None) -> dict:
     if covariates is None:
         return {}
     try:
@@ -64,7 +65,17 @@ def _covariates(covariates, n: int) -> dict:
         if key not in _COVARIATES:
             raise ValueError(unknown_name(key, _COVARIATES, "covariates", what="covariate"))
         unit, low, high = _COVARIATES[key]
-        if unit is not None:
+        if isinstance(val, covariate_dists.DISTRIBUTIONS):
+            if key == "sex" and not isinstance(val, covariate_dists.Categorical):
+                raise TypeError("covariates['sex'] must be a value, per-subject values "
+                                "or a Categorical distribution")
+            if dists is not None:
+                dists[key] = val
+            val = covariate_dists.draw(val, seed, n, list(_COVARIATES).index(key))
+            if key != "sex":
+                val = val.astype(np.float64) if val.dtype != object else np.array(
+                    val.tolist())
+        elif unit is not None:
             val = _units.magnitude(val, unit, f"covariates[{key!r}]")
         arr = np.asarray(val)
         if arr.ndim == 0:
@@ -144,7 +155,10 @@ class Population:
         dosing volumes, default 70 kg), ``vo2max`` (mL/kg/min, 10-90; turns
         ``Exercise(vo2=...)`` workloads into each subject's relative
         intensity), ``sex`` ("female"/"male") and ``age`` (years, 0-120).
-        Each a scalar or ``n`` values; all are kept as coordinates of the
+        Each a scalar, ``n`` values, or a distribution
+        (:class:`~endorphin.scenario.Normal`, :class:`~endorphin.scenario.Categorical`)
+        from which each subject draws its own value, keyed by (seed, subject)
+        (:mod:`endorphin.scenario.covariates`); all are kept as coordinates of the
         results.  ``sex="female"`` gives morphine the women's ke0 and
         effect-site factor (Sarton et al. 2000:
         ``endorphin.scenario.drug_plan.SEX_EFFECTS``).  Age enters no parameter: the
@@ -176,6 +190,7 @@ class Population:
     # defaults for populations pickled before cv/correlation existed
     cv: Mapping = types.MappingProxyType({})
     correlation: Mapping = types.MappingProxyType({})
+    covariate_distributions: Mapping = types.MappingProxyType({})
 
     def __init__(self, n: int, condition: str = "healthy", variability: float = 1.0,
                  seed: int | None = None, covariates=None, *, cv=None, correlation=None,
@@ -204,7 +219,9 @@ class Population:
         elif seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         self.seed = int(seed)
-        self.covariates = _covariates(covariates, self.n)
+        self.covariate_distributions = {}
+        self.covariates = _covariates(covariates, self.n, self.seed,
+                                      self.covariate_distributions)
         self.overrides = dict(overrides)
         self._engine_overrides, self._pulse_overrides = _overrides(self.overrides)
         if self.variability > 0:

@@ -213,3 +213,236 @@ def test_bad_input_of_the_extras():
     with pytest.raises(ValueError, match="dropout: unknown output 'pain_nsr'"):
         en.Trial({"a": sc, "b": sc}, n_per_arm=5, endpoints=[tte],
                  dropout=en.dropout(0.2, "pain_nsr", per_unit=1))
+
+
+# ---------------------------------------------------------------- uncertainty
+def _t_power(delta, sd, n, alpha=0.05):
+    df = 2 * n - 2
+    ncp = np.asarray(delta) / (sd * np.sqrt(2.0 / n))
+    tc = stats.t.ppf(1 - alpha / 2, df)
+    return stats.nct.sf(tc, df, ncp) + np.nan_to_num(stats.nct.cdf(-tc, df, ncp))
+
+
+def _ongoing(po, n=1):
+    # ongoing pain without day-to-day or between-subject symptom noise: every subject
+    # has the same true pain, a function of pain_ongoing
+    return en.Scenario(population=en.Population(n, variability=0, pain_ongoing=po,
+                                                pain_between_cv=0, pain_day_cv=0),
+                       t_end=60, dt=10, pulses=False)
+
+
+def test_uncertain_effect_power_is_the_expected_power_over_the_effect():
+    """pain_ongoing (typical 2 in the treated arm, 0 in the control) has CV 0.5: the
+    power is E[power(delta(theta))] over theta = 2 exp(N(0, log 1.25)), computed
+    by Gauss-Hermite quadrature with delta(theta) from noise-free runs."""
+    R, n, SD, cv = 1500, 6, 2.0, 0.5
+    fine = en.PRO("pain_nrs", sd=SD, low=-1e6, high=1e6, resolution=1e-9)
+    ep = en.endpoint.value("pain_nrs", at=10, instrument=fine)
+    tr = en.Trial({"c": _ongoing(0.0), "t": _ongoing(2.0)}, n_per_arm=n, endpoints=[ep])
+    res = tr.run(replicates=R, seed=12, uncertainty={"pain_ongoing": cv})
+    omega = np.sqrt(np.log1p(cv ** 2))
+    # the replicates' multipliers: log-normal, median 1, sd of the log omega
+    mult = res.uncertainty["pain_ongoing"].to_numpy()
+    assert stats.kstest(np.log(mult), "norm", args=(0, omega)).pvalue > 1e-3
+
+    def delta(theta):
+        r = _ongoing(min(theta, 10.0)).simulate(outputs=["pain_nrs"])  # documented max
+        return r["pain_nrs"][0, 1]
+
+    x, w = np.polynomial.hermite_e.hermegauss(20)
+    w = w / w.sum()
+    d = np.array([delta(2.0 * np.exp(omega * xi)) for xi in x])
+    expected = float((w * _t_power(d, SD, n)).sum())
+    fixed = float(_t_power(delta(2.0), SD, n))
+    mc = 3.5 * np.sqrt(expected * (1 - expected) / R)
+    assert abs(expected - fixed) > mc                  # the test tells them apart
+    assert abs(res.power(0.05)[ep.name] - expected) <= mc
+    # the effects spread by the effect's own variance: var = var(delta) + 2 SD^2 / n
+    var = float((w * d ** 2).sum() - (w * d).sum() ** 2) + 2 * SD ** 2 / n
+    lo, hi = stats.chi2.ppf([0.0005, 0.9995], R - 1) / (R - 1)
+    ratio = res.estimates["effect"].var(ddof=1) / var
+    assert lo * 0.95 <= ratio <= hi * 1.05
+    # the arms of a replicate share the unknown truth (the control's 0 stays 0), and
+    # a replicate's draw does not depend on how many run
+    res2 = tr.run(replicates=5, seed=12, uncertainty={"pain_ongoing": cv})
+    np.testing.assert_array_equal(res2.uncertainty["pain_ongoing"], mult[:5])
+    np.testing.assert_array_equal(res2.values["t"][ep.name], res.values["t"][ep.name][:5])
+
+
+def test_uncertainty_covariance_form_and_bad_input():
+    ep = en.endpoint.value("pain_nrs", at=10)
+    tr = en.Trial({"c": _ongoing(0.0), "t": _ongoing(2.0)}, n_per_arm=2, endpoints=[ep])
+    cov = np.array([[0.04, 0.03], [0.03, 0.09]])
+    res = tr.run(replicates=400, seed=1,
+                 uncertainty=(["pain_ongoing", "pain_u50"], cov))
+    logs = np.log(res.uncertainty[["pain_ongoing", "pain_u50"]].to_numpy())
+    np.testing.assert_allclose(np.cov(logs.T), cov, atol=3.5 * 0.09 * np.sqrt(2 / 400))
+    # the true pain of the treated arm follows its replicate's pain_ongoing
+    t = res.values["t"][ep.name]
+    assert np.ptp(t, axis=1).max() < 1e-12                       # one truth a replicate
+    assert stats.spearmanr(t[:, 0], logs[:, 0]).statistic > 0.8
+    with pytest.raises(ValueError, match="unknown parameter 'pain_ongoin'"):
+        tr.run(replicates=2, uncertainty={"pain_ongoin": 0.2})
+    with pytest.raises(ValueError, match=r"uncertainty\['pain_ongoing'\] must be >= 0"):
+        tr.run(replicates=2, uncertainty={"pain_ongoing": -0.2})
+    with pytest.raises(TypeError, match="uncertainty must be a mapping"):
+        tr.run(replicates=2, uncertainty=0.2)
+    with pytest.raises(ValueError, match="not positive semi-definite"):
+        tr.run(replicates=2, uncertainty=(["pain_ongoing", "pain_u50"],
+                                          [[0.01, 0.2], [0.2, 0.01]]))
+    with pytest.raises(ValueError, match="symmetric"):
+        tr.run(replicates=2, uncertainty=(["pain_ongoing"], [[0.01, 0.0]]))
+    with pytest.raises(ValueError, match="pulse-generator parameter"):
+        tr.run(replicates=2, uncertainty={en.model.PULSE_TABLE[0].name: 0.1})
+
+
+# ---------------------------------------------------------------- covariates, strata
+def test_covariate_distributions_are_keyed_per_subject():
+    nd = en.Normal(70, 12, low=50, high=100)
+    cat = en.Categorical({"female": 0.6, "male": 0.4})
+    pop = en.Population(4000, seed=3, covariates={"body_weight": nd, "sex": cat})
+    w = pop.covariates["body_weight"]
+    ref = stats.truncnorm((50 - 70) / 12, (100 - 70) / 12, loc=70, scale=12)
+    assert stats.kstest(w, ref.cdf).pvalue > 1e-3
+    assert w.min() >= 50 and w.max() <= 100
+    f = (pop.covariates["sex"] == "female").mean()
+    assert abs(f - 0.6) <= 3.5 * np.sqrt(0.24 / 4000)
+    small = en.Population(100, seed=3, covariates={"body_weight": nd, "sex": cat})
+    np.testing.assert_array_equal(small.covariates["body_weight"], w[:100])
+    np.testing.assert_array_equal(small.covariates["sex"], pop.covariates["sex"][:100])
+    # the covariate reaches the model: body weight scales a per-kg dose's volume
+    assert pop.body_weight is pop.covariates["body_weight"]
+    # each replicate of a trial draws new covariates, and the arms differ
+    sc = en.Scenario(population=en.Population(1, covariates={"sex": cat}), t_end=10,
+                     dt=10, pulses=False)
+    ep = en.endpoint.value("pain_nrs", at=10)
+    res = en.Trial({"a": sc, "b": sc}, n_per_arm=50, endpoints=[ep]).run(replicates=4,
+                                                                          seed=2)
+    s = res.covariates["a"]["sex"]
+    assert s.shape == (4, 50)
+    assert len({tuple(r) for r in s}) == 4
+    assert not np.array_equal(s, res.covariates["b"]["sex"])
+    with pytest.raises(ValueError, match="sd must be > 0"):
+        en.Normal(70, 0)
+    with pytest.raises(ValueError, match="low must be < high"):
+        en.Normal(70, 10, low=80, high=60)
+    with pytest.raises(ValueError, match="probabilities must sum to 1"):
+        en.Categorical({"female": 0.6, "male": 0.6})
+    with pytest.raises(TypeError, match="probabilities must be a non-empty mapping"):
+        en.Categorical(["female"])
+    with pytest.raises(TypeError, match=r"covariates\['sex'\] must be"):
+        en.Population(3, covariates={"sex": nd})
+    with pytest.raises(ValueError, match=r"covariates\['body_weight'\] must be finite and "
+                                         r"within"):
+        en.Population(3, covariates={"body_weight": en.Normal(500, 10)})
+
+
+def test_stratified_randomization_gives_exact_counts():
+    sc = en.Scenario(population=en.Population(1), t_end=10, dt=10, pulses=False)
+    ep = en.endpoint.value("pain_nrs", at=10)
+    tr = en.Trial({"a": sc, "b": sc}, n_per_arm={"a": 7, "b": 10}, endpoints=[ep],
+                  strata={"sex": {"female": 0.5, "male": 0.5},
+                          "age": {30: 0.3, 60: 0.7}})
+    res = tr.run(replicates=3, seed=1)
+    # cells: (F,30) .15, (F,60) .35, (M,30) .15, (M,60) .35 of n, largest remainders
+    for arm, n, cells in (("a", 7, {("female", 30): 1, ("female", 60): 3,
+                                    ("male", 30): 1, ("male", 60): 2}),
+                          ("b", 10, {("female", 30): 2, ("female", 60): 3,
+                                     ("male", 30): 2, ("male", 60): 3})):
+        sex, age = res.covariates[arm]["sex"], res.covariates[arm]["age"]
+        for r in range(3):
+            got = {}
+            for s_, a_ in zip(sex[r], age[r]):
+                got[(s_, int(a_))] = got.get((s_, int(a_)), 0) + 1
+            assert got == cells, (arm, got)
+    with pytest.raises(ValueError, match="stratification by condition is not supported"):
+        en.Trial({"a": sc, "b": sc}, n_per_arm=4, endpoints=[ep],
+                 strata={"condition": {"healthy": 1.0}})
+    with pytest.raises(ValueError, match=r"strata\['sex'\]: fractions must sum to 1"):
+        en.Trial({"a": sc, "b": sc}, n_per_arm=4, endpoints=[ep],
+                 strata={"sex": {"female": 0.5}})
+    with pytest.raises(ValueError, match="unknown covariate 'height'"):
+        en.Trial({"a": sc, "b": sc}, n_per_arm=4, endpoints=[ep],
+                 strata={"height": {170: 1.0}})
+
+
+# ---------------------------------------------------------------- results and plots
+def test_to_xarray_holds_the_estimates_and_values():
+    sc0, sc1 = _pain_arm(0, 60), _pain_arm(2, 60)
+    fine = en.PRO("pain_nrs", sd=3, low=-1e6, high=1e6, resolution=1e-9)
+    eps = [en.endpoint.value("pain_nrs", at=30, instrument=fine),
+           en.endpoint.time_to_event("pain_nrs", 3, below=False, start=10, at=60,
+                                     every=10, instrument=fine)]
+    res = en.Trial({"c": sc0, "t": sc1, "u": sc1}, n_per_arm={"c": 4, "t": 6, "u": 5},
+                   endpoints=eps).run(replicates=3, seed=4)
+    ds = res.to_xarray()
+    assert ds["effect"].dims == ("comparison", "endpoint", "replicate")
+    assert ds["value"].dims == ("arm", "endpoint", "replicate", "subject")
+    est = res.estimates
+    for _, row in est.iterrows():
+        got = ds["p_value"].sel(comparison=row["comparison"], endpoint=row["endpoint"],
+                                replicate=row["replicate"]).item()
+        assert got == row["p_value"] or (np.isnan(got) and np.isnan(row["p_value"]))
+    np.testing.assert_array_equal(ds["value"].sel(arm="t", endpoint=eps[0].name)
+                                  .values[:, :6], res.values["t"][eps[0].name])
+    assert np.isnan(ds["value"].sel(arm="c").values[..., 4:]).all()   # padding
+    np.testing.assert_array_equal(ds["event"].sel(arm="u", endpoint=eps[1].name)
+                                  .values[:, :5], res.events["u"][eps[1].name])
+    assert list(ds["analysis"].values) == ["ttest", "logrank"]
+    assert list(ds["n_per_arm"].values) == [4, 6, 5]
+
+
+def test_sample_size_curve_and_trial_plots():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fine = en.PRO("pain_nrs", sd=2, low=-1e6, high=1e6, resolution=1e-9)
+    ep = en.endpoint.value("pain_nrs", at=30, instrument=fine)
+    tr = en.Trial({"c": _pain_arm(0, 60), "t": _pain_arm(2, 60)}, n_per_arm=5,
+                  endpoints=[ep])
+    n, curve = en.sample_size(tr, power=0.5, n_range=(2, 20), replicates=150, seed=2,
+                              return_curve=True)
+    assert n == en.sample_size(tr, power=0.5, n_range=(2, 20), replicates=150, seed=2)
+    assert curve.loc[n] >= 0.5 and curve.loc[n - 1] < 0.5
+    assert curve.index.min() == 2 and curve.index.max() == 20 and len(curve) >= 15
+    # each point is the power of the first n subjects of the same replicates
+    res = tr.run(replicates=150, seed=2)
+    small = en.Trial(tr.arms, n_per_arm=20, endpoints=[ep]).run(replicates=150, seed=2)
+    assert curve.loc[20] == small.power(0.05)[ep.name]
+    ax = en.plot.power_curve(curve)
+    line = [ln for ln in ax.lines if ln.get_label() == "simulated power"][0]
+    np.testing.assert_array_equal(line.get_xdata(), curve.index.to_numpy())
+    np.testing.assert_array_equal(line.get_ydata(), curve.to_numpy())
+    plt.close("all")
+    # effects: the mean line sits at the mean effect
+    ax = en.plot.effects(res, ep.name, truth=1.0)
+    mean_line = [ln for ln in ax.lines if ln.get_label().startswith("mean")][0]
+    assert mean_line.get_xdata()[0] == pytest.approx(res.estimates["effect"].mean())
+    plt.close("all")
+    # Kaplan-Meier by hand: times 1, 2, 2, 3+, 4; at 1: 1 of 5 -> 4/5; at 2: 2 of the 4
+    # at risk -> 4/5 x 1/2; at 4: 1 of 1 -> 0
+    u, s = en.plot.kaplan_meier([1, 2, 2, 3, 4, np.nan], [1, 1, 1, 0, 1, 1])
+    np.testing.assert_array_equal(u, [1, 2, 4])
+    np.testing.assert_allclose(s, [0.8, 0.4, 0.0])
+    tte = en.endpoint.time_to_event("pain_nrs", 3, below=False, start=10, at=60,
+                                    every=10, instrument=fine)
+    r2 = en.Trial(tr.arms, n_per_arm=5, endpoints=[tte]).run(replicates=4, seed=1)
+    ax = en.plot.arms(r2, 0)
+    km_c = en.plot.kaplan_meier(r2.values["c"][tte.name], r2.events["c"][tte.name])
+    np.testing.assert_allclose(ax.lines[0].get_ydata()[1:], km_c[1])
+    plt.close("all")
+    ax = en.plot.arms(res)
+    assert len(ax.get_xticklabels()) == 2
+    plt.close("all")
+    with pytest.raises(TypeError, match="tr must be an endorphin TrialResult"):
+        en.plot.effects("no")
+    with pytest.raises(ValueError, match="comparison must be"):
+        en.plot.effects(res, comparison=3)
+    with pytest.raises(ValueError, match="endpoint must be"):
+        en.plot.arms(res, "nope")
+    with pytest.raises(TypeError, match="curve must be a power curve"):
+        en.plot.power_curve(3)
+    with pytest.raises(TypeError, match="return_curve must be True or False"):
+        en.sample_size(tr, power=0.5, n_range=(2, 4), replicates=5, return_curve=1)
+    plt.close("all")
