@@ -10,6 +10,13 @@ r * stride + n - 1``.  Every draw of a subject (parameters, pulses, symptoms,
 instrument noise, dropout) is keyed by (arm seed, subject index, purpose), so a
 replicate's numbers do not depend on threads, chunks or how many replicates run,
 and two arms never share a draw.  The arms' own ``n`` and ``seed`` are not used.
+
+With ``run(uncertainty=...)`` replicate ``r`` also draws its typical-value multipliers
+from the generator keyed by (run seed, ``r``, ``PURPOSE_UNCERTAINTY``): one draw a
+replicate, shared by all arms.  Covariate distributions of an arm's population are
+drawn per subject (``PURPOSE_COVARIATES``), so each replicate has new covariates;
+``strata=`` instead assigns the stratified covariates in a fixed order within each
+replicate.
 """
 from __future__ import annotations
 

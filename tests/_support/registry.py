@@ -171,6 +171,8 @@ def calls() -> dict:
 _PLOT = "draws with matplotlib (tests/plot/ checks the artists, bad input and labels)"
 _STIMULUS = ("a stimulus class with the same validation as Exercise (registered); "
              "tests/scenario/test_scenario.py checks each one's bad input")
+_TRIAL = ("virtual trials over Scenario.simulate (registered), no array input; "
+          "tests/trial checks results against analytic references and bad input")
 EXCLUDED = {
     # stimuli and containers of the scenario layer
     "Acupuncture": _STIMULUS,
@@ -233,6 +235,27 @@ EXCLUDED = {
     "plot.dose_response": _PLOT,
     "plot.schild": _PLOT,
     "plot.style": "a matplotlib style context manager (tests/plot)",
+    "plot.power_curve": _PLOT + "; tests/trial/test_trial_extras.py",
+    "plot.effects": _PLOT + "; tests/trial/test_trial_extras.py",
+    "plot.arms": _PLOT + "; tests/trial/test_trial_extras.py",
+    "plot.kaplan_meier": "the Kaplan-Meier estimate behind plot.arms (pure NumPy); "
+                         "tests/trial/test_trial_extras.py checks it by hand",
+    # virtual trials: built from scenarios, no array input
+    "Trial": _TRIAL,
+    "TrialResult": "a container built by Trial.run; tests/trial",
+    "sample_size": _TRIAL,
+    "dropout": _TRIAL,
+    "endpoint.Endpoint": "a dataclass built by the endpoint functions; tests/trial",
+    "endpoint.value": _TRIAL,
+    "endpoint.change": _TRIAL,
+    "endpoint.percent_change": _TRIAL,
+    "endpoint.responder": _TRIAL,
+    "endpoint.mean": _TRIAL,
+    "endpoint.time_to_event": _TRIAL,
+    "Normal": "a covariate distribution (scalar arguments); "
+              "tests/trial/test_trial_extras.py checks its draws and bad input",
+    "Categorical": "a covariate distribution (a mapping); "
+                   "tests/trial/test_trial_extras.py checks its draws and bad input",
 }
 
 

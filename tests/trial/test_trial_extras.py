@@ -446,3 +446,34 @@ def test_sample_size_curve_and_trial_plots():
     with pytest.raises(TypeError, match="return_curve must be True or False"):
         en.sample_size(tr, power=0.5, n_range=(2, 4), replicates=5, return_curve=1)
     plt.close("all")
+
+
+def test_new_draws_do_not_depend_on_threads_chunks_or_count():
+    arm = lambda po: en.Scenario(population=en.Population(  # noqa: E731
+        1, variability=0.5, pain_ongoing=po,
+        covariates={"body_weight": en.Normal(70, 10, low=40, high=120)}), t_end=60, dt=10)
+    eps = [en.endpoint.value("pain_nrs", at=10, instrument=en.PRO.nrs()),
+           en.endpoint.time_to_event("pain_nrs", 3, start=10, at=60, every=10,
+                                     instrument=en.PRO.nrs())]
+    tr = en.Trial({"c": arm(1), "t": arm(2)}, n_per_arm=5, endpoints=eps,
+                  dropout=en.dropout(0.3, "pain_nrs", per_unit=0.3, center=3,
+                                     instrument=en.PRO.nrs()),
+                  visits=[0, 20, 40, 60], strata={"sex": {"female": 0.4, "male": 0.6}})
+    kw = dict(seed=6, uncertainty={"pain_ongoing": 0.3})
+    a = tr.run(replicates=4, threads=1, **kw)
+    b = tr.run(replicates=4, threads=2, **kw)
+    c = tr.run(replicates=2, **kw)
+    runs = [b, c]
+    if pytest.importorskip("dask"):
+        runs.append(tr.run(replicates=4, chunks=7, **kw))
+    for other in runs:
+        k = other.replicates
+        for arm_ in ("c", "t"):
+            for e in eps:
+                np.testing.assert_array_equal(a.values[arm_][e.name][:k],
+                                              other.values[arm_][e.name])
+            np.testing.assert_array_equal(a.events[arm_][eps[1].name][:k],
+                                          other.events[arm_][eps[1].name])
+            np.testing.assert_array_equal(a.covariates[arm_]["body_weight"][:k],
+                                          other.covariates[arm_]["body_weight"])
+    assert (a.covariates["c"]["sex"] == "female").sum(axis=1).tolist() == [2] * 4
