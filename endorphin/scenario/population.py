@@ -42,6 +42,8 @@ _BODY_WEIGHT = {r.name: r for r in model.DOSING_TABLE}["body_weight"]
 _COVARIATES = {"body_weight": (_BODY_WEIGHT.unit, _BODY_WEIGHT.low, _BODY_WEIGHT.high),
                "age": ("year", 0.0, 120.0), "vo2max": ("mL/kg/min", 10.0, 90.0),
                "sex": (None, None, None)}
+#: The covariates a population takes (``Population(covariates=...)``).
+COVARIATE_NAMES = tuple(_COVARIATES)
 _SEXES = {"f": "female", "female": "female", "m": "male", "male": "male"}
 _DEFAULT_BODY_WEIGHT = _BODY_WEIGHT.value
 

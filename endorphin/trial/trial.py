@@ -249,7 +249,7 @@ class Trial:
 def _check_strata(strata):
     if strata is None:
         return None
-    from ..scenario.population import _COVARIATES
+    from ..scenario.population import COVARIATE_NAMES
     if not isinstance(strata, Mapping) or not strata:
         raise TypeError(f"strata must be a non-empty mapping covariate -> {{value: "
                         f"fraction}}, got {type(strata).__name__}")
@@ -258,9 +258,9 @@ def _check_strata(strata):
         if k == "condition":
             raise ValueError("strata: stratification by condition is not supported; "
                              "make each condition an arm, or run a trial per condition")
-        if k not in _COVARIATES:
+        if k not in COVARIATE_NAMES:
             raise ValueError(f"strata: unknown covariate {k!r}; use one of "
-                             f"{list(_COVARIATES)}")
+                             f"{list(COVARIATE_NAMES)}")
         if not isinstance(cells, Mapping) or len(cells) < 1:
             raise TypeError(f"strata[{k!r}] must be a mapping value -> fraction, got "
                             f"{type(cells).__name__}")
