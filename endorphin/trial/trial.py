@@ -660,13 +660,22 @@ class TrialResult:
 
     def summary(self, alpha: float = 0.05):
         """Per comparison and endpoint: power, the mean effect and its 2.5 and 97.5
-        percentiles over replicates, the mean CI width and values analysed."""
+        percentiles over replicates, and the mean numbers of values analysed.  For a
+        log-rank endpoint the effect is a hazard ratio and ``effect_mean`` is the
+        geometric mean."""
         pw = self.power(alpha)
         g = self.estimates.groupby(["comparison", "endpoint"], observed=True, sort=False)
         out = g.agg(effect_mean=("effect", "mean"),
                     effect_p2_5=("effect", lambda s: np.nanpercentile(s, 2.5)),
                     effect_p97_5=("effect", lambda s: np.nanpercentile(s, 97.5)),
                     n_control=("n_control", "mean"), n_treatment=("n_treatment", "mean"))
+        ratio = [e.name for e in self.trial.endpoints
+                 if self.trial.analysis[e.name] == "logrank"]
+        if ratio:
+            geo = self.estimates[self.estimates["endpoint"].isin(ratio)].groupby(
+                ["comparison", "endpoint"], observed=True, sort=False)["effect"].agg(
+                lambda v: float(np.exp(np.nanmean(np.log(v)))))
+            out.loc[geo.index, "effect_mean"] = geo.to_numpy()
         if hasattr(pw, "to_frame") and not hasattr(pw, "columns"):
             pw = pw.to_frame(self.comparisons[0])
         out.insert(0, "power", [pw.loc[e, c] for c, e in out.index])

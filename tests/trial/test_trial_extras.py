@@ -128,6 +128,8 @@ def test_geometric_event_times_and_the_hazard_ratio():
     log_hr = np.log(res.estimates["effect"].to_numpy())
     assert abs(log_hr.mean() - true_log_hr) <= 3.5 * log_hr.std() / np.sqrt(R) + 0.03
     assert res.trial.analysis[ep.name] == "logrank"
+    assert res.summary().loc[("pain vs rest", ep.name), "effect_mean"] == pytest.approx(
+        np.exp(log_hr.mean()))
     # the CI covers the truth about 95 % of the time
     est = res.estimates
     cover = ((np.log(est["ci_low"]) <= true_log_hr) & (true_log_hr <= np.log(est["ci_high"])))
