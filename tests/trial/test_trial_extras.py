@@ -479,3 +479,16 @@ def test_new_draws_do_not_depend_on_threads_chunks_or_count():
             np.testing.assert_array_equal(a.covariates[arm_]["body_weight"][:k],
                                           other.covariates[arm_]["body_weight"])
     assert (a.covariates["c"]["sex"] == "female").sum(axis=1).tolist() == [2] * 4
+
+
+def test_logrank_type_i_error_with_identical_arms():
+    R, n, SD = 1000, 15, 3.0
+    fine = en.PRO("pain_nrs", sd=SD, low=-1e6, high=1e6, resolution=1e-9)
+    sc = _pain_arm(2, 60)
+    ep = en.endpoint.time_to_event("pain_nrs", 5, below=False, start=10, at=60, every=5,
+                                   instrument=fine)
+    res = en.Trial({"a": sc, "b": sc}, n_per_arm=n, endpoints=[ep]).run(replicates=R,
+                                                                         seed=30)
+    assert 0.2 < np.nanmean(res.events["a"][ep.name]) < 0.9       # events and censoring
+    p = res.power(0.05)[ep.name]
+    assert abs(p - 0.05) <= 3.5 * np.sqrt(0.05 * 0.95 / R)
