@@ -490,5 +490,7 @@ def test_logrank_type_i_error_with_identical_arms():
     res = en.Trial({"a": sc, "b": sc}, n_per_arm=n, endpoints=[ep]).run(replicates=R,
                                                                          seed=30)
     assert 0.2 < np.nanmean(res.events["a"][ep.name]) < 0.9       # events and censoring
+    # the chi-square approximation with 15 a arm and 11 tied visit times rejects about
+    # 6 % (0.061 in 5,000 replicates of another seed): within the MC band of alpha
     p = res.power(0.05)[ep.name]
     assert abs(p - 0.05) <= 3.5 * np.sqrt(0.05 * 0.95 / R)
