@@ -47,9 +47,10 @@ from .model import parameters  # noqa: E402
 from .measurement import PRO, Assay  # noqa: E402
 from .results import Result  # noqa: E402
 from .results import Comparison, open_result  # noqa: E402
-from .scenario import (Acupuncture, Dose, Exercise, Laughter, Meditation, Pain,  # noqa: E402
-                       Placebo, Population, Scenario, Stress, Subject, compare, weekly)
-from .trial import Trial, TrialResult, sample_size  # noqa: E402
+from .scenario import (Acupuncture, Categorical, Dose, Exercise, Laughter,  # noqa: E402
+                       Meditation, Normal, Pain, Placebo, Population, Scenario, Stress,
+                       Subject, compare, weekly)
+from .trial import Trial, TrialResult, dropout, sample_size  # noqa: E402
 from .trial import endpoints as endpoint  # noqa: E402
 from .math.fitting import FitResult, fit_dose_response, schild_analysis  # noqa: E402
 from . import io  # noqa: E402  (registers the scenario file readers and writers)
@@ -64,11 +65,13 @@ __all__ = [
     "__version__",
     "Acupuncture",
     "Assay",
+    "Categorical",
     "Dose",
     "Exercise",
     "FitResult",
     "Laughter",
     "Meditation",
+    "Normal",
     "PRO",
     "Pain",
     "Placebo",
@@ -80,6 +83,7 @@ __all__ = [
     "Trial",
     "TrialResult",
     "compare",
+    "dropout",
     "endpoint",
     "sample_size",
     "weekly",

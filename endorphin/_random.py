@@ -18,7 +18,8 @@ import numpy as np
 __all__ = ["keyed_rng", "PURPOSE_PARAMETERS", "PURPOSE_PULSES", "PURPOSE_SYMPTOMS",
            "PURPOSE_PLASMA", "PURPOSE_CSF", "PURPOSE_ACTH", "PURPOSE_CORTISOL",
            "PURPOSE_NRS", "PURPOSE_VAS", "PURPOSE_MOOD", "PURPOSE_HADS_A",
-           "PURPOSE_HADS_D", "PURPOSE_DRUG_PK", "PURPOSE_DROPOUT", "drug_key"]
+           "PURPOSE_HADS_D", "PURPOSE_DRUG_PK", "PURPOSE_DROPOUT", "PURPOSE_UNCERTAINTY",
+           "PURPOSE_COVARIATES", "drug_key"]
 
 # the model (endorphin.model)
 PURPOSE_PARAMETERS = 0
@@ -40,6 +41,10 @@ PURPOSE_HADS_A = 35
 PURPOSE_HADS_D = 36
 # trials (endorphin.trial)
 PURPOSE_DROPOUT = 64
+# a trial's uncertain typical values, keyed by (run seed, replicate, purpose)
+PURPOSE_UNCERTAINTY = 65
+# covariate distributions (endorphin.scenario.covariates): 80 + the covariate's index
+PURPOSE_COVARIATES = 80
 
 
 def keyed_rng(seed: int, subject: int, purpose: int, *extra: int) -> np.random.Generator:

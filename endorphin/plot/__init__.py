@@ -17,7 +17,10 @@ Helpers for the pictures a physiologist or pharmacologist puts in a paper:
 * :func:`dose_response` -- data points, fitted curves (Hill, Emax, LL.4,
   LL.5) and their pointwise confidence bands;
 * :func:`schild` -- the Schild plot, log(DR - 1) against log [antagonist],
-  with the regression line, slope and pA2.
+  with the regression line, slope and pA2;
+* :func:`power_curve`, :func:`effects`, :func:`arms` -- virtual trials
+  (:mod:`~endorphin.plot.trials`): power against n, the distribution of effect
+  estimates, the arms' endpoint values or Kaplan-Meier curves.
 
 Conventions: every helper takes ``ax=`` (or makes a figure), returns the
 Axes (an array of Axes for several panels), labels the axes ``long_name
@@ -39,16 +42,18 @@ the drawing of ``Result.plot`` and ``Comparison.plot``.
 """
 from .._public import examples
 from ..results.meta import register_plotter
-from . import common, curves, trajectories
+from . import common, curves, trajectories, trials
 from .common import output_label
 from .curves import confidence_band, dose_response, schild, schild_line
 from .theme import PALETTE, style
 from .trajectories import compare, occupancy, time_course, timeline, tolerance
+from .trials import arms, effects, kaplan_meier, power_curve
 
 __all__ = ["time_course", "timeline", "occupancy", "tolerance", "compare",
-           "dose_response", "schild", "style", "PALETTE"]
+           "dose_response", "schild", "style", "PALETTE", "power_curve", "effects",
+           "arms", "kaplan_meier"]
 
-__test__ = examples(trajectories, curves, common)   # doctest.testmod(endorphin.plot)
+__test__ = examples(trajectories, curves, common, trials)   # doctest.testmod(endorphin.plot)
 
 register_plotter("time_course", time_course)
 register_plotter("compare", compare)

@@ -6,6 +6,8 @@ This is the layer a notebook uses (the README's "Scenarios").  Its rooms:
 * :mod:`~endorphin.scenario.doses`: :class:`Dose`;
   :mod:`~endorphin.scenario.drug_plan` maps drug doses onto the engine's slots;
 * :mod:`~endorphin.scenario.population`: :class:`Population`, :class:`Subject`;
+  :mod:`~endorphin.scenario.covariates`: covariate distributions :class:`Normal`,
+  :class:`Categorical`;
 * :mod:`~endorphin.scenario.scenario`: :class:`Scenario` and :func:`compare`;
 * :mod:`~endorphin.scenario.runner`: the one loop over the engine
   (in process, with a progress bar, or as Dask tasks with ``chunks=``).
@@ -16,7 +18,8 @@ model's units (beta-endorphin and ACTH pmol/L, cortisol nmol/L, effects
 dimensionless).
 """
 from .._public import examples
-from . import doses, drug_plan, population, runner, scenario, stimuli
+from . import covariates, doses, drug_plan, population, runner, scenario, stimuli
+from .covariates import Categorical, Normal
 from .doses import Dose, DrugNotAvailableError
 from .population import CONDITIONS, Population, Subject
 from .scenario import Scenario, compare
@@ -26,6 +29,7 @@ from .weekly import WEEKDAYS, weekly
 
 __all__ = ["Stimulus", "Exercise", "Stress", "Pain", "Laughter", "Meditation",
            "Acupuncture", "Placebo", "Protocol", "weekly", "WEEKDAYS", "Dose", "DrugNotAvailableError",
-           "Population", "Subject", "Scenario", "compare", "CONDITIONS"]
+           "Population", "Subject", "Scenario", "compare", "CONDITIONS", "Normal",
+           "Categorical"]
 
-__test__ = examples(stimuli, doses, drug_plan, population, scenario, runner)
+__test__ = examples(stimuli, doses, drug_plan, population, scenario, runner, covariates)

@@ -23,6 +23,7 @@ from .. import _units, model
 from ..model import drugs, presets
 from .._validate import choice, integer, real, unknown_name
 from ..engine import core
+from . import covariates as covariate_dists
 
 __all__ = ["Population", "Subject", "CONDITIONS"]
 
@@ -43,11 +44,13 @@ _BODY_WEIGHT = {r.name: r for r in model.DOSING_TABLE}["body_weight"]
 _COVARIATES = {"body_weight": (_BODY_WEIGHT.unit, _BODY_WEIGHT.low, _BODY_WEIGHT.high),
                "age": ("year", 0.0, 120.0), "vo2max": ("mL/kg/min", 10.0, 90.0),
                "sex": (None, None, None)}
+#: The covariates a population takes (``Population(covariates=...)``).
+COVARIATE_NAMES = tuple(_COVARIATES)
 _SEXES = {"f": "female", "female": "female", "m": "male", "male": "male"}
 _DEFAULT_BODY_WEIGHT = _BODY_WEIGHT.value
 
 
-def _covariates(covariates, n: int) -> dict:
+def _covariates(covariates, n: int, seed: int = 0, dists: dict | None = None) -> dict:
     if covariates is None:
         return {}
     try:
@@ -66,7 +69,17 @@ def _covariates(covariates, n: int) -> dict:
         if key not in _COVARIATES:
             raise ValueError(unknown_name(key, _COVARIATES, "covariates", what="covariate"))
         unit, low, high = _COVARIATES[key]
-        if unit is not None:
+        if isinstance(val, covariate_dists.DISTRIBUTIONS):
+            if key == "sex" and not isinstance(val, covariate_dists.Categorical):
+                raise TypeError("covariates['sex'] must be a value, per-subject values "
+                                "or a Categorical distribution")
+            if dists is not None:
+                dists[key] = val
+            val = covariate_dists.draw(val, seed, n, list(_COVARIATES).index(key))
+            if key != "sex":
+                val = val.astype(np.float64) if val.dtype != object else np.array(
+                    val.tolist())
+        elif unit is not None:
             val = _units.magnitude(val, unit, f"covariates[{key!r}]")
         arr = np.asarray(val)
         if arr.ndim == 0:
@@ -146,7 +159,10 @@ class Population:
         dosing volumes, default 70 kg), ``vo2max`` (mL/kg/min, 10-90; turns
         ``Exercise(vo2=...)`` workloads into each subject's relative
         intensity), ``sex`` ("female"/"male") and ``age`` (years, 0-120).
-        Each a scalar or ``n`` values; all are kept as coordinates of the
+        Each a scalar, ``n`` values, or a distribution
+        (:class:`~endorphin.scenario.Normal`, :class:`~endorphin.scenario.Categorical`)
+        from which each subject draws its own value, keyed by (seed, subject)
+        (:mod:`endorphin.scenario.covariates`); all are kept as coordinates of the
         results.  ``sex="female"`` gives morphine the women's ke0 and
         effect-site factor (Sarton et al. 2000:
         ``endorphin.scenario.drug_plan.SEX_EFFECTS``).  Age enters no parameter: the
@@ -188,6 +204,7 @@ class Population:
     cv: Mapping = types.MappingProxyType({})
     correlation: Mapping = types.MappingProxyType({})
     drug_variability: bool = True
+    covariate_distributions: Mapping = types.MappingProxyType({})
 
     def __init__(self, n: int, condition: str = "healthy", variability: float = 1.0,
                  seed: int | None = None, covariates=None, *, cv=None, correlation=None,
@@ -220,7 +237,9 @@ class Population:
         elif seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         self.seed = int(seed)
-        self.covariates = _covariates(covariates, self.n)
+        self.covariate_distributions = {}
+        self.covariates = _covariates(covariates, self.n, self.seed,
+                                      self.covariate_distributions)
         self.overrides = dict(overrides)
         self._engine_overrides, self._pulse_overrides = _overrides(self.overrides)
         if self.variability > 0:

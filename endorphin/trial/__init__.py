@@ -3,6 +3,7 @@ endpoints read through instruments, analysis), :class:`TrialResult` (estimates,
 power) and :func:`sample_size`; endpoints are built by :mod:`endorphin.endpoint`
 (this package's :mod:`.endpoints`)."""
 from . import endpoints
+from .dropouts import Dropout, dropout
 from .trial import Trial, TrialResult, sample_size
 
-__all__ = ["Trial", "TrialResult", "sample_size", "endpoints"]
+__all__ = ["Trial", "TrialResult", "sample_size", "endpoints", "dropout", "Dropout"]

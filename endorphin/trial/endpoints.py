@@ -14,7 +14,15 @@ constructor         per-subject value                                      analy
 ``responder``       1 if the reading fell by ``reduction`` (a fraction of   ``chi2``
                     baseline, IMMPACT's 30 % / 50 %) or by ``points``,
                     else 0
+``time_to_event``   minutes from ``start`` to the first visit whose        ``logrank``
+                    reading is below (``below=False``: above) a
+                    threshold, with an event flag (0: censored at the
+                    last visit observed)
 ==================  =====================================================  ==========
+
+A time-to-event endpoint's values are times; :meth:`Endpoint.events` gives the
+matching event flags (1 an event, 0 censored), which the trial keeps beside the
+values.
 
 Times are minutes from the start of the scenario (pint time quantities are
 converted).  The "analysis" column is the default test of the endpoint's kind
@@ -31,17 +39,19 @@ from .. import _units
 from .._validate import real
 from ..measurement import PRO, Assay
 
-__all__ = ["Endpoint", "value", "change", "percent_change", "responder", "mean"]
+__all__ = ["Endpoint", "value", "change", "percent_change", "responder", "mean",
+           "time_to_event"]
 
 #: The kinds of endpoint and the analysis each chooses by default.
 DEFAULT_ANALYSIS = {"value": "ttest", "change": "ttest", "percent_change": "ttest",
-                    "mean": "ttest", "responder": "chi2"}
+                    "mean": "ttest", "responder": "chi2", "time_to_event": "logrank"}
 #: The analyses each kind of endpoint can take.
 ANALYSES = {"value": ("ttest", "mannwhitney"),
             "change": ("ttest", "ancova", "mannwhitney"),
             "percent_change": ("ttest", "ancova", "mannwhitney"),
             "mean": ("ttest", "mannwhitney"),
-            "responder": ("chi2", "fisher")}
+            "responder": ("chi2", "fisher"),
+            "time_to_event": ("logrank",)}
 _MAX_VISITS = 10_000
 
 
@@ -53,7 +63,8 @@ class Endpoint:
     Attributes
     ----------
     kind : str
-        ``"value"``, ``"change"``, ``"percent_change"``, ``"mean"`` or ``"responder"``.
+        ``"value"``, ``"change"``, ``"percent_change"``, ``"mean"``, ``"responder"`` or
+        ``"time_to_event"``.
     output : str
         The model output read.
     at : float
@@ -61,9 +72,13 @@ class Endpoint:
     baseline : float or None
         Baseline visit, minutes (``change``, ``percent_change``, ``responder``).
     start, every : float or None
-        The window of ``mean``: readings at ``start, start + every, ..`` up to ``at``.
+        The window of ``mean`` and ``time_to_event``: readings at ``start, start +
+        every, ..`` up to ``at``.
     reduction, points : float or None
         The responder rule: a fall by ``reduction`` x baseline, or by ``points``.
+    threshold, below : float or None, bool
+        The event of ``time_to_event``: a reading below ``threshold`` (``below=False``:
+        above it), in the instrument's unit.
     instrument : PRO, Assay or None
         What records the output (None: the true output, no noise).
     name : str
@@ -79,11 +94,13 @@ class Endpoint:
     points: float | None = None
     instrument: object = None
     name: str = ""
+    threshold: float | None = None
+    below: bool = True
 
     @property
     def visits(self) -> np.ndarray:
         """The visit times this endpoint reads, minutes, sorted."""
-        if self.kind == "mean":
+        if self.kind in ("mean", "time_to_event"):
             n = int(math.floor((self.at - self.start) / self.every + 1e-9)) + 1
             return self.start + self.every * np.arange(n)
         if self.baseline is None:
@@ -98,6 +115,28 @@ class Endpoint:
     def has_baseline(self) -> bool:
         return self.baseline is not None
 
+    @property
+    def is_time_to_event(self) -> bool:
+        return self.kind == "time_to_event"
+
+    def _first_event(self, r: np.ndarray):
+        with np.errstate(invalid="ignore"):
+            hit = (r < self.threshold) if self.below else (r > self.threshold)
+        hit &= ~np.isnan(r)
+        seen = ~np.isnan(r)
+        any_hit = hit.any(axis=-1)
+        first = np.argmax(hit, axis=-1)
+        # censored at the last visit observed (the reversed argmax of seen)
+        last = r.shape[-1] - 1 - np.argmax(seen[..., ::-1], axis=-1)
+        return any_hit, first, last, seen.any(axis=-1)
+
+    def events(self, readings: np.ndarray) -> np.ndarray:
+        """Event flags of a ``time_to_event`` endpoint from ``readings`` (..., V):
+        1.0 if an event was observed, 0.0 if censored, NaN without any reading."""
+        r = np.asarray(readings, dtype=np.float64)
+        any_hit, _, _, any_seen = self._first_event(r)
+        return np.where(any_seen, any_hit.astype(np.float64), np.nan)
+
     def reduce(self, readings: np.ndarray) -> np.ndarray:
         """Per-subject values from ``readings`` (..., V) at :attr:`visits` (NaN where a
         reading is missing): float64 (...,), NaN where the value is missing.
@@ -107,6 +146,12 @@ class Endpoint:
         """
         r = np.asarray(readings, dtype=np.float64)
         v = self.visits
+        if self.kind == "time_to_event":
+            # the first visit with an event, else the last visit observed (censored);
+            # a missing reading (after dropout, below an assay's LLOQ) is no event
+            any_hit, first, last, any_seen = self._first_event(r)
+            t = v[np.where(any_hit, first, last)] - self.start
+            return np.where(any_seen, t, np.nan)
         if self.kind == "mean":
             with np.errstate(invalid="ignore"):
                 n = np.sum(~np.isnan(r), axis=-1)
@@ -230,3 +275,40 @@ def mean(output: str, start, at, every=1440.0, *, instrument=None,
         raise ValueError(f"mean: more than {_MAX_VISITS} visits from start to at; use a "
                          f"larger every")
     return _common("mean", output, at, instrument, name, start=start, every=every)
+
+
+def time_to_event(output: str, threshold: float, *, below: bool = True, start=0.0,
+                  at, every=1440.0, instrument=None, name: str | None = None) -> Endpoint:
+    """Time to an event: minutes from ``start`` to the first visit (``start, start +
+    every, ..`` up to ``at``, minutes) whose reading is below ``threshold`` (in the
+    instrument's unit; ``below=False``: above it), e.g. the first day with pain below
+    4 on the NRS (``every=1440``).
+
+    A subject without an event is censored at the last visit observed: ``at`` (the
+    end of follow-up) or the last visit before dropping out.  Readings missing at a
+    visit (an assay's LLOQ) count as no event.  The values are the times (minutes);
+    :meth:`Endpoint.events` gives the event flags.  Analysed by the log-rank test,
+    the effect being the hazard ratio treatment / control
+    (:mod:`endorphin.trial.analysis`).  The default name is
+    ``"time_to_event:<output><|><threshold>@<at>"``.
+
+    >>> import endorphin as en
+    >>> en.endpoint.time_to_event("pain_nrs", 4, at=84 * 1440).name
+    'time_to_event:pain_nrs<4@120960'
+    """
+    threshold = real(threshold, "threshold")
+    if not isinstance(below, (bool, np.bool_)):
+        raise TypeError(f"below must be True or False, got {below!r}")
+    start = _time(start, "start")
+    every = real(_units.magnitude(every, "min", "every"), "every", low=0.0, low_open=True,
+                 unit="min")
+    at_ = _time(at, "at")
+    if at_ <= start:
+        raise ValueError(f"at must be > start, got start={start:g} min, at={at_:g} min")
+    if (at_ - start) / every + 1 > _MAX_VISITS:
+        raise ValueError(f"time_to_event: more than {_MAX_VISITS} visits from start to "
+                         f"at; use a larger every")
+    if name is None:
+        name = f"time_to_event:{output}{'<' if below else '>'}{threshold:g}@{at_:g}"
+    return _common("time_to_event", output, at, instrument, name, start=start,
+                   every=every, threshold=threshold, below=bool(below))

@@ -161,6 +161,11 @@ def calls() -> dict:
                               "b": en.Scenario(t_end=60.0, dt=10.0)}, 4,
                              [en.endpoint.value("pain_nrs", 60.0)]),
                   {"dropout": 0.1}, "py"),
+        "endpoint.time_to_event": (en.endpoint.time_to_event, ("pain_nrs", 3.0),
+                                   {"at": 2880.0, "every": 1440.0}, "py"),
+        "dropout": (en.dropout, (0.2, "pain_nrs"), {"per_unit": 0.3}, "py"),
+        "Normal": (en.Normal, (70.0, 10.0), {"low": 40.0, "high": 120.0}, "py"),
+        "Categorical": (en.Categorical, ({"female": 0.6, "male": 0.4},), {}, "py"),
     })
     # the batched fitter (endorphin._fit)
     xd = np.array([0.1, 0.3, 1.0, 3.0, 10.0, 30.0])
@@ -252,6 +257,11 @@ EXCLUDED = {
     "plot.dose_response": _PLOT,
     "plot.schild": _PLOT,
     "plot.style": "a matplotlib style context manager (tests/plot)",
+    "plot.power_curve": _PLOT + "; tests/trial/test_trial_extras.py",
+    "plot.effects": _PLOT + "; tests/trial/test_trial_extras.py",
+    "plot.arms": _PLOT + "; tests/trial/test_trial_extras.py",
+    "plot.kaplan_meier": "the Kaplan-Meier estimate behind plot.arms (pure NumPy); "
+                         "tests/trial/test_trial_extras.py checks it by hand",
 }
 
 
