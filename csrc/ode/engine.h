@@ -7,7 +7,10 @@
  * exactly at every input switch (`breaks`) and dose time, applies the doses,
  * and restarts.  Outputs are right-continuous (a request at a dose time sees
  * the dosed state) and come from the dense output, so the step sequence does
- * not depend on the requested times.  Subjects never share mutable state, so
+ * not depend on the requested times.  On-demand dosing (demand.c) adds state
+ * events: an output's upward crossing of a threshold, located on the dense
+ * output of the accepted step, ends the interval there; lockout ends are
+ * breakpoints.  Subjects never share mutable state, so
  * any split of the population over threads gives bitwise identical results.
  */
 #ifndef ENDORPHIN_ODE_ENGINE_H

@@ -13,8 +13,10 @@ step control, every subject with its own step sizes.  Input switches
 applies the doses and restarts, so no event is ever missed by step control.
 Outputs are right-continuous (an output requested at a dose time sees the
 dosed state) and are taken from the dense output, so the steps do not depend
-on the requested times.  Results are bitwise identical for any thread count
-and any split of the population.  Time is in minutes throughout endorphin.
+on the requested times.  On-demand dosing (``demand=``) adds state events:
+the time an output crosses a threshold is located on the dense output.
+Results are bitwise identical for any thread count and any split of the
+population.  Time is in minutes throughout endorphin.
 """
 from __future__ import annotations
 
