@@ -11,17 +11,22 @@ on them).  Custom assays take numbers from 1000 up (endorphin.measurement).
 """
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 
 __all__ = ["keyed_rng", "PURPOSE_PARAMETERS", "PURPOSE_PULSES", "PURPOSE_SYMPTOMS",
            "PURPOSE_PLASMA", "PURPOSE_CSF", "PURPOSE_ACTH", "PURPOSE_CORTISOL",
            "PURPOSE_NRS", "PURPOSE_VAS", "PURPOSE_MOOD", "PURPOSE_HADS_A",
-           "PURPOSE_HADS_D", "PURPOSE_DROPOUT"]
+           "PURPOSE_HADS_D", "PURPOSE_DRUG_PK", "PURPOSE_DROPOUT", "drug_key"]
 
 # the model (endorphin.model)
 PURPOSE_PARAMETERS = 0
 PURPOSE_PULSES = 1
 PURPOSE_SYMPTOMS = 3
+# between-subject variability of drug PK (endorphin.scenario.drug_plan), one stream per
+# (subject, drug): spawn key (subject, PURPOSE_DRUG_PK, drug_key(name))
+PURPOSE_DRUG_PK = 4
 # assays (endorphin.measurement)
 PURPOSE_PLASMA = 16
 PURPOSE_CSF = 17
@@ -37,7 +42,15 @@ PURPOSE_HADS_D = 36
 PURPOSE_DROPOUT = 64
 
 
-def keyed_rng(seed: int, subject: int, purpose: int) -> np.random.Generator:
-    """The generator of ``subject``'s draws for ``purpose`` in a run seeded ``seed``."""
-    return np.random.Generator(np.random.Philox(
-        np.random.SeedSequence(int(seed), spawn_key=(int(subject), int(purpose)))))
+def keyed_rng(seed: int, subject: int, purpose: int, *extra: int) -> np.random.Generator:
+    """The generator of ``subject``'s draws for ``purpose`` in a run seeded ``seed``
+    (``extra`` integers extend the key, e.g. a drug's :func:`drug_key`)."""
+    key = (int(subject), int(purpose)) + tuple(int(e) for e in extra)
+    return np.random.Generator(np.random.Philox(np.random.SeedSequence(int(seed),
+                                                                       spawn_key=key)))
+
+
+def drug_key(name: str) -> int:
+    """A stable integer key of a drug name (CRC-32 of its UTF-8 bytes; Python's
+    ``hash`` of a str changes between processes)."""
+    return zlib.crc32(name.encode("utf-8"))

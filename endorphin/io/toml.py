@@ -15,6 +15,7 @@ The layout (every time in minutes, as in the Python API)::
     condition = "healthy"
     variability = 1.0
     seed = 4
+    drug_variability = true # optional: false keeps drug PK typical
 
     [population.overrides]  # optional: typical parameter values
     t_half_plasma = 40.0
@@ -76,6 +77,8 @@ def to_dict(sc) -> dict:
            "condition": pop.condition, "seed": int(pop.seed)}
     if pd_["type"] == "Population":
         pd_.update(n=int(pop.n), variability=float(pop.variability))
+        if not getattr(pop, "drug_variability", True):
+            pd_["drug_variability"] = False
     if pop.overrides:
         pd_["overrides"] = {k: float(v) for k, v in pop.overrides.items()}
     if getattr(pop, "cv", None):
@@ -170,7 +173,7 @@ def from_dict(d: dict):
                                  f"{sorted(extra)}")
             pop = Subject(covariates=covariates, **p, **overrides)
         elif kind == "Population":
-            allowed = {"n", "condition", "variability", "seed"}
+            allowed = {"n", "condition", "variability", "seed", "drug_variability"}
             extra = set(p) - allowed
             if extra:
                 raise ValueError(f"scenario file: population has unknown key(s) "

@@ -134,7 +134,7 @@ def auc(t, c, method: str = "linear"):
     ...         method="linear-up/log-down").round(6)        # broadcasting
     array([1.352527, 2.705053])
     """
-    method = choice(method, sorted(_AUC_METHODS), "method")
+    method = choice(method, sorted(_AUC_METHODS), "method", fold_case=False)
     t, tu = _split(t, "t", time=True)
     c, cu = _split(c, "c")
     t, c = _profile(t, c, 2)
@@ -334,7 +334,7 @@ def from_samples(samples, blq="pknca", *, method: str = "linear", n_points: int 
     if not isinstance(samples, pd.DataFrame):
         raise TypeError(f"samples must be a pandas DataFrame (the long table "
                         f"Result.sample returns), got {type(samples).__name__}")
-    method = choice(method, sorted(_AUC_METHODS), "method")
+    method = choice(method, sorted(_AUC_METHODS), "method", fold_case=False)
     if isinstance(n_points, (bool, np.bool_)) or not isinstance(n_points, (int, np.integer)):
         raise TypeError(f"n_points must be an integer, got {type(n_points).__name__}")
     if n_points < 2:

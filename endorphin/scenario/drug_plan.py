@@ -23,6 +23,13 @@ NONMEM-equivalent semantics (docs/model.md, "Dosing semantics"):
   (:attr:`DrugPlan.demand`): ``F A`` nmol into the slot's central compartment
   (IV) or depot whenever the rule fires (routes without lag only).
 
+Between-subject variability of the PK (docs/model.md, "Drugs"): :func:`individual_pk`
+draws each subject's clearance, volumes, ``ka`` and ``F`` around the drug table's
+typical values with the drug's CVs (:attr:`endorphin.drugs.Drug.cv`), after scaling them
+with body weight where the drug has :attr:`~endorphin.drugs.Drug.weight_exponents`.
+The draws are keyed by (seed, subject, drug), so they do not depend on chunking,
+threads, or the other drugs of a scenario.
+
 Pure Python over NumPy; used by :class:`endorphin.Scenario`.
 """
 from __future__ import annotations
@@ -31,10 +38,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._random import PURPOSE_DRUG_PK, drug_key, keyed_rng
 from ..model import drugs
 from ..engine import core
 
-__all__ = ["Slot", "DrugPlan", "plan", "slot_parameters", "MAX_SLOTS"]
+__all__ = ["Slot", "DrugPlan", "plan", "slot_parameters", "individual_pk", "MAX_SLOTS"]
 
 MAX_SLOTS = 4
 _RECEPTORS = ("mu", "delta", "kappa")
@@ -83,6 +91,97 @@ def slot_parameters(drug: drugs.Drug, ka: float = 0.0) -> np.ndarray:
     ], dtype=np.float64)
 
 
+def individual_pk(drug: drugs.Drug, seed: int, first: int, count: int,
+                  body_weight: np.ndarray, scale: float = 1.0) -> dict:
+    """PK fields of subjects ``first .. first + count - 1`` for ``drug``.
+
+    Parameters
+    ----------
+    drug : Drug
+    seed : int
+        The population's seed.
+    first, count : int
+        Subject indices (the keys of the draws).
+    body_weight : ndarray (count,)
+        kg; fields with a weight exponent ``e`` get ``typical (WT / 70) ** e``.
+    scale : float
+        Multiplier of the drug's CVs (the population's ``variability``; 0: every
+        subject has the typical value for its weight, and nothing is drawn).
+
+    Returns
+    -------
+    dict of str to ndarray (count,)
+        ``cl``, ``v1`` (and ``q2`` ... ``v3`` where present; L/min, L) and per
+        extravascular route ``ka_<route>`` (1/min) and ``F_<route>``.  A field with
+        CV ``c`` is ``typical * exp(sigma z)`` with ``sigma = sqrt(log(1 + (c scale)^2))``
+        (log-normal, median = typical value); ``F`` is ``logit^-1(logit(F) + sigma z)``
+        (median F, stays in (0, 1]; a typical F of 1 does not vary).  ``z`` is
+        standard normal, drawn by ``keyed_rng(seed, subject, PURPOSE_DRUG_PK,
+        drug_key(name))``: one deviate per entry of :data:`endorphin.drugs.CV_FIELDS`
+        in that order, so a subject's draw of a field does not depend on which other
+        fields vary.
+    """
+    count = int(count)
+    bw = np.asarray(body_weight, dtype=np.float64)
+    if bw.shape != (count,):
+        raise ValueError(f"body_weight must have {count} values, got shape {bw.shape}")
+    out: dict[str, np.ndarray] = {}
+    for f in drugs.WEIGHT_FIELDS:
+        v = getattr(drug, f)
+        if v is None:
+            continue
+        e = drug.weight_exponents.get(f)
+        out[f] = (np.full(count, float(v)) if e is None
+                  else v * (bw / drugs.REFERENCE_WEIGHT) ** e)
+    for route, (F, ka, _) in drug.routes.items():
+        if route == "iv":
+            continue
+        out[f"ka_{route}"] = np.full(count, float(ka))
+        out[f"F_{route}"] = np.full(count, float(F))
+    varied = [f for f, c in drug.cv.items() if c * scale > 0.0]
+    if not varied:
+        return out
+    fields = drugs.CV_FIELDS
+    z = np.empty((count, len(fields)))
+    key = drug_key(drug.name)
+    for i in range(count):
+        z[i] = keyed_rng(seed, first + i, PURPOSE_DRUG_PK, key).standard_normal(len(fields))
+    for f in varied:
+        sigma = np.sqrt(np.log1p((drug.cv[f] * scale) ** 2))
+        dz = sigma * z[:, fields.index(f)]
+        if f.startswith("F_"):
+            F = out[f]
+            if F[0] < 1.0:
+                out[f] = 1.0 / (1.0 + (1.0 - F) / F * np.exp(-dz))
+        else:
+            out[f] = out[f] * np.exp(dz)
+    return out
+
+
+def _slot_matrix(drug: drugs.Drug, route, pk: dict) -> np.ndarray:
+    """:func:`slot_parameters` per subject, (N, 18), from :func:`individual_pk`'s fields
+    (the same operations, so the typical subject's numbers are identical)."""
+    v1 = pk["v1"]
+    N = v1.shape[0]
+    zero = np.zeros(N)
+    q2 = pk.get("q2", zero)
+    q3 = pk.get("q3", zero)
+    k21 = q2 / pk["v2"] if "v2" in pk else zero
+    k31 = q3 / pk["v3"] if "v3" in pk else zero
+    ka = zero if route is None else pk[f"ka_{route}"]
+    typical = slot_parameters(drug, 0.0)
+    out = np.empty((N, typical.size))
+    out[:] = typical
+    out[:, 0] = v1
+    out[:, 1] = pk["cl"] / v1
+    out[:, 2] = q2 / v1
+    out[:, 3] = k21
+    out[:, 4] = q3 / v1
+    out[:, 5] = k31
+    out[:, 6] = ka
+    return out
+
+
 @dataclass(frozen=True)
 class DrugPlan:
     """What the engine needs for the drugs of a scenario.
@@ -97,6 +196,9 @@ class DrugPlan:
     bolus_nmol : ndarray (N, D)
         Amount (nmol, bioavailable) per subject.
     infusions : list of (input name, start, duration, rate (N,) nmol/min)
+    slot_params : ndarray (N, 18 x slots) or None
+        Per-subject slot parameters (between-subject PK, weight scaling); None: every
+        subject has the drug table's typical 70-kg PK.
     demand : dict or None
         The on-demand dose: ``drug`` (name), ``state`` (engine state name),
         ``nmol`` (N,) bioavailable nmol per demand dose, ``mg`` (N,) mg per
@@ -109,17 +211,27 @@ class DrugPlan:
     bolus_states: np.ndarray
     bolus_nmol: np.ndarray
     infusions: list
+    slot_params: np.ndarray | None = None
     demand: dict | None = None
 
-    def parameters(self, base: np.ndarray, sex=None) -> np.ndarray:
+    def parameters(self, base: np.ndarray, sex=None, rows=None) -> np.ndarray:
         """Append the slots' parameters to the endogenous parameters (N, P0).
 
-        ``sex`` (N,) of "female"/"male" applies :data:`SEX_EFFECTS` to the women."""
+        ``sex`` (N,) of "female"/"male" applies :data:`SEX_EFFECTS` to the women;
+        ``rows`` (a slice of the plan's subjects) selects the per-subject PK rows that
+        belong to ``base`` (default: all)."""
         if not self.slots:
             return base
-        extra = np.concatenate([slot_parameters(s.drug, s.ka) for s in self.slots])
-        out = np.concatenate([base, np.broadcast_to(extra, (base.shape[0], extra.size))],
-                             axis=1)
+        if self.slot_params is not None:
+            sp = self.slot_params if rows is None else self.slot_params[rows]
+            if sp.shape[0] != base.shape[0]:
+                raise ValueError(f"the plan has PK for {sp.shape[0]} subjects, base has "
+                                 f"{base.shape[0]}: pass rows=")
+            out = np.concatenate([base, sp], axis=1)
+        else:
+            extra = np.concatenate([slot_parameters(s.drug, s.ka) for s in self.slots])
+            out = np.concatenate([base, np.broadcast_to(extra, (base.shape[0],
+                                                                extra.size))], axis=1)
         if sex is not None:
             women = np.asarray(sex) == "female"
             if women.any():
@@ -146,9 +258,13 @@ def _slot_key(drug: drugs.Drug, route: str):
     return (drug.name, None if route == "iv" else route)
 
 
-def plan(doses, t_end: float, body_weight: np.ndarray) -> DrugPlan:
+def plan(doses, t_end: float, body_weight: np.ndarray, pk=None) -> DrugPlan:
     """Build the :class:`DrugPlan` of ``doses`` (endorphin.Dose objects of exogenous
-    drugs) for subjects with ``body_weight`` (N,) kg, over ``[0, t_end]``."""
+    drugs) for subjects with ``body_weight`` (N,) kg, over ``[0, t_end]``.
+
+    ``pk`` (optional) maps a Drug to its subjects' PK fields, as
+    :func:`individual_pk` returns them (N values each); without it every subject has
+    the drug table's typical PK."""
     body_weight = np.asarray(body_weight, dtype=np.float64)
     N = body_weight.shape[0]
     # slots: one per (drug, extravascular route); IV joins the drug's first slot
@@ -168,6 +284,7 @@ def plan(doses, t_end: float, body_weight: np.ndarray) -> DrugPlan:
         raise ValueError(f"doses: at most {MAX_SLOTS} drug/route combinations per scenario "
                          f"(the engine's drug slots), got {len(keys)}: {keys}")
     slots = tuple(Slot(drugs.get(name), route) for name, route in keys)
+    subject_pk = {} if pk is None else {s.drug.name: pk(s.drug) for s in slots}
 
     def slot_of(drug, route):
         if route != "iv":
@@ -183,6 +300,8 @@ def plan(doses, t_end: float, body_weight: np.ndarray) -> DrugPlan:
     for d in doses:
         drug = drugs.get(d.drug)
         F, _, lag = drug.routes[d.route]
+        if drug.name in subject_pk and d.route != "iv":
+            F = subject_pk[drug.name][f"F_{d.route}"]                    # (N,)
         k = slot_of(drug, d.route)
         target = f"drug{k}_central" if d.route == "iv" else f"drug{k}_depot"
         nmol = F * np.array([d.amount_nmol(w) for w in body_weight])     # (N,)
@@ -221,4 +340,8 @@ def plan(doses, t_end: float, body_weight: np.ndarray) -> DrugPlan:
     else:
         bt, bs, ba = np.zeros(0), np.zeros(0, dtype="<U1"), np.zeros((N, 0))
     assert model_name in core.models
-    return DrugPlan(slots, model_name, bt, bs, ba, infusions, demand)
+    slot_params = None
+    if subject_pk and slots:
+        slot_params = np.concatenate([_slot_matrix(s.drug, s.route, subject_pk[s.drug.name])
+                                      for s in slots], axis=1)
+    return DrugPlan(slots, model_name, bt, bs, ba, infusions, slot_params, demand)

@@ -7,7 +7,9 @@ subjects of a scenario: parameters drawn with the variability of
 (``body_weight`` in kg scales per-kg doses and the beta-endorphin dosing
 volumes; ``sex`` gives women morphine's effect-site constants of Sarton et
 al. 2000, :data:`endorphin.scenario.drug_plan.SEX_EFFECTS`; ``sex`` and ``age``
-are kept as coordinates of the results).
+are kept as coordinates of the results).  Drug PK varies between subjects with the
+drug table's CVs (keyed by (seed, subject, drug)); ``drug_variability=False`` keeps
+every subject's drug PK typical while its physiology varies.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .. import _units, model
-from ..model import presets
+from ..model import drugs, presets
 from .._validate import choice, integer, real, unknown_name
 from ..engine import core
 
@@ -155,6 +157,15 @@ class Population:
     correlation : mapping of (str, str) to float, optional
         Correlations of the log-normal deviates of pairs of varied parameters,
         e.g. ``{("store_time_p", "rho_p"): -0.5}``.
+    drug_variability : bool
+        True (default): each subject's drug PK (clearance, volumes, ``ka`` and
+        ``F`` of the routes) is drawn around the drug table's typical values
+        with the drug's CVs (:attr:`endorphin.drugs.Drug.cv`, times
+        ``variability``), keyed by (seed, subject, drug) so that a subject
+        has the same PK in every scenario with the same seed.  False: every
+        subject has the typical drug PK (scaled with body weight where the
+        drug's source does so: :attr:`endorphin.drugs.Drug.weight_exponents`)
+        while its physiology still varies.  See :meth:`drug_parameters`.
     **overrides : float
         Typical values of parameters (engine or pulse-generator names of
         :func:`endorphin.parameters`), e.g. ``t_half_plasma=40``; subjects
@@ -176,11 +187,16 @@ class Population:
     # defaults for populations pickled before cv/correlation existed
     cv: Mapping = types.MappingProxyType({})
     correlation: Mapping = types.MappingProxyType({})
+    drug_variability: bool = True
 
     def __init__(self, n: int, condition: str = "healthy", variability: float = 1.0,
                  seed: int | None = None, covariates=None, *, cv=None, correlation=None,
-                 **overrides):
+                 drug_variability: bool = True, **overrides):
         self.n = integer(n, "n", low=1, high=10**9)
+        if not isinstance(drug_variability, (bool, np.bool_)):
+            raise TypeError(f"drug_variability must be True or False, got "
+                            f"{drug_variability!r}")
+        self.drug_variability = bool(drug_variability)
         if cv is not None and not isinstance(cv, Mapping):
             raise TypeError(f"cv must be a mapping parameter -> CV, got {type(cv).__name__}")
         if correlation is not None and not isinstance(correlation, Mapping):
@@ -275,6 +291,49 @@ class Population:
             out[:, model.INDEX["vo2max_base"]] = self.covariates["vo2max"][first:first + count]
         return out
 
+    def drug_pk(self, drug, first: int = 0, count: int | None = None) -> dict:
+        """PK of ``drug`` for subjects ``first .. first+count-1``: field -> (count,)
+        array (see :meth:`drug_parameters`)."""
+        drug = drugs.get(drug)
+        first = integer(first, "first", low=0, high=self.n - 1)
+        count = self.n - first if count is None else integer(count, "count", low=1,
+                                                             high=self.n - first)
+        from .drug_plan import individual_pk
+        scale = self.variability if self.drug_variability else 0.0
+        return individual_pk(drug, self.seed, first, count,
+                             self.body_weight[first:first + count], scale)
+
+    def drug_parameters(self, drug):
+        """Every subject's PK of ``drug`` as the simulation uses it.
+
+        Parameters
+        ----------
+        drug : str or endorphin.drugs.Drug
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``subject``; columns ``cl`` (L/min), ``v1`` (L), ``q2``, ``v2``,
+            ``q3``, ``v3`` where the drug has them, and per extravascular route
+            ``ka_<route>`` (1/min) and ``F_<route>``: the drug table's typical
+            values, scaled with body weight (``weight_exponents``, reference
+            70 kg) and drawn with the drug's CVs times ``variability`` (log-normal,
+            median = typical; F logit-normal), unless ``drug_variability=False``.
+
+        Examples
+        --------
+        >>> from endorphin.scenario import Population
+        >>> pk = Population(200, seed=1).drug_parameters("morphine")
+        >>> list(pk.columns)
+        ['cl', 'v1', 'ka_sc', 'F_sc', 'ka_oral', 'F_oral']
+        >>> float(Population(3, seed=1, drug_variability=False)
+        ...       .drug_parameters("morphine").cl.iloc[0])
+        1.584
+        """
+        import pandas as pd
+        return pd.DataFrame(self.drug_pk(drug),
+                            index=pd.Index(self.subjects, name="subject"))
+
     def parameters(self):
         """Every subject's engine parameters as a table.
 
@@ -293,7 +352,7 @@ class Population:
         cov = tuple(sorted((k, v.tolist()) for k, v in self.covariates.items()))
         return (type(self).__name__, self.n, self.condition, self.variability, self.seed,
                 cov, tuple(sorted(self.overrides.items())), tuple(sorted(self.cv.items())),
-                tuple(sorted(self.correlation.items())))
+                tuple(sorted(self.correlation.items())), self.drug_variability)
 
     def __eq__(self, other):
         if not isinstance(other, Population):
@@ -306,8 +365,9 @@ class Population:
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self.overrides.items())
         cov = f", covariates={sorted(self.covariates)}" if self.covariates else ""
+        dv = "" if self.drug_variability else ", drug_variability=False"
         return (f"Population(n={self.n}, condition={self.condition!r}, "
-                f"variability={self.variability:g}, seed={self.seed}{cov}{extra})")
+                f"variability={self.variability:g}, seed={self.seed}{cov}{dv}{extra})")
 
 
 class Subject(Population):

@@ -225,7 +225,7 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
     bw = pop.body_weight[first:first + count]
     sex = pop.covariates.get("sex")
     sex = None if sex is None else sex[first:first + count]
-    plan = drug_plan(sc, bw)
+    plan = drug_plan(sc, bw, pk=lambda drug: pop.drug_pk(drug, first, count))
     # each subject's own untrained VO2max (drawn, or the covariate) for Exercise(vo2=)
     breaks, inputs = stimulus_inputs(sc, bw, plan,
                                      params[:, model.INDEX["vo2max_base"]])
@@ -292,14 +292,16 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
         if dem is not None:
             demand = dict(dem, amount=dem["amount"][a:b])
         if summary:
-            res = core.simulate(plan.model, plan.parameters(p, sx), [sc.t_end], t0=0.0,
+            res = core.simulate(plan.model, plan.parameters(p, sx, slice(a, b)), [sc.t_end],
+                                t0=0.0,
                                 breaks=brk, inputs=inp, doses=doses,
                                 outputs=eng_outputs, rtol=rtol, atol=atol,
                                 method=engine_method, threads=threads, summary=True,
                                 thresholds=thresholds)
             ybuf[a:b] = res.summary
         else:
-            res = core.simulate(plan.model, plan.parameters(p, sx), t_out, t0=0.0,
+            res = core.simulate(plan.model, plan.parameters(p, sx, slice(a, b)), t_out,
+                                t0=0.0,
                                 breaks=brk, inputs=inp, doses=doses,
                                 outputs=eng_outputs, rtol=rtol, atol=atol,
                                 method=engine_method, threads=threads, out=ybuf[a:b],
@@ -402,10 +404,12 @@ def apply_settings(sc, params: np.ndarray) -> np.ndarray:
     return params
 
 
-def drug_plan(sc, body_weight: np.ndarray):
-    """The drug plan (slots, model variant, drug boluses and infusions)."""
+def drug_plan(sc, body_weight: np.ndarray, pk=None):
+    """The drug plan (slots, model variant, drug boluses and infusions); ``pk`` maps a
+    drug to its subjects' PK (:func:`endorphin.scenario.drug_plan.individual_pk`;
+    default: the typical PK)."""
     return drug_plan_module.plan([d for d in sc.doses if not d.is_endogenous], sc.t_end,
-                        body_weight)
+                                 body_weight, pk=pk)
 
 
 def stimulus_inputs(sc, body_weight: np.ndarray, plan, vo2max: np.ndarray | None = None):

@@ -215,7 +215,7 @@ def _arm_population(pop: Population, n: int, seed: int, arm: str) -> Population:
                              f"each arm's covariates as one value")
     return Population(n, pop.condition, pop.variability, seed, cov or None,
                       cv=pop.cv or None, correlation=pop.correlation or None,
-                      **pop.overrides)
+                      drug_variability=pop.drug_variability, **pop.overrides)
 
 
 def _grid_step(times: np.ndarray, t_end: float, dt: float) -> float:

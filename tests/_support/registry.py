@@ -148,6 +148,19 @@ def calls() -> dict:
                    {"days": ("mon", "wed", "fri"), "weeks": 2}, "py"),
         "Scenario": (en.Scenario, (), {"protocol": en.Exercise(0.8, start=10, duration=20),
                                        "t_end": 60.0, "dt": 10.0}, "py"),
+        # trials (endorphin.trial): the endpoints and the Trial spec (no simulation)
+        "endpoint.value": (en.endpoint.value, ("pain_nrs", 60.0), {}, "py"),
+        "endpoint.change": (en.endpoint.change, ("pain_nrs", 60.0), {"baseline": 10.0},
+                            "py"),
+        "endpoint.percent_change": (en.endpoint.percent_change, ("pain_nrs", 60.0),
+                                    {"baseline": 10.0}, "py"),
+        "endpoint.responder": (en.endpoint.responder, ("pain_nrs", 60.0),
+                               {"baseline": 0.0, "reduction": 0.3}, "py"),
+        "endpoint.mean": (en.endpoint.mean, ("pain_nrs", 0.0, 60.0), {"every": 20.0}, "py"),
+        "Trial": (en.Trial, ({"a": en.Scenario(t_end=60.0, dt=10.0),
+                              "b": en.Scenario(t_end=60.0, dt=10.0)}, 4,
+                             [en.endpoint.value("pain_nrs", 60.0)]),
+                  {"dropout": 0.1}, "py"),
     })
     # the batched fitter (endorphin._fit)
     xd = np.array([0.1, 0.3, 1.0, 3.0, 10.0, 30.0])
@@ -185,6 +198,12 @@ EXCLUDED = {
     "FitResult": "a container returned by fit_dose_response (registered); tests/fitting",
     "Comparison": "a container built by compare, not called by users on arrays; "
                   "tests/results, tests/scenario",
+    "TrialResult": "a container built by Trial.run, not called by users on arrays; "
+                   "tests/trial",
+    "endpoint.Endpoint": "a record built by the endpoint functions (registered); "
+                         "tests/trial",
+    "sample_size": "runs Trial simulations (seconds each); its bad input and its answer "
+                   "against the analytic t-test sample size: tests/trial",
     "open_result": "reads a file (netCDF, Zarr, CSV) into a Result; "
                    "tests/results/test_result_io.py",
     "PRO": "instrument factories (no array input); tests/results/test_measurement.py",

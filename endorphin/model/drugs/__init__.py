@@ -5,7 +5,10 @@ This package is the data layer for the drugs of the endorphin model
 to three-compartment disposition for a 70-kg adult, the absorption of each
 route, the effect-site link (``ke0``, ``f_brain``), the equilibrium affinity
 ``K`` and operational efficacy ``tau`` at the mu, delta and kappa receptors,
-and, for slowly dissociating ligands, kinetic binding constants at mu.  Every
+and, for slowly dissociating ligands, kinetic binding constants at mu; the
+between-subject CVs of the PK (``Drug.cv``) and its body-weight exponents
+(``Drug.weight_exponents``; docs/model.md, "Between-subject variability of drug
+PK").  Every
 number carries a source: a citation (DOI/PMID/journal), ``"computed: "`` from
 cited inputs, or ``"assumed: "`` with the reason.
 
@@ -40,13 +43,15 @@ import types
 from collections.abc import Iterator
 
 from .pk import concentration, dose_to_nmol, half_lives, macro_constants
-from .registry import (FIELDS, KINDS, RECEPTORS, ROUTES, Drug, DrugTable, Route, get, names,
-                       register, reset, table, to_pandas, unregister)
+from .registry import (CV_FIELDS, FIELDS, KINDS, RECEPTORS, REFERENCE_WEIGHT, ROUTES,
+                       WEIGHT_FIELDS, Drug, DrugTable, Route, get, names, register, reset,
+                       table, to_pandas, unregister)
 from .registry import _rebuild_drug  # noqa: F401  (Drug pickles name endorphin.drugs._rebuild_drug)
 
 __all__ = ["Drug", "Route", "DrugTable", "table", "register", "unregister", "reset",
            "get", "names", "to_pandas", "dose_to_nmol", "concentration",
-           "macro_constants", "half_lives", "FIELDS", "ROUTES", "RECEPTORS", "KINDS"]
+           "macro_constants", "half_lives", "FIELDS", "ROUTES", "RECEPTORS", "KINDS",
+           "CV_FIELDS", "WEIGHT_FIELDS", "REFERENCE_WEIGHT"]
 
 # doctest.testmod(endorphin.drugs) runs the examples of the package's public functions
 # and classes, which live in its submodules

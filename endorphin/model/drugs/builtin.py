@@ -60,7 +60,21 @@ _C = {
                   "Med 2004;43:580",
     "carf_review": "Can J Anaesth 2019 (carfentanil review). doi:10.1007/s12630-019-01294-y",
     "model_md": "endorphin model contract, docs/model.md (provisional value)",
+    "westerling1993": "Westerling D et al. Ther Drug Monit 1993;15:364-374 (10 healthy "
+                      "volunteers; oral solution absolute bioavailability 21.6 %, 95 % CI "
+                      "15.4-27.7 %)",
 }
+# Between-subject variability where no source gives it (docs/model.md, "Drugs": the CV
+# table).  A drug's typical PK is that of a 70-kg adult; CVs are log-normal (median =
+# typical value), F logit-normal.
+_CV_ASSUMED = ("assumed: 0.3, a conservative between-subject CV for opioid disposition "
+               "(no estimate found for this drug; morphine's CL and V vary by 0.26 in "
+               + _C["stuartharris2000"] + ")")
+_CV_KA_ASSUMED = ("assumed: 0.5; absorption rate constants vary more between subjects "
+                  "than disposition (morphine s.c. 0.375, " + _C["stuartharris2000"]
+                  + "); no estimate found for this route")
+_CV_F_ASSUMED = ("assumed: 0.3 (logit scale); no estimate of the between-subject "
+                 "variability of this bioavailability found")
 _STANDARD_WEIGHTS = ("computed: from the molecular formula {} (free base) with IUPAC "
                      "standard atomic weights (C 12.011, H 1.008, N 14.007, O 15.999)")
 _IV = ((1.0, None, 0.0), {
@@ -110,7 +124,23 @@ def _builtin() -> list[dict]:
         ke0=0.0070, f_brain=0.004261,
         K_mu=K_mor, K_delta=200.0, K_kappa=300.0,
         tau_mu=tau_mor, tau_delta=1.0, tau_kappa=1.0, ac50=ac50_mor,
+        # CV = SD / mean of the IV bolus data; Westerling's 95 % CI gives the SD of F:
+        # (27.7 - 15.4) / 2 / t(0.975, 9) x sqrt(10) = 6.15 / 2.262 x 3.162 = 8.60 %.
+        cv={"cl": 408.0 / 1584.0, "v1": 72.0 / 276.0, "ka_sc": 0.03 / 0.08,
+            "ka_oral": 0.5, "F_oral": 8.60 / 21.6},
         sources={
+            "cv_cl": "computed: SD / mean of the IV clearance, 408 / 1584 = 0.258, "
+                     + _C["stuartharris2000"],
+            "cv_v1": "computed: SD / mean of the IV volume, 72 / 276 = 0.261, "
+                     + _C["stuartharris2000"] + "; no body-weight scaling (the source "
+                     "standardizes to 70 kg and gives no weight model)",
+            "cv_ka_sc": "computed: SD / mean of the s.c. bolus appearance half-life, "
+                        "0.03 / 0.08 h = 0.375 (ka = ln 2 / t1/2 has the same log-normal "
+                        "CV), " + _C["stuartharris2000"] + "; F_sc is 1 and does not vary",
+            "cv_ka_oral": _CV_KA_ASSUMED,
+            "cv_F_oral": "computed: SD of F from the 95 % CI of " + _C["westerling1993"]
+                         + ", (27.7 - 15.4) / 2 / 2.262 x sqrt(10) = 8.6 %, / 21.6 % = "
+                         "0.398",
             "molar_mass": _STANDARD_WEIGHTS.format("C17H19NO3"),
             "cl": _C["stuartharris2000"] + ": CL 1584 +- 408 mL/min after IV",
             "v1": _C["stuartharris2000"] + ": Vd 276 +- 72 L (one compartment; with "
@@ -167,7 +197,14 @@ def _builtin() -> list[dict]:
         K_mu=K_fen, K_delta=150.0, K_kappa=300.0,
         tau_mu=tau_fen, tau_delta=1.0, tau_kappa=1.0,
         kon=kon_f, koff=koff_f, n=n_f,
+        cv={"cl": 0.3, "v1": 0.3, "ka_intranasal": 0.5, "F_intranasal": 0.3},
         sources={
+            "cv_cl": _CV_ASSUMED + "; Shafer 1990's interindividual variances not read; "
+                     "no body-weight scaling (Shafer's model has none)",
+            "cv_v1": _CV_ASSUMED + "; Shafer 1990's interindividual variances not read",
+            "cv_ka_intranasal": _CV_KA_ASSUMED,
+            "cv_F_intranasal": _CV_F_ASSUMED + " (" + _C["nasal_fent2021"] + " reports "
+                               "geometric means)",
             "molar_mass": _STANDARD_WEIGHTS.format("C22H28N2O"),
             **shafer_src, **iv_src,
             "F_intranasal": "computed: dose-normalised ratio of geometric-mean AUC0-tlast, "
@@ -218,7 +255,22 @@ def _builtin() -> list[dict]:
         ke0=LN2 / 6.5, f_brain=1.0,
         K_mu=K_nlx, K_delta=K_nlx * 41.0, K_kappa=K_nlx * 8.0,
         kon=kon_n, koff=koff_n, n=n_n,
+        # Dowling 2008: between-subject variability on CL and V1 only; lean body weight
+        # on CL and weight on V1 (the estimates and the covariate form are not in the
+        # abstract, the source read).
+        cv={"cl": 0.3, "v1": 0.3},
+        weight_exponents={"cl": 0.75, "v1": 1.0},
         sources={
+            "cv_cl": _CV_ASSUMED.replace("no estimate found for this drug", "the "
+                     "structure of " + _C["dowling2008"] + ": variability on CL and V1 "
+                     "only; its estimates not read"),
+            "cv_v1": _CV_ASSUMED.replace("no estimate found for this drug", "Dowling "
+                     "2008 estimate variability on V1; its estimate not read"),
+            "wt_cl": "assumed: allometric exponent 0.75 on total weight; " + _C["dowling2008"]
+                     + " scale CL with lean body weight, which needs height (not a "
+                     "covariate here)",
+            "wt_v1": "assumed form: linear in weight (exponent 1); " + _C["dowling2008"]
+                     + " put weight on the central volume (the covariate form not read)",
             "molar_mass": _STANDARD_WEIGHTS.format("C19H21NO4"),
             **dow_src, **iv_src,
             "F_im": _C["dowling2008"] + ": relative bioavailability IM 36 %",
@@ -257,7 +309,12 @@ def _builtin() -> list[dict]:
         routes={"iv": iv_route, "oral": (0.05, 0.012, 0.0)},
         ke0=LN2 / 6.5, f_brain=1.0,
         K_mu=0.2, K_delta=0.2 * 79.0, K_kappa=0.2 * 2.0,
+        cv={"cl": 0.3, "v1": 0.3, "ka_oral": 0.5, "F_oral": 0.3},
         sources={
+            "cv_cl": _CV_ASSUMED + "; Licko 1981's +- 300 mL/min is not said to be an SD",
+            "cv_v1": _CV_ASSUMED,
+            "cv_ka_oral": _CV_KA_ASSUMED,
+            "cv_F_oral": _CV_F_ASSUMED,
             "molar_mass": _STANDARD_WEIGHTS.format("C20H23NO4"),
             "cl": _C["licko1981"] + ": total clearance of unconjugated naltrexone "
                   "3510 +- 300 mL/min",
@@ -303,7 +360,14 @@ def _builtin() -> list[dict]:
         K_mu=koff_b / kon_b, K_delta=2.0, K_kappa=0.5,
         tau_mu=1.0, tau_delta=0.0, tau_kappa=0.0,
         kon=kon_b, koff=koff_b, n=1.0,
+        cv={"cl": 0.3, "v1": 0.3},
         sources={
+            "cv_cl": _CV_ASSUMED.replace("no estimate found for this drug",
+                                         _C["yassen2007"] + " estimate interindividual "
+                                         "variability; the paper's table not read (the "
+                                         "FDA code gives typical values only)"),
+            "cv_v1": _CV_ASSUMED.replace("no estimate found for this drug",
+                                         "Yassen 2007's estimate not read"),
             "molar_mass": _STANDARD_WEIGHTS.format("C29H41NO4"),
             **bup_src, **iv_src,
             "ke0": "computed: ln 2 / 173 min, the buprenorphine biophase half-life of "
@@ -341,7 +405,10 @@ def _builtin() -> list[dict]:
         K_mu=_kd(kon_c, koff_c, n_c), K_delta=2.3, K_kappa=23.0,
         tau_mu=10.0, tau_delta=1.0, tau_kappa=1.0,
         kon=kon_c, koff=koff_c, n=n_c,
+        cv={"cl": 0.3, "v1": 0.3},
         sources={
+            "cv_cl": "assumed: fentanyl's (" + _CV_ASSUMED + ")",
+            "cv_v1": "assumed: fentanyl's (" + _CV_ASSUMED + ")",
             "molar_mass": _STANDARD_WEIGHTS.format("C24H30N2O3"),
             **{k: carf_pk for k in shafer}, **iv_src,
             "ke0": "assumed: fentanyl's (lipophilic congener; no human estimate)",
@@ -374,7 +441,13 @@ def _builtin() -> list[dict]:
         K_mu=bend["K_bend_mu"], K_delta=bend["K_bend_delta"], K_kappa=bend["K_bend_kappa"],
         tau_mu=bend["tau_bend_mu"], tau_delta=bend["tau_bend_delta"],
         tau_kappa=bend["tau_bend_kappa"],
+        cv={"cl": 0.3, "v1": 0.3},
+        weight_exponents={"cl": 1.0, "v1": 1.0},
         sources={
+            "cv_cl": _CV_ASSUMED,
+            "cv_v1": _CV_ASSUMED,
+            "wt_cl": foley + " report clearance per kg (3.2 mL/min/kg): linear in weight",
+            "wt_v1": foley + " report the volume per kg (178 mL/kg): linear in weight",
             "molar_mass": "computed: from the sequence YGGFMTSEKSQTPLVTLFKNAIIKNAYKKGE "
                           "(endorphin.model.BEND_MW; docs/sources.md, beta-endorphin)",
             "cl": foley + " (CL 3.2 mL/min/kg x 70 kg)",

@@ -21,7 +21,8 @@ from .. import spec as _spec
 from . import builtin
 
 __all__ = ["Drug", "Route", "DrugTable", "table", "register", "unregister", "reset",
-           "get", "names", "to_pandas", "FIELDS", "ROUTES", "RECEPTORS", "KINDS"]
+           "get", "names", "to_pandas", "FIELDS", "ROUTES", "RECEPTORS", "KINDS",
+           "CV_FIELDS", "WEIGHT_FIELDS", "REFERENCE_WEIGHT"]
 
 #: Routes of administration (the ``route=`` of ``endorphin.Dose``).
 ROUTES = ("iv", "im", "sc", "oral", "intranasal")
@@ -83,7 +84,19 @@ FIELDS: dict[str, tuple[str, str]] = dict(_SCALARS)
 for _r in ROUTES:
     for _f, (_u, _d) in _ROUTE_FIELDS.items():
         FIELDS[f"{_f}_{_r}"] = (_u, f"{_d} ({_r})")
+#: Disposition fields that may scale with body weight, ``(WT / 70 kg) ** exponent``.
+WEIGHT_FIELDS = ("cl", "v1", "q2", "v2", "q3", "v3")
+#: PK fields that may vary between subjects (keys of :attr:`Drug.cv`): the disposition
+#: fields and, per extravascular route, ``ka_<route>`` and ``F_<route>``.
+CV_FIELDS = WEIGHT_FIELDS + tuple(f"{f}_{r}" for r in ROUTES if r != "iv"
+                                  for f in ("ka", "F"))
+for _f in CV_FIELDS:
+    FIELDS[f"cv_{_f}"] = ("1", f"between-subject CV of {_f} (log-normal; F: logit-normal)")
+for _f in WEIGHT_FIELDS:
+    FIELDS[f"wt_{_f}"] = ("1", f"body-weight exponent of {_f}: x (WT / 70 kg) ** exponent")
 del _r, _f, _u, _d
+#: Reference body weight of the drug table's PK, kg.
+REFERENCE_WEIGHT = 70.0
 
 
 def check_number(owner: str, field: str, value: Any, *, low: float = 0.0,
@@ -139,7 +152,23 @@ class Drug:
         Steady-state plasma concentration for half-maximal analgesia, nmol/L
         (a calibration target, where measured).
     sources : mapping of str to str
-        Field name (see :data:`FIELDS`) -> source of that value.
+        Field name (see :data:`FIELDS`) -> source of that value; the CVs and
+        weight exponents are sourced as ``cv_<field>`` and ``wt_<field>``.
+    cv : mapping of str to float
+        Between-subject coefficients of variation of PK fields (keys among
+        :data:`CV_FIELDS`: ``"cl"``, ``"v1"``, ``"q2"`` ... ``"v3"``,
+        ``"ka_<route>"``, ``"F_<route>"``), dimensionless, finite and >= 0;
+        entries for a compartment or route the drug lacks are dropped (so a
+        variant with fewer routes keeps the others; :func:`register` refuses
+        them).  A population draws each subject's value log-normal with
+        median = the typical value and this CV (``F`` logit-normal, so it
+        stays in (0, 1]; a typical F of 1 does not vary).  Fields without a
+        CV do not vary.
+    weight_exponents : mapping of str to float
+        Body-weight scaling of disposition fields (keys among
+        :data:`WEIGHT_FIELDS`): the typical value for a subject of weight WT
+        is ``value * (WT / 70 kg) ** exponent`` (e.g. ``{"cl": 0.75, "v1":
+        1.0}``, allometric); exponents finite, 0-2.  Empty: no scaling.
 
     Notes
     -----
@@ -170,6 +199,8 @@ class Drug:
     n: float | None = None
     ac50: float | None = None
     sources: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    cv: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    weight_exponents: Mapping[str, float] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         name = self.name
@@ -210,6 +241,8 @@ class Drug:
         if self.ac50 is not None:
             set_("ac50", check_number(who, "ac50", self.ac50))
         set_("routes", types.MappingProxyType(self._check_routes(who, self.routes)))
+        set_("cv", types.MappingProxyType(self._check_cv(who)))
+        set_("weight_exponents", types.MappingProxyType(self._check_weight(who)))
         srcs = self.sources
         if not isinstance(srcs, Mapping):
             raise TypeError(f"{who}: sources must be a mapping field -> str")
@@ -246,6 +279,42 @@ class Drug:
             out[route] = Route(F, ka, lag)
         return out
 
+    def _has(self, field: str) -> bool:
+        if field in WEIGHT_FIELDS:
+            return getattr(self, field) is not None
+        kind, route = field.split("_", 1)
+        return route in self.routes
+
+    def _check_cv(self, who: str) -> dict[str, float]:
+        cv = self.cv
+        if not isinstance(cv, Mapping):
+            raise TypeError(f"{who}: cv must be a mapping PK field -> CV (e.g. "
+                            f"{{'cl': 0.3}}), got {type(cv).__name__}")
+        out = {}
+        for k, v in cv.items():
+            if k not in CV_FIELDS:
+                raise ValueError(f"{who}: cv has unknown field {k!r}; fields that may "
+                                 f"vary are {list(CV_FIELDS)}")
+            v = check_number(who, f"cv[{k!r}]", v, strict=False)
+            if self._has(k):    # a variant without that route or compartment drops it
+                out[k] = v
+        return out
+
+    def _check_weight(self, who: str) -> dict[str, float]:
+        w = self.weight_exponents
+        if not isinstance(w, Mapping):
+            raise TypeError(f"{who}: weight_exponents must be a mapping field -> exponent "
+                            f"(e.g. {{'cl': 0.75, 'v1': 1.0}}), got {type(w).__name__}")
+        out = {}
+        for k, v in w.items():
+            if k not in WEIGHT_FIELDS:
+                raise ValueError(f"{who}: weight_exponents has unknown field {k!r}; "
+                                 f"fields that may scale are {list(WEIGHT_FIELDS)}")
+            v = check_number(who, f"weight_exponents[{k!r}]", v, strict=False, high=2.0)
+            if self._has(k):
+                out[k] = v
+        return out
+
     def __hash__(self):  # the mappings are not hashable; names identify drugs
         return hash((self.name, self.molar_mass, self.cl, self.v1))
 
@@ -255,6 +324,8 @@ class Drug:
         fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         fields["routes"] = {k: tuple(v) for k, v in self.routes.items()}
         fields["sources"] = dict(self.sources)
+        fields["cv"] = dict(self.cv)
+        fields["weight_exponents"] = dict(self.weight_exponents)
         return (_rebuild_drug, (fields,))
 
     @property
@@ -279,6 +350,10 @@ class Drug:
             if ka is not None:
                 out[f"ka_{route}"] = ka
             out[f"lag_{route}"] = lag
+        for f, v in self.cv.items():
+            out[f"cv_{f}"] = v
+        for f, v in self.weight_exponents.items():
+            out[f"wt_{f}"] = v
         return out
 
 
@@ -360,7 +435,10 @@ def register(drug_or_name: Drug | str, *, replace: bool = False, **fields) -> Dr
         Allow replacing a registered drug of the same name.
     **fields
         Drug fields.  Fields without an entry in ``sources`` get the source
-        ``"user-supplied (endorphin.drugs.register)"``.
+        ``"user-supplied (endorphin.drugs.register)"``.  Between-subject
+        variability: ``cv={"cl": 0.3, "v1": 0.2, "ka_oral": 0.5}`` (CVs of
+        the fields of :data:`CV_FIELDS`, log-normal); body-weight scaling:
+        ``weight_exponents={"cl": 0.75, "v1": 1.0}`` (see :class:`Drug`).
 
     Returns
     -------
@@ -401,6 +479,14 @@ def register(drug_or_name: Drug | str, *, replace: bool = False, **fields) -> Dr
         drug = Drug(name=drug_or_name, **fields)
     else:
         raise TypeError(f"register() needs a Drug or a drug name, got {drug_or_name!r}")
+    for arg in ("cv", "weight_exponents"):
+        given = fields.get(arg)
+        if isinstance(given, Mapping):
+            absent = [k for k in given if k not in getattr(drug, arg)]
+            if absent:
+                raise ValueError(f"{arg}: {drug.name!r} has no {absent} (no such "
+                                 f"compartment or route; its routes are "
+                                 f"{list(drug.routes)})")
     if not isinstance(replace, bool):
         raise TypeError(f"replace must be True or False, got {replace!r}")
     if drug.name in table._drugs and not replace:
