@@ -300,6 +300,7 @@ setup(
             sources=["csrc/glue/_integrate.c", "csrc/glue/pool.c",
                      "csrc/ode/driver.c", "csrc/ode/erk.c", "csrc/ode/rodas.c",
                      "csrc/ode/lanes.c", "csrc/ode/summary.c",
+                     "csrc/ode/demand.c",
                      "csrc/model/registry.c", "csrc/model/library.c",
                      "csrc/model/endorphin_model.c", "csrc/model/endorphin_rest.c"],
             depends=ENGINE_HEADERS,

@@ -104,10 +104,13 @@ PyDoc_STRVAR(simulate_doc,
 "_simulate(model, params, t_out, t0, breaks, inputs, dose_times, dose_states,\n"
 "          dose_amounts, y0, out_idx, rtol, atol, max_steps, threads,\n"
 "          y, status, n_rhs, n_accepted, n_rejected[, fixed_step, method,\n"
-"          n_jac, used_stiff, summary, thresholds, tsit5, lanes])\n\n"
+"          n_jac, used_stiff, summary, thresholds, tsit5, lanes, demand])\n\n"
 "Private: use endorphin.core.simulate, which validates and converts the\n"
 "arguments and passes them by name.  Fills y (N, n_sel, T), status (N,) and\n"
-"the counters in place.");
+"the counters in place.  demand: None or a tuple (output, state, inclusive,\n"
+"max_doses, window, threshold, amount, lockout, times, count): ints, a\n"
+"float, (1 or N,) float64 arrays, times (N, capacity) and count (N,) int64\n"
+"filled in place.");
 
 /* The names of _simulate's arguments, in their positional order. */
 static char *simulate_kwlist[] = {
@@ -116,8 +119,70 @@ static char *simulate_kwlist[] = {
     "y", "status", "n_rhs", "n_accepted", "n_rejected",
     /* optional */
     "fixed_step", "method", "n_jac", "used_stiff", "summary", "thresholds", "tsit5",
-    "lanes", NULL,
+    "lanes", "demand", NULL,
 };
+
+/* on-demand dosing: the tuple `o` (see simulate_doc) into pb; -1 with an
+ * exception set on a bad argument */
+static int
+demand_args(PyObject *o, endo_problem *pb, const endo_model *m, npy_intp N)
+{
+    long long out, state, maxd;
+    int incl;
+    double window;
+    PyObject *o_thr, *o_amt, *o_lock, *o_times, *o_count;
+    if (!PyTuple_Check(o)) {
+        PyErr_SetString(PyExc_TypeError, "demand must be a tuple or None");
+        return -1;
+    }
+    if (!PyArg_ParseTuple(o, "LLpLdOOOOO;demand: (output, state, inclusive, max_doses, "
+                          "window, threshold, amount, lockout, times, count)",
+                          &out, &state, &incl, &maxd, &window, &o_thr, &o_amt, &o_lock,
+                          &o_times, &o_count)) {
+        return -1;
+    }
+    if (out < 0 || out >= m->n_outputs || state < 0 || state >= m->n_states) {
+        PyErr_SetString(PyExc_ValueError, "demand output or state out of range");
+        return -1;
+    }
+    if (maxd < 0 || maxd > 1000000 || !(window >= 0.0) || !isfinite(window)) {
+        PyErr_SetString(PyExc_ValueError, "demand max_doses or window out of range");
+        return -1;
+    }
+    const npy_intp any = -1;
+    npy_intp d[2] = {any, any};
+    PyArrayObject *thr, *amt, *lock, *times, *count;
+    if ((thr = checked(o_thr, "demand threshold", NPY_DOUBLE, 1, d)) == NULL) return -1;
+    if ((amt = checked(o_amt, "demand amount", NPY_DOUBLE, 1, d)) == NULL) return -1;
+    if ((lock = checked(o_lock, "demand lockout", NPY_DOUBLE, 1, d)) == NULL) return -1;
+    d[0] = N;
+    if ((times = checked(o_times, "demand times", NPY_DOUBLE, 2, d)) == NULL) return -1;
+    if ((count = checked(o_count, "demand count", NPY_INT64, 1, d)) == NULL) return -1;
+    if (per_subject_stride(thr, "demand threshold", N, 1, &pb->demand_threshold_stride) < 0
+        || per_subject_stride(amt, "demand amount", N, 1, &pb->demand_amount_stride) < 0
+        || per_subject_stride(lock, "demand lockout", N, 1, &pb->demand_lockout_stride) < 0)
+        return -1;
+    const double *pl = PyArray_DATA(lock);
+    for (npy_intp j = 0; j < PyArray_SIZE(lock); j++) {
+        if (!(pl[j] > 0.0) || !isfinite(pl[j])) {
+            /* a zero lockout would dose again and again at one time */
+            PyErr_SetString(PyExc_ValueError, "demand lockout must be > 0 and finite");
+            return -1;
+        }
+    }
+    pb->demand_output = (int64_t)out;
+    pb->demand_state = (int64_t)state;
+    pb->demand_inclusive = incl;
+    pb->demand_max = (int64_t)maxd;
+    pb->demand_window = window;
+    pb->demand_threshold = PyArray_DATA(thr);
+    pb->demand_amount = PyArray_DATA(amt);
+    pb->demand_lockout = pl;
+    pb->demand_capacity = (size_t)PyArray_DIM(times, 1);
+    pb->demand_times = PyArray_DATA(times);
+    pb->demand_count = PyArray_DATA(count);
+    return 0;
+}
 
 static PyObject *
 simulate(PyObject *NPY_UNUSED(self), PyObject *args, PyObject *kwargs)
@@ -129,13 +194,14 @@ simulate(PyObject *NPY_UNUSED(self), PyObject *args, PyObject *kwargs)
     long long max_steps;
     int threads, method = ENDO_METHOD_EXPLICIT, tsit5 = 0, lanes = 1;
     PyObject *o_jac = Py_None, *o_used = Py_None, *o_sum = Py_None, *o_thr = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "sOOdOOOOOOOddLiOOOOO|diOOOOpp",
+    PyObject *o_demand = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "sOOdOOOOOOOddLiOOOOO|diOOOOppO",
                                      simulate_kwlist, &name, &o_params, &o_tout, &t0,
                                      &o_breaks, &o_inputs, &o_dt, &o_ds, &o_da, &o_y0,
                                      &o_idx, &rtol, &atol, &max_steps, &threads, &o_y,
                                      &o_status, &o_rhs, &o_acc, &o_rej, &fixed_step,
                                      &method, &o_jac, &o_used, &o_sum, &o_thr, &tsit5,
-                                     &lanes)) {
+                                     &lanes, &o_demand)) {
         return NULL;
     }
     if (method != ENDO_METHOD_EXPLICIT && method != ENDO_METHOD_STIFF
@@ -278,6 +344,15 @@ simulate(PyObject *NPY_UNUSED(self), PyObject *args, PyObject *kwargs)
         if (th == NULL) return NULL;
         pb.summary = PyArray_DATA(sm);
         pb.thresholds = PyArray_DATA(th);
+    }
+    if (o_demand != Py_None) {
+        if (pb.summary != NULL) {
+            PyErr_SetString(PyExc_ValueError, "demand does not work with summary mode");
+            return NULL;
+        }
+        if (demand_args(o_demand, &pb, m, N) < 0) {
+            return NULL;
+        }
     }
     if (N == 0) {
         Py_RETURN_NONE;

@@ -3,7 +3,9 @@
  *
  * Events are breakpoints, never located by step control: the integrator stops
  * exactly at every input switch (`breaks`) and dose time, applies the doses,
- * and restarts the method on the next interval.
+ * and restarts the method on the next interval.  On-demand dosing (demand.c)
+ * adds state events: a crossing located inside a step ends the interval
+ * there, and the end of a lockout is one more breakpoint.
  * Method "auto" starts every subject with Dormand-Prince and, when Hairer's
  * stiffness test (h |lambda| > 3.25 on 15 of the recent accepted steps) fires
  * and the steps left at the current step size are hopeless (AUTO_HOPELESS), or
@@ -19,7 +21,8 @@ size_t endo_workspace_size(const endo_problem *prob)
     const size_t O = (size_t)prob->model->n_outputs;
     /* y, ynew, k1..k7, r1..r5 (dense), ytmp, outbuf; Rodas4: Jacobian, LU,
      * pivots, time derivative */
-    return 15 * S + S + O + 8 + 2 * S * S + 2 * S + 11 * prob->n_sel + S + 8;
+    const size_t D = demand_on(prob) ? S + (size_t)prob->demand_max + 1 : 0;
+    return 15 * S + S + O + 8 + 2 * S * S + 2 * S + 11 * prob->n_sel + S + 8 + D;
 }
 
 /* Set up subject i in `work` (endo_workspace_size doubles) at t0 with its
@@ -54,6 +57,8 @@ int ode_subject_begin(subject *s, cursor *c, const endo_problem *pb, size_t i,
     s->prev = s->sum + SM_N * pb->n_sel;
     s->vals = s->prev + pb->n_sel;
     s->k[0] = s->vals + 4 * pb->n_sel;  /* scratch state for summary nodes */
+    s->d_buf = s->k[0] + S + 8;         /* on-demand dosing: a state, the ring */
+    s->d_ring = s->d_buf + S;
     s->yout = pb->y + i * pb->n_sel * pb->n_times;
     s->log_facold = LOG_1EM4;
 
@@ -66,6 +71,9 @@ int ode_subject_begin(subject *s, cursor *c, const endo_problem *pb, size_t i,
     c->bk = pb->breaks ? pb->breaks + i * pb->breaks_stride : NULL;
     c->t = pb->t0;
     c->t_end = pb->n_times ? pb->t_out[pb->n_times - 1] : pb->t0;
+    if (demand_on(pb)) {
+        ode_demand_begin(s, i);
+    }
 
     if (pb->y0 != NULL) {
         memcpy(s->y, pb->y0 + i * pb->y0_stride, S * sizeof(double));
@@ -98,6 +106,9 @@ int ode_subject_events(subject *s, cursor *c, double *te)
         s->y[c->ds[c->idose]] += c->da[c->idose];
         c->idose++;
     }
+    if (demand_on(pb)) {
+        ode_demand_event(s, t);
+    }
     while (s->iout < pb->n_times && pb->t_out[s->iout] <= t) {
         emit(s, pb->t_out[s->iout], s->y);
     }
@@ -113,6 +124,9 @@ int ode_subject_events(subject *s, cursor *c, double *te)
     }
     if (c->idose < pb->n_doses && c->dt[c->idose] < e) {
         e = c->dt[c->idose];
+    }
+    if (demand_on(pb) && s->d_next > t && s->d_next < e) {
+        e = s->d_next;      /* the end of a lockout (or window) is a breakpoint */
     }
     *te = e;
     return 0;
@@ -131,6 +145,9 @@ void ode_subject_end(subject *s, size_t i, int status, int64_t counts[4])
         for (size_t j = 0; j < pb->n_sel * SM_N; j++) {
             dst[j] = status == ENDO_OK ? s->sum[j] : NAN;
         }
+    }
+    if (demand_on(pb) && status != ENDO_STIFF) {
+        ode_demand_end(s, i);
     }
     counts[0] += s->n_rhs;
     counts[1] += s->n_acc;
@@ -154,7 +171,15 @@ static int run_subject(const endo_problem *pb, size_t i, double *work, int stiff
         status = stiff ? ode_rodas_interval(&s, c.t, te)
                  : pb->tsit5 ? ode_tsit5_interval(&s, c.t, te)
                  : ode_dp5_interval(&s, c.t, te);
-        c.t = te;
+        if (status == ENDO_DEMAND) {
+            /* stopped at a located demand crossing: the dose is delivered there */
+            c.t = s.d_tstar;
+            s.d_hit = 1;
+            status = ENDO_OK;
+        }
+        else {
+            c.t = te;
+        }
     }
     ode_subject_end(&s, i, status, counts);
     return status;

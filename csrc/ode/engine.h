@@ -7,7 +7,10 @@
  * exactly at every input switch (`breaks`) and dose time, applies the doses,
  * and restarts.  Outputs are right-continuous (a request at a dose time sees
  * the dosed state) and come from the dense output, so the step sequence does
- * not depend on the requested times.  Subjects never share mutable state, so
+ * not depend on the requested times.  On-demand dosing (demand.c) adds state
+ * events: an output's upward crossing of a threshold, located on the dense
+ * output of the accepted step, ends the interval there; lockout ends are
+ * breakpoints.  Subjects never share mutable state, so
  * any split of the population over threads gives bitwise identical results.
  */
 #ifndef ENDORPHIN_ODE_ENGINE_H
@@ -26,6 +29,7 @@ enum {
     ENDO_INIT_FAILED = 4,       /* the model found no initial state */
     ENDO_SINGULAR = 5,          /* the stiff method's matrix stayed singular */
     ENDO_STIFF = 100,           /* internal: auto detected stiffness (never returned) */
+    ENDO_DEMAND = 101,          /* internal: a demand-dose crossing was located (never returned) */
 };
 
 enum { ENDO_METHOD_EXPLICIT = 0, ENDO_METHOD_STIFF = 1, ENDO_METHOD_AUTO = 2 };
@@ -58,6 +62,22 @@ typedef struct {
      * max, min, AUC, time above thresholds[j], value at t_end */
     double *summary;        /* (n_subjects, n_sel, 6) */
     const double *thresholds;   /* (n_sel,) */
+    /* on-demand dosing (demand_amount NULL: off), one rule per subject: when
+     * model output demand_output is above (demand_inclusive: at or above) the
+     * subject's threshold, at least lockout minutes after its last demand dose
+     * and (demand_max > 0) with fewer than demand_max demand doses in the
+     * trailing demand_window minutes, add the subject's amount to state
+     * demand_state.  The upward crossing is located on the dense output by
+     * the Illinois method; the end of a lockout is a breakpoint. */
+    int64_t demand_output, demand_state, demand_max;
+    int demand_inclusive;
+    double demand_window;
+    const double *demand_threshold; size_t demand_threshold_stride;
+    const double *demand_amount;    size_t demand_amount_stride;
+    const double *demand_lockout;   size_t demand_lockout_stride;   /* > 0 */
+    size_t demand_capacity;     /* times stored per subject */
+    double *demand_times;       /* (n_subjects, demand_capacity): the first doses, NaN after */
+    int64_t *demand_count;      /* (n_subjects,): all the demand doses delivered */
     /* results */
     double *y;              /* (n_subjects, n_sel, n_times), C order */
     int8_t *status;

@@ -156,9 +156,17 @@ erk_interval(subject *s, double ta, double tb, const int tsit)
             s->n_acc++;
             /* dense-output coefficients of this step (the states the outputs
              * read), only when an output falls inside the step */
-            const int need_dense = pb->summary != NULL
+            /* on-demand dosing: does the rule's condition turn true in this step? */
+            int hit = 0;
+            double gnew = 0.0;
+            if (s->d_armed) {
+                gnew = demand_g(s, tnew, yn);
+                hit = demand_true(s, gnew);
+            }
+            const int need_dense = pb->summary != NULL || hit
                                    || (s->iout < pb->n_times && pb->t_out[s->iout] < tnew);
-            const int *oidx = s->m->output_states;
+            /* a located crossing restarts from the interpolated state: all states */
+            const int *oidx = hit ? NULL : s->m->output_states;
             const size_t nd = need_dense ? (oidx ? (size_t)s->m->n_output_states : S) : 0;
             for (size_t j = 0; j < nd; j++) {
                 const size_t i = oidx ? (size_t)oidx[j] : j;
@@ -182,6 +190,34 @@ erk_interval(subject *s, double ta, double tb, const int tsit)
                     s->r[4][i] = h * (D1 * k[1][i] + D3 * k[3][i] + D4 * k[4][i]
                                       + D5 * k[5][i] + D6 * k[6][i] + D7 * k[7][i]);
                 }
+            }
+            if (hit) {
+                const double th = ode_demand_locate(s, t, h, s->d_gprev, gnew,
+                                                    tsit ? ode_ts5_dense_at : ode_dp5_dense_at);
+                const double tstop = th >= 1.0 ? tnew : t + th * h;
+                emit_inside(s, t, h, tstop, tsit);
+                if (th >= 1.0) {
+                    memcpy(y, yn, S * sizeof(double));
+                }
+                else {
+                    /* the state at the crossing, every component */
+                    const double a = th, b = tsit ? th : 1.0 - th;
+                    for (size_t i = 0; i < S; i++) {
+                        y[i] = s->r[0][i] + a * (s->r[1][i] + b * (s->r[2][i]
+                               + a * (s->r[3][i] + b * s->r[4][i])));
+                    }
+                }
+                for (size_t i = 0; i < S; i++) {
+                    if (!isfinite(y[i])) {
+                        return ENDO_NONFINITE;
+                    }
+                }
+                s->h = hfix > 0.0 ? hfix : pi_accepted(s, le, h, reject);
+                s->d_tstar = tstop;
+                return ENDO_DEMAND;
+            }
+            if (s->d_armed) {
+                s->d_gprev = gnew;
             }
             emit_inside(s, t, h, tnew, tsit);
             if (pb->summary != NULL) {

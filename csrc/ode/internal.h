@@ -9,6 +9,7 @@
  *   driver.c   one subject: its events (input switches, doses), the method, auto
  *   lanes.c    ENDO_LANES subjects side by side in SIMD lanes
  *   summary.c  summary mode (extremes, AUC, time above a threshold)
+ *   demand.c   on-demand dosing: the rule, its crossings located on the dense output
  *
  * The helpers below are static inline, so every room compiles them as the
  * single file did (ISO C, no contraction: the same arithmetic everywhere).
@@ -42,6 +43,16 @@ typedef struct {
     int64_t stiff_steps;                /* ... stability-limited steps since */
     double stiff_hl;                    /* h |lambda| estimate of the last step */
     double *sum, *prev, *vals;          /* summary mode: (n_sel, 6), (n_sel), (4, n_sel) */
+    /* on-demand dosing (demand.c) */
+    double d_thr, d_amt, d_lock;        /* this subject's threshold, amount, lockout */
+    double d_next;                      /* earliest time of the next demand dose */
+    double d_gprev;                     /* output - threshold at the start of the step */
+    double d_tstar;                     /* a located crossing (ENDO_DEMAND) */
+    int d_armed;                        /* the rule may fire in the current interval */
+    int d_hit;                          /* the interval ended at a located crossing */
+    int64_t d_count;                    /* demand doses delivered */
+    double *d_ring, *d_buf;             /* the last demand_max dose times; a state */
+    double *d_times;                    /* this subject's row of demand_times */
 } subject;
 
 /* Where a subject is in its protocol: the events passed and the time. */
@@ -126,6 +137,35 @@ typedef void (*dense_fn)(subject *s, double theta, double *out);
 void ode_sm_point(subject *s, double t, const double *y, int start);
 /* one accepted step [t, t + h] with the method's dense output */
 void ode_sm_step(subject *s, double t, double h, const double *yn, dense_fn dense_at);
+
+/* ---- on-demand dosing (demand.c) ----------------------------------------- */
+static inline int demand_on(const endo_problem *pb)
+{
+    return pb->demand_amount != NULL;
+}
+
+/* the rule's condition on g = output - threshold */
+static inline int demand_true(const subject *s, double g)
+{
+    return s->pb->demand_inclusive ? g >= 0.0 : g > 0.0;
+}
+
+/* output - threshold at state y, time t (the current segment's inputs) */
+static inline double demand_g(subject *s, double t, const double *y)
+{
+    s->m->output(t, y, s->p, s->u, s->obuf);
+    return s->obuf[s->pb->demand_output] - s->d_thr;
+}
+
+void ode_demand_begin(subject *s, size_t i);
+/* the events at t (after the scheduled doses): a located crossing or a true
+ * condition at t >= d_next delivers a dose; arms the next interval */
+void ode_demand_event(subject *s, double t);
+/* theta in (0, 1] of the first point where the condition holds on the last
+ * accepted step [t, t + h] (false at theta 0 with g = ga, true at 1 with gb) */
+double ode_demand_locate(subject *s, double t, double h, double ga, double gb,
+                         dense_fn dense_at);
+void ode_demand_end(subject *s, size_t i);
 
 /* ---- the methods ---------------------------------------------------------- */
 /* Hairer's initial step (erk.c; Rodas4 uses it too). */

@@ -32,7 +32,9 @@ size_t endo_lanes_workspace_size(const endo_problem *pb)
 {
     const endo_model *m = pb->model;
     if (m->rhs_lanes == NULL || !pb->lanes || pb->method == ENDO_METHOD_STIFF
-        || pb->fixed_step > 0.0) {
+        || pb->fixed_step > 0.0 || demand_on(pb)) {
+        /* on-demand dosing: one subject at a time (its state events stop a
+         * lane's step where the others go on) */
         return 0;
     }
     const size_t S = (size_t)m->n_states, P = (size_t)m->n_params;

@@ -281,6 +281,36 @@ int ode_rodas_interval(subject *s, double ta, double tb)
                     return ENDO_NONFINITE;
                 }
             }
+            if (s->d_armed) {
+                /* on-demand dosing: a crossing in this step ends the interval there */
+                const double gnew = demand_g(s, tn, yn);
+                if (demand_true(s, gnew)) {
+                    const double th = ode_demand_locate(s, t, h, s->d_gprev, gnew,
+                                                        rodas_dense_at);
+                    const double tstop = th >= 1.0 ? tn : t + th * h;
+                    while (s->iout < pb->n_times && pb->t_out[s->iout] < tstop) {
+                        rodas_dense_at(s, (pb->t_out[s->iout] - t) / h, ft);
+                        emit(s, pb->t_out[s->iout], ft);
+                    }
+                    if (th < 1.0) {
+                        rodas_dense_at(s, th, s->d_buf);
+                        memcpy(y, s->d_buf, S * sizeof(double));
+                    }
+                    else {
+                        memcpy(y, yn, S * sizeof(double));
+                    }
+                    for (size_t i = 0; i < S; i++) {
+                        if (!isfinite(y[i])) {
+                            return ENDO_NONFINITE;
+                        }
+                    }
+                    s->h = pb->fixed_step > 0.0 ? pb->fixed_step
+                           : (reject ? fmin(hnew, h) : hnew);
+                    s->d_tstar = tstop;
+                    return ENDO_DEMAND;
+                }
+                s->d_gprev = gnew;
+            }
             /* outputs strictly inside (t, tn) from the continuous extension:
              * y(t + th h) = (1 - th) y + th (ynew + (1 - th)(w2 + th w3)) */
             while (s->iout < pb->n_times && pb->t_out[s->iout] < tn) {

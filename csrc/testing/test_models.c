@@ -6,6 +6,8 @@
  *   riccati         y' = a y^2, nonlinear with an exact solution (order of convergence)
  *   robertson       Robertson's stiff chemical kinetics (stiff-method tests)
  *   stiff_pk        fast absorption plus a slow tolerance process (stiff-method tests)
+ *   pca1            one-compartment PK with an absorption depot and a "need" output
+ *                   that falls as the concentration rises (on-demand dosing tests)
  *   w4_bench        the W4 benchmark workload (benchmarks/README.md, "W4"): the
  *                   endogenous part of docs/model.md with the workload's fixed values
  *
@@ -437,7 +439,68 @@ static const endo_model w4_bench = {
     w4_output_lanes,
 };
 
+/* ------------------------------------------------------------------------- */
+/* pca1: depot -(ka)-> central -(ke)->, conc = central / V,                    */
+/* need = base + pain - conc (pain: an input): "need > h" is "conc < base +   */
+/* pain - h", so demand doses into central keep the concentration above a    */
+/* floor, with dose times in closed form (tests/engine/test_demand_dosing.py) */
+/* ------------------------------------------------------------------------- */
+static const char *const pca_states[] = {"depot", "central"};
+static const char *const pca_params[] = {"ka", "ke", "V", "base"};
+static const char *const pca_inputs[] = {"pain"};
+static const char *const pca_outputs[] = {"conc", "need"};
+
+static void pca_rhs(double t, const double *y, const double *p, const double *u,
+                    double *dy)
+{
+    (void)t;
+    (void)u;
+    dy[0] = -p[0] * y[0];
+    dy[1] = p[0] * y[0] - p[1] * y[1];
+}
+
+static void pca_rhs_lanes(const double *t, const double *y, const double *p,
+                          const double *u, double *dy)
+{
+    (void)t;
+    (void)u;
+    for (int l = 0; l < LN; l++) {
+        dy[l] = -p[l] * y[l];
+        dy[LN + l] = p[l] * y[l] - p[LN + l] * y[LN + l];
+    }
+}
+
+static void pca_output(double t, const double *y, const double *p, const double *u,
+                       double *out)
+{
+    (void)t;
+    out[0] = y[1] / p[2];
+    out[1] = p[3] + u[0] - y[1] / p[2];
+}
+
+static void pca_jac(double t, const double *y, const double *p, const double *u,
+                    double *J)
+{
+    (void)t;
+    (void)y;
+    (void)u;
+    J[0] = -p[0];
+    J[1] = 0.0;
+    J[2] = p[0];
+    J[3] = -p[1];
+}
+
+/* the outputs read the central amount only (the depot is interpolated only
+ * where a located demand crossing needs the whole state) */
+static const int pca_output_states[] = {1};
+
+static const endo_model pca1 = {
+    "pca1", "one-compartment PK with a depot; need = base + pain - conc (demand tests)",
+    2, 4, 1, 2, pca_states, pca_params, pca_inputs, pca_outputs,
+    pca_rhs, pca_output, NULL, 1, pca_output_states, pca_jac, pca_rhs_lanes, NULL,
+};
+
 /* The test models, for _engine_tests.c, NULL-terminated. */
 const endo_model *const endo_test_models[] = {
-    &lotka_volterra, &riccati, &robertson, &stiff_pk, &w4_bench, NULL,
+    &lotka_volterra, &riccati, &robertson, &stiff_pk, &pca1, &w4_bench, NULL,
 };

@@ -13,8 +13,10 @@ step control, every subject with its own step sizes.  Input switches
 applies the doses and restarts, so no event is ever missed by step control.
 Outputs are right-continuous (an output requested at a dose time sees the
 dosed state) and are taken from the dense output, so the steps do not depend
-on the requested times.  Results are bitwise identical for any thread count
-and any split of the population.  Time is in minutes throughout endorphin.
+on the requested times.  On-demand dosing (``demand=``) adds state events:
+the time an output crosses a threshold is located on the dense output.
+Results are bitwise identical for any thread count and any split of the
+population.  Time is in minutes throughout endorphin.
 """
 from __future__ import annotations
 
@@ -25,10 +27,10 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _integrate
-from .._validate import known, suggest
+from .._validate import integer, known, real, suggest
 
 __all__ = ["Model", "SimResult", "models", "simulate", "STATUS", "SUMMARY_STATS",
-           "dose_schedule", "population_percentiles"]
+           "dose_schedule", "population_percentiles", "DEMAND_KEYS"]
 
 
 class Model(NamedTuple):
@@ -54,7 +56,13 @@ class SimResult(NamedTuple):
     evaluations; stiff : (N,) bool, True where the stiff method produced the
     result (always for ``method="stiff"``; after a switch for ``"auto"``);
     summary : (N, n_outputs, 6) or None, the per-subject statistics of
-    :data:`SUMMARY_STATS` over ``[t0, t_end]`` when ``summary=True``.
+    :data:`SUMMARY_STATS` over ``[t0, t_end]`` when ``summary=True``;
+    demand_times : (N, max_events) float64 or None, with ``demand=``: the
+    times of each subject's demand doses in order, NaN-padded (the first
+    ``max_events`` of them); demand_count : (N,) int64 or None, how many
+    demand doses each subject received (all of them: ``demand_count >
+    max_events`` means ``demand_times`` holds only the first ones, see
+    :attr:`demand_overflow`).
     """
     t: np.ndarray
     y: np.ndarray
@@ -66,6 +74,16 @@ class SimResult(NamedTuple):
     n_jac: np.ndarray
     stiff: np.ndarray
     summary: np.ndarray | None = None
+    demand_times: np.ndarray | None = None
+    demand_count: np.ndarray | None = None
+
+    @property
+    def demand_overflow(self) -> np.ndarray | None:
+        """(N,) bool: True where a subject received more demand doses than
+        ``demand_times`` has columns (``max_events``); None without ``demand=``."""
+        if self.demand_count is None:
+            return None
+        return self.demand_count > self.demand_times.shape[1]
 
 
 #: Meaning of the status codes in :attr:`SimResult.status`.
@@ -100,6 +118,68 @@ def _list_models() -> None:
 
 _list_models()
 _integrate._on_register(_list_models)
+
+#: The keys of :func:`simulate`'s ``demand=`` mapping (the first five are required).
+DEMAND_KEYS = ("output", "threshold", "state", "amount", "lockout", "max_doses", "window",
+               "op", "max_events")
+_DEMAND_REQUIRED = DEMAND_KEYS[:5]
+
+
+def _demand_arrays(demand, m: Model) -> dict:
+    """Validate ``demand=`` of :func:`simulate` (everything but N)."""
+    from collections.abc import Mapping
+    if not isinstance(demand, Mapping):
+        raise TypeError(f"demand must be a dict with keys {DEMAND_KEYS[:5]} (and optionally "
+                        f"{DEMAND_KEYS[5:]}), got {type(demand).__name__}")
+    for key in demand:
+        if key not in DEMAND_KEYS:
+            raise ValueError(f"demand: unknown key {key!r}; {suggest(str(key), DEMAND_KEYS)}"
+                             f"(keys: {DEMAND_KEYS})")
+    for key in _DEMAND_REQUIRED:
+        if key not in demand:
+            raise ValueError(f"demand: {key!r} is required (keys {_DEMAND_REQUIRED})")
+    d = {}
+
+    def index(key, names, what):
+        v = demand[key]
+        if isinstance(v, str):
+            if v not in names:
+                raise ValueError(f"demand {key} {v!r} is not {what} of {m.name!r}; "
+                                 f"{suggest(v, names)}(known: {known(names)})")
+            return names.index(v)
+        i = integer(v, f"demand {key}", low=0, high=len(names) - 1)
+        return i
+
+    d["output"] = index("output", m.outputs, "an output")
+    d["state"] = index("state", m.states, "a state")
+    for key, low, low_open in (("threshold", None, False), ("amount", 0.0, False),
+                               ("lockout", 0.0, True)):
+        a = float_array(demand[key], f"demand {key}", (0, 1))
+        if a.size == 0:
+            raise ValueError(f"demand {key} must be a number or one per subject (N,)")
+        if low is not None and ((a < low).any() or (low_open and (a == low).any())):
+            raise ValueError(f"demand {key} must be {'>' if low_open else '>='} {low:g}"
+                             f"{' minutes' if key == 'lockout' else ''}")
+        d[key] = np.ascontiguousarray(a.reshape(-1))
+    max_doses = demand.get("max_doses")
+    window = demand.get("window")
+    if max_doses is None:
+        if window is not None:
+            raise ValueError("demand window (minutes) is used only with max_doses")
+        d["max_doses"], d["window"] = 0, 0.0
+    else:
+        d["max_doses"] = integer(max_doses, "demand max_doses", low=1, high=1_000_000)
+        if window is None:
+            raise ValueError("demand max_doses needs window= (the trailing window, minutes)")
+        d["window"] = real(window, "demand window", low=0.0, low_open=True, unit="min")
+    op = demand.get("op", ">")
+    if op not in (">", ">="):
+        raise ValueError(f"demand op must be '>' or '>=', got {op!r}")
+    d["inclusive"] = op == ">="
+    d["max_events"] = integer(demand.get("max_events", 256), "demand max_events", low=0,
+                              high=10_000_000)
+    return d
+
 
 # Refuse requests whose result alone would exceed this many bytes (the check
 # happens before anything is allocated).
@@ -190,7 +270,7 @@ def dose_schedule(start, amount, *, every=None, times=1, lag=0.0, bioavailabilit
 def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None,
              doses=None, rtol=1e-6, atol=1e-9, method="explicit", threads=None,
              outputs=None, max_steps=100_000, out=None, fixed_step=None,
-             summary=False, thresholds=None, _lanes=True) -> SimResult:
+             summary=False, thresholds=None, demand=None, _lanes=True) -> SimResult:
     """Integrate N subjects of a registered model and return the outputs.
 
     Parameters
@@ -269,6 +349,33 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
     thresholds : array_like, (n_outputs,), optional
         Thresholds of the ``time_above`` statistic, one per selected output
         (default 0).
+    demand : dict, optional
+        On-demand dosing (patient-controlled analgesia), one rule per subject,
+        evaluated inside the engine on the subject's own trajectory: when
+        model output ``output`` is above ``threshold`` (``op=">"``, the
+        default, or ``">="``), at least ``lockout`` minutes have passed since
+        the subject's last demand dose and, with ``max_doses``, fewer than
+        ``max_doses`` demand doses were given in the trailing ``window``
+        minutes, ``amount`` is added to state ``state``.  Keys: ``output``
+        (name or index of a model output, selected or not), ``state`` (name
+        or index), ``threshold``, ``amount`` (>= 0) and ``lockout`` (> 0
+        minutes), each a number or (N,) per subject; optional ``max_doses``
+        (int >= 1) with ``window`` (minutes > 0), ``op``, ``max_events``
+        (demand times kept per subject, default 256).  The dose is delivered
+        at the exact time the condition turns true: the upward crossing is
+        located on the dense output of the accepted step (Illinois method,
+        to 1e-12 of the step), the integration stops there and restarts
+        with the dosed state; a condition already true at an event (t0, an
+        input switch, a scheduled dose, the end of a lockout) doses at once.
+        Outputs are right-continuous (an output at a dose time sees the
+        dose).  A crossing that turns back within one step is not seen (as
+        with every event locator checking signs at step ends): keep steps
+        small relative to the output's excursions above the threshold, e.g.
+        with ``rtol``.  All methods work (the explicit pairs through their
+        dense outputs, Rodas4 through its continuous extension, ``"auto"``
+        by both); the SIMD lane path is not used (subjects go one at a time,
+        same results).  Not with ``summary=True``.  Results in
+        ``demand_times`` and ``demand_count``.
     _lanes : bool
         Internal, for tests: ``False`` keeps the engine from integrating
         several subjects side by side in SIMD lanes (models with a lane
@@ -427,6 +534,8 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
         da = np.require(da, requirements=["C", "A"])
         ds = np.require(ds, requirements=["C", "A"])
 
+    dm = None if demand is None else _demand_arrays(demand, m)
+
     if y0 is not None:
         y0 = _float_array(y0, "y0", (1, 2))
         if y0.shape[-1] != S:
@@ -440,6 +549,9 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
                    "doses states": ds}
     if y0 is not None:
         per_subject["y0"] = y0
+    if dm is not None:
+        for key in ("threshold", "amount", "lockout"):
+            per_subject[f"demand {key}"] = dm[key]
     sizes = {name: a.shape[0] for name, a in per_subject.items() if a.shape[0] != 1}
     if len(set(sizes.values())) > 1:
         detail = ", ".join(f"{name} has N={n}" for name, n in sizes.items())
@@ -453,6 +565,9 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
         _lead(a, name, N)
     if y0 is not None:
         _lead(y0, "y0", N)
+    if dm is not None:
+        for key in ("threshold", "amount", "lockout"):
+            _lead(dm[key], f"demand {key}", N)
 
     # -- outputs
     if outputs is None:
@@ -506,6 +621,17 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
             raise MemoryError(f"cannot allocate the summary for N={N}: {exc}") from None
     elif thresholds is not None:
         raise ValueError("thresholds are used only with summary=True")
+    d_times = d_count = d_arg = None
+    if dm is not None:
+        if summary:
+            raise ValueError("demand (on-demand dosing) does not work with summary=True")
+        if 8 * N * dm["max_events"] > _MAX_RESULT_BYTES:
+            raise MemoryError(f"demand max_events = {dm['max_events']} for N={N} would need "
+                              f"{8 * N * dm['max_events'] / 2**30:.0f} GiB")
+        d_times = np.empty((N, dm["max_events"]))
+        d_count = np.zeros(N, dtype=np.int64)
+        d_arg = (dm["output"], dm["state"], dm["inclusive"], dm["max_doses"], dm["window"],
+                 dm["threshold"], dm["amount"], dm["lockout"], d_times, d_count)
     status = np.zeros(N, dtype=np.int8)
     n_rhs = np.zeros(N, dtype=np.int64)
     n_acc = np.zeros(N, dtype=np.int64)
@@ -519,9 +645,9 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
         y=y, status=status, n_rhs=n_rhs, n_accepted=n_acc, n_rejected=n_rej,
         fixed_step=0.0 if fixed_step is None else float(fixed_step),
         method=_METHODS[method][0], n_jac=n_jac, used_stiff=used, summary=sm,
-        thresholds=thr, tsit5=_METHODS[method][1], lanes=bool(_lanes))
+        thresholds=thr, tsit5=_METHODS[method][1], lanes=bool(_lanes), demand=d_arg)
     return SimResult(t_out, y, names, status, n_rhs, n_acc, n_rej, n_jac, used.astype(bool),
-                     sm)
+                     sm, d_times, d_count)
 
 
 def population_percentiles(result: SimResult, q=(5, 50, 95)):

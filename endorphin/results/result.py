@@ -163,6 +163,12 @@ class Result:
     output_names : tuple of str
     subjects, status, stiff, covariates, name, provenance, scenario
         As above.
+    demand_doses : pandas.DataFrame or None
+        With an on-demand dose (:meth:`endorphin.Dose.on_demand`), set by
+        ``Scenario.simulate``: one row per demand dose given (``subject``,
+        ``time`` in minutes, ``drug``, ``amount_mg``, ``amount_nmol``
+        bioavailable); None otherwise.  Not saved by ``to_xarray`` (the
+        output ``<drug>_demand_doses`` is).
 
     Examples
     --------
@@ -177,6 +183,8 @@ class Result:
     >>> res.to_pandas().columns.tolist()
     ['subject', 'time', 'variable', 'value', 'unit']
     """
+
+    demand_doses = None
 
     def __init__(self, t, y, output_names, *, subjects=None, status=None, stiff=None,
                  params=None, covariates=None, name=None, provenance=None, scenario=None,

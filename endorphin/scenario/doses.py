@@ -11,6 +11,7 @@ in mg or ug (or per kg of body weight), times in minutes.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -97,6 +98,18 @@ class Dose:
         ``rate`` and ``duration`` give the third (``amount = rate *
         duration``); given all three, they must agree.
 
+    when : str, optional
+        On-demand dosing (patient-controlled analgesia): the rule
+        ``"<output> > <number>"`` (or ``>=``) under which the subject asks
+        for a dose, e.g. ``"pain_nrs > 4"``; see :meth:`on_demand`, which
+        is the way to make one.  None: a scheduled dose.
+    lockout : float, optional
+        On-demand only: minutes, ``> 0``, from one demand dose to the
+        earliest next one.
+    max_per_hour : int, optional
+        On-demand only: at most this many demand doses in any trailing
+        60 minutes (None: no limit beyond the lockout).
+
     ``amount`` and ``rate`` may be pint quantities (if pint is installed):
     a mass (``0.4 * ureg.mg``), an amount of substance (nmol), a mass per
     body weight (mg/kg), or those per time for ``rate`` (``2 * ureg("mg/h")``);
@@ -127,6 +140,9 @@ class Dose:
     times: int = 1
     duration: float | None = None
     rate: float | None = None
+    when: str | None = None
+    lockout: float | None = None
+    max_per_hour: int | None = None
 
     #: A clock-time ``time`` ("HH:MM") as minutes after midnight, else None.
     _clock = None
@@ -200,12 +216,108 @@ class Dose:
             raise TypeError("amount is required (or rate= with duration=)")
         set_(self, "amount", real(self.amount, "amount", low=0.0, unit=self.unit))
         set_(self, "times", integer(self.times, "times", low=1, high=MAX_REPEATS))
+        self._check_demand()
         if self.every is not None:
             set_(self, "every", real(self.every, "every", low=0.0, low_open=True,
                                       unit="min"))
         elif self.times > 1:
             raise ValueError("every (minutes between administrations) is required when "
                              "times > 1")
+
+    @classmethod
+    def on_demand(cls, drug: str, amount, unit: str = "mg", route: str = "iv", *,
+                  when: str, lockout, max_per_hour: int | None = None) -> Dose:
+        """An on-demand dose (patient-controlled analgesia, PCA): ``amount`` of
+        ``drug`` whenever the subject's own ``when`` holds, at least ``lockout``
+        minutes apart and at most ``max_per_hour`` in any trailing hour.
+
+        The rule is evaluated inside the engine on each subject's trajectory:
+        a dose is given at the exact time the output crosses the threshold
+        (located on the integrator's dense output), or at the end of a
+        lockout if the output is still above it then (docs/model.md,
+        "Dosing semantics").  Demand doses are available from t = 0 to
+        ``t_end``; bolus only (no infusion), by a route without absorption
+        lag.  A scenario takes at most one on-demand dose, next to any
+        scheduled doses; its result has the output ``<drug>_demand_doses``
+        (cumulative number of demand doses given) and the table
+        ``Result.demand_doses``.
+
+        Parameters
+        ----------
+        drug, amount, unit, route
+            As for :class:`Dose` (``amount`` per demand dose; per-kg units use
+            each subject's body weight).
+        when : str
+            ``"<output> > <number>"`` or ``"<output> >= <number>"`` with an
+            output of the scenario (``"pain_nrs > 4"``).
+        lockout : float
+            Minutes, ``> 0``.
+        max_per_hour : int, optional
+            ``>= 1``; None: no hourly limit.
+
+        Examples
+        --------
+        >>> import endorphin as en
+        >>> pca = en.Dose.on_demand("morphine", amount=1, unit="mg", route="iv",
+        ...                         when="pain_nrs > 4", lockout=10, max_per_hour=4)
+        >>> pca.demand_rule
+        ('pain_nrs', '>', 4.0)
+        """
+        if when is None:
+            raise TypeError("on_demand needs when= (a rule such as 'pain_nrs > 4')")
+        if lockout is None:
+            raise TypeError("on_demand needs lockout= (minutes between demand doses)")
+        return cls(drug, amount=amount, unit=unit, route=route, when=when, lockout=lockout,
+                   max_per_hour=max_per_hour)
+
+    _RULE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|>)\s*"
+                       r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
+
+    def _check_demand(self) -> None:
+        set_ = object.__setattr__
+        if self.when is None:
+            for key in ("lockout", "max_per_hour"):
+                if getattr(self, key) is not None:
+                    raise ValueError(f"{key} is for on-demand doses only (Dose.on_demand("
+                                     f"..., when=...))")
+            return
+        if not isinstance(self.when, str):
+            raise TypeError(f"when must be a rule such as 'pain_nrs > 4', got "
+                            f"{type(self.when).__name__}")
+        m = self._RULE.match(self.when)
+        if m is None:
+            raise ValueError(f"when must read '<output> > <number>' or '<output> >= "
+                             f"<number>' (e.g. 'pain_nrs > 4'), got {self.when!r}")
+        set_(self, "_rule", (m.group(1), m.group(2), float(m.group(3))))
+        if self.lockout is None:
+            raise ValueError("lockout (minutes between demand doses, > 0) is required for "
+                             "an on-demand dose")
+        set_(self, "lockout", real(_units.magnitude(self.lockout, "min", "lockout"),
+                                   "lockout", low=0.0, low_open=True, unit="min"))
+        if self.max_per_hour is not None:
+            set_(self, "max_per_hour", integer(self.max_per_hour, "max_per_hour", low=1,
+                                               high=1_000_000))
+        if self.is_infusion:
+            raise ValueError("an on-demand dose is a bolus: no duration= or rate=")
+        if self.times != 1 or self.every is not None:
+            raise ValueError("an on-demand dose takes no every= or times= (the rule decides "
+                             "when; lockout= and max_per_hour= limit how often)")
+        if self.time != 0.0:
+            raise ValueError("an on-demand dose takes no time=: demand doses are available "
+                             "from t = 0 to t_end")
+        if self.is_endogenous:
+            raise ValueError("on-demand dosing is for the drugs of endorphin.drugs, not "
+                             "beta-endorphin")
+
+    @property
+    def is_on_demand(self) -> bool:
+        """True for an on-demand dose (:meth:`on_demand`)."""
+        return self.when is not None
+
+    @property
+    def demand_rule(self) -> tuple | None:
+        """``(output, op, threshold)`` of an on-demand dose's ``when``, else None."""
+        return getattr(self, "_rule", None)
 
     def at_clock(self, clock_start: float) -> Dose:
         """This dose in a scenario whose t = 0 is ``clock_start`` (minutes after

@@ -18,7 +18,10 @@ NONMEM-equivalent semantics (docs/model.md, "Dosing semantics"):
   ``[t + lag, t + lag + d)``, into the central compartment (IV) or the depot
   (zero-order input into an absorption compartment);
 * repeated doses (``every``, ``times``) repeat this; administrations whose
-  (lagged) start is after ``t_end`` are dropped, infusions are cut at ``t_end``.
+  (lagged) start is after ``t_end`` are dropped, infusions are cut at ``t_end``;
+* an on-demand dose (``Dose.on_demand``) is a rule for the engine
+  (:attr:`DrugPlan.demand`): ``F A`` nmol into the slot's central compartment
+  (IV) or depot whenever the rule fires (routes without lag only).
 
 Between-subject variability of the PK (docs/model.md, "Drugs"): :func:`individual_pk`
 draws each subject's clearance, volumes, ``ka`` and ``F`` around the drug table's
@@ -196,6 +199,11 @@ class DrugPlan:
     slot_params : ndarray (N, 18 x slots) or None
         Per-subject slot parameters (between-subject PK, weight scaling); None: every
         subject has the drug table's typical 70-kg PK.
+    demand : dict or None
+        The on-demand dose: ``drug`` (name), ``state`` (engine state name),
+        ``nmol`` (N,) bioavailable nmol per demand dose, ``mg`` (N,) mg per
+        demand dose as given, ``output``, ``op``, ``threshold``, ``lockout``
+        (min), ``max_per_hour``.
     """
     slots: tuple
     model: str
@@ -204,6 +212,7 @@ class DrugPlan:
     bolus_nmol: np.ndarray
     infusions: list
     slot_params: np.ndarray | None = None
+    demand: dict | None = None
 
     def parameters(self, base: np.ndarray, sex=None, rows=None) -> np.ndarray:
         """Append the slots' parameters to the endogenous parameters (N, P0).
@@ -283,6 +292,11 @@ def plan(doses, t_end: float, body_weight: np.ndarray, pk=None) -> DrugPlan:
         return next(i for i, k in enumerate(keys, start=1) if k[0] == drug.name)
 
     times, states, amounts, infusions = [], [], [], []
+    demand = None
+    on_demand = [d for d in doses if getattr(d, "is_on_demand", False)]
+    if len(on_demand) > 1:
+        raise ValueError(f"doses: at most one on-demand dose (Dose.on_demand) per scenario, "
+                         f"got {len(on_demand)}")
     for d in doses:
         drug = drugs.get(d.drug)
         F, _, lag = drug.routes[d.route]
@@ -291,6 +305,17 @@ def plan(doses, t_end: float, body_weight: np.ndarray, pk=None) -> DrugPlan:
         k = slot_of(drug, d.route)
         target = f"drug{k}_central" if d.route == "iv" else f"drug{k}_depot"
         nmol = F * np.array([d.amount_nmol(w) for w in body_weight])     # (N,)
+        if getattr(d, "is_on_demand", False):
+            if lag:
+                raise ValueError(f"doses: on-demand {d.drug} by route {d.route!r} has an "
+                                 f"absorption lag ({lag:g} min), which on-demand dosing does "
+                                 f"not support; use a route without lag (e.g. 'iv')")
+            output, op, threshold = d.demand_rule
+            demand = dict(drug=drug.name, state=target, nmol=nmol,
+                          mg=np.array([d.amount_mg(w) for w in body_weight]),
+                          output=output, op=op, threshold=threshold, lockout=d.lockout,
+                          max_per_hour=d.max_per_hour)
+            continue
         for t in d.administrations():
             start = float(t) + float(lag)
             if start > t_end:
@@ -319,4 +344,4 @@ def plan(doses, t_end: float, body_weight: np.ndarray, pk=None) -> DrugPlan:
     if subject_pk and slots:
         slot_params = np.concatenate([_slot_matrix(s.drug, s.route, subject_pk[s.drug.name])
                                       for s in slots], axis=1)
-    return DrugPlan(slots, model_name, bt, bs, ba, infusions, slot_params)
+    return DrugPlan(slots, model_name, bt, bs, ba, infusions, slot_params, demand)

@@ -115,13 +115,18 @@ def simulate(sc, *, threads: int | None = None, method: str = "auto",
         if tqdm is not None:
             bar = tqdm(total=N, unit="subject", desc=sc.name or "simulate",
                        disable=None)
+    demand = {}
     try:
         y, status, stiff, params = run(sc, 0, N, outputs, method=method, rtol=rtol,
-                                       atol=atol, threads=threads, bar=bar)
+                                       atol=atol, threads=threads, bar=bar,
+                                       demand_out=demand)
     finally:
         if bar is not None:
             bar.close()
-    return to_result(sc, y, status, stiff, params, outputs, method, rtol, atol)
+    res = to_result(sc, y, status, stiff, params, outputs, method, rtol, atol)
+    if demand:
+        res.demand_doses = demand_table(sc, demand)
+    return res
 
 
 def summarize(sc, outputs=None, *, thresholds=None, chunks: int | None = None,
@@ -169,12 +174,50 @@ def check_outputs(sc, outputs) -> tuple:
     return tuple(outputs)
 
 
+def demand_arguments(sc, plan, sums) -> dict | None:
+    """The engine's ``demand=`` for the scenario's on-demand dose (amounts (N,) to be
+    sliced per chunk), or None."""
+    dm = plan.demand
+    if dm is None:
+        return None
+    eng = sums.get(dm["output"], [dm["output"]])
+    if len(eng) != 1:
+        raise ValueError(f"doses: the on-demand rule reads {dm['output']!r}, a drug given by "
+                         f"two routes (two engine slots, summed); the engine's rule needs "
+                         f"one output")
+    mph = dm["max_per_hour"]
+    # the lockout bounds the number of demand doses: every time fits
+    capacity = int(sc.t_end // dm["lockout"]) + 2
+    if mph is not None:
+        capacity = min(capacity, int(mph * (sc.t_end // 60.0 + 1)) + 1)
+    return dict(output=eng[0], threshold=dm["threshold"], state=dm["state"],
+                amount=dm["nmol"], lockout=dm["lockout"], op=dm["op"],
+                max_doses=mph, window=None if mph is None else 60.0, max_events=capacity)
+
+
+def demand_table(sc, demand: dict):
+    """``Result.demand_doses``: one row per demand dose given (subject, time in
+    minutes, drug, amount_mg as dosed, amount_nmol bioavailable)."""
+    import pandas as pd
+    times, count = demand["times"], demand["count"]
+    dm = demand["plan"]
+    subj = np.repeat(np.arange(times.shape[0]), np.minimum(count, times.shape[1]))
+    valid = ~np.isnan(times)
+    t = times[valid]
+    return pd.DataFrame({"subject": sc.population.subjects[subj] if subj.size else subj,
+                         "time": t, "drug": dm["drug"],
+                         "amount_mg": dm["mg"][subj], "amount_nmol": dm["nmol"][subj]})
+
+
 def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
-        atol=1e-9, threads=None, bar=None, summary=False, thresholds=None):
+        atol=1e-9, threads=None, bar=None, summary=False, thresholds=None,
+        demand_out=None):
     """Simulate subjects ``first .. first + count - 1`` (their draws and pulses are
     keyed by subject, so any split gives the same numbers).  Returns ``y``
     (count, outputs, times) or, with ``summary``, the engine's summaries
-    (count, outputs, 6), then ``status``, ``stiff`` and the parameters."""
+    (count, outputs, 6), then ``status``, ``stiff`` and the parameters.
+    ``demand_out``, a dict, receives the demand doses of an on-demand dose
+    (``times`` (count, K) NaN-padded, ``count`` (count,), ``plan``)."""
     pop = sc.population
     N = int(count)
     t_out = sc.times
@@ -189,11 +232,21 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
     boluses = bolus_arrays(sc, bw, plan)
     # engine outputs to compute; a drug given in two slots sums them
     sums = plan.drug_outputs()
+    dem = demand_arguments(sc, plan, sums)
+    # the count of demand doses is not an engine output: it comes from their times
+    counted = {f"{plan.demand['drug']}_demand_doses"} if dem is not None else set()
+    if summary and dem is not None:
+        raise ValueError("summary mode does not support on-demand dosing (Dose.on_demand): "
+                         "use Scenario.simulate")
     eng_outputs = []
     for o in outputs:
+        if o in counted:
+            continue
         for e in sums.get(o, [o]):
             if e not in eng_outputs:
                 eng_outputs.append(e)
+    if not eng_outputs:
+        eng_outputs.append(dem["output"])   # the engine needs one output to write
     direct = tuple(eng_outputs) == tuple(outputs)
     if summary and not direct:
         raise ValueError("summary mode cannot sum a drug given by two routes (two "
@@ -205,6 +258,9 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
     status = np.zeros(N, dtype=np.int8)
     stiff = np.zeros(N, dtype=bool)
     engine_method = "explicit" if method == DAY_METHOD else method
+    if dem is not None:
+        d_times = np.full((N, dem["max_events"]), np.nan)
+        d_count = np.zeros(N, dtype=np.int64)
     n_chunks = min(N, 20) if bar is not None else 1
     edges = np.linspace(0, N, n_chunks + 1).round().astype(int)
     ix = model.INDEX
@@ -232,6 +288,9 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
             p[:, ix["pulse_mean"]] = 0.0
         if method == DAY_METHOD:
             inp = day_inputs(inp, p, plan.model, sc.pulses)
+        demand = None
+        if dem is not None:
+            demand = dict(dem, amount=dem["amount"][a:b])
         if summary:
             res = core.simulate(plan.model, plan.parameters(p, sx, slice(a, b)), [sc.t_end],
                                 t0=0.0,
@@ -245,15 +304,29 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
                                 t0=0.0,
                                 breaks=brk, inputs=inp, doses=doses,
                                 outputs=eng_outputs, rtol=rtol, atol=atol,
-                                method=engine_method, threads=threads, out=ybuf[a:b])
+                                method=engine_method, threads=threads, out=ybuf[a:b],
+                                demand=demand)
+            if dem is not None:
+                d_times[a:b] = res.demand_times
+                d_count[a:b] = res.demand_count
         status[a:b] = res.status
         stiff[a:b] = res.stiff
         if bar is not None:
             bar.update(b - a)
     if not direct:
         for j, o in enumerate(outputs):
+            if o in counted:
+                # cumulative demand doses at each output time (right-continuous)
+                for i in range(N):
+                    ti = d_times[i, :min(int(d_count[i]), d_times.shape[1])]
+                    y[i, j] = np.searchsorted(ti, t_out, side="right")
+                y[status != 0, j] = np.where(np.isfinite(ybuf[status != 0, 0]),
+                                             y[status != 0, j], np.nan)
+                continue
             idx = [eng_outputs.index(e) for e in sums.get(o, [o])]
             y[:, j] = ybuf[:, idx].sum(axis=1)
+    if demand_out is not None and dem is not None:
+        demand_out.update(times=d_times, count=d_count, plan=plan.demand)
     return y, status, stiff, params
 
 

@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _units
-from .._validate import clock_minutes, flag, real
+from .._validate import clock_minutes, flag, known, real, suggest
 from ..engine import core
 from ..results import Comparison
 from . import runner
@@ -203,6 +203,7 @@ class Scenario:
                                  f"t_end = {self.t_end:g} min (doses must start within "
                                  f"[0, t_end])")
         self.doses = doses
+        self._check_demand()
         cut = _cut_by_t_end(self.protocol, doses, self.t_end)
         if cut:
             warnings.warn(f"t_end = {self.t_end:g} min is shorter than the protocol: "
@@ -259,7 +260,10 @@ class Scenario:
     def outputs(self) -> tuple:
         """Names of the outputs this scenario produces: the model's (docs/api.md) and, per
         drug dosed, ``<drug>_plasma``, ``<drug>_effect_site`` (nmol/L) and
-        ``occupancy_<receptor>_<drug>``."""
+        ``occupancy_<receptor>_<drug>``; with an on-demand dose
+        (:meth:`Dose.on_demand`), ``<drug>_demand_doses``, the cumulative number of
+        demand doses given (right-continuous: a dose at an output time is counted
+        there)."""
         names = list(_ENGINE.outputs)
         seen = []
         for d in self.doses:
@@ -268,7 +272,22 @@ class Scenario:
         for drug in seen:
             names += [f"{drug}_plasma", f"{drug}_effect_site"] + [
                 f"occupancy_{r}_{drug}" for r in ("mu", "delta", "kappa")]
+        names += [f"{d.drug}_demand_doses" for d in self.doses if d.is_on_demand]
         return tuple(names)
+
+    def _check_demand(self) -> None:
+        """An on-demand dose: at most one, and its rule on an output of this scenario."""
+        demand = [d for d in self.doses if d.is_on_demand]
+        if len(demand) > 1:
+            raise ValueError(f"doses: at most one on-demand dose (Dose.on_demand) per "
+                             f"scenario, got {len(demand)}")
+        if demand:
+            output = demand[0].demand_rule[0]
+            available = [o for o in self.outputs() if not o.endswith("_demand_doses")]
+            if output not in available:
+                raise ValueError(f"doses: the on-demand rule {demand[0].when!r} names "
+                                 f"{output!r}, which is not an output of this scenario; "
+                                 f"{suggest(output, available)}(known: {known(available)})")
 
     def _inputs(self, body_weight: np.ndarray, plan, vo2max: np.ndarray | None = None):
         return runner.stimulus_inputs(self, body_weight, plan, vo2max)
