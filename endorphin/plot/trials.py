@@ -84,7 +84,7 @@ def power_curve(curve, endpoint=0, *, target: float | None = None, ax=None,
         pts = {}
         for r in curve:
             r = _result(r)
-            name = r._endpoint(endpoint)
+            name = r.endpoint_name(endpoint)
             pw = r.power(0.05)
             p = pw.loc[name] if not hasattr(pw, "columns") else pw.iloc[:, 0].loc[name]
             pts[int(next(iter(r.n_per_arm.values())))] = float(p)
@@ -138,7 +138,7 @@ def effects(tr, endpoint=0, comparison=0, *, truth: float | None = None, ax=None
     matplotlib.axes.Axes
     """
     tr = _result(tr)
-    name = tr._endpoint(endpoint)
+    name = tr.endpoint_name(endpoint)
     comp = _comparison(tr, comparison)
     ax = get_axes(ax)
     est = tr.estimates
@@ -183,7 +183,7 @@ def arms(tr, endpoint=0, *, ax=None):
     matplotlib.axes.Axes
     """
     tr = _result(tr)
-    name = tr._endpoint(endpoint)
+    name = tr.endpoint_name(endpoint)
     ep = next(e for e in tr.trial.endpoints if e.name == name)
     ax = get_axes(ax)
     names = list(tr.trial.arms)

@@ -682,7 +682,9 @@ class TrialResult:
         out.insert(0, "power", [pw.loc[e, c] for c, e in out.index])
         return out
 
-    def _endpoint(self, endpoint) -> str:
+    def endpoint_name(self, endpoint) -> str:
+        """The name of an endpoint given by its index in ``trial.endpoints`` or its
+        name (ValueError naming ``endpoint`` otherwise)."""
         names = [e.name for e in self.trial.endpoints]
         if isinstance(endpoint, numbers.Integral) and not isinstance(endpoint, bool):
             if not 0 <= endpoint < len(names):
