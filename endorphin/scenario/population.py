@@ -148,8 +148,11 @@ class Population:
         ``"trained"``, ``"opioid_tolerant"``; any case (``"Fibromyalgia"``).
     variability : float
         Multiplier of every documented CV, 0-5 (1: the documented
-        variability; 0: every subject is the typical subject; 0.5: half
-        the documented CVs).
+        variability; 0: every subject has the typical parameters and symptom
+        traits; 0.5: half the documented CVs).  The symptoms' day-to-day
+        fluctuation (docs/model.md, "Symptoms") is within-subject and is not
+        scaled: with ongoing symptoms (fibromyalgia, chronic pain, anxiety,
+        depression) subjects still differ from day to day, also at 0.
     seed : int, optional
         Non-negative seed of the keyed streams; None draws fresh entropy,
         which is then recorded in :attr:`seed` (and in results' provenance),
