@@ -53,6 +53,7 @@ from .scenario import (Acupuncture, Categorical, Dose, Exercise, Laughter,  # no
 from .trial import Trial, TrialResult, dropout, sample_size  # noqa: E402
 from .trial import endpoints as endpoint  # noqa: E402
 from .math.fitting import FitResult, fit_dose_response, schild_analysis  # noqa: E402
+from .estimation import fit_model  # noqa: E402
 from . import io  # noqa: E402  (registers the scenario file readers and writers)
 from . import plot  # noqa: E402  (matplotlib is imported inside its functions only)
 from .math import ufunc_docs as _ufunc_docs  # noqa: E402
@@ -93,6 +94,7 @@ __all__ = [
     "dose_ratio",
     "ecx",
     "fit_dose_response",
+    "fit_model",
     "emax_model",
     "hill",
     "hill_inverse",

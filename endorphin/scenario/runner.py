@@ -211,21 +211,41 @@ def demand_table(sc, demand: dict):
 
 def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
         atol=1e-9, threads=None, bar=None, summary=False, thresholds=None,
-        demand_out=None):
+        demand_out=None, params=None, times=None, drug_pk=None):
     """Simulate subjects ``first .. first + count - 1`` (their draws and pulses are
     keyed by subject, so any split gives the same numbers).  Returns ``y``
     (count, outputs, times) or, with ``summary``, the engine's summaries
     (count, outputs, 6), then ``status``, ``stiff`` and the parameters.
     ``demand_out``, a dict, receives the demand doses of an on-demand dose
-    (``times`` (count, K) NaN-padded, ``count`` (count,), ``plan``)."""
+    (``times`` (count, K) NaN-padded, ``count`` (count,), ``plan``).
+
+    The estimation layer (:mod:`endorphin.estimation`) passes explicit subjects:
+    ``params`` (count, P) engine parameters used instead of the population's
+    draws (a copy; the scenario's settings still apply), ``times`` output times
+    instead of ``sc.times`` (sorted, within ``[0, t_end]``) and ``drug_pk`` a
+    mapping drug name -> {field: (count,) array} overriding fields of the
+    population's drug PK."""
     pop = sc.population
     N = int(count)
-    t_out = sc.times
-    params = apply_settings(sc, pop.draw(first, count))
+    t_out = sc.times if times is None else np.asarray(times, dtype=np.float64)
+    if params is None:
+        params = pop.draw(first, count)
+    else:
+        params = np.array(params, dtype=np.float64)
+        if params.shape != (N, len(model.INDEX)):
+            raise ValueError(f"params must have shape ({N}, P), got {params.shape}")
+    params = apply_settings(sc, params)
     bw = pop.body_weight[first:first + count]
     sex = pop.covariates.get("sex")
     sex = None if sex is None else sex[first:first + count]
-    plan = drug_plan(sc, bw, pk=lambda drug: pop.drug_pk(drug, first, count))
+
+    def pk(drug):
+        out = pop.drug_pk(drug, first, count)
+        if drug_pk and drug.name in drug_pk:
+            out = {**out, **{k: np.asarray(v, dtype=np.float64)
+                             for k, v in drug_pk[drug.name].items()}}
+        return out
+    plan = drug_plan(sc, bw, pk=pk)
     # each subject's own untrained VO2max (drawn, or the covariate) for Exercise(vo2=)
     breaks, inputs = stimulus_inputs(sc, bw, plan,
                                      params[:, model.INDEX["vo2max_base"]])

@@ -119,6 +119,7 @@ def _samples_table():
 
 def calls() -> dict:
     import endorphin as en
+    import pandas as pd
     from endorphin import core, model, nca
 
     out = {name: (ufunc(name), ufunc_args(name), {}, "ufunc") for name in UFUNC_NAMES}
@@ -175,6 +176,17 @@ def calls() -> dict:
                               {"model": "ll4", "weights": np.ones(6), "threads": 2,
                                "max_iter": 50}, "py"),
         # a control curve and two antagonist concentrations (the fewest Schild accepts)
+        # one subject, three samples after an IV beta-endorphin bolus, one parameter
+        "fit_model": (en.fit_model,
+                      (pd.DataFrame({"subject": 0, "time": [10.0, 30.0, 60.0],
+                                     "output": "plasma_beta_endorphin",
+                                     "value": [40.0, 25.0, 15.0]}),
+                       en.Scenario(doses=[en.Dose("beta_endorphin", amount=1.0, unit="ug",
+                                                  route="iv")],
+                                   population=en.Population(1, variability=0), t_end=60,
+                                   dt=30, pulses=False),
+                       ["t_half_plasma"]),
+                      {"error": "proportional", "max_iter": 20}, "py"),
         "schild_analysis": (en.schild_analysis, (xd, np.stack([yd[0], yd[0] * 0.8, yd[0] * 0.6]),
                                                  np.array([0.0, 1.0, 3.0])), {"threads": 1},
                             "py"),
