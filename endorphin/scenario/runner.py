@@ -211,16 +211,18 @@ def demand_table(sc, demand: dict):
 
 def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
         atol=1e-9, threads=None, bar=None, summary=False, thresholds=None,
-        demand_out=None):
+        demand_out=None, times=None):
     """Simulate subjects ``first .. first + count - 1`` (their draws and pulses are
     keyed by subject, so any split gives the same numbers).  Returns ``y``
     (count, outputs, times) or, with ``summary``, the engine's summaries
     (count, outputs, 6), then ``status``, ``stiff`` and the parameters.
     ``demand_out``, a dict, receives the demand doses of an on-demand dose
-    (``times`` (count, K) NaN-padded, ``count`` (count,), ``plan``)."""
+    (``times`` (count, K) NaN-padded, ``count`` (count,), ``plan``).  ``times``
+    (ascending, within [0, t_end]) replaces the scenario's output grid (used by
+    :mod:`endorphin.design` to simulate at sampling times)."""
     pop = sc.population
     N = int(count)
-    t_out = sc.times
+    t_out = sc.times if times is None else np.asarray(times, dtype=np.float64)
     params = apply_settings(sc, pop.draw(first, count))
     bw = pop.body_weight[first:first + count]
     sex = pop.covariates.get("sex")
