@@ -32,7 +32,8 @@ import sys as _sys
 # The layers, bottom up (a module imports only from the layers below it):
 #   math (ufunc docs, nca, fitting) < engine (core) < model (spec, parameters,
 #   presets, drugs) < measurement < results < scenario (stimuli, doses,
-#   populations, Scenario, the runner) < trial (arms, endpoints, analysis) < io
+#   populations, Scenario, the runner) < trial (arms, endpoints, analysis), design
+#   (FIM) < io
 #   (scenario files), plot < cli.
 from .math import fitting, nca
 from .engine import core
@@ -54,6 +55,7 @@ from .trial import Trial, TrialResult, dropout, sample_size  # noqa: E402
 from .trial import endpoints as endpoint  # noqa: E402
 from .math.fitting import FitResult, fit_dose_response, schild_analysis  # noqa: E402
 from .estimation import fit_model  # noqa: E402
+from . import design  # noqa: E402  (study design: above scenario)
 from . import io  # noqa: E402  (registers the scenario file readers and writers)
 from . import plot  # noqa: E402  (matplotlib is imported inside its functions only)
 from .math import ufunc_docs as _ufunc_docs  # noqa: E402
@@ -79,6 +81,7 @@ __all__ = [
     "Population",
     "Result",
     "Scenario",
+    "design",
     "Stress",
     "Subject",
     "Trial",

@@ -219,7 +219,8 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
     ``demand_out``, a dict, receives the demand doses of an on-demand dose
     (``times`` (count, K) NaN-padded, ``count`` (count,), ``plan``).
 
-    The estimation layer (:mod:`endorphin.estimation`) passes explicit subjects:
+    The estimation layer (:mod:`endorphin.estimation`) and the study design
+    (:mod:`endorphin.design`, ``times`` only) pass explicit subjects:
     ``params`` (count, P) engine parameters used instead of the population's
     draws (a copy; the scenario's settings still apply), ``times`` output times
     instead of ``sc.times`` (sorted, within ``[0, t_end]``) and ``drug_pk`` a

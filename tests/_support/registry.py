@@ -167,6 +167,16 @@ def calls() -> dict:
         "dropout": (en.dropout, (0.2, "pain_nrs"), {"per_unit": 0.3}, "py"),
         "Normal": (en.Normal, (70.0, 10.0), {"low": 40.0, "high": 120.0}, "py"),
         "Categorical": (en.Categorical, ({"female": 0.6, "male": 0.4},), {}, "py"),
+        # study design (endorphin.design): a two-parameter FO FIM (9 engine runs, batched)
+        "design.error": (en.design.error, (), {"proportional": 0.1, "additive": 0.5}, "py"),
+        "design.evaluate": (en.design.evaluate,
+                            (en.Scenario(doses=en.Dose("morphine", 5.0, unit="mg",
+                                                       route="iv", time=0.0),
+                                         t_end=240.0, pulses=False),
+                             "morphine_plasma", [5.0, 60.0, 240.0], 10),
+                            {"parameters": {"morphine.cl": 0.09, "morphine.v1": 0.0},
+                             "error": en.design.error(proportional=0.1),
+                             "fim": "reduced"}, "py"),
     })
     # the batched fitter (endorphin._fit)
     xd = np.array([0.1, 0.3, 1.0, 3.0, 10.0, 30.0])

@@ -1,0 +1,14 @@
+"""Study design: the population Fisher information matrix of a sampling design.
+
+:func:`evaluate` computes the first-order (FO) population FIM of a scenario's output
+sampled at given times in ``n`` subjects, for log-normal between-subject variability
+and additive, proportional or combined residual error (:func:`error`), in the full
+or the reduced (block-diagonal) form, as PopED computes them.  Optimisation of the
+times (``optimize``), samples below the LLOQ, several groups and simulation-based
+detection for the pulsatile case are not in this release (issue 24).
+
+The layer sits above :mod:`endorphin.scenario` (it simulates scenarios).
+"""
+from .fim import DesignResult, Error, error, evaluate
+
+__all__ = ["evaluate", "error"]
