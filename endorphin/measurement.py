@@ -690,6 +690,21 @@ def check_seed(seed) -> int:
     return int(seed)
 
 
+def measure(result, times: np.ndarray, assay, seed: int, subjects: np.ndarray):
+    """The measurement arrays behind :func:`sample`: ``assay`` (an Assay or PRO) reads
+    ``result`` at ``times`` (minutes, validated) for ``subjects`` (their keys, in the
+    result's order), with noise keyed by (seed, subject, assay.purpose).  Returns
+    ``value`` (N, K) in the assay's unit (NaN where censored), ``censored`` (N, K) and
+    ``true`` (output -> (N, K) noise-free values in model units)."""
+    true = {out: interpolate(result.t, result[out], times) for out in assay.outputs()}
+    z = np.empty((assay.n_draws, subjects.size, times.size))
+    for i, s in enumerate(subjects.tolist()):
+        z[:, i, :] = keyed_rng(seed, s, assay.purpose).standard_normal(
+            (assay.n_draws, times.size))
+    value, censored = assay.measure(true, z)
+    return value, censored, true
+
+
 def sample(result, times, assay=None, *, seed=None):
     """Measure every subject of a result at ``times`` with an assay or a PRO.
 
@@ -737,13 +752,9 @@ def sample(result, times, assay=None, *, seed=None):
             raise ValueError(f"assay {assay.name!r} needs the output {out!r}, which this "
                              f"result does not hold; simulate with outputs= including it")
     seed = check_seed(result.provenance.get("seed", 0) if seed is None else seed)
-    true = {out: interpolate(result.t, result[out], times) for out in assay.outputs()}
     subjects = np.asarray(result.subjects)
     N, K = subjects.size, times.size
-    z = np.empty((assay.n_draws, N, K))
-    for i, s in enumerate(subjects.tolist()):
-        z[:, i, :] = keyed_rng(seed, s, assay.purpose).standard_normal((assay.n_draws, K))
-    value, censored = assay.measure(true, z)
+    value, censored, true = measure(result, times, assay, seed, subjects)
     if isinstance(assay, Assay):
         true_reported = true[assay.output] * assay.factor
     else:

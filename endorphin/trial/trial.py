@@ -29,7 +29,7 @@ import numpy as np
 
 from .._random import PURPOSE_DROPOUT, PURPOSE_UNCERTAINTY, keyed_rng
 from .._validate import flag, integer, real
-from ..measurement import check_seed, interpolate
+from ..measurement import check_seed, interpolate, measure
 from ..scenario import Population, Scenario
 from . import analysis as analysis_module
 from .dropouts import Dropout
@@ -502,16 +502,11 @@ def simulate_arms(trial: Trial, R: int, seed: int, *, strides: Mapping, threads=
 
 def _readings(res, output: str, inst, seed: int, subjects: np.ndarray,
               visits: np.ndarray):
-    """What instrument ``inst`` (None: the true output) records at every visit, (N, V)."""
-    true = {o: interpolate(res.t, res[o], visits) for o in
-            (inst.outputs() if inst is not None else (output,))}
+    """What instrument ``inst`` (None: the true output) records at every visit, (N, V):
+    :func:`endorphin.measurement.measure`, censored readings missing."""
     if inst is None:
-        return true[output]
-    z = np.empty((inst.n_draws, subjects.size, visits.size))
-    for i, subj in enumerate(subjects.tolist()):
-        z[:, i, :] = keyed_rng(seed, subj, inst.purpose).standard_normal(
-            (inst.n_draws, visits.size))
-    value, censored = inst.measure(true, z)
+        return interpolate(res.t, res[output], visits)
+    value, censored, _ = measure(res, visits, inst, seed, subjects)
     return np.where(censored, np.nan, value)
 
 

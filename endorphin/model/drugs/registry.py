@@ -241,8 +241,11 @@ class Drug:
         if self.ac50 is not None:
             set_("ac50", check_number(who, "ac50", self.ac50))
         set_("routes", types.MappingProxyType(self._check_routes(who, self.routes)))
-        set_("cv", types.MappingProxyType(self._check_cv(who)))
-        set_("weight_exponents", types.MappingProxyType(self._check_weight(who)))
+        set_("cv", types.MappingProxyType(self._check_fields(
+            who, "cv", CV_FIELDS, "{'cl': 0.3}", "PK field -> CV")))
+        set_("weight_exponents", types.MappingProxyType(self._check_fields(
+            who, "weight_exponents", WEIGHT_FIELDS, "{'cl': 0.75, 'v1': 1.0}",
+            "field -> exponent", high=2.0)))
         srcs = self.sources
         if not isinstance(srcs, Mapping):
             raise TypeError(f"{who}: sources must be a mapping field -> str")
@@ -285,32 +288,21 @@ class Drug:
         kind, route = field.split("_", 1)
         return route in self.routes
 
-    def _check_cv(self, who: str) -> dict[str, float]:
-        cv = self.cv
-        if not isinstance(cv, Mapping):
-            raise TypeError(f"{who}: cv must be a mapping PK field -> CV (e.g. "
-                            f"{{'cl': 0.3}}), got {type(cv).__name__}")
+    def _check_fields(self, who: str, arg: str, fields, example: str, what: str,
+                      high=None) -> dict[str, float]:
+        """The mapping ``self.<arg>`` (cv or weight_exponents) validated: known
+        ``fields``, numbers >= 0 (<= ``high``); entries for a route or compartment this
+        drug lacks are dropped (a variant derived without it)."""
+        m = getattr(self, arg)
+        if not isinstance(m, Mapping):
+            raise TypeError(f"{who}: {arg} must be a mapping {what} (e.g. {example}), got "
+                            f"{type(m).__name__}")
         out = {}
-        for k, v in cv.items():
-            if k not in CV_FIELDS:
-                raise ValueError(f"{who}: cv has unknown field {k!r}; fields that may "
-                                 f"vary are {list(CV_FIELDS)}")
-            v = check_number(who, f"cv[{k!r}]", v, strict=False)
-            if self._has(k):    # a variant without that route or compartment drops it
-                out[k] = v
-        return out
-
-    def _check_weight(self, who: str) -> dict[str, float]:
-        w = self.weight_exponents
-        if not isinstance(w, Mapping):
-            raise TypeError(f"{who}: weight_exponents must be a mapping field -> exponent "
-                            f"(e.g. {{'cl': 0.75, 'v1': 1.0}}), got {type(w).__name__}")
-        out = {}
-        for k, v in w.items():
-            if k not in WEIGHT_FIELDS:
-                raise ValueError(f"{who}: weight_exponents has unknown field {k!r}; "
-                                 f"fields that may scale are {list(WEIGHT_FIELDS)}")
-            v = check_number(who, f"weight_exponents[{k!r}]", v, strict=False, high=2.0)
+        for k, v in m.items():
+            if k not in fields:
+                raise ValueError(f"{who}: {arg} has unknown field {k!r}; fields allowed "
+                                 f"are {list(fields)}")
+            v = check_number(who, f"{arg}[{k!r}]", v, strict=False, high=high)
             if self._has(k):
                 out[k] = v
         return out
