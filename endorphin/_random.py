@@ -19,7 +19,8 @@ __all__ = ["keyed_rng", "PURPOSE_PARAMETERS", "PURPOSE_PULSES", "PURPOSE_SYMPTOM
            "PURPOSE_PLASMA", "PURPOSE_CSF", "PURPOSE_ACTH", "PURPOSE_CORTISOL",
            "PURPOSE_NRS", "PURPOSE_VAS", "PURPOSE_MOOD", "PURPOSE_HADS_A",
            "PURPOSE_HADS_D", "PURPOSE_DRUG_PK", "PURPOSE_DROPOUT", "PURPOSE_UNCERTAINTY",
-           "PURPOSE_COVARIATES", "drug_key"]
+           "PURPOSE_SAEM", "PURPOSE_VPC", "PURPOSE_DETECTION", "PURPOSE_COVARIATES",
+           "drug_key"]
 
 # the model (endorphin.model)
 PURPOSE_PARAMETERS = 0
@@ -43,6 +44,10 @@ PURPOSE_HADS_D = 36
 PURPOSE_DROPOUT = 64
 # a trial's uncertain typical values, keyed by (run seed, replicate, purpose)
 PURPOSE_UNCERTAINTY = 65
+# estimation and design: spawn keys (PURPOSE_*, ...) under the caller's seed
+PURPOSE_SAEM = 66          # SAEM's Markov chains: (PURPOSE_SAEM, iteration, kernel)
+PURPOSE_VPC = 67           # visual predictive check replicates: (PURPOSE_VPC, replicate)
+PURPOSE_DETECTION = 68     # design.detection studies: (PURPOSE_DETECTION, study)
 # covariate distributions (endorphin.scenario.covariates): 80 + the covariate's index
 PURPOSE_COVARIATES = 80
 

@@ -36,22 +36,15 @@ model and per-subject doses from the data are not in this slice.
 """
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 
-from .. import model
-from .._validate import known, suggest
-from ..model import drugs
-from ..scenario import Population
-from ..scenario import runner
+from .._validate import suggest
+from .problem import Problem
 
 __all__ = ["fit_model", "ModelFit"]
 
 METHODS = ("individual", "foce", "saem")
 ERRORS = ("additive", "proportional", "combined")
-#: engine-internal parameters set by the scenario, not fittable
-_NOT_FITTABLE = ("clock_start", "pulse_mean")
 #: convergence reasons (per subject)
 REASONS = {
     "ftol": "relative decrease of the objective below ftol",
@@ -110,122 +103,13 @@ class ModelFit:
 
 
 # ---------------------------------------------------------------------------
-# validation
-# ---------------------------------------------------------------------------
-def _check_data(data, sc):
-    import pandas as pd
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame with columns subject, time, output, "
-                        f"value, got {type(data).__name__}")
-    need = ("subject", "time", "output", "value")
-    missing = [c for c in need if c not in data.columns]
-    if missing:
-        raise ValueError(f"data: missing column(s) {missing}; a tidy table needs columns "
-                         f"{list(need)} (optional: censored, lloq)")
-    if len(data) == 0:
-        raise ValueError("data has no rows")
-    if "censored" in data.columns and data["censored"].fillna(False).astype(bool).any():
-        raise ValueError("data: censored rows (below the LLOQ) need the M3 likelihood, "
-                         "which is not yet supported by fit_model; drop them or wait for "
-                         "issue 25's M3")
-    d = data[list(need)].copy()
-    for c in ("time", "value"):
-        try:
-            d[c] = d[c].astype(np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"data: column {c!r} must be numeric") from None
-        if not np.isfinite(d[c].to_numpy()).all():
-            raise ValueError(f"data: column {c!r} has NaN or infinite values "
-                             f"({int((~np.isfinite(d[c].to_numpy())).sum())} rows); drop "
-                             f"them")
-    if d["subject"].isna().any():
-        raise ValueError("data: column 'subject' has missing values")
-    t = d["time"].to_numpy()
-    if (t < 0).any():
-        raise ValueError(f"data: column 'time' has negative times (min {t.min():g} min); "
-                         f"times are minutes after the scenario's t = 0")
-    if (t > sc.t_end).any():
-        raise ValueError(f"data: column 'time' has times after the scenario's t_end = "
-                         f"{sc.t_end:g} min (max {t.max():g}); lengthen t_end")
-    available = sc.outputs()
-    for o in pd.unique(d["output"]):
-        if o not in available:
-            raise ValueError(f"data: output {o!r} is not an output of this scenario; "
-                             f"{suggest(o, available)}(known: {known(available)})")
-    dup = d.duplicated(["subject", "time", "output"], keep=False)
-    if dup.any():
-        first = d[dup].iloc[0]
-        raise ValueError(f"data: {int(dup.sum())} duplicate (subject, time, output) rows, "
-                         f"e.g. subject {first['subject']!r} at {first['time']:g} min, "
-                         f"{first['output']!r}")
-    return d.reset_index(drop=True)
-
-
-def _check_parameters(parameters, sc, initial):
-    """[(name, kind, key)], natural-scale starting values (P,)."""
-    if isinstance(parameters, str):
-        parameters = [parameters]
-    try:
-        parameters = list(parameters)
-    except TypeError:
-        raise TypeError(f"parameters must be a list of parameter names, got "
-                        f"{type(parameters).__name__}") from None
-    if not parameters:
-        raise ValueError("parameters must name at least one parameter to fit")
-    if len(set(parameters)) != len(parameters):
-        raise ValueError(f"parameters: duplicate names in {parameters}")
-    dosed = [d.drug for d in sc.doses if not d.is_endogenous]
-    typical = sc.population.typical()
-    fittable = [n for n in model.INDEX if n not in _NOT_FITTABLE]
-    specs, start = [], []
-    for name in parameters:
-        if not isinstance(name, str):
-            raise TypeError(f"parameters: names must be strings, got {name!r}")
-        if "." in name:
-            drug, field = name.split(".", 1)
-            if drug not in dosed:
-                raise ValueError(f"parameters: {name!r} names drug {drug!r}, which the "
-                                 f"scenario does not dose; {suggest(drug, dosed)}(dosed: "
-                                 f"{known(dosed) if dosed else 'none'})")
-            pk = Population(1, variability=0, seed=0).drug_pk(drug, 0, 1)
-            if field not in pk:
-                raise ValueError(f"parameters: {name!r}: {drug} has no PK field {field!r}; "
-                                 f"{suggest(field, list(pk))}(fields: {known(list(pk))})")
-            specs.append((name, "drug", (drugs.get(drug).name, field)))
-            start.append(float(pk[field][0]))
-        else:
-            if name not in fittable:
-                raise ValueError(f"parameters: {name!r} is not a model parameter; "
-                                 f"{suggest(name, fittable)}(see endorphin.parameters(); "
-                                 f"drug PK as '<drug>.cl', '<drug>.v1', ...)")
-            specs.append((name, "model", model.INDEX[name]))
-            start.append(float(typical[model.INDEX[name]]))
-    if initial is not None:
-        if not hasattr(initial, "items"):
-            raise TypeError(f"initial must be a mapping parameter -> starting value, got "
-                            f"{type(initial).__name__}")
-        names = [s[0] for s in specs]
-        for k, v in initial.items():
-            if k not in names:
-                raise ValueError(f"initial: {k!r} is not among the fitted parameters "
-                                 f"{names}")
-            start[names.index(k)] = float(v)
-    start = np.array(start)
-    bad = ~(np.isfinite(start) & (start > 0))
-    if bad.any():
-        raise ValueError(f"parameters: fitting is on the log scale and needs positive "
-                         f"starting values; {[specs[i][0] for i in np.flatnonzero(bad)]} "
-                         f"start at {start[bad].tolist()} (pass initial={{name: value}})")
-    return specs, start
-
-
-# ---------------------------------------------------------------------------
 # the fit
 # ---------------------------------------------------------------------------
 def fit_model(data, scenario, parameters, *, method: str = "individual",
-              error: str = "additive", initial=None, max_iter: int = 100,
+              error: str = "additive", initial=None, max_iter: int | None = None,
               ftol: float = 1e-10, xtol: float = 1e-8, rtol: float = 1e-8,
-              atol: float = 1e-12, step: float = 1e-3, threads: int | None = None):
+              atol: float = 1e-12, step: float = 1e-3, threads: int | None = None,
+              **population_options):
     """Fit model (and drug PK) parameters to measured time courses.
 
     Parameters
@@ -251,10 +135,16 @@ def fit_model(data, scenario, parameters, *, method: str = "individual",
         later.
     initial : mapping, optional
         Starting values by parameter name (default: the typical values).
-    max_iter, ftol, xtol : Levenberg-Marquardt limits (per subject).
+    max_iter : int, optional
+        Iteration limit (individual: Levenberg-Marquardt iterations per
+        subject, default 100; population methods: see their modules).
+    ftol, xtol : Levenberg-Marquardt limits (per subject).
     rtol, atol : engine tolerances (default 1e-8, 1e-12).
     step : float
         Central finite-difference step on the log-parameters.
+    **population_options
+        Options of the population methods (``omega=``, ``seed=``, ...; see
+        their modules).  Refused by ``method="individual"``.
 
     Returns
     -------
@@ -269,8 +159,19 @@ def fit_model(data, scenario, parameters, *, method: str = "individual",
         raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}; "
                          f"{suggest(method, METHODS)}".rstrip("; "))
     if method != "individual":
-        raise ValueError(f"method={method!r} is not yet available (issue 25); use "
-                         f"method='individual'")
+        # the population methods live in their own modules (FOCE-I: .foce, SAEM: .saem)
+        from importlib import import_module
+        try:
+            mod = import_module(f".{method}", __package__)
+        except ModuleNotFoundError:
+            raise ValueError(f"method={method!r} is not yet available (issue 25); use "
+                             f"method='individual'") from None
+        return mod.fit(data, scenario, parameters, error=error, initial=initial,
+                       max_iter=max_iter, rtol=rtol, atol=atol, threads=threads,
+                       **population_options)
+    if population_options:
+        raise TypeError(f"fit_model(method='individual') got unexpected keyword "
+                        f"argument(s) {sorted(population_options)}")
     if not isinstance(error, str) or error not in ERRORS:
         raise ValueError(f"error must be one of {list(ERRORS)}, got {error!r}; "
                          f"{suggest(error, ERRORS)}".rstrip("; "))
@@ -284,76 +185,22 @@ def fit_model(data, scenario, parameters, *, method: str = "individual",
                         ("rtol", rtol, 0.0), ("atol", atol, 0.0)):
         if not isinstance(v, (int, float)) or not np.isfinite(v) or v <= lo:
             raise ValueError(f"{name} must be a positive number, got {v!r}")
+    if max_iter is None:
+        max_iter = 100
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) \
             or max_iter < 1:
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
-    d = _check_data(data, scenario)
-    specs, start = _check_parameters(parameters, scenario, initial)
-    P = len(specs)
-
-    # the observations, padded per subject: out_idx, t_idx, y, mask (N, M)
-    subjects = pd.unique(d["subject"])
-    try:
-        subjects = np.sort(subjects)
-    except TypeError:
-        pass
-    outputs = list(pd.unique(d["output"]))
-    times = np.unique(d["time"].to_numpy())
-    sub_i = pd.Index(subjects).get_indexer(d["subject"])
-    N = len(subjects)
-    counts = np.bincount(sub_i, minlength=N)
-    small = counts <= P
+    prob = Problem(data, scenario, parameters, initial, rtol=rtol, atol=atol,
+                   threads=threads)
+    small = prob.n_obs <= prob.P
     if small.any():
-        raise ValueError(f"data: subject(s) {list(subjects[small][:5])} have {P} or fewer "
-                         f"observations for {P} parameters; each subject needs more "
-                         f"observations than parameters")
-    M = counts.max()
-    order = np.argsort(sub_i, kind="stable")
-    pos = np.empty(len(d), dtype=np.int64)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    pos[order] = np.arange(len(d)) - np.repeat(starts, counts)
-    o_idx = np.zeros((N, M), dtype=np.int64)
-    t_idx = np.zeros((N, M), dtype=np.int64)
-    Y = np.zeros((N, M))
-    mask = np.zeros((N, M), dtype=bool)
-    o_idx[sub_i, pos] = pd.Index(outputs).get_indexer(d["output"])
-    t_idx[sub_i, pos] = np.searchsorted(times, d["time"].to_numpy())
-    Y[sub_i, pos] = d["value"].to_numpy()
-    mask[sub_i, pos] = True
-    n_obs = counts.astype(np.float64)
-
-    # the simulation of lanes (each a subject at a point in log-parameter space)
-    pop = scenario.population
+        raise ValueError(f"data: subject(s) {list(prob.subjects[small][:5])} have {prob.P} "
+                         f"or fewer observations for {prob.P} parameters; each subject needs "
+                         f"more observations than parameters")
+    P, N, M = prob.P, prob.N, prob.M
+    Y, mask, n_obs = prob.Y, prob.mask, prob.n_obs
     width = 2 * P + 1
-    lanes_max = N * width
-    ipop = Population(lanes_max, condition=pop.condition, variability=0.0, seed=pop.seed,
-                      drug_variability=False, **pop.overrides)
-    isc = copy.copy(scenario)
-    isc.population = ipop
-    base = ipop.typical()
-    drug_specs = [(k, s) for k, (_, kind, s) in enumerate(specs) if kind == "drug"]
-    drug_base = {}
-    for _, (drug, field) in drug_specs:
-        drug_base.setdefault(drug, ipop.drug_pk(drug, 0, 1))
-
-    def simulate(theta_log, subj):
-        """f (L, M) at log-parameters (L, P) for lanes of subjects ``subj`` (L,)."""
-        L = theta_log.shape[0]
-        nat = np.exp(theta_log)
-        prm = np.tile(base, (L, 1))
-        pk = {}
-        for k, (_, kind, key) in enumerate(specs):
-            if kind == "model":
-                prm[:, key] = nat[:, k]
-            else:
-                drug, field = key
-                pk.setdefault(drug, {})[field] = nat[:, k]
-        y, status, _, _ = runner.run(isc, 0, L, outputs, rtol=rtol, atol=atol,
-                                     threads=threads, params=prm, times=times,
-                                     drug_pk=pk)
-        f = y[np.arange(L)[:, None], o_idx[subj], t_idx[subj]]
-        f[(status != 0)] = np.nan
-        return f
+    simulate = prob.simulate
 
     def residuals(f, subj):
         """r (L, M) of lanes of subjects ``subj`` (NaN: an invalid point)."""
@@ -393,7 +240,7 @@ def fit_model(data, scenario, parameters, *, method: str = "individual",
         return (f[:, 0], r[:, 0], np.where(m, jr, 0.0), np.where(m, jf, 0.0),
                 np.where(m, jl, 0.0))
 
-    theta = np.tile(np.log(start), (N, 1))
+    theta = np.tile(np.log(prob.start), (N, 1))
     all_s = np.arange(N)
     f, r, Jr, Jf, Jl = evaluate(theta, all_s)
     cost = np.sum(r ** 2, axis=1)
@@ -486,9 +333,9 @@ def fit_model(data, scenario, parameters, *, method: str = "individual",
                 pass
     nat = np.exp(theta)
     nat[failed] = np.nan
-    names = [sp[0] for sp in specs]
-    idx = pd.Index(subjects, name="subject")
-    pred = f[sub_i, pos]
+    names = prob.names
+    idx = pd.Index(prob.subjects, name="subject")
+    pred = prob.rows(f)
     return ModelFit(
         method=method, error=error,
         params=pd.DataFrame(nat, index=idx, columns=names),
@@ -499,4 +346,4 @@ def fit_model(data, scenario, parameters, *, method: str = "individual",
         reason=pd.Series(reason.astype(str), index=idx, name="reason"),
         iterations=pd.Series(iters, index=idx, name="iterations"),
         ofv=float(np.sum(ofv_i)),
-        _data=d, _pred=pred)
+        _data=prob.data, _pred=pred)

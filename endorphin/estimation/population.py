@@ -1,0 +1,65 @@
+"""The result of a population fit (``fit_model(method="foce" | "saem")``).
+
+The model for subject ``i`` and fitted parameter ``k``:
+``theta_ik = theta_k exp(eta_ik)``, ``eta_i ~ N(0, Omega)`` (log-normal
+between-subject variability; a parameter whose omega^2 is fixed at 0 has none),
+and the observation ``y_ij ~ N(f_ij, a^2 + (b f_ij)^2)`` with the additive SD
+``a`` and the proportional SD ``b`` (a fraction); ``error="additive"`` fixes
+``b = 0``, ``"proportional"`` fixes ``a = 0``, ``"combined"`` estimates both
+(nlmixr2's "combined2", NONMEM's usual combined model with two EPS).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["PopulationFit", "residual_sd"]
+
+
+def residual_sd(f, additive: float, proportional: float):
+    """The residual SD ``sqrt(a^2 + (b f)^2)`` of predictions ``f``."""
+    f = np.asarray(f, dtype=np.float64)
+    return np.sqrt(additive ** 2 + (proportional * f) ** 2)
+
+
+class PopulationFit:
+    """A population (mixed-effects) fit.
+
+    Attributes
+    ----------
+    method : {"foce", "saem"}
+    error : {"additive", "proportional", "combined"}
+    params : pandas.Series
+        Typical values (natural scale) by parameter name.
+    omega : pandas.Series
+        omega^2 (variances of the log-normal random effects) by parameter name;
+        0 where the parameter has no between-subject variability.
+    omega_matrix : pandas.DataFrame
+        The full Omega (diagonal unless a block was estimated).
+    sigma : pandas.Series
+        Residual SDs: ``"additive"`` (output units) and/or ``"proportional"``
+        (a fraction), as the error model has them.
+    eta : pandas.DataFrame
+        Individual random effects, one row per subject (index ``subject``): the
+        empirical Bayes estimates (conditional modes) for FOCE-I, the
+        conditional means for SAEM.
+    individual : pandas.DataFrame
+        Individual parameters ``params * exp(eta)``.
+    stderr : pandas.Series
+        Standard errors (covariance step) of the typical values (natural
+        scale), of ``"omega2:<name>"`` and ``"sigma:<kind>"``; NaN where not
+        available.
+    ofv : float
+        Objective function value, ``-2 log L`` (FOCE-I: its approximation;
+        SAEM: by importance sampling or the linearisation, see ``ofv_method``).
+    converged : bool
+    iterations : int
+    """
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    def __repr__(self) -> str:
+        return (f"PopulationFit(method={self.method!r}, error={self.error!r}, "
+                f"subjects={len(self.eta)}, params={dict(self.params.round(6))}, "
+                f"omega={dict(self.omega.round(6))}, sigma={dict(self.sigma.round(6))}, "
+                f"ofv={self.ofv:.6g})")
