@@ -130,6 +130,16 @@ class DesignResult:
         columns: parameters): the design's raw material.
     prediction : ndarray (T,)
         The typical subject's output at the sampling times.
+    times : ndarray (T,)
+        The sampling times, min.
+    n : int
+        The number of subjects (all groups).
+    kind : str
+        ``"reduced"`` or ``"full"``.
+    lloq : float or None
+        The lower limit of quantification the FIM accounts for.
+    groups : tuple or None
+        With ``groups=``: each group's ``(name, times, n, fim)``.
     """
     fim: np.ndarray
     names: tuple
@@ -142,6 +152,8 @@ class DesignResult:
     times: np.ndarray
     n: int
     kind: str
+    lloq: float | None = None
+    groups: tuple | None = None
 
     def __repr__(self) -> str:
         rse = ", ".join(f"{k} {v:.3g}%" for k, v in self.rse.items())
@@ -280,13 +292,22 @@ def _derivatives(Y: np.ndarray, P: int, second: bool):
     return S, Hs
 
 
-def fo_fim(mu, S, theta, omega2, sigma2_prop, sigma2_add, Hs=None, full=True):
+def fo_fim(mu, S, theta, omega2, sigma2_prop, sigma2_add, Hs=None, full=True,
+           lloq=None):
     """The FO FIM of one subject from the sensitivities (see the module's notes).
 
     ``mu`` (T,), ``S = df/dlog p`` (T, P), ``theta`` (P,) typical values, ``omega2``
     (P,), residual variances (0: not estimated), ``Hs`` (P, P, T) second derivatives
     in log p (needed for the full FIM when some omega2 > 0).  Returns the FIM over
-    theta, the omega2 > 0, then sigma2_prop, sigma2_add (those > 0)."""
+    theta, the omega2 > 0, then sigma2_prop, sigma2_add (those > 0).
+
+    ``lloq`` (a number): samples may be censored below it; each sample's terms are
+    weighted by the fractions of a normal observation's information that survive
+    left-censoring (:mod:`endorphin.design.censored`): ``dmu^T A V^-1 A dmu`` with
+    ``A = diag(sqrt(a_j))``, ``1/2 tr(W dV_k W dV_l)`` with
+    ``W = B V^-1 B``, ``B = diag(b_j^(1/4))``, and (full FIM) the mean-variance cross
+    information ``sum_j e_j (dmu_jk dV_jj,l + dV_jj,k dmu_jl)``.  Exact (the Tobit
+    information of independent samples) when ``V`` is diagonal."""
     T, P = S.shape
     G = S                                          # df/deta at eta = 0
     dmu = S / theta                                # df/dtheta
@@ -308,9 +329,19 @@ def fo_fim(mu, S, theta, omega2, sigma2_prop, sigma2_add, Hs=None, full=True):
             dV_fix.append(d)
     K = P + len(dV_var)
     F = np.zeros((K, K))
-    F[:P, :P] = dmu.T @ Vi @ dmu
-    W_var = [Vi @ d for d in dV_var]
-    W_fix = [Vi @ d for d in dV_fix]
+    if lloq is None:
+        F[:P, :P] = dmu.T @ Vi @ dmu
+        Wv = Vi
+    else:
+        from .censored import fractions
+        sd = np.sqrt(np.diag(V))
+        a, b, e = fractions((lloq - mu) / sd)
+        ra = np.sqrt(a)
+        F[:P, :P] = (dmu * ra[:, None]).T @ Vi @ (dmu * ra[:, None])
+        rb = b ** 0.25
+        Wv = Vi * np.outer(rb, rb)
+    W_var = [Wv @ d for d in dV_var]
+    W_fix = [Wv @ d for d in dV_fix]
 
     def tr(a, b):
         return 0.5 * float(np.sum(a * b.T))
@@ -321,9 +352,17 @@ def fo_fim(mu, S, theta, omega2, sigma2_prop, sigma2_add, Hs=None, full=True):
                 F[i, j] += tr(W_fix[i], W_fix[j])
             for m, w in enumerate(W_var):
                 F[i, P + m] = F[P + m, i] = tr(W_fix[i], w)
-    for m, a in enumerate(W_var):
-        for q, b in enumerate(W_var):
-            F[P + m, P + q] = tr(a, b)
+    for m, wa in enumerate(W_var):
+        for q, wb in enumerate(W_var):
+            F[P + m, P + q] = tr(wa, wb)
+    if lloq is not None and full:
+        # the mean-variance cross information of the censored samples: e_j / sd_j^3
+        # per unit of dmu_j dV_jj
+        cross = e / sd ** 3
+        dmus = np.concatenate([dmu, np.zeros((T, K - P))], axis=1)
+        dv = np.stack([np.diag(d) for d in dV_fix] + [np.diag(d) for d in dV_var], axis=1)
+        C = (dmus * cross[:, None]).T @ dv
+        F += C + C.T
     return F
 
 
@@ -345,8 +384,182 @@ def _check_identifiable(F: np.ndarray, values: np.ndarray, names: list) -> None:
                          f"fix some of them)")
 
 
-def evaluate(scenario: Scenario, output: str, times, n: int, parameters: Mapping,
-             error: Error, fim: str = "reduced") -> DesignResult:
+def check_scenario(scenario, name="scenario") -> Scenario:
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"{name} must be an endorphin.Scenario, got "
+                        f"{type(scenario).__name__}")
+    return scenario
+
+
+def check_times(times, scenario: Scenario, name: str = "times") -> np.ndarray:
+    t = np.asarray(times, dtype=np.float64)
+    if t.ndim == 0:
+        t = t.reshape(1)
+    if t.ndim != 1 or t.size == 0:
+        raise ValueError(f"{name} must be a 1-D sequence of at least one time, got shape "
+                         f"{t.shape}")
+    if not np.all(np.isfinite(t)):
+        raise ValueError(f"{name} must be finite")
+    bad = t[(t < 0) | (t > scenario.t_end)]
+    if bad.size:
+        raise ValueError(f"{name} must lie within the scenario, [0, {scenario.t_end:g}] min; "
+                         f"got {', '.join(f'{b:g}' for b in bad[:5])}")
+    return t
+
+
+def check_error(error) -> Error:
+    if not isinstance(error, Error):
+        raise TypeError(f"error must be endorphin.design.error(...), got "
+                        f"{type(error).__name__}")
+    return error
+
+
+def check_lloq(lloq):
+    return None if lloq is None else real(lloq, "lloq", low=0.0)
+
+
+class Setup:
+    """One scenario's design parameters: names, omega2, typical values, and the
+    batched sensitivity runs at any set of times (the raw material of
+    :func:`evaluate` and :func:`endorphin.design.optimize`)."""
+
+    def __init__(self, scenario: Scenario, output: str, parameters: Mapping,
+                 allowed_drug: dict | None = None):
+        from ..model import INDEX
+        outs = [o for o in scenario.outputs() if not o.endswith("_demand_doses")]
+        self.output = choice(output, outs, "output", what="output")
+        self.scenario = scenario
+        if not isinstance(parameters, Mapping) or not parameters:
+            raise ValueError("parameters must be a non-empty mapping name -> omega2")
+        engine_names, drug_names = _design_names(scenario)
+        drug_names = {**(allowed_drug or {}), **drug_names}
+        allowed = list(engine_names) + list(drug_names)
+        names, omega2 = [], []
+        for key, om in parameters.items():
+            if not isinstance(key, str) or (key not in INDEX and key not in drug_names):
+                hint = suggest(key, allowed) if isinstance(key, str) else ""
+                dnames = ", ".join(repr(k) for k in drug_names) or "none (no drug dosed)"
+                raise ValueError(f"parameters: unknown design parameter {key!r}; {hint}"
+                                 f"(engine parameters of endorphin.parameters(), or the "
+                                 f"scenario's drug parameters: {dnames})")
+            if key in _SETTINGS:
+                raise ValueError(f"parameters: {key!r} is set by the scenario, not a "
+                                 f"design parameter")
+            names.append(key)
+            omega2.append(real(om, f"parameters[{key!r}] (omega2)", low=0.0))
+        self.names = names
+        self.P = P = len(names)
+        self.omega2 = np.array(omega2)
+        self.engine = {c: INDEX[k] for c, k in enumerate(names) if k in INDEX}
+        self.drug = {c: drug_names[k] for c, k in enumerate(names) if k in drug_names}
+        pop = scenario.population
+        probe = _Rows(pop, {}, {}, np.zeros((1, P)))
+        base = runner.apply_settings(scenario, probe.draw(0, 1))[0]
+        theta = np.empty(P)
+        for c, ix in self.engine.items():
+            theta[c] = base[ix]
+        for c, (dname, field) in self.drug.items():
+            theta[c] = float(probe.drug_pk(dname, 0, 1)[field][0])
+        nonpos = [names[c] for c in range(P) if not theta[c] > 0]
+        if nonpos:
+            raise ValueError(f"parameters: {', '.join(map(repr, nonpos))} have a typical "
+                             f"value <= 0 in this scenario; a log-normal parameter must be "
+                             f"positive")
+        self.theta = theta
+        self.runs = 0                       # engine calls so far
+
+    def second(self, kind: str) -> bool:
+        return kind == "full" and bool(np.any(self.omega2 > 0))
+
+    def sensitivities(self, times: np.ndarray, second: bool, offsets=None):
+        """``mu`` (Q, T), ``S = df/dlog p`` (Q, T, P) and ``Hs`` (Q, P, P, T) or None at
+        ``times`` (any order, repeats allowed) for ``Q`` points of log-parameter space
+        (``offsets`` (Q, P) from the typical values; default: the typical values),
+        all in one batched engine run."""
+        offsets = np.zeros((1, self.P)) if offsets is None else np.asarray(offsets)
+        steps, _ = _stencil(self.P, second)
+        R = steps.shape[0]
+        rows = (offsets[:, None, :] + steps[None, :, :]).reshape(-1, self.P)
+        tu, inverse = np.unique(times, return_inverse=True)
+        Y = _simulate(self.scenario, self.output, tu, self.scenario.population,
+                      self.engine, self.drug, rows)[:, inverse]
+        self.runs += 1
+        Y = Y.reshape(offsets.shape[0], R, -1)
+        mus, Ss, Hss = [], [], []
+        for q in range(offsets.shape[0]):
+            S, Hs = _derivatives(Y[q], self.P, second)
+            mus.append(Y[q, 0])
+            Ss.append(S)
+            Hss.append(Hs)
+        return np.array(mus), np.array(Ss), (np.array(Hss) if second else None)
+
+
+def parameter_labels(setup: Setup, err: Error):
+    sig = err.variances
+    om = setup.omega2
+    labels = setup.names + [f"omega2:{setup.names[k]}" for k in range(setup.P)
+                            if om[k] > 0] + list(sig)
+    values = np.concatenate([setup.theta, om[om > 0], list(sig.values())])
+    return labels, values
+
+
+def _groups(groups, scenario: Scenario, times, n) -> list:
+    """``[(name, scenario, times, n)]`` from ``groups`` (a sequence of mappings or a
+    mapping name -> mapping, keys ``times``, ``n`` and optionally ``scenario``)."""
+    if groups is None:
+        if times is None or n is None:
+            raise ValueError("evaluate needs times and n (or groups=)")
+        return [(None, scenario, check_times(times, scenario),
+                 integer(n, "n", low=1, high=10**9))]
+    if times is not None or n is not None:
+        raise ValueError("give either times and n or groups=, not both (each group has "
+                         "its own times and n)")
+    if isinstance(groups, Mapping):
+        items = list(groups.items())
+    elif isinstance(groups, (list, tuple)):
+        items = [(k, g) for k, g in enumerate(groups)]
+    else:
+        raise TypeError(f"groups must be a sequence of mappings or a mapping name -> "
+                        f"mapping, got {type(groups).__name__}")
+    if not items:
+        raise ValueError("groups must hold at least one group")
+    out = []
+    for key, g in items:
+        if not isinstance(g, Mapping):
+            raise TypeError(f"groups[{key!r}] must be a mapping with keys 'times', 'n' "
+                            f"(and optionally 'scenario'), got {type(g).__name__}")
+        extra = set(g) - {"times", "n", "scenario"}
+        if extra or "times" not in g or "n" not in g:
+            raise ValueError(f"groups[{key!r}] must have the keys 'times' and 'n' and "
+                             f"optionally 'scenario'; got {sorted(map(str, g))}")
+        sc = check_scenario(g.get("scenario", scenario), f"groups[{key!r}]['scenario']")
+        out.append((key, sc, check_times(g["times"], sc, f"groups[{key!r}]['times']"),
+                    integer(g["n"], f"groups[{key!r}]['n']", low=1, high=10**9)))
+    return out
+
+
+def _setups(groups: list, output: str, parameters: Mapping) -> list:
+    """One :class:`Setup` per group; a drug parameter of one group's drug is allowed
+    in the others (there it has no effect); the typical values must agree."""
+    drug_union: dict = {}
+    for _, sc, _, _ in groups:
+        drug_union.update(_design_names(sc)[1])
+    setups = [Setup(sc, output, parameters, drug_union) for _, sc, _, _ in groups]
+    ref = setups[0].theta
+    for (key, *_), s in zip(groups[1:], setups[1:]):
+        if not np.allclose(s.theta, ref, rtol=1e-12, atol=0.0):
+            k = int(np.argmax(np.abs(s.theta / ref - 1.0)))
+            raise ValueError(f"groups: the typical value of {s.names[k]!r} is {s.theta[k]:g} "
+                             f"in group {key!r} but {ref[k]:g} in the first; the groups must "
+                             f"share the population's typical values (they differ only in "
+                             f"times, doses, protocol and size)")
+    return setups
+
+
+def evaluate(scenario: Scenario, output: str, times=None, n: int | None = None,
+             parameters: Mapping | None = None, error: Error | None = None,
+             fim: str = "reduced", lloq: float | None = None,
+             groups=None) -> DesignResult:
     """The FO population Fisher information of a sampling design.
 
     Parameters
@@ -374,24 +587,36 @@ def evaluate(scenario: Scenario, output: str, times, n: int, parameters: Mapping
         The residual error, :func:`endorphin.design.error`.
     fim : {"reduced", "full"}
         The FIM's form (PopED's ``fim.calc.type`` 1 = reduced, 0 = full).
+    lloq : float, optional
+        Lower limit of quantification (the output's unit, >= 0): a sample may be
+        reported only as "below the LLOQ"; each sample then carries the expected
+        information of a normal observation censored at ``lloq`` (its marginal
+        under the FO model; :mod:`endorphin.design.censored`).  None: no limit.
+    groups : sequence of mappings or mapping name -> mapping, optional
+        Several groups instead of ``times`` and ``n``: each ``{"times": [...],
+        "n": int}`` and optionally ``"scenario"`` (its own doses or protocol; the
+        same population's typical values; default ``scenario``).  The population FIM
+        is the sum of the groups'.
 
     Returns
     -------
     DesignResult
-        ``fim``, ``se``, ``rse`` (percent), ``log_det``, ``sensitivities``.
+        ``fim``, ``se``, ``rse`` (percent), ``log_det``, ``sensitivities``; with
+        ``groups``, ``times`` and ``prediction`` are the groups' concatenated,
+        ``sensitivities`` is indexed by (group, time), ``n`` is the total and
+        ``groups`` holds each group's ``(name, times, n, fim)``.
 
     Raises
     ------
     ValueError
         Unknown output or parameter (with the closest names), times outside the
-        scenario, ``n < 1``, negative variances, an unknown ``fim``, a singular FIM
-        (naming the parameters this design cannot identify).
+        scenario, ``n < 1``, negative variances or LLOQ, an unknown ``fim``, groups
+        with other typical values, a singular FIM (naming the parameters this design
+        cannot identify).
 
     Notes
     -----
     See :mod:`endorphin.design.fim` for the formulas and the finite differences.
-    ``optimize`` (optimal times), samples below the LLOQ, several groups and
-    simulation-based detection are not in this release.
 
     Examples
     --------
@@ -407,77 +632,28 @@ def evaluate(scenario: Scenario, output: str, times, n: int, parameters: Mapping
     """
     import pandas as pd
 
-    if not isinstance(scenario, Scenario):
-        raise TypeError(f"scenario must be an endorphin.Scenario, got "
-                        f"{type(scenario).__name__}")
-    outs = [o for o in scenario.outputs() if not o.endswith("_demand_doses")]
-    output = choice(output, outs, "output", what="output")
-    t = np.asarray(times, dtype=np.float64)
-    if t.ndim == 0:
-        t = t.reshape(1)
-    if t.ndim != 1 or t.size == 0:
-        raise ValueError(f"times must be a 1-D sequence of at least one time, got shape "
-                         f"{t.shape}")
-    if not np.all(np.isfinite(t)):
-        raise ValueError("times must be finite")
-    bad = t[(t < 0) | (t > scenario.t_end)]
-    if bad.size:
-        raise ValueError(f"times must lie within the scenario, [0, {scenario.t_end:g}] min; "
-                         f"got {', '.join(f'{b:g}' for b in bad[:5])}")
-    n = integer(n, "n", low=1, high=10**9)
-    if not isinstance(error, Error):
-        raise TypeError(f"error must be endorphin.design.error(...), got "
-                        f"{type(error).__name__}")
+    check_scenario(scenario)
+    err = check_error(error)
     fim = choice(fim, ("reduced", "full"), "fim")
-    if not isinstance(parameters, Mapping) or not parameters:
-        raise ValueError("parameters must be a non-empty mapping name -> omega2")
-    engine_names, drug_names = _design_names(scenario)
-    from ..model import INDEX
-    allowed = list(engine_names) + list(drug_names)
-    names, omega2 = [], []
-    for key, om in parameters.items():
-        if not isinstance(key, str) or (key not in INDEX and key not in drug_names):
-            hint = suggest(key, allowed) if isinstance(key, str) else ""
-            dnames = ", ".join(repr(k) for k in drug_names) or "none (no drug dosed)"
-            raise ValueError(f"parameters: unknown design parameter {key!r}; {hint}"
-                             f"(engine parameters of endorphin.parameters(), or the "
-                             f"scenario's drug parameters: {dnames})")
-        if key in _SETTINGS:
-            raise ValueError(f"parameters: {key!r} is set by the scenario, not a design "
-                             f"parameter")
-        names.append(key)
-        omega2.append(real(om, f"parameters[{key!r}] (omega2)", low=0.0))
-    P = len(names)
-    omega2 = np.array(omega2)
-    engine = {c: INDEX[k] for c, k in enumerate(names) if k in INDEX}
-    drug = {c: drug_names[k] for c, k in enumerate(names) if k in drug_names}
-
-    # typical values
-    pop = scenario.population
-    probe = _Rows(pop, {}, {}, np.zeros((1, P)))
-    base = runner.apply_settings(scenario, probe.draw(0, 1))[0]
-    theta = np.empty(P)
-    for c, ix in engine.items():
-        theta[c] = base[ix]
-    for c, (dname, field) in drug.items():
-        theta[c] = float(probe.drug_pk(dname, 0, 1)[field][0])
-    nonpos = [names[c] for c in range(P) if not theta[c] > 0]
-    if nonpos:
-        raise ValueError(f"parameters: {', '.join(map(repr, nonpos))} have a typical value "
-                         f"<= 0 in this scenario; a log-normal parameter must be positive")
-
-    second = fim == "full" and bool(np.any(omega2 > 0))
-    steps, _ = _stencil(P, second)
-    tu, inverse = np.unique(t, return_inverse=True)
-    Y = _simulate(scenario, output, tu, pop, engine, drug, steps)[:, inverse]
-    S, Hs = _derivatives(Y, P, second)
-    mu = Y[0]
-    F1 = fo_fim(mu, S, theta, omega2, error.proportional ** 2, error.additive ** 2,
-                Hs=Hs, full=fim == "full")
-    F = n * F1
-    sig = error.variances
-    labels = names + [f"omega2:{names[k]}" for k in range(P) if omega2[k] > 0] + list(sig)
-    values = np.concatenate([theta, omega2[omega2 > 0], list(sig.values())])
+    lloq = check_lloq(lloq)
+    grp = _groups(groups, scenario, times, n)
+    setups = _setups(grp, output, parameters)
+    s0 = setups[0]
+    F = 0.0
+    parts, sens, preds = [], [], []
+    for (key, _, t, ng), s in zip(grp, setups):
+        second = s.second(fim)
+        mu, S, Hs = s.sensitivities(t, second)
+        F1 = fo_fim(mu[0], S[0], s.theta, s.omega2, err.proportional ** 2,
+                    err.additive ** 2, Hs=None if Hs is None else Hs[0],
+                    full=fim == "full", lloq=lloq)
+        F = F + ng * F1
+        parts.append((key, t, ng, ng * F1))
+        idx = (pd.Index(t, name="time") if groups is None else
+               pd.MultiIndex.from_arrays([[key] * t.size, t], names=["group", "time"]))
+        sens.append(pd.DataFrame(S[0], index=idx, columns=s.names))
+        preds.append(mu[0])
+    labels, values = parameter_labels(s0, err)
     _check_identifiable(F, values, labels)
     cov = np.linalg.inv(F)
     se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
@@ -487,5 +663,6 @@ def evaluate(scenario: Scenario, output: str, times, n: int, parameters: Mapping
         se=pd.Series(se, index=labels, name="se"),
         rse=pd.Series(100.0 * se / np.abs(values), index=labels, name="rse_percent"),
         log_det=float(log_det) if sign > 0 else -math.inf,
-        sensitivities=pd.DataFrame(S, index=pd.Index(t, name="time"), columns=names),
-        prediction=mu, times=t, n=n, kind=fim)
+        sensitivities=pd.concat(sens), prediction=np.concatenate(preds),
+        times=np.concatenate([p[1] for p in parts]), n=sum(p[2] for p in parts),
+        kind=fim, lloq=lloq, groups=None if groups is None else tuple(parts))

@@ -178,6 +178,26 @@ def calls() -> dict:
                              "error": en.design.error(proportional=0.1),
                              "fim": "reduced"}, "py"),
     })
+    # optimal design: a one-parameter exponential on a 5-point grid (one engine run);
+    # the sample number by cost (1-2 samples); subjects for a target RSE; a censored
+    # observation's information
+    _sc = en.Scenario(doses=en.Dose("morphine", 5.0, unit="mg", route="iv", time=0.0),
+                      t_end=240.0, pulses=False)
+    _opt = dict(grid=[30.0, 60.0, 120.0, 180.0, 240.0],
+                parameters={"morphine.cl": 0.0}, error=en.design.error(additive=0.5))
+    out.update({
+        "design.optimize": (en.design.optimize, (_sc, "morphine_plasma", 1), _opt, "py"),
+        "design.choose_samples": (en.design.choose_samples, (_sc, "morphine_plasma"),
+                                  {"n_samples": (1, 2), "cost_sample": 1.0,
+                                   "cost_subject": 2.0, **_opt}, "py"),
+        "design.n_subjects": (en.design.n_subjects,
+                              (en.design.evaluate(_sc, "morphine_plasma", [60.0, 240.0], 10,
+                                                  **{k: _opt[k] for k in ("parameters",
+                                                                          "error")}),
+                               20.0), {"parameter": "morphine.cl"}, "py"),
+        "design.censored_information": (en.design.censored_information, (2.0, 1.0, 1.5),
+                                        {}, "py"),
+    })
     # the batched fitter (endorphin._fit)
     xd = np.array([0.1, 0.3, 1.0, 3.0, 10.0, 30.0])
     yd = np.array([[0.05, 0.1, 0.5, 0.8, 0.95, 1.0], [0.0, 0.2, 0.4, 0.7, 0.9, 1.1]])
