@@ -121,9 +121,13 @@ class _Crit:
             Fs = F * np.outer(D, D)
             if ridge:
                 Fs = Fs + ridge * max(np.trace(Fs) / self.K, 1e-300) * np.eye(self.K)
-            sign, ld = np.linalg.slogdet(Fs)
-            if not sign > 0 or not np.isfinite(ld):
+            if not np.all(np.isfinite(Fs)):
                 return -math.inf
+            w = np.linalg.eigvalsh(Fs)
+            # singular as evaluate judges it (the scaled FIM's eigenvalue ratio)
+            if not w[0] > 1e-10 * max(w[-1], np.finfo(float).tiny):
+                return -math.inf
+            ld = float(np.sum(np.log(w)))
             total += self.weights[q] * (ld - 2.0 * np.log(D).sum())
         return float(total)
 
@@ -477,9 +481,13 @@ def choose_samples(scenario, output: str, n_samples=(1, 6), cost_sample: float =
     if K is None:
         raise ValueError(f"no number of samples in {ms} identifies every parameter")
     table = pd.DataFrame(rows).set_index("n_samples")
-    score = np.exp(table["value"].to_numpy() / K) / table["cost"].to_numpy()
-    rel = np.log(score) - np.log(np.nanmax(score[np.isfinite(table["value"])]))
-    table["efficiency_per_cost"] = np.where(np.isfinite(table["value"]), np.exp(rel), 0.0)
+    value = table["value"].to_numpy(dtype=np.float64)
+    ok = np.isfinite(value)
+    log_score = np.full(value.size, -np.inf)
+    log_score[ok] = value[ok] / K - np.log(table["cost"].to_numpy(dtype=np.float64)[ok])
+    eff = np.zeros(value.size)
+    eff[ok] = np.exp(log_score[ok] - log_score[ok].max())
+    table["efficiency_per_cost"] = eff
     best = int(table["efficiency_per_cost"].idxmax())
     return SampleChoice(best=best, table=table, designs=designs)
 
