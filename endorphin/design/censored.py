@@ -4,7 +4,7 @@ An observation ``y ~ N(m, s^2)`` is reported as "below the LLOQ" when ``y < L`` 
 likelihood is then ``Phi(c)``, ``c = (L - m) / s``: Beal's M3, J Pharmacokinet
 Pharmacodyn 2001, doi:10.1023/a:1012299115260) and as its value otherwise.  The
 expected Fisher information of this left-censored normal (the Tobit model's, cf.
-Amemiya, Econometrica 1973, doi:10.2307/1914031), per unit of the uncensored
+Amemiya, Econometrica 41:997-1016, 1973), per unit of the uncensored
 information, is derived here from the scores (``z = (y - m) / s``; uncensored:
 ``d/dm = z / s``, ``d/ds = (z^2 - 1) / s``; censored: ``d/dm = -phi / (Phi s)``,
 ``d/ds = -c phi / (Phi s)``) and the truncated moments

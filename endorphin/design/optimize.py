@@ -11,7 +11,7 @@ product of ``nodes`` points per uncertain parameter; deterministic, no random dr
 Algorithm.  (1) The sensitivities of the output at every allowed time of the grid,
 at every quadrature node, come from ONE batched engine run; any subset of the grid
 is then a design whose FIM needs no simulation.  (2) Coordinate exchange on the
-grid (Meyer & Nachtsheim, Technometrics 1995, doi:10.1080/00401706.1995.10485889):
+grid (Meyer & Nachtsheim, Technometrics 37:60-69, 1995):
 each sample in turn is moved to the allowed time (not already in the design) that
 most improves the criterion, until a full pass changes nothing.  A singular start
 is replaced by a greedy build on a ridge-regularised criterion.  (3) With
