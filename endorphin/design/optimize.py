@@ -18,7 +18,9 @@ is replaced by a greedy build on a ridge-regularised criterion.  (3) With
 ``bounds``, a local optimiser (``scipy.optimize.minimize``, L-BFGS-B within the
 bounds) from the exchange's design; each step is one engine run at the times and
 ``t_i +- delta`` (``delta = 1e-3`` of the bounds' width) that gives the criterion
-and its central-difference gradient.
+and its central-difference gradient.  With ``min_gap > 0`` both stages keep the
+samples that far apart (the local stage by SLSQP with the linear constraints
+``t_(i+1) - t_i >= min_gap``).
 """
 from __future__ import annotations
 
@@ -196,21 +198,38 @@ def _grid_and_bounds(scenario, n_samples: int, bounds, grid):
     return g, lo, hi
 
 
-def _exchange(crit: _Crit, mu, S, Hs, m: int, history: list) -> np.ndarray:
+def _exchange(crit: _Crit, mu, S, Hs, m: int, history: list, grid: np.ndarray,
+              gap: float) -> np.ndarray:
     G = mu.shape[1]
+    tol = 1e-9 * max(1.0, float(np.abs(grid).max()))
+
+    def fits(g, others) -> bool:
+        return all(g != o and abs(grid[g] - grid[o]) >= gap - tol for o in others)
+
     idx = np.unique(np.round(np.linspace(0, G - 1, m)).astype(int))
-    if idx.size < m:                                   # (G >= m always holds here)
-        idx = np.arange(m)
+    if idx.size < m or not all(fits(idx[i], np.delete(idx, i)) for i in range(m)):
+        first: list = []                               # first fit from the left
+        for g in range(G):
+            if fits(g, first):
+                first.append(g)
+            if len(first) == m:
+                break
+        if len(first) < m:
+            raise ValueError(f"min_gap = {gap:g} min leaves fewer than n_samples = {m} "
+                             f"allowed times on the grid; lower it or widen the bounds")
+        idx = np.array(first)
     best = crit.value(mu, S, Hs, idx)
     if not np.isfinite(best):
         # greedy build on a ridge-regularised criterion
         chosen: list = []
         for _ in range(m):
-            cand = [g for g in range(G) if g not in chosen]
+            cand = [g for g in range(G) if fits(g, chosen)]
+            if not cand:
+                break
             vals = [crit.value(mu, S, Hs, np.array(chosen + [g]), ridge=1e-8) for g in cand]
             chosen.append(cand[int(np.argmax(vals))])
         idx = np.array(chosen)
-        best = crit.value(mu, S, Hs, idx)
+        best = crit.value(mu, S, Hs, idx) if idx.size == m else -math.inf
         if not np.isfinite(best):
             raise _Singular("optimize: no design of this size on the grid identifies every "
                             "parameter (the FIM is singular); add samples, subjects or "
@@ -221,8 +240,9 @@ def _exchange(crit: _Crit, mu, S, Hs, m: int, history: list) -> np.ndarray:
     while changed:
         changed = False
         for i in range(m):
+            others = np.delete(idx, i)
             for g in range(G):
-                if g in idx:
+                if g == idx[i] or not fits(g, others):
                     continue
                 trial = idx.copy()
                 trial[i] = g
@@ -235,7 +255,7 @@ def _exchange(crit: _Crit, mu, S, Hs, m: int, history: list) -> np.ndarray:
 
 
 def _local(crit: _Crit, setup: Setup, t0: np.ndarray, lo: float, hi: float,
-           second: bool, max_iter: int, history: list):
+           second: bool, max_iter: int, history: list, gap: float):
     try:
         from scipy.optimize import minimize
     except ImportError as exc:                    # pragma: no cover - the "stats" extra
@@ -267,10 +287,22 @@ def _local(crit: _Crit, setup: Setup, t0: np.ndarray, lo: float, hi: float,
             return 1e300, np.zeros(m)
         return -v, -grad * width
 
-    u0 = (t0 - lo) / width
-    res = minimize(lambda u: evaluate_at(u), u0, jac=True, method="L-BFGS-B",
-                   bounds=[(0.0, 1.0)] * m,
-                   options={"maxiter": max_iter, "ftol": 1e-13, "gtol": 1e-9})
+    u0 = (np.sort(t0) - lo) / width
+    if gap > 0 and m > 1:
+        # sorted times at least `gap` apart: u_(i+1) - u_i >= gap / width (SLSQP)
+        A = np.zeros((m - 1, m))
+        A[np.arange(m - 1), np.arange(m - 1)] = -1.0
+        A[np.arange(m - 1), np.arange(1, m)] = 1.0
+        cons = {"type": "ineq", "fun": lambda u: A @ u - gap / width, "jac": lambda u: A}
+        res = minimize(lambda u: evaluate_at(u), u0, jac=True, method="SLSQP",
+                       bounds=[(0.0, 1.0)] * m, constraints=[cons],
+                       options={"maxiter": max_iter, "ftol": 1e-12})
+        if np.any(A @ res.x < gap / width - 1e-9):
+            return t0, -math.inf                      # infeasible end: keep the grid's
+    else:
+        res = minimize(lambda u: evaluate_at(u), u0, jac=True, method="L-BFGS-B",
+                       bounds=[(0.0, 1.0)] * m,
+                       options={"maxiter": max_iter, "ftol": 1e-13, "gtol": 1e-9})
     return lo + np.clip(res.x, 0.0, 1.0) * width, -float(res.fun)
 
 
@@ -278,7 +310,8 @@ def optimize(scenario, output: str, n_samples: int, bounds=None, grid=None,
              parameters: Mapping | None = None, error=None, n: int = 1,
              criterion: str = "D", fim: str = "reduced", lloq: float | None = None,
              prior: Mapping | None = None, nodes: int = 3, reference=None,
-             local: bool = True, max_iter: int = 100) -> OptimalDesign:
+             local: bool = True, max_iter: int = 100,
+             min_gap: float = 0.0) -> OptimalDesign:
     """D- or ED-optimal sampling times of one group.
 
     Parameters
@@ -314,6 +347,11 @@ def optimize(scenario, output: str, n_samples: int, bounds=None, grid=None,
         Refine within ``bounds`` with ``scipy.optimize`` (the "stats" extra).
     max_iter : int
         Iterations of the local optimiser.
+    min_gap : float
+        Smallest time between two samples, min (>= 0).  0: the grid stage keeps the
+        times distinct but the local optimiser may merge two into a replicate (the FO
+        FIM allows it); > 0: both stages keep the samples this far apart (the local
+        stage by SLSQP with linear constraints).
 
     Returns
     -------
@@ -359,6 +397,10 @@ def optimize(scenario, output: str, n_samples: int, bounds=None, grid=None,
     if not isinstance(local, (bool, np.bool_)):
         raise TypeError(f"local must be True or False, got {local!r}")
     max_iter = integer(max_iter, "max_iter", low=1, high=10**5)
+    gap = real(min_gap, "min_gap", low=0.0, unit="min")
+    if bounds is not None and (m - 1) * gap > hi - lo:
+        raise ValueError(f"min_gap = {gap:g} min: {m} samples do not fit in the bounds "
+                         f"({lo:g}, {hi:g}) min")
     ref = None if reference is None else check_times(reference, scenario, "reference")
     setup = Setup(scenario, output, parameters)
     offsets, weights = _prior(prior, criterion, setup.names, nodes)
@@ -367,10 +409,10 @@ def optimize(scenario, output: str, n_samples: int, bounds=None, grid=None,
     history: list = []
 
     mu, S, Hs = setup.sensitivities(g, second, offsets)
-    idx = _exchange(crit, mu, S, Hs, m, history)
+    idx = _exchange(crit, mu, S, Hs, m, history, g, gap)
     times, value = g[idx], history[-1][2]
     if local and bounds is not None:
-        t_loc, v_loc = _local(crit, setup, times, lo, hi, second, max_iter, history)
+        t_loc, v_loc = _local(crit, setup, times, lo, hi, second, max_iter, history, gap)
         if v_loc > value:
             times, value = t_loc, v_loc
     times = np.sort(times)

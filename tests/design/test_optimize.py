@@ -116,6 +116,21 @@ def test_choose_samples_maximises_information_per_cost():
     assert dear.best >= cheap.best and dear.best > 2
 
 
+def test_min_gap_keeps_samples_apart():
+    """Additive + proportional error: the free optimum replicates a sample (two times
+    closer than 1 min); min_gap keeps them 30 min apart at a small loss."""
+    kw = dict(bounds=(0.0, T_END), **TWO)
+    free = en.design.optimize(_sc(), "morphine_plasma", 5, **kw)
+    assert np.diff(free.times).min() < 1.0
+    apart = en.design.optimize(_sc(), "morphine_plasma", 5, min_gap=30.0, **kw)
+    assert np.diff(apart.times).min() >= 30.0 - 1e-6
+    assert apart.log_det <= free.log_det + 1e-9
+    on_grid = en.design.optimize(_sc(), "morphine_plasma", 5, min_gap=30.0, local=False,
+                                 **kw)
+    assert np.diff(on_grid.times).min() >= 30.0 - 1e-9
+    assert apart.log_det >= on_grid.log_det - 1e-9
+
+
 @pytest.mark.parametrize("over, exc, match", [
     (dict(n_samples=0), ValueError, "n_samples must be >= 1"),
     (dict(n_samples=2.5), TypeError, "n_samples"),
@@ -139,6 +154,10 @@ def test_choose_samples_maximises_information_per_cost():
      ValueError, "nodes"),
     (dict(parameters={"morphine.cll": 0.1}), ValueError, "did you mean 'morphine.cl'"),
     (dict(reference=[10.0, 900.0]), ValueError, "reference"),
+    (dict(min_gap=-1.0), ValueError, "min_gap"),
+    (dict(min_gap=300.0), ValueError, "min_gap = 300 min: 3 samples do not fit"),
+    (dict(bounds=None, grid=[10.0, 20.0, 30.0, 400.0], min_gap=50.0), ValueError,
+     "min_gap = 50 min leaves fewer than n_samples"),
 ])
 def test_bad_input(over, exc, match):
     kw = dict(n_samples=3, bounds=(0.0, T_END), **TWO)
