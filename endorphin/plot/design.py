@@ -140,6 +140,8 @@ def sampling_times(result, output: str, times, *, lloq=None, bands=(5, 95), ax=N
         ax.set_ylim(-0.08 * len(scheds) * top if lo_y == 0.0 else None)
     elif lo_y == 0.0:
         ax.set_ylim(bottom=0.0)
+    if not single and lo_y == 0.0:         # no negative ticks under the rows
+        ax.set_yticks([v for v in ax.get_yticks() if v >= 0])
     tx.decorate(ax)
     set_ylabel(ax, output_label(output))
     ax.legend(frameon=False, fontsize="small")
