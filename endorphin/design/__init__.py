@@ -7,14 +7,16 @@ between-subject variability and additive, proportional or combined residual erro
 them, optionally with samples censored below an LLOQ (:func:`censored_information`).
 :func:`optimize` finds D- or ED-optimal sampling times, :func:`choose_samples` the
 number of samples per cost and :func:`n_subjects` the number of subjects for a
-target RSE.  Simulation-based detection for the pulsatile case is not in this module
-yet (issue 24).
+target RSE.  :func:`detection` and :func:`detection_search` give the simulated power
+of a study to detect the stimulus response, where pulses break the FIM's assumptions
+(:mod:`endorphin.design.detection`).
 
 The layer sits above :mod:`endorphin.scenario` (it simulates scenarios).
 """
 from .censored import censored_information
 from .fim import DesignResult, Error, error, evaluate
+from .detection import Detection, detection, detection_search
 from .optimize import OptimalDesign, SampleChoice, choose_samples, n_subjects, optimize
 
 __all__ = ["evaluate", "error", "optimize", "choose_samples", "n_subjects",
-           "censored_information"]
+           "censored_information", "detection", "detection_search"]

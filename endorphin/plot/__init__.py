@@ -43,17 +43,19 @@ the drawing of ``Result.plot`` and ``Comparison.plot``.
 from .._public import examples
 from ..results.meta import register_plotter
 from . import common, curves, trajectories, trials
+from . import design
 from .common import output_label
 from .curves import confidence_band, dose_response, schild, schild_line
 from .theme import PALETTE, style
 from .trajectories import compare, occupancy, time_course, timeline, tolerance
 from .trials import arms, effects, kaplan_meier, power_curve
+from .design import sampling_times, schedules
 
 __all__ = ["time_course", "timeline", "occupancy", "tolerance", "compare",
            "dose_response", "schild", "style", "PALETTE", "power_curve", "effects",
-           "arms", "kaplan_meier"]
+           "arms", "kaplan_meier", "sampling_times", "schedules"]
 
-__test__ = examples(trajectories, curves, common, trials)   # doctest.testmod(endorphin.plot)
+__test__ = examples(trajectories, curves, common, trials, design)   # doctest.testmod(endorphin.plot)
 
 register_plotter("time_course", time_course)
 register_plotter("compare", compare)

@@ -177,6 +177,18 @@ def calls() -> dict:
                             {"parameters": {"morphine.cl": 0.09, "morphine.v1": 0.0},
                              "error": en.design.error(proportional=0.1),
                              "fim": "reduced"}, "py"),
+        # simulated detection power: 20 studies x 3 typical subjects, no pulses
+        "design.detection": (en.design.detection,
+                             (en.Scenario(en.Exercise(0.8, start=30.0, duration=30.0),
+                                          t_end=120.0, pulses=False),),
+                             {"times": [0.0, 65.0], "n": 3, "studies": 20, "seed": 1,
+                              "test": "wilcoxon"}, "py"),
+        "design.detection_search": (en.design.detection_search,
+                                    (en.Scenario(en.Exercise(0.8, start=30.0,
+                                                             duration=30.0),
+                                                 t_end=120.0, pulses=False),),
+                                    {"candidates": [[0.0, 65.0], [0.0, 120.0]],
+                                     "n": [2, 3], "studies": 20, "seed": 1}, "py"),
     })
     # optimal design: a one-parameter exponential on a 5-point grid (one engine run);
     # the sample number by cost (1-2 samples); subjects for a target RSE; a censored
@@ -302,6 +314,8 @@ EXCLUDED = {
     "plot.power_curve": _PLOT + "; tests/trial/test_trial_extras.py",
     "plot.effects": _PLOT + "; tests/trial/test_trial_extras.py",
     "plot.arms": _PLOT + "; tests/trial/test_trial_extras.py",
+    "plot.sampling_times": _PLOT + "; tests/plot/test_design_plots.py",
+    "plot.schedules": _PLOT + "; tests/plot/test_design_plots.py",
     "plot.kaplan_meier": "the Kaplan-Meier estimate behind plot.arms (pure NumPy); "
                          "tests/trial/test_trial_extras.py checks it by hand",
 }
