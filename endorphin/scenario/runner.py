@@ -229,6 +229,11 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
     pop = sc.population
     N = int(count)
     t_out = sc.times if times is None else np.asarray(times, dtype=np.float64)
+    n_keep = t_out.size
+    if times is not None and not summary and (t_out.size == 0 or t_out[-1] < sc.t_end):
+        # the engine integrates to its last output time and refuses events (doses,
+        # pulses) after it: integrate to t_end and drop that extra column at the end
+        t_out = np.append(t_out, sc.t_end)
     if params is None:
         params = pop.draw(first, count)
     else:
@@ -348,6 +353,8 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
             y[:, j] = ybuf[:, idx].sum(axis=1)
     if demand_out is not None and dem is not None:
         demand_out.update(times=d_times, count=d_count, plan=plan.demand)
+    if n_keep < t_out.size:
+        y = np.ascontiguousarray(y[:, :, :n_keep])
     return y, status, stiff, params
 
 
