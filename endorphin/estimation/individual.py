@@ -95,6 +95,20 @@ class ModelFit:
         out["iwres"] = out["residual"].to_numpy() / sd
         return out
 
+    def profile(self, name: str, values=None, *, points: int = 11, span: float = 3.0,
+                level: float = 0.95):
+        """Profile likelihood of one parameter, each subject: see
+        :func:`endorphin.estimation.diagnostics.profile`."""
+        from .diagnostics import profile
+        return profile(self, name, values, points=points, span=span, level=level)
+
+    def vpc(self, *args, **kwargs):
+        """Refused: a visual predictive check simulates new subjects from the
+        population distribution, which an individual fit does not estimate (fit
+        with ``method="foce"`` or ``"saem"``)."""
+        from .diagnostics import vpc
+        return vpc(self, *args, **kwargs)
+
     def __repr__(self) -> str:
         return (f"ModelFit(method={self.method!r}, error={self.error!r}, "
                 f"subjects={len(self.params)}, parameters={list(self.params.columns)}, "
@@ -199,58 +213,158 @@ def fit_model(data, scenario, parameters, *, method: str = "individual",
                          f"more observations than parameters")
     P, N, M = prob.P, prob.N, prob.M
     Y, mask, n_obs = prob.Y, prob.mask, prob.n_obs
-    width = 2 * P + 1
-    simulate = prob.simulate
+    lm = levenberg_marquardt(prob, error, np.tile(np.log(prob.start), (N, 1)), np.arange(N),
+                             max_iter=max_iter, ftol=ftol, xtol=xtol, step=step)
+    theta, f, Jf, Jl = lm["theta"], lm["f"], lm["Jf"], lm["Jl"]
+    reason, iters, failed = lm["reason"], lm["iterations"], lm["failed"]
+    converged = np.isin(reason.astype(str), _CONVERGED)
 
-    def residuals(f, subj):
-        """r (L, M) of lanes of subjects ``subj`` (NaN: an invalid point)."""
-        m = mask[subj]
-        y = Y[subj]
+    # residual SD, standard errors, ofv
+    dof = n_obs - P
+    if error == "additive":
+        S_w = np.sum(np.where(mask, Y - f, 0.0) ** 2, axis=1)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            S_w = np.sum(np.where(mask, ((Y - f) / f), 0.0) ** 2, axis=1)
+    sigma = np.sqrt(S_w / dof)
+    s2 = sigma ** 2
+    if error == "additive":
+        info = Jf.transpose(0, 2, 1) @ Jf / s2[:, None, None]
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = np.where(mask, 1.0 / (s2[:, None] * f ** 2), 0.0)
+        info = np.einsum("smp,sm,smq->spq", Jf, w, Jf)
+        Ac = Jl - (Jl.sum(axis=1) / n_obs[:, None])[:, None, :]
+        Ac = np.where(mask[:, :, None], Ac, 0.0)
+        info = info + 2.0 * Ac.transpose(0, 2, 1) @ Ac
+    ofv_i = lane_ofv(prob, error, f, np.arange(N))
+    se_log = np.full((N, P), np.nan)
+    for i in range(N):
+        if np.isfinite(info[i]).all():
+            try:
+                cov = np.linalg.inv(info[i])
+                se_log[i] = np.sqrt(np.where(np.diag(cov) >= 0, np.diag(cov), np.nan))
+            except np.linalg.LinAlgError:
+                pass
+    nat = np.exp(theta)
+    nat[failed] = np.nan
+    names = prob.names
+    idx = pd.Index(prob.subjects, name="subject")
+    pred = prob.rows(f)
+    return ModelFit(
+        method=method, error=error,
+        params=pd.DataFrame(nat, index=idx, columns=names),
+        stderr=pd.DataFrame(nat * se_log, index=idx, columns=names),
+        stderr_log=pd.DataFrame(se_log, index=idx, columns=names),
+        sigma=pd.Series(sigma, index=idx, name="sigma"),
+        converged=pd.Series(converged, index=idx, name="converged"),
+        reason=pd.Series(reason.astype(str), index=idx, name="reason"),
+        iterations=pd.Series(iters, index=idx, name="iterations"),
+        ofv=float(np.sum(ofv_i)),
+        _data=prob.data, _pred=pred, _problem=prob, _theta=theta,
+        _options={"max_iter": max_iter, "ftol": ftol, "xtol": xtol, "step": step})
+
+
+# ---------------------------------------------------------------------------
+# the Levenberg-Marquardt iteration over lanes (fit_model and profile)
+# ---------------------------------------------------------------------------
+def residuals(prob: Problem, error: str, f, subj):
+    """Residuals ``r`` (L, M) of predictions ``f`` (L, M) of lanes of subjects
+    ``subj`` (L,) whose sum of squares the fit minimises (see the module
+    docstring); a row of NaN marks an invalid point (failed simulation, or a
+    prediction <= 0 under proportional error)."""
+    m = prob.mask[subj]
+    y = prob.Y[subj]
+    n_obs = prob.n_obs[subj]
+    if error == "additive":
+        r = np.where(m, y - f, 0.0)
+    else:
+        ok = np.where(m, f > 0, True).all(axis=1)
+        lf = np.where(m & (f > 0), np.log(np.abs(f) + (f == 0)), 0.0)
+        g = np.exp(lf.sum(axis=1) / n_obs)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(m, (y - f) / f, 0.0) * g[:, None]
+        r[~ok] = np.nan
+    bad = ~np.isfinite(r).all(axis=1)
+    r[bad] = np.nan
+    return r
+
+
+def lane_ofv(prob: Problem, error: str, f, subj):
+    """``-2 log L`` (L,) of each lane (a subject ``subj[l]`` with predictions
+    ``f[l]``) at the maximum-likelihood residual variance: additive ``n log(2 pi
+    S / n) + n`` with ``S = sum (y - f)^2``; proportional the same with ``S =
+    sum ((y - f) / f)^2`` plus ``2 sum log f``."""
+    m = prob.mask[subj]
+    y = prob.Y[subj]
+    n_obs = prob.n_obs[subj]
+    with np.errstate(divide="ignore", invalid="ignore"):
         if error == "additive":
-            r = np.where(m, y - f, 0.0)
-        else:
-            ok = np.where(m, f > 0, True).all(axis=1)
-            lf = np.where(m & (f > 0), np.log(np.abs(f) + (f == 0)), 0.0)
-            g = np.exp(lf.sum(axis=1) / n_obs[subj])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                r = np.where(m, (y - f) / f, 0.0) * g[:, None]
-            r[~ok] = np.nan
-        bad = ~np.isfinite(r).all(axis=1)
-        r[bad] = np.nan
-        return r
+            S_w = np.sum(np.where(m, y - f, 0.0) ** 2, axis=1)
+            return n_obs * np.log(2 * np.pi * S_w / n_obs) + n_obs
+        S_w = np.sum(np.where(m, (y - f) / f, 0.0) ** 2, axis=1)
+        lf = np.where(m, np.log(np.abs(f)), 0.0)
+        return n_obs * np.log(2 * np.pi * S_w / n_obs) + 2 * lf.sum(axis=1) + n_obs
 
+
+def levenberg_marquardt(prob: Problem, error: str, theta0, subj, *, max_iter: int,
+                        ftol: float, xtol: float, step: float, pinned=None) -> dict:
+    """Fit lanes at once: lane ``l`` is subject ``subj[l]`` starting at the
+    log-parameters ``theta0[l]`` (L, P).
+
+    ``pinned``: optional column index ``k``; that column of every lane stays at
+    its value in ``theta0`` (per lane: a profile's grid), the others are
+    fitted.  Each iteration is one :meth:`Problem.simulate` call for every
+    active lane's trial point and its central differences (``2 Q + 1`` lanes
+    each, ``Q`` the free columns).
+
+    Returns a dict: ``theta`` (L, P), ``f`` (L, M) predictions at it, ``r``
+    residuals, ``Jf`` and ``Jl`` (L, M, Q) Jacobians of ``f`` and ``log f``
+    with respect to the free columns, ``cost`` (L,) sum of squares of ``r``,
+    ``reason`` (L,) of :data:`REASONS`, ``iterations`` (L,), ``failed`` (L,)
+    (the simulation failed at the start) and ``free`` (the free columns).
+    """
+    theta = np.array(theta0, dtype=np.float64)
+    subj = np.asarray(subj)
+    L, P = theta.shape
+    M = prob.M
+    free = [k for k in range(P) if k != pinned]
+    Q = len(free)
+    width = 2 * Q + 1
     offsets = np.zeros((width, P))
-    for k in range(P):
-        offsets[1 + 2 * k, k] = step
-        offsets[2 + 2 * k, k] = -step
+    for j, k in enumerate(free):
+        offsets[1 + 2 * j, k] = step
+        offsets[2 + 2 * j, k] = -step
 
-    def evaluate(theta, subj):
-        """f, r at theta (S, P) and the Jacobians of r, f, log f (S, M, P)."""
-        S = len(subj)
+    def evaluate(theta, lanes):
+        """f, r at theta (S, P) and the Jacobians of r, f, log f (S, M, Q)."""
+        S = len(lanes)
+        s_subj = subj[lanes]
         pts = (theta[:, None, :] + offsets[None]).reshape(S * width, P)
-        lane_subj = np.repeat(subj, width)
-        f = simulate(pts, lane_subj).reshape(S, width, M)
-        r = residuals(f.reshape(S * width, M), lane_subj).reshape(S, width, M)
+        lane_subj = np.repeat(s_subj, width)
+        f = prob.simulate(pts, lane_subj).reshape(S, width, M)
+        r = residuals(prob, error, f.reshape(S * width, M), lane_subj).reshape(S, width, M)
         jr = (r[:, 1::2] - r[:, 2::2]).transpose(0, 2, 1) / (2 * step)
         jf = (f[:, 1::2] - f[:, 2::2]).transpose(0, 2, 1) / (2 * step)
         with np.errstate(divide="ignore", invalid="ignore"):
             lf = np.log(np.where(f > 0, f, np.nan))
         jl = (lf[:, 1::2] - lf[:, 2::2]).transpose(0, 2, 1) / (2 * step)
-        m = mask[subj][:, :, None]
+        m = prob.mask[s_subj][:, :, None]
         return (f[:, 0], r[:, 0], np.where(m, jr, 0.0), np.where(m, jf, 0.0),
                 np.where(m, jl, 0.0))
 
-    theta = np.tile(np.log(prob.start), (N, 1))
-    all_s = np.arange(N)
-    f, r, Jr, Jf, Jl = evaluate(theta, all_s)
+    f, r, Jr, Jf, Jl = evaluate(theta, np.arange(L))
     cost = np.sum(r ** 2, axis=1)
-    lam = np.full(N, 1e-3)
-    reason = np.full(N, "", dtype=object)
+    lam = np.full(L, 1e-3)
+    reason = np.full(L, "", dtype=object)
     failed = ~np.isfinite(cost) | ~np.isfinite(Jr).all(axis=(1, 2))
     reason[failed] = "simulation failed"
-    iters = np.zeros(N, dtype=np.int64)
+    iters = np.zeros(L, dtype=np.int64)
     active = ~failed
-    eye = np.eye(P)
+    if Q == 0:                      # nothing to fit: the gradient is empty
+        reason[active] = "gtol"
+        active[:] = False
+    eye = np.eye(Q)
     for it in range(max_iter):
         s = np.flatnonzero(active)
         if s.size == 0:
@@ -274,7 +388,8 @@ def fit_model(data, scenario, parameters, *, method: str = "individual",
         except np.linalg.LinAlgError:
             delta = -np.stack([np.linalg.lstsq(a, g, rcond=None)[0]
                                for a, g in zip(A, grad)])
-        trial = theta[s] + delta
+        trial = theta[s].copy()
+        trial[:, free] += delta
         with np.errstate(over="ignore", invalid="ignore"):
             bounded = np.isfinite(np.exp(trial)).all(axis=1) & (np.abs(trial) < 700).all(axis=1)
         trial = np.where(bounded[:, None], trial, theta[s])
@@ -299,51 +414,5 @@ def fit_model(data, scenario, parameters, *, method: str = "individual",
         reason[stall] = "stalled"
         active[stall] = False
     reason[active] = "max_iter"
-    converged = np.isin(reason.astype(str), _CONVERGED)
-
-    # residual SD, standard errors, ofv
-    dof = n_obs - P
-    if error == "additive":
-        S_w = np.sum(np.where(mask, Y - f, 0.0) ** 2, axis=1)
-    else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            S_w = np.sum(np.where(mask, ((Y - f) / f), 0.0) ** 2, axis=1)
-    sigma = np.sqrt(S_w / dof)
-    s2 = sigma ** 2
-    if error == "additive":
-        info = Jf.transpose(0, 2, 1) @ Jf / s2[:, None, None]
-        ofv_i = n_obs * np.log(2 * np.pi * S_w / n_obs) + n_obs
-    else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            w = np.where(mask, 1.0 / (s2[:, None] * f ** 2), 0.0)
-        info = np.einsum("smp,sm,smq->spq", Jf, w, Jf)
-        Ac = Jl - (Jl.sum(axis=1) / n_obs[:, None])[:, None, :]
-        Ac = np.where(mask[:, :, None], Ac, 0.0)
-        info = info + 2.0 * Ac.transpose(0, 2, 1) @ Ac
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lf = np.where(mask, np.log(np.abs(f)), 0.0)
-        ofv_i = n_obs * np.log(2 * np.pi * S_w / n_obs) + 2 * lf.sum(axis=1) + n_obs
-    se_log = np.full((N, P), np.nan)
-    for i in range(N):
-        if np.isfinite(info[i]).all():
-            try:
-                cov = np.linalg.inv(info[i])
-                se_log[i] = np.sqrt(np.where(np.diag(cov) >= 0, np.diag(cov), np.nan))
-            except np.linalg.LinAlgError:
-                pass
-    nat = np.exp(theta)
-    nat[failed] = np.nan
-    names = prob.names
-    idx = pd.Index(prob.subjects, name="subject")
-    pred = prob.rows(f)
-    return ModelFit(
-        method=method, error=error,
-        params=pd.DataFrame(nat, index=idx, columns=names),
-        stderr=pd.DataFrame(nat * se_log, index=idx, columns=names),
-        stderr_log=pd.DataFrame(se_log, index=idx, columns=names),
-        sigma=pd.Series(sigma, index=idx, name="sigma"),
-        converged=pd.Series(converged, index=idx, name="converged"),
-        reason=pd.Series(reason.astype(str), index=idx, name="reason"),
-        iterations=pd.Series(iters, index=idx, name="iterations"),
-        ofv=float(np.sum(ofv_i)),
-        _data=prob.data, _pred=pred)
+    return {"theta": theta, "f": f, "r": r, "Jf": Jf, "Jl": Jl, "cost": cost,
+            "reason": reason, "iterations": iters, "failed": failed, "free": free}
