@@ -33,8 +33,7 @@ import numpy as np
 
 from .._random import PURPOSE_VPC, keyed_rng
 from .._validate import known, suggest
-from .individual import _CONVERGED, ModelFit, lane_ofv, levenberg_marquardt
-from .population import PopulationFit, residual_sd
+from .lm import CONVERGED, lane_ofv, levenberg_marquardt
 
 __all__ = ["vpc", "profile", "VPC", "Profile"]
 
@@ -118,6 +117,19 @@ def _problem(fit):
                          "endorphin.fit_model carry it (a PopulationFit built by hand "
                          "needs _problem=Problem(data, scenario, parameters))")
     return prob
+
+
+def _kind(fit) -> str:
+    """"individual" (a ModelFit) or "population" (a PopulationFit), by the fit's
+    ``method`` (this module sits beside the fit classes, whose methods call it,
+    so it does not import them)."""
+    method = getattr(fit, "method", None)
+    if method == "individual":
+        return "individual"
+    if method in ("foce", "saem"):
+        return "population"
+    raise TypeError(f"fit must be a fit of endorphin.fit_model (a ModelFit or a "
+                    f"PopulationFit), got {type(fit).__name__}")
 
 
 def _fraction(name, v):
@@ -259,12 +271,10 @@ def vpc(fit, replicates: int = 200, *, seed: int = 0, bins=None,
     (no censoring).
     """
     import pandas as pd
-    if isinstance(fit, ModelFit):
+    if _kind(fit) == "individual":
         raise TypeError("vpc needs a population fit (fit_model(method='foce' or 'saem')): "
                         "an individual fit estimates each subject's parameters but no "
                         "population distribution (Omega) to simulate new subjects from")
-    if not isinstance(fit, PopulationFit):
-        raise TypeError(f"fit must be a PopulationFit, got {type(fit).__name__}")
     prob = _problem(fit)
     R = _positive_int("replicates", replicates, low=2)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -296,7 +306,7 @@ def vpc(fit, replicates: int = 200, *, seed: int = 0, bins=None,
         f = prob.simulate(theta, np.tile(np.arange(N), len(reps)))
         failed += int(np.isnan(f).all(axis=1).sum())
         f = f.reshape(len(reps), N, M)
-        y = f + residual_sd(f, a, b) * np.stack(eps)
+        y = f + np.sqrt(a ** 2 + (b * f) ** 2) * np.stack(eps)      # combined error
         ysim[r0:r0 + len(reps)] = y[:, prob.sub_i, prob.pos]
     if failed == R * N:
         raise RuntimeError("vpc: every simulation failed; check the fit's parameters")
@@ -397,15 +407,12 @@ def profile(fit, name: str, values=None, *, points: int = 11, span: float = 3.0,
         with :func:`endorphin.plot.profile`.
     """
     import pandas as pd
-    if isinstance(fit, PopulationFit):
+    if _kind(fit) == "population":
         raise NotImplementedError(
             "profile of a population fit is not implemented yet: each point needs the "
             "population objective (the FOCE-I or SAEM -2 log L) re-optimised over the "
             "other typical values, Omega and sigma with the parameter fixed; profile the "
             "individual fits (fit_model(method='individual')) instead")
-    if not isinstance(fit, ModelFit):
-        raise TypeError(f"fit must be a ModelFit (fit_model(method='individual')), got "
-                        f"{type(fit).__name__}")
     prob = _problem(fit)
     if not isinstance(name, str):
         raise TypeError(f"name must be a parameter name (str), got {name!r}")
@@ -457,7 +464,7 @@ def profile(fit, name: str, values=None, *, points: int = 11, span: float = 3.0,
     ofv[lm["failed"]] = np.nan
     ofv_hat = lane_ofv(prob, fit.error, prob.simulate(theta_hat[subs], subs), subs)
     delta = ofv - np.repeat(ofv_hat, K)
-    converged = np.isin(lm["reason"].astype(str), _CONVERGED)
+    converged = np.isin(lm["reason"].astype(str), CONVERGED)
     labels = prob.subjects[subs]
     table = pd.DataFrame({"subject": np.repeat(labels, K),
                           "value": np.exp(lm["theta"][:, k]), "ofv": ofv, "delta": delta,

@@ -72,10 +72,10 @@ def test_vpc_matches_numpy_monte_carlo(data, true_fit):
 
 
 def test_vpc_true_model_covers_and_misspecified_does_not(data, true_fit):
-    good = true_fit.vpc(200, seed=7)
+    good = true_fit.vpc(100, seed=7)
     # 30 (bin, percentile) pairs at a nominal 95 %: most inside
     assert good.table["outside"].mean() <= 0.2, good.table
-    bad = oc.population_fit(data, cl=oc.CL / 2).vpc(200, seed=7)
+    bad = oc.population_fit(data, cl=oc.CL / 2).vpc(100, seed=7)
     med = bad.table[bad.table["pi"] == 0.5]
     assert med["outside"].mean() >= 0.7, med
     # the mis-specified model (half the clearance) over-predicts late concentrations
@@ -117,6 +117,8 @@ def test_vpc_bad_input(true_fit, data):
         diagnostics.vpc(ind)
     with pytest.raises(TypeError, match="PopulationFit"):
         diagnostics.vpc("fit")
+    with pytest.raises(TypeError, match="ModelFit"):
+        diagnostics.vpc(pd.DataFrame())
     for kw, match in [({"replicates": 1}, "replicates"), ({"replicates": 2.5}, "replicates"),
                       ({"seed": -1}, "seed"), ({"pi": (0.5, 0.05)}, "increasing"),
                       ({"pi": (0.0, 0.5)}, "pi"), ({"pi": ()}, "pi"), ({"ci": 1.5}, "ci"),
