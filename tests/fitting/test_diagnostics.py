@@ -35,7 +35,7 @@ def true_fit(data):
 # VPC
 # ---------------------------------------------------------------------------
 def test_vpc_matches_numpy_monte_carlo(data, true_fit):
-    R = 400
+    R = 250
     v = true_fit.vpc(R, seed=1, bins="time")
     tab = v.table
     assert list(tab.columns) == ["output", "bin", "time", "time_lo", "time_hi", "n", "pi",
