@@ -447,9 +447,10 @@ def profile(fit, name: str, values=None, *, points: int = 11, span: float = 3.0,
         if v.ndim != 2 or v.shape[0] != N or v.shape[1] < 1:
             raise ValueError(f"values must be 1-D (every subject) or (subjects={N}, K), "
                              f"got shape {np.shape(values)}")
-        if not (np.isfinite(v) & (v > 0)).all():
+        bad = ~(np.isfinite(v) & (v > 0))
+        if bad.any():
             raise ValueError(f"values must be positive and finite (the parameter is "
-                             f"estimated on the log scale), got {v[~(np.isfinite(v) & (v > 0))][:3].tolist()}")
+                             f"estimated on the log scale), got {v[bad][:3].tolist()}")
         grid = np.log(v)
     K = grid.shape[1]
     subs = np.flatnonzero(ok)

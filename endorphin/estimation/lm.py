@@ -76,8 +76,9 @@ def levenberg_marquardt(prob: Problem, error: str, theta0, subj, *, max_iter: in
     Returns a dict: ``theta`` (L, P), ``f`` (L, M) predictions at it, ``r``
     residuals, ``Jf`` and ``Jl`` (L, M, Q) Jacobians of ``f`` and ``log f``
     with respect to the free columns, ``cost`` (L,) sum of squares of ``r``,
-    ``reason`` (L,) (see :data:`endorphin.estimation.individual.REASONS`), ``iterations`` (L,), ``failed`` (L,)
-    (the simulation failed at the start) and ``free`` (the free columns).
+    ``reason`` (L,) (:data:`endorphin.estimation.individual.REASONS`),
+    ``iterations`` (L,), ``failed`` (L,) (the simulation failed at the start)
+    and ``free`` (the free columns).
     """
     theta = np.array(theta0, dtype=np.float64)
     subj = np.asarray(subj)
