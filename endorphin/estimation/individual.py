@@ -39,6 +39,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import suggest
+from .lm import CONVERGED, lane_ofv, levenberg_marquardt
 from .problem import Problem
 
 __all__ = ["fit_model", "ModelFit"]
@@ -54,7 +55,6 @@ REASONS = {
     "stalled": "no step lowers the objective (damping above 1e12) before convergence",
     "simulation failed": "the engine failed at the starting values",
 }
-_CONVERGED = ("ftol", "xtol", "gtol")
 
 
 class ModelFit:
@@ -94,6 +94,20 @@ class ModelFit:
             sd = sd * np.abs(out["prediction"].to_numpy())
         out["iwres"] = out["residual"].to_numpy() / sd
         return out
+
+    def profile(self, name: str, values=None, *, points: int = 11, span: float = 3.0,
+                level: float = 0.95):
+        """Profile likelihood of one parameter, each subject: see
+        :func:`endorphin.estimation.diagnostics.profile`."""
+        from .diagnostics import profile
+        return profile(self, name, values, points=points, span=span, level=level)
+
+    def vpc(self, *args, **kwargs):
+        """Refused: a visual predictive check simulates new subjects from the
+        population distribution, which an individual fit does not estimate (fit
+        with ``method="foce"`` or ``"saem"``)."""
+        from .diagnostics import vpc
+        return vpc(self, *args, **kwargs)
 
     def __repr__(self) -> str:
         return (f"ModelFit(method={self.method!r}, error={self.error!r}, "
@@ -199,107 +213,11 @@ def fit_model(data, scenario, parameters, *, method: str = "individual",
                          f"more observations than parameters")
     P, N, M = prob.P, prob.N, prob.M
     Y, mask, n_obs = prob.Y, prob.mask, prob.n_obs
-    width = 2 * P + 1
-    simulate = prob.simulate
-
-    def residuals(f, subj):
-        """r (L, M) of lanes of subjects ``subj`` (NaN: an invalid point)."""
-        m = mask[subj]
-        y = Y[subj]
-        if error == "additive":
-            r = np.where(m, y - f, 0.0)
-        else:
-            ok = np.where(m, f > 0, True).all(axis=1)
-            lf = np.where(m & (f > 0), np.log(np.abs(f) + (f == 0)), 0.0)
-            g = np.exp(lf.sum(axis=1) / n_obs[subj])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                r = np.where(m, (y - f) / f, 0.0) * g[:, None]
-            r[~ok] = np.nan
-        bad = ~np.isfinite(r).all(axis=1)
-        r[bad] = np.nan
-        return r
-
-    offsets = np.zeros((width, P))
-    for k in range(P):
-        offsets[1 + 2 * k, k] = step
-        offsets[2 + 2 * k, k] = -step
-
-    def evaluate(theta, subj):
-        """f, r at theta (S, P) and the Jacobians of r, f, log f (S, M, P)."""
-        S = len(subj)
-        pts = (theta[:, None, :] + offsets[None]).reshape(S * width, P)
-        lane_subj = np.repeat(subj, width)
-        f = simulate(pts, lane_subj).reshape(S, width, M)
-        r = residuals(f.reshape(S * width, M), lane_subj).reshape(S, width, M)
-        jr = (r[:, 1::2] - r[:, 2::2]).transpose(0, 2, 1) / (2 * step)
-        jf = (f[:, 1::2] - f[:, 2::2]).transpose(0, 2, 1) / (2 * step)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lf = np.log(np.where(f > 0, f, np.nan))
-        jl = (lf[:, 1::2] - lf[:, 2::2]).transpose(0, 2, 1) / (2 * step)
-        m = mask[subj][:, :, None]
-        return (f[:, 0], r[:, 0], np.where(m, jr, 0.0), np.where(m, jf, 0.0),
-                np.where(m, jl, 0.0))
-
-    theta = np.tile(np.log(prob.start), (N, 1))
-    all_s = np.arange(N)
-    f, r, Jr, Jf, Jl = evaluate(theta, all_s)
-    cost = np.sum(r ** 2, axis=1)
-    lam = np.full(N, 1e-3)
-    reason = np.full(N, "", dtype=object)
-    failed = ~np.isfinite(cost) | ~np.isfinite(Jr).all(axis=(1, 2))
-    reason[failed] = "simulation failed"
-    iters = np.zeros(N, dtype=np.int64)
-    active = ~failed
-    eye = np.eye(P)
-    for it in range(max_iter):
-        s = np.flatnonzero(active)
-        if s.size == 0:
-            break
-        iters[s] += 1
-        J = Jr[s]
-        JtJ = J.transpose(0, 2, 1) @ J
-        grad = np.einsum("smp,sm->sp", J, r[s])
-        gnorm = np.abs(grad).max(axis=1)
-        small_g = gnorm <= 1e-12 * np.maximum(cost[s], 1e-300)
-        reason[s[small_g]] = "gtol"
-        active[s[small_g]] = False
-        keep = ~small_g
-        s, JtJ, grad = s[keep], JtJ[keep], grad[keep]
-        if s.size == 0:
-            break
-        D = np.einsum("spp->sp", JtJ)
-        A = JtJ + lam[s, None, None] * (D[:, :, None] * eye)
-        try:
-            delta = -np.linalg.solve(A, grad[..., None])[..., 0]
-        except np.linalg.LinAlgError:
-            delta = -np.stack([np.linalg.lstsq(a, g, rcond=None)[0]
-                               for a, g in zip(A, grad)])
-        trial = theta[s] + delta
-        with np.errstate(over="ignore", invalid="ignore"):
-            bounded = np.isfinite(np.exp(trial)).all(axis=1) & (np.abs(trial) < 700).all(axis=1)
-        trial = np.where(bounded[:, None], trial, theta[s])
-        nf, nr, nJr, nJf, nJl = evaluate(trial, s)
-        ncost = np.sum(nr ** 2, axis=1)
-        ok = bounded & np.isfinite(ncost) & np.isfinite(nJr).all(axis=(1, 2)) \
-            & (ncost <= cost[s])
-        acc = s[ok]
-        rel = (cost[acc] - ncost[ok]) / np.maximum(cost[acc], 1e-300)
-        step_small = np.abs(delta[ok]).max(axis=1) <= xtol * (xtol + np.abs(theta[acc]).max(
-            axis=1))
-        theta[acc], f[acc], r[acc] = trial[ok], nf[ok], nr[ok]
-        Jr[acc], Jf[acc], Jl[acc], cost[acc] = nJr[ok], nJf[ok], nJl[ok], ncost[ok]
-        lam[acc] = np.maximum(lam[acc] / 3.0, 1e-12)
-        rej = s[~ok]
-        lam[rej] *= 10.0
-        done_f = rel <= ftol
-        reason[acc[done_f]] = "ftol"
-        reason[acc[step_small & ~done_f]] = "xtol"
-        active[acc[done_f | step_small]] = False
-        stall = rej[lam[rej] > 1e12]
-        reason[stall] = "stalled"
-        active[stall] = False
-    reason[active] = "max_iter"
-    converged = np.isin(reason.astype(str), _CONVERGED)
+    lm = levenberg_marquardt(prob, error, np.tile(np.log(prob.start), (N, 1)), np.arange(N),
+                             max_iter=max_iter, ftol=ftol, xtol=xtol, step=step)
+    theta, f, Jf, Jl = lm["theta"], lm["f"], lm["Jf"], lm["Jl"]
+    reason, iters, failed = lm["reason"], lm["iterations"], lm["failed"]
+    converged = np.isin(reason.astype(str), CONVERGED)
 
     # residual SD, standard errors, ofv
     dof = n_obs - P
@@ -312,7 +230,6 @@ def fit_model(data, scenario, parameters, *, method: str = "individual",
     s2 = sigma ** 2
     if error == "additive":
         info = Jf.transpose(0, 2, 1) @ Jf / s2[:, None, None]
-        ofv_i = n_obs * np.log(2 * np.pi * S_w / n_obs) + n_obs
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
             w = np.where(mask, 1.0 / (s2[:, None] * f ** 2), 0.0)
@@ -320,9 +237,7 @@ def fit_model(data, scenario, parameters, *, method: str = "individual",
         Ac = Jl - (Jl.sum(axis=1) / n_obs[:, None])[:, None, :]
         Ac = np.where(mask[:, :, None], Ac, 0.0)
         info = info + 2.0 * Ac.transpose(0, 2, 1) @ Ac
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lf = np.where(mask, np.log(np.abs(f)), 0.0)
-        ofv_i = n_obs * np.log(2 * np.pi * S_w / n_obs) + 2 * lf.sum(axis=1) + n_obs
+    ofv_i = lane_ofv(prob, error, f, np.arange(N))
     se_log = np.full((N, P), np.nan)
     for i in range(N):
         if np.isfinite(info[i]).all():
@@ -346,4 +261,6 @@ def fit_model(data, scenario, parameters, *, method: str = "individual",
         reason=pd.Series(reason.astype(str), index=idx, name="reason"),
         iterations=pd.Series(iters, index=idx, name="iterations"),
         ofv=float(np.sum(ofv_i)),
-        _data=prob.data, _pred=pred)
+        _data=prob.data, _pred=pred, _problem=prob, _theta=theta,
+        _options={"max_iter": max_iter, "ftol": ftol, "xtol": xtol, "step": step})
+

@@ -63,3 +63,17 @@ class PopulationFit:
                 f"subjects={len(self.eta)}, params={dict(self.params.round(6))}, "
                 f"omega={dict(self.omega.round(6))}, sigma={dict(self.sigma.round(6))}, "
                 f"ofv={self.ofv:.6g})")
+
+    def vpc(self, replicates: int = 200, *, seed: int = 0, bins=None,
+            pi=(0.05, 0.5, 0.95), ci: float = 0.95):
+        """Visual predictive check: see
+        :func:`endorphin.estimation.diagnostics.vpc`."""
+        from .diagnostics import vpc
+        return vpc(self, replicates, seed=seed, bins=bins, pi=pi, ci=ci)
+
+    def profile(self, name: str, values=None, **kwargs):
+        """Profile likelihood: not implemented yet for population fits (raises
+        NotImplementedError with the reason; see
+        :func:`endorphin.estimation.diagnostics.profile`)."""
+        from .diagnostics import profile
+        return profile(self, name, values, **kwargs)

@@ -21,6 +21,9 @@ Helpers for the pictures a physiologist or pharmacologist puts in a paper:
 * :func:`power_curve`, :func:`effects`, :func:`arms` -- virtual trials
   (:mod:`~endorphin.plot.trials`): power against n, the distribution of effect
   estimates, the arms' endpoint values or Kaplan-Meier curves.
+* :func:`vpc`, :func:`gof`, :func:`profile` -- model fits
+  (:mod:`~endorphin.plot.fits`): the visual predictive check, the
+  goodness-of-fit set, a profile likelihood.
 
 Conventions: every helper takes ``ax=`` (or makes a figure), returns the
 Axes (an array of Axes for several panels), labels the axes ``long_name
@@ -42,10 +45,11 @@ the drawing of ``Result.plot`` and ``Comparison.plot``.
 """
 from .._public import examples
 from ..results.meta import register_plotter
-from . import common, curves, trajectories, trials
+from . import common, curves, fits, trajectories, trials
 from . import design
 from .common import output_label
 from .curves import confidence_band, dose_response, schild, schild_line
+from .fits import gof, profile, vpc
 from .theme import PALETTE, style
 from .trajectories import compare, occupancy, time_course, timeline, tolerance
 from .trials import arms, effects, kaplan_meier, power_curve
@@ -53,7 +57,7 @@ from .design import sampling_times, schedules
 
 __all__ = ["time_course", "timeline", "occupancy", "tolerance", "compare",
            "dose_response", "schild", "style", "PALETTE", "power_curve", "effects",
-           "arms", "kaplan_meier", "sampling_times", "schedules"]
+           "arms", "kaplan_meier", "sampling_times", "schedules", "vpc", "gof", "profile"]
 
 __test__ = examples(trajectories, curves, common, trials, design)   # doctest.testmod(endorphin.plot)
 

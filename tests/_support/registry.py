@@ -318,6 +318,9 @@ EXCLUDED = {
     "plot.schedules": _PLOT + "; tests/plot/test_design_plots.py",
     "plot.kaplan_meier": "the Kaplan-Meier estimate behind plot.arms (pure NumPy); "
                          "tests/trial/test_trial_extras.py checks it by hand",
+    "plot.vpc": _PLOT + "; tests/plot/test_fit_plots.py",
+    "plot.gof": _PLOT + "; tests/plot/test_fit_plots.py",
+    "plot.profile": _PLOT + "; tests/plot/test_fit_plots.py",
 }
 
 
