@@ -21,7 +21,9 @@ REPO = HERE.parent
 
 # Never import the package from the source tree (it has no compiled extension there).
 sys.path = [p for p in sys.path if Path(p or ".").resolve() not in (REPO, HERE)]
-os.environ.setdefault("MPLBACKEND", "Agg")
+# The kernels that run the notebooks must draw inline (a CI-wide MPLBACKEND=Agg would
+# leave the pages without figures); this process itself draws nothing.
+os.environ.pop("MPLBACKEND", None)
 
 import endorphin  # noqa: E402
 
@@ -77,6 +79,7 @@ numpydoc_validation_checks: set[str] = set()
 nb_execution_mode = os.environ.get("ENDORPHIN_DOCS_EXECUTE", "cache")  # "off" for a quick look
 nb_execution_timeout = 300                # seconds per cell
 nb_execution_raise_on_error = True        # a failing cell fails the build
+nb_execution_show_tb = True               # and its traceback is in the log
 nb_execution_in_temp = True               # files a notebook writes go to a scratch folder
 nb_execution_cache_path = str(HERE / "_build" / ".jupyter_cache")
 nb_merge_streams = True
@@ -87,7 +90,8 @@ myst_heading_anchors = 3
 # -- HTML ---------------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = f"endorphin {release}"
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,

@@ -16,7 +16,7 @@ if [ "${1:-}" = "--venv" ]; then
     shift
 fi
 OUT=$(realpath -m "${1:-$REPO/docs/_build/html}")
-export MPLBACKEND=Agg
+unset MPLBACKEND      # the notebooks' kernels draw inline (docs/conf.py also drops it)
 export PYDEVD_DISABLE_FILE_VALIDATION=1
 
 if [ "$fresh" = 1 ]; then
