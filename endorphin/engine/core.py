@@ -318,7 +318,7 @@ def simulate(model, params, t_out, *, y0=None, t0=None, breaks=None, inputs=None
         L-stable Rosenbrock method of order 4(3) using the model's analytic
         Jacobian (finite differences when it has none).  ``"auto"``: every
         subject starts with Dormand-Prince; when Hairer's stiffness test
-        fires (the step size is limited by stability: h |lambda| > 3.25 on 15
+        fires (the step size is limited by stability: ``h |lambda| > 3.25`` on 15
         recent steps) and more than 50,000 steps would be left at that step
         size (milder stiffness, such as naloxone's fast receptor binding over
         a day, is cheaper to ride out), or the step budget runs out, that

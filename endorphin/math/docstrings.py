@@ -12,11 +12,11 @@ states units, and has a broadcasting example.
 DOCS: dict[str, str] = {}
 
 _ERROR_POLICY = """\
-    Invalid parameters give NaN and raise the floating-point "invalid" flag,
-    so NumPy emits ``RuntimeWarning: invalid value encountered`` and
-    ``np.errstate(invalid="raise")`` turns them into ``FloatingPointError``.
-    A NaN argument propagates quietly to a NaN result, as in NumPy's own ufuncs.
-    Size-0 input gives size-0 output."""
+Invalid parameters give NaN and raise the floating-point "invalid" flag,
+so NumPy emits ``RuntimeWarning: invalid value encountered`` and
+``np.errstate(invalid="raise")`` turns them into ``FloatingPointError``.
+A NaN argument propagates quietly to a NaN result, as in NumPy's own ufuncs.
+Size-0 input gives size-0 output."""
 
 
 #: The sections every entry shares, written in an entry as ``{notes}`` (the Notes

@@ -4,21 +4,21 @@ Each endpoint reads one model output at visit times, through an instrument
 (:class:`endorphin.PRO` or :class:`endorphin.Assay`; ``None`` reads the true,
 noise-free output), and reduces a subject's visits to one number:
 
-==================  =====================================================  ==========
-constructor         per-subject value                                      analysis
-==================  =====================================================  ==========
-``value``           the reading at ``at``                                  ``ttest``
-``change``          reading at ``at`` minus reading at ``baseline``        ``ttest``
-``percent_change``  100 x change / baseline reading                        ``ttest``
-``mean``            mean of the readings every ``every`` min over a window ``ttest``
-``responder``       1 if the reading fell by ``reduction`` (a fraction of   ``chi2``
+==================  ========================================================  ===========
+constructor         per-subject value                                         analysis
+==================  ========================================================  ===========
+``value``           the reading at ``at``                                     ``ttest``
+``change``          reading at ``at`` minus reading at ``baseline``           ``ttest``
+``percent_change``  100 x change / baseline reading                           ``ttest``
+``mean``            mean of the readings every ``every`` min over a window    ``ttest``
+``responder``       1 if the reading fell by ``reduction`` (a fraction of     ``chi2``
                     baseline, IMMPACT's 30 % / 50 %) or by ``points``,
                     else 0
-``time_to_event``   minutes from ``start`` to the first visit whose        ``logrank``
+``time_to_event``   minutes from ``start`` to the first visit whose           ``logrank``
                     reading is below (``below=False``: above) a
                     threshold, with an event flag (0: censored at the
                     last visit observed)
-==================  =====================================================  ==========
+==================  ========================================================  ===========
 
 A time-to-event endpoint's values are times; :meth:`Endpoint.events` gives the
 matching event flags (1 an event, 0 censored), which the trial keeps beside the
