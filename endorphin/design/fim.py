@@ -644,6 +644,15 @@ def evaluate(scenario: Scenario, output: str, times=None, n: int | None = None,
     for (key, _, t, ng), s in zip(grp, setups):
         second = s.second(fim)
         mu, S, Hs = s.sensitivities(t, second)
+        var = err.additive ** 2 + err.proportional ** 2 * mu[0] ** 2 \
+            + (S[0] ** 2) @ s.omega2
+        flat = ~(var > 0)
+        if flat.any():
+            raise ValueError(f"times: the sample(s) at {t[flat].tolist()} min have no "
+                             f"variance under the model (prediction "
+                             f"{mu[0][flat].tolist()} with only proportional error and "
+                             f"no between-subject variability there): drop them or add "
+                             f"an additive error")
         F1 = fo_fim(mu[0], S[0], s.theta, s.omega2, err.proportional ** 2,
                     err.additive ** 2, Hs=None if Hs is None else Hs[0],
                     full=fim == "full", lloq=lloq)

@@ -115,10 +115,15 @@ class _Crit:
         total = 0.0
         for q in range(self.offsets.shape[0]):
             theta = self.s.theta * np.exp(self.offsets[q])
-            F = self.n * fo_fim(mu[q, idx], S[q][idx], theta, self.s.omega2,
-                                self.err.proportional ** 2, self.err.additive ** 2,
-                                Hs=None if Hs is None else Hs[q][:, :, idx],
-                                full=self.kind == "full", lloq=self.lloq)
+            try:
+                F = self.n * fo_fim(mu[q, idx], S[q][idx], theta, self.s.omega2,
+                                    self.err.proportional ** 2, self.err.additive ** 2,
+                                    Hs=None if Hs is None else Hs[q][:, :, idx],
+                                    full=self.kind == "full", lloq=self.lloq)
+            except np.linalg.LinAlgError:
+                # a sample with no variance at all (proportional error where the
+                # prediction is 0, e.g. before a dose is absorbed): not a design
+                return -math.inf
             D = self.D[q]
             Fs = F * np.outer(D, D)
             if ridge:
@@ -185,8 +190,14 @@ def _grid_and_bounds(scenario, n_samples: int, bounds, grid):
     if grid is None or (isinstance(grid, int) and not isinstance(grid, bool)):
         if bounds is None:
             raise ValueError("grid given as a number of points needs bounds=(lo, hi)")
-        k = GRID_POINTS if grid is None else integer(grid, "grid", low=2, high=10**5)
-        g = np.linspace(lo, hi, k)
+        if grid is None:
+            # evenly spaced times plus times spaced evenly in log(t - lo): the early
+            # minutes after a dose or a stimulus often carry the information (an
+            # absorption rate) and an even grid alone steps over them
+            g = np.concatenate([np.linspace(lo, hi, GRID_POINTS),
+                                lo + np.geomspace(1e-3 * (hi - lo), hi - lo, GRID_POINTS)])
+        else:
+            g = np.linspace(lo, hi, integer(grid, "grid", low=2, high=10**5))
     else:
         g = check_times(grid, scenario, "grid")
         if bounds is not None and (g.min() < lo or g.max() > hi):
@@ -329,7 +340,8 @@ def optimize(scenario, output: str, n_samples: int, bounds=None, grid=None,
     grid : array_like or int, optional
         The allowed times, min (within the scenario and ``bounds``); without
         ``bounds`` the design stays on it.  An int: that many evenly spaced times
-        over ``bounds``.
+        over ``bounds``.  Default: 41 evenly spaced times over ``bounds`` and 41
+        spaced evenly in ``log(t - lo)`` from ``lo + 0.001 (hi - lo)`` (dense early).
     parameters, error, n, fim, lloq
         As in :func:`evaluate` (``n`` subjects scale the FIM; the optimum does not
         depend on ``n``).
