@@ -36,6 +36,8 @@ model and per-subject doses from the data are not in this slice.
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from .._validate import suggest
@@ -241,12 +243,13 @@ def _diff(f, step, mask):
     return np.where(mask[:, :, None], j, 0.0)
 
 
-def _levenberg_marquardt(evaluate, x, max_iter, ftol, xtol, denom):
+def _levenberg_marquardt(evaluate, x, max_iter, ftol, xtol, denom, lower=None):
     """Levenberg-Marquardt per subject, vectorized: ``evaluate(x (S, K), subj)``
     returns a dict with ``cost`` (S,) (NaN: invalid point), ``g`` (S, K) and ``H``
     (S, K, K) (half the gradient of the cost and a positive semi-definite
     approximation of half its Hessian) and any other per-subject arrays, kept
-    for the accepted points.  Returns x, the state, reason, iterations, failed."""
+    for the accepted points; ``lower`` (N, K), optional: lower bounds (a trial
+    point is clipped to them).  Returns x, the state, reason, iterations, failed."""
     N, K = x.shape
     st = evaluate(x, np.arange(N))
     lam = np.full(N, 1e-3)
@@ -262,6 +265,13 @@ def _levenberg_marquardt(evaluate, x, max_iter, ftol, xtol, denom):
             break
         iters[s] += 1
         H, grad = st["H"][s], st["g"][s]
+        if lower is not None:
+            # coordinates at their bound and pushed past it are held (active set)
+            held = (x[s] <= lower[s] + 1e-12) & (grad > 0)
+            if held.any():
+                grad = np.where(held, 0.0, grad)
+                H = np.where(held[:, :, None] | held[:, None, :], 0.0, H)
+                H = H + np.eye(K)[None] * held[:, :, None]
         gnorm = np.abs(grad).max(axis=1)
         small_g = gnorm <= 1e-12 * denom(st["cost"][s])
         reason[s[small_g]] = "gtol"
@@ -278,6 +288,9 @@ def _levenberg_marquardt(evaluate, x, max_iter, ftol, xtol, denom):
             delta = -np.stack([np.linalg.lstsq(a, g, rcond=None)[0]
                                for a, g in zip(A, grad)])
         trial = x[s] + delta
+        if lower is not None:
+            trial = np.maximum(trial, lower[s])
+            delta = trial - x[s]
         with np.errstate(over="ignore", invalid="ignore"):
             bounded = np.isfinite(np.exp(trial)).all(axis=1) & (np.abs(trial) < 700).all(axis=1)
         trial = np.where(bounded[:, None], trial, x[s])
@@ -306,16 +319,21 @@ def _levenberg_marquardt(evaluate, x, max_iter, ftol, xtol, denom):
     return x, st, reason, iters, failed
 
 
-def _covariance_se(info):
+def _covariance_se(info, keep=None):
     """Square roots of the diagonal of the inverses of info (N, K, K); NaN where
-    singular or not finite."""
+    singular or not finite.  ``keep`` (N, K) bool, optional: the coordinates to
+    keep (others, at a bound, are held fixed and get NaN)."""
     N, K = info.shape[:2]
     se = np.full((N, K), np.nan)
+    if keep is None:
+        keep = np.ones((N, K), dtype=bool)
     for i in range(N):
-        if np.isfinite(info[i]).all():
+        k = np.flatnonzero(keep[i])
+        sub = info[i][np.ix_(k, k)]
+        if np.isfinite(sub).all():
             try:
-                cov = np.linalg.inv(info[i])
-                se[i] = np.sqrt(np.where(np.diag(cov) >= 0, np.diag(cov), np.nan))
+                cov = np.linalg.inv(sub)
+                se[i, k] = np.sqrt(np.where(np.diag(cov) >= 0, np.diag(cov), np.nan))
             except np.linalg.LinAlgError:
                 pass
     return se
@@ -344,7 +362,8 @@ def _result(prob, error, theta, failed, se_log, f, reason, iters, ofv, sigma, st
         converged=pd.Series(converged, index=idx, name="converged"),
         reason=pd.Series(reason.astype(str), index=idx, name="reason"),
         iterations=pd.Series(iters, index=idx, name="iterations"),
-        ofv=float(np.sum(ofv)), n_censored=int(prob.censored.sum()),
+        ofv=float(np.sum(ofv)),
+        ofv_subject=pd.Series(ofv, index=idx, name="ofv"), n_censored=int(prob.censored.sum()),
         _data=prob.data, _pred=prob.rows(f))
 
 
@@ -504,12 +523,18 @@ def _fit_ml(prob, error, max_iter, ftol, xtol, step):
                          f"each subject needs more observations than that")
 
     def evaluate(x, subj):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            # (a trial point far out may overflow: its cost is NaN and it is rejected)
+            return _evaluate(x, subj)
+
+    def _evaluate(x, subj):
         theta, res = x[:, :P], x[:, P:]
         f = _stencil(prob, theta, subj, step)
         m = mask[subj]
         Jf = _diff(f, step, m)
         f0 = f[:, 0]
-        v, Dv = _variance(f0, Jf, res, kinds)
+        with np.errstate(over="ignore", invalid="ignore"):
+            v, Dv = _variance(f0, Jf, res, kinds)
         Df = np.concatenate([Jf, np.zeros((len(subj), M, K))], axis=2)
         cost, g, H = derivatives(Y[subj], f0, v, Df, Dv, m, cens[subj], lloq[subj])
         bad = ~(np.isfinite(g).all(axis=1) & np.isfinite(H).all(axis=(1, 2))
@@ -517,8 +542,20 @@ def _fit_ml(prob, error, max_iter, ftol, xtol, step):
         cost[bad] = np.nan
         return dict(cost=cost, g=g, H=H, f=f0, Jf=Jf)
 
-    # starting residual SDs from the residuals at the starting values
+    # starting values: the sums-of-squares fit of the uncensored rows (additive for
+    # the combined model, which allows observations where f = 0), where a subject has
+    # enough of them; the residual SDs from its residuals
     theta0 = np.tile(np.log(prob.start), (N, 1))
+    first = copy.copy(prob)
+    first.mask = mask & ~cens
+    first.n_obs = first.mask.sum(axis=1).astype(np.float64)
+    enough = first.n_obs > P
+    if enough.any():
+        stage = _fit_profiled(first, "proportional" if error == "proportional" else
+                              "additive", max_iter, ftol, xtol, step)
+        est = np.log(stage.params.to_numpy())
+        use = enough & np.isfinite(est).all(axis=1)
+        theta0[use] = est[use]
     f_start = prob.simulate(theta0, np.arange(N))
     obs = mask & ~cens
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -531,20 +568,28 @@ def _fit_ml(prob, error, max_iter, ftol, xtol, step):
     start = {"additive": ms / np.sqrt(K), "proportional": ms / np.sqrt(K) / level}
     x0 = np.concatenate([theta0, np.log(np.stack([start[k] for k in kinds], axis=1))],
                         axis=1)
+    # a residual SD tending to 0 (the data support the other component alone) stops
+    # at 1e-6 of its start: a bound, where it is reported as 0 without an SE
+    lower = np.full_like(x0, -np.inf)
+    lower[:, P:] = x0[:, P:] + np.log(1e-6)
     x, st, reason, iters, failed = _levenberg_marquardt(
-        evaluate, x0, max_iter, ftol, xtol, lambda c: np.maximum(np.abs(c), 1.0))
+        evaluate, x0, max_iter, ftol, xtol, lambda c: np.maximum(np.abs(c), 1.0), lower)
     theta, res = x[:, :P], x[:, P:]
     f, Jf = st["f"], st["Jf"]
     # observed information: the exact Hessian of -2 log L / 2, second derivatives of
     # f by central differences with a larger step (engine tolerance vs truncation)
     D2f = _second_derivatives(prob, theta, 10 * step)
-    v, Dv, D2v = _variance(f, Jf, res, kinds, D2f)
-    Df = np.concatenate([Jf, np.zeros((N, M, K))], axis=2)
-    D2 = np.zeros((N, M, P + K, P + K))
-    D2[:, :, :P, :P] = D2f
-    Hx = hessian(Y, f, v, Df, Dv, D2, D2v, mask, cens, lloq)
-    se_x = _covariance_se(0.5 * Hx)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        v, Dv, D2v = _variance(f, Jf, res, kinds, D2f)
+        Df = np.concatenate([Jf, np.zeros((N, M, K))], axis=2)
+        D2 = np.zeros((N, M, P + K, P + K))
+        D2[:, :, :P, :P] = D2f
+        Hx = hessian(Y, f, v, Df, Dv, D2, D2v, mask, cens, lloq)
+    at_bound = np.zeros_like(x, dtype=bool)
+    at_bound[:, P:] = x[:, P:] <= lower[:, P:] + 1e-9
+    se_x = _covariance_se(0.5 * Hx, ~at_bound)
     sd = np.exp(res)
+    sd[at_bound[:, P:]] = 0.0
     sd[failed] = np.nan
     se_sd = sd * se_x[:, P:]
     if K == 1:

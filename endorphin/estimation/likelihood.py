@@ -58,7 +58,7 @@ def neg2ll(y, f, v, mask, censored, lloq):
     """-2 log L summed over the last axis (rows outside ``mask`` ignored)."""
     obs = mask & ~censored
     cen = mask & censored
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r = y - f
         term = np.where(obs, r * r / v + np.log(v) + _LOG_2PI, 0.0)
         if cen.any():
@@ -73,7 +73,7 @@ def neg2ll(y, f, v, mask, censored, lloq):
 def _pieces(y, f, v, Df, Dv, mask, censored, lloq):
     obs = (mask & ~censored)[..., None]
     cen = (mask & censored)[..., None]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r = (y - f)[..., None]
         vv = v[..., None]
         sd = np.sqrt(vv)
@@ -91,7 +91,7 @@ def derivatives(y, f, v, Df, Dv, mask, censored, lloq):
     of ``z``)."""
     cost = neg2ll(y, f, v, mask, censored, lloq)
     obs, cen, r, vv, sd, z, lam, dz = _pieces(y, f, v, Df, Dv, mask, censored, lloq)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         g = np.where(obs, -r / vv * Df + 0.5 * (1.0 / vv - r * r / (vv * vv)) * Dv, 0.0)
         g = g + np.where(cen, -lam * dz, 0.0)
         Wf = np.where(obs, Df / vv, 0.0)
@@ -114,7 +114,7 @@ def hessian(y, f, v, Df, Dv, D2f, D2v, mask, censored, lloq):
     fv = Df[..., :, None] * Dv[..., None, :]
     fv = fv + np.swapaxes(fv, -1, -2)
     vvv = Dv[..., :, None] * Dv[..., None, :]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         h_obs = (2.0 / v4 * ff + 2.0 * r4 / v4 ** 2 * fv - 2.0 * r4 / v4 * D2f
                  + (-1.0 / v4 ** 2 + 2.0 * r4 ** 2 / v4 ** 3) * vvv
                  + (1.0 / v4 - r4 ** 2 / v4 ** 2) * D2v)
