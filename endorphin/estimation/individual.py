@@ -9,7 +9,10 @@ perturbations on the log scale (``2 P + 1`` lanes per subject), at ``rtol`` 1e-8
 A trial point that lowers the subject's objective is accepted and its
 Jacobian is already there; a rejected one raises that subject's damping.
 
-Error models, as sums of squares of residuals ``r``:
+Two paths.
+
+**Profiled** (``error`` "additive" or "proportional", no censored rows): sums of
+squares of residuals ``r`` with sigma profiled out:
 
 * ``"additive"``: ``y ~ N(f, sigma^2)``; ``r = y - f`` (ordinary least squares;
   the ML estimate of the parameters).
@@ -22,17 +25,38 @@ Error models, as sums of squares of residuals ``r``:
 ``sigma`` reported is ``sqrt(S / (n - p))`` (the residual SD with the degrees of
 freedom; ``S`` the (weighted) residual sum of squares); ``ofv`` is ``-2 log L``
 at the ML ``sigma^2 = S / n``, summed over subjects.  Standard errors: the
-inverse of the Fisher information of the log-parameters with sigma profiled out
-(additive: ``sigma^2 (J^T J)^-1``; proportional: ``(J^T W J + 2 A^T (I -
-11^T/n) A)^-1`` with ``W = 1/(sigma^2 f^2)`` and ``A = d log f / d log theta``,
-the second term from the variance depending on the parameters), evaluated at
-the estimate with ``sigma`` above; natural-scale SEs by the delta method
-(``theta * se_log``).
+inverse of the expected (Fisher) information of the log-parameters with sigma
+profiled out (additive: ``sigma^2 (J^T J)^-1``, the Gauss-Newton covariance R's
+``nls`` reports; proportional: ``(J^T W J + 2 A^T (I - 11^T/n) A)^-1`` with
+``W = 1/(sigma^2 f^2)`` and ``A = d log f / d log theta``, the second term from
+the variance depending on the parameters), evaluated at the estimate with
+``sigma`` above; not the observed information.
 
+**Maximum likelihood** (``error="combined"``, or any censored row): the
+parameters are ``x = (log theta, log a, log b)`` (the residual SDs the error
+model has: ``a`` additive, output units; ``b`` proportional, a fraction; the
+variance ``a^2 + (b f)^2``, :func:`endorphin.estimation.population.residual_sd`).
+An observed row contributes ``(y - f)^2 / v + log(2 pi v)`` to ``-2 log L``, a
+censored one ``-2 log Phi((lloq - f) / sqrt(v))`` (M3: Beal SL, J Pharmacokinet
+Pharmacodyn 2001;28:481-504; :mod:`endorphin.estimation.likelihood`).
+Levenberg-Marquardt steps use the Fisher-scoring matrix (positive semi-definite;
+the derivatives in the SDs are analytic, those in theta from the same central
+differences), starting from the profiled least-squares fit of the uncensored rows
+(additive for the combined model) and residual SDs from its residuals.  A
+residual SD that the data drive towards 0 stops at a bound, 1e-6 of its start
+(held there by an active set): it is reported as 0 and gets no SE.  The
+convergence test on the objective is relative to ``max(|-2 log L|, 1)``.
+Standard errors: the observed information, half the exact Hessian of ``-2 log L``
+at the estimate (second derivatives of ``f`` by central differences with step
+``10 step``, one more engine call of ``2 P^2 + 1`` lanes per subject), inverted
+over the coordinates not at a bound; ``sigma`` are the ML estimates.
+
+Both paths: natural-scale SEs by the delta method (``theta * se_log``).
 Parameters not fitted are the scenario population's typical values (its
-condition and overrides; its variability is not used) at 70 kg; drugs' PK
-likewise.  Censored data (M3), covariates per subject, the combined error
-model and per-subject doses from the data are not in this slice.
+condition and overrides; its variability and covariates are not used) at the
+subject's body weight (the data's, else 70 kg); drugs' PK likewise.  Doses are
+the scenario's, or each subject's own from the data
+(:mod:`endorphin.estimation.data`).
 """
 from __future__ import annotations
 
@@ -73,9 +97,19 @@ class ModelFit:
     stderr_log : pandas.DataFrame
         Standard errors of the log-parameters (for intervals
         ``exp(log theta +- 1.96 se)``).
-    sigma : pandas.Series
+    sigma : pandas.Series or pandas.DataFrame
         Residual SD per subject (additive: output units; proportional: a
-        fraction), ``sqrt(S / (n - p))``.
+        fraction): ``sqrt(S / (n - p))`` on the profiled path, the ML estimate on
+        the ML path; the combined model: columns ``additive`` and
+        ``proportional`` (0: at the bound, see the module docstring).
+    stderr_sigma : like ``sigma``
+        SEs of the residual SDs (ML path; NaN on the profiled path).
+    ofv_subject : pandas.Series
+        Each subject's ``-2 log L``.
+    likelihood : {"profiled", "ml"}
+        The estimation path (module docstring).
+    n_censored : int
+        Censored rows in the data.
     converged : pandas.Series of bool, reason : pandas.Series of str
         Per subject (reasons: :data:`REASONS`).
     iterations : pandas.Series of int
@@ -133,23 +167,29 @@ def fit_model(data, scenario, parameters, *, method: str = "individual",
     ----------
     data : pandas.DataFrame
         Tidy: columns ``subject``, ``time`` (min after the scenario's t = 0),
-        ``output`` (a name of ``scenario.outputs()``), ``value`` (its units).
-        A ``censored`` column with true rows is refused (M3 comes later).
+        ``output`` (a name of ``scenario.outputs()``), ``value`` (its units);
+        optional ``censored`` (bool, below the limit of quantification) with
+        ``lloq`` (output units; fitted by M3), ``body_weight`` (kg, one per
+        subject).  Or a NONMEM-style table (``ID``, ``TIME`` in min, ``DV``,
+        ``EVID``, ``MDV``, ``AMT``, ``CMT``, optional ``BLQ``/``CENS``, ``LLOQ``,
+        ``WT``, ``OUTPUT``) whose dose rows give each subject's doses.  The rules
+        (which output a DV row is, which scenario dose an AMT row replaces, what
+        is refused) are in :mod:`endorphin.estimation.data`.
     scenario : endorphin.Scenario
-        The protocol and doses every subject had, ``t_end`` (>= the last time)
-        and every parameter not fitted (the population's typical values; its
-        variability is not used).  Needs ``pulses=False`` (a fit needs a
-        deterministic model).
+        The protocol and doses (those the data do not replace), ``t_end`` (>= the
+        last time) and every parameter not fitted (the population's typical
+        values; its variability is not used).  Needs ``pulses=False`` (a fit
+        needs a deterministic model).
     parameters : list of str
         Names of ``endorphin.parameters()`` and drug PK fields as
         ``"<drug>.<field>"`` (``"morphine.cl"``, ``"morphine.v1"``, ...,
         L/min and L).  Estimated on the log scale (positive).
-    method : {"individual"}
-        Each subject on its own, all subjects in one batched simulation per
-        iteration.  ``"foce"`` and ``"saem"`` come later.
-    error : {"additive", "proportional"}
-        Residual error model (see the module docstring); ``"combined"`` comes
-        later.
+    method : {"individual", "foce", "saem"}
+        ``"individual"``: each subject on its own, all subjects in one batched
+        simulation per iteration.  The population methods are in their modules.
+    error : {"additive", "proportional", "combined"}
+        Residual error model (SD ``a``, ``b f`` or ``sqrt(a^2 + (b f)^2)``; see
+        the module docstring for the two estimation paths).
     initial : mapping, optional
         Starting values by parameter name (default: the typical values).
     max_iter : int, optional
@@ -159,6 +199,11 @@ def fit_model(data, scenario, parameters, *, method: str = "individual",
     rtol, atol : engine tolerances (default 1e-8, 1e-12).
     step : float
         Central finite-difference step on the log-parameters.
+    doses : pandas.DataFrame, optional
+        Per-subject doses for a tidy ``data``: ``subject``, ``time`` (min),
+        ``amount`` (in the unit of the scenario dose replaced) and, when the
+        scenario has several drug doses, ``dose`` (0-based index among them).
+        A NONMEM-style table carries its own (refused here).
     **population_options
         Options of the population methods (``omega=``, ``seed=``, ...; see
         their modules).  Refused by ``method="individual"``.
@@ -166,6 +211,11 @@ def fit_model(data, scenario, parameters, *, method: str = "individual",
     Returns
     -------
     ModelFit
+        ``params``, ``stderr``, ``stderr_log`` (DataFrames, one row per subject),
+        ``sigma`` (Series; a DataFrame with columns additive/proportional for the
+        combined model) and ``stderr_sigma``, ``converged``, ``reason``,
+        ``iterations``, ``ofv`` and ``ofv_subject`` (-2 log L), ``likelihood``
+        ("profiled" or "ml"), ``n_censored``, ``predict()``.
     """
     import pandas as pd
     from ..scenario import Scenario
