@@ -3,9 +3,10 @@ individually with a one-compartment oral model: a test-local drug with theophyll
 molar mass (180.16 g/mol), concentrations converted from mg/L to the output's nmol/L,
 times from h to min, each subject's dose Dose (mg/kg) x Wt (kg).
 
-References: R's own per-subject least-squares fits (nlme::nlsList with SSfol, the fits
-Pinheiro & Bates 2000 print for these data) and scipy.optimize.minimize of the
-closed-form -2 log L of the combined error model, written here."""
+References: R's own per-subject least-squares fits (nlme::nlsList with SSfol, the
+first-order compartment model of Pinheiro & Bates 2000's nlme package, run once with R
+4.2.2; numbers below) and scipy.optimize.minimize of the closed-form -2 log L of the
+combined error model, written here."""
 import dataclasses
 from pathlib import Path
 
