@@ -414,6 +414,12 @@ def profile(fit, name: str, values=None, *, points: int = 11, span: float = 3.0,
             "other typical values, Omega and sigma with the parameter fixed; profile the "
             "individual fits (fit_model(method='individual')) instead")
     prob = _problem(fit)
+    if getattr(fit, "likelihood", "profiled") != "profiled":
+        raise NotImplementedError(
+            f"profile of an individual fit with error={fit.error!r}"
+            f"{' and censored data' if getattr(fit, 'n_censored', 0) else ''} is not "
+            f"implemented yet: it profiles the sum-of-squares objective of the "
+            f"additive or proportional error model without censored rows")
     if not isinstance(name, str):
         raise TypeError(f"name must be a parameter name (str), got {name!r}")
     if name not in prob.names:

@@ -10,6 +10,7 @@ observations (L, M), in ONE batched engine call.  The individual fitter
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import numpy as np
 
@@ -18,6 +19,7 @@ from .._validate import known, suggest
 from ..model import drugs
 from ..scenario import Population
 from ..scenario import runner
+from .data import read_data
 
 __all__ = ["Problem"]
 
@@ -28,55 +30,6 @@ _NOT_FITTABLE = ("clock_start", "pulse_mean")
 # ---------------------------------------------------------------------------
 # validation
 # ---------------------------------------------------------------------------
-def _check_data(data, sc):
-    import pandas as pd
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame with columns subject, time, output, "
-                        f"value, got {type(data).__name__}")
-    need = ("subject", "time", "output", "value")
-    missing = [c for c in need if c not in data.columns]
-    if missing:
-        raise ValueError(f"data: missing column(s) {missing}; a tidy table needs columns "
-                         f"{list(need)} (optional: censored, lloq)")
-    if len(data) == 0:
-        raise ValueError("data has no rows")
-    if "censored" in data.columns and data["censored"].fillna(False).astype(bool).any():
-        raise ValueError("data: censored rows (below the LLOQ) need the M3 likelihood, "
-                         "which is not yet supported by fit_model; drop them or wait for "
-                         "issue 25's M3")
-    d = data[list(need)].copy()
-    for c in ("time", "value"):
-        try:
-            d[c] = d[c].astype(np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"data: column {c!r} must be numeric") from None
-        if not np.isfinite(d[c].to_numpy()).all():
-            raise ValueError(f"data: column {c!r} has NaN or infinite values "
-                             f"({int((~np.isfinite(d[c].to_numpy())).sum())} rows); drop "
-                             f"them")
-    if d["subject"].isna().any():
-        raise ValueError("data: column 'subject' has missing values")
-    t = d["time"].to_numpy()
-    if (t < 0).any():
-        raise ValueError(f"data: column 'time' has negative times (min {t.min():g} min); "
-                         f"times are minutes after the scenario's t = 0")
-    if (t > sc.t_end).any():
-        raise ValueError(f"data: column 'time' has times after the scenario's t_end = "
-                         f"{sc.t_end:g} min (max {t.max():g}); lengthen t_end")
-    available = sc.outputs()
-    for o in pd.unique(d["output"]):
-        if o not in available:
-            raise ValueError(f"data: output {o!r} is not an output of this scenario; "
-                             f"{suggest(o, available)}(known: {known(available)})")
-    dup = d.duplicated(["subject", "time", "output"], keep=False)
-    if dup.any():
-        first = d[dup].iloc[0]
-        raise ValueError(f"data: {int(dup.sum())} duplicate (subject, time, output) rows, "
-                         f"e.g. subject {first['subject']!r} at {first['time']:g} min, "
-                         f"{first['output']!r}")
-    return d.reset_index(drop=True)
-
-
 def _check_parameters(parameters, sc, initial):
     """[(name, kind, key)], natural-scale starting values (P,)."""
     if isinstance(parameters, str):
@@ -158,10 +111,14 @@ def _check_fixed(fixed, sc, fitted):
 class Problem:
     """Data, scenario and fitted parameters, ready for batched simulation.
 
+    ``data`` is a tidy or a NONMEM-style table, ``doses`` per-subject doses for a
+    tidy table (:mod:`endorphin.estimation.data` says how both are read).
+
     Attributes
     ----------
     data : pandas.DataFrame
-        The checked tidy table (subject, time, output, value), index 0..n-1.
+        The checked tidy table (subject, time, output, value, censored, lloq),
+        index 0..n-1 (a NONMEM-style table's observation rows).
     specs : list of (name, kind, key)
         ``kind`` "model" (``key`` the engine parameter index) or "drug"
         (``key`` (drug name, PK field)).
@@ -182,15 +139,24 @@ class Problem:
     sub_i, pos : ndarray (n,) of int
         Row ``k`` of ``data`` is slot ``(sub_i[k], pos[k])``.
     n_obs : ndarray (N,)
-        Observations per subject (float).
+        Observations per subject (float), censored ones included.
+    censored : ndarray (N, M) of bool, lloq : ndarray (N, M)
+        Which slots are censored (below the limit ``lloq``, output units; NaN
+        elsewhere).
+    body_weight : ndarray (N,)
+        kg: the data's per subject, else the population's default.
+    schedules : dict
+        Per-subject doses from data: index of the scenario drug dose ->
+        (times (D,) min, nmol (N, D) before bioavailability; 0: no dose then).
     N, M, P : int
     """
 
     def __init__(self, data, scenario, parameters, initial=None, *, fixed=None, rtol=1e-8,
-                 atol=1e-12, threads=None):
+                 atol=1e-12, threads=None, doses=None):
         import pandas as pd
         self.scenario = scenario
-        self.data = d = _check_data(data, scenario)
+        read = read_data(data, scenario, doses)
+        self.data = d = read.obs
         self.specs, self.start = _check_parameters(parameters, scenario, initial)
         self.fixed = _check_fixed(fixed, scenario, [s[0] for s in self.specs])
         self.names = [s[0] for s in self.specs]
@@ -219,11 +185,52 @@ class Problem:
         self.mask = np.zeros((N, M), dtype=bool)
         self.o_idx[sub_i, pos] = pd.Index(self.outputs).get_indexer(d["output"])
         self.t_idx[sub_i, pos] = np.searchsorted(self.times, d["time"].to_numpy())
-        self.Y[sub_i, pos] = d["value"].to_numpy()
+        self.Y[sub_i, pos] = np.nan_to_num(d["value"].to_numpy())
         self.mask[sub_i, pos] = True
+        self.censored = np.zeros((N, M), dtype=bool)
+        self.censored[sub_i, pos] = d["censored"].to_numpy()
+        self.lloq = np.full((N, M), np.nan)
+        self.lloq[sub_i, pos] = d["lloq"].to_numpy()
         self.n_obs = counts.astype(np.float64)
         self._lanes = 0
         self._sc = None
+        # without weights in the data: the default subject's (the scenario
+        # population's covariates are not used, like its variability)
+        default_bw = float(Population(1, variability=0.0, seed=0).body_weight[0])
+        self.body_weight = np.full(N, default_bw)
+        self._weighted = read.body_weight is not None
+        if self._weighted:
+            self.body_weight = read.body_weight.reindex(subjects).to_numpy(dtype=np.float64)
+        self.schedules = self._schedules(read.doses)
+
+    def _schedules(self, doses) -> dict:
+        """Index of a scenario drug dose -> (times (D,), nmol (N, D)): each subject's
+        boluses of that dose, from the data where it has them, else the scenario's."""
+        if doses is None:
+            return {}
+        drug_doses = [x for x in self.scenario.doses if not x.is_endogenous]
+        out = {}
+        for k, sub in doses.groupby("dose"):
+            template = drug_doses[int(k)]
+            per_unit = np.array([replace(template, amount=1.0).amount_nmol(w)
+                                 for w in self.body_weight])             # nmol per unit (N,)
+            own = {}
+            for s, g in sub.groupby("subject"):
+                own[s] = list(zip(g["time"].to_numpy(), g["amount"].to_numpy()))
+            rows = []
+            for s in self.subjects:
+                if s in own:
+                    rows.append(own[s])
+                else:
+                    rows.append([(float(t), template.amount)
+                                 for t in template.administrations()])
+            times = np.unique([t for r in rows for t, _ in r])
+            nmol = np.zeros((self.N, times.size))
+            for i, r in enumerate(rows):
+                for t, amt in r:
+                    nmol[i, np.searchsorted(times, t)] += amt * per_unit[i]
+            out[int(k)] = (times, nmol)
+        return out
 
     def _scenario_for(self, L: int):
         """A copy of the scenario whose typical, variability-free population has
@@ -231,8 +238,11 @@ class Problem:
         if L > self._lanes:
             pop = self.scenario.population
             lanes = max(L, 2 * self._lanes)
+            cov = {"body_weight": np.full(lanes, self.body_weight[0])} if self._weighted \
+                else None
             ipop = Population(lanes, condition=pop.condition, variability=0.0,
-                              seed=pop.seed, drug_variability=False, **pop.overrides)
+                              seed=pop.seed, drug_variability=False, covariates=cov,
+                              **pop.overrides)
             sc = copy.copy(self.scenario)
             sc.population = ipop
             self._sc, self._lanes = sc, lanes
@@ -270,9 +280,13 @@ class Problem:
         L = theta_log.shape[0]
         sc = self._scenario_for(L)
         prm, pk = self.parameter_rows(theta_log)
+        if self._weighted:
+            # each lane has its subject's body weight (per-kg doses, weight-scaled PK)
+            sc.population.covariates["body_weight"][:L] = self.body_weight[subj]
+        sched = {k: (t, nmol[subj]) for k, (t, nmol) in self.schedules.items()} or None
         y, status, _, _ = runner.run(sc, 0, L, self.outputs, rtol=self.rtol, atol=self.atol,
                                      threads=self.threads, params=prm, times=self.times,
-                                     drug_pk=pk)
+                                     drug_pk=pk, schedules=sched)
         f = y[np.arange(L)[:, None], self.o_idx[subj], self.t_idx[subj]]
         f[status != 0] = np.nan
         return f

@@ -258,13 +258,19 @@ def _slot_key(drug: drugs.Drug, route: str):
     return (drug.name, None if route == "iv" else route)
 
 
-def plan(doses, t_end: float, body_weight: np.ndarray, pk=None) -> DrugPlan:
+def plan(doses, t_end: float, body_weight: np.ndarray, pk=None,
+         schedules=None) -> DrugPlan:
     """Build the :class:`DrugPlan` of ``doses`` (endorphin.Dose objects of exogenous
     drugs) for subjects with ``body_weight`` (N,) kg, over ``[0, t_end]``.
 
     ``pk`` (optional) maps a Drug to its subjects' PK fields, as
     :func:`individual_pk` returns them (N values each); without it every subject has
-    the drug table's typical PK."""
+    the drug table's typical PK.  ``schedules`` (optional, the estimation layer's
+    per-subject doses from data) maps the index ``k`` of a bolus dose in ``doses``
+    to ``(times (D,), nmol (N, D))``: that dose's administrations replaced by
+    boluses at ``times`` (min, before the route's lag) of ``nmol`` (before
+    bioavailability; 0 where a subject has no dose at that time), the drug, route,
+    F and lag staying those of ``doses[k]``."""
     body_weight = np.asarray(body_weight, dtype=np.float64)
     N = body_weight.shape[0]
     # slots: one per (drug, extravascular route); IV joins the drug's first slot
@@ -297,7 +303,8 @@ def plan(doses, t_end: float, body_weight: np.ndarray, pk=None) -> DrugPlan:
     if len(on_demand) > 1:
         raise ValueError(f"doses: at most one on-demand dose (Dose.on_demand) per scenario, "
                          f"got {len(on_demand)}")
-    for d in doses:
+    schedules = schedules or {}
+    for k_dose, d in enumerate(doses):
         drug = drugs.get(d.drug)
         F, _, lag = drug.routes[d.route]
         if drug.name in subject_pk and d.route != "iv":
@@ -315,6 +322,18 @@ def plan(doses, t_end: float, body_weight: np.ndarray, pk=None) -> DrugPlan:
                           mg=np.array([d.amount_mg(w) for w in body_weight]),
                           output=output, op=op, threshold=threshold, lockout=d.lockout,
                           max_per_hour=d.max_per_hour)
+            continue
+        if k_dose in schedules:
+            if d.is_infusion:
+                raise ValueError(f"doses: the {d.drug} infusion cannot take doses from "
+                                 f"data (only boluses can)")
+            s_times, s_nmol = schedules[k_dose]
+            for j, t in enumerate(s_times):
+                start = float(t) + float(lag)
+                if start <= t_end:
+                    times.append(start)
+                    states.append(target)
+                    amounts.append(F * np.asarray(s_nmol[:, j], dtype=np.float64))
             continue
         for t in d.administrations():
             start = float(t) + float(lag)

@@ -211,7 +211,7 @@ def demand_table(sc, demand: dict):
 
 def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
         atol=1e-9, threads=None, bar=None, summary=False, thresholds=None,
-        demand_out=None, params=None, times=None, drug_pk=None):
+        demand_out=None, params=None, times=None, drug_pk=None, schedules=None):
     """Simulate subjects ``first .. first + count - 1`` (their draws and pulses are
     keyed by subject, so any split gives the same numbers).  Returns ``y``
     (count, outputs, times) or, with ``summary``, the engine's summaries
@@ -225,7 +225,9 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
     draws (a copy; the scenario's settings still apply), ``times`` output times
     instead of ``sc.times`` (sorted, within ``[0, t_end]``) and ``drug_pk`` a
     mapping drug name -> {field: (count,) array} overriding fields of the
-    population's drug PK."""
+    population's drug PK; ``schedules`` per-subject boluses replacing a dose's
+    administrations (:func:`endorphin.scenario.drug_plan.plan`; the index is that
+    of the dose among the scenario's drug doses)."""
     pop = sc.population
     N = int(count)
     t_out = sc.times if times is None else np.asarray(times, dtype=np.float64)
@@ -251,7 +253,7 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
             out = {**out, **{k: np.asarray(v, dtype=np.float64)
                              for k, v in drug_pk[drug.name].items()}}
         return out
-    plan = drug_plan(sc, bw, pk=pk)
+    plan = drug_plan(sc, bw, pk=pk, schedules=schedules)
     # each subject's own untrained VO2max (drawn, or the covariate) for Exercise(vo2=)
     breaks, inputs = stimulus_inputs(sc, bw, plan,
                                      params[:, model.INDEX["vo2max_base"]])
@@ -432,12 +434,13 @@ def apply_settings(sc, params: np.ndarray) -> np.ndarray:
     return params
 
 
-def drug_plan(sc, body_weight: np.ndarray, pk=None):
+def drug_plan(sc, body_weight: np.ndarray, pk=None, schedules=None):
     """The drug plan (slots, model variant, drug boluses and infusions); ``pk`` maps a
     drug to its subjects' PK (:func:`endorphin.scenario.drug_plan.individual_pk`;
-    default: the typical PK)."""
+    default: the typical PK); ``schedules``: per-subject boluses by the index of the
+    dose among the scenario's drug doses (:func:`endorphin.scenario.drug_plan.plan`)."""
     return drug_plan_module.plan([d for d in sc.doses if not d.is_endogenous], sc.t_end,
-                                 body_weight, pk=pk)
+                                 body_weight, pk=pk, schedules=schedules)
 
 
 def stimulus_inputs(sc, body_weight: np.ndarray, plan, vo2max: np.ndarray | None = None):

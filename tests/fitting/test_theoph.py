@@ -1,0 +1,156 @@
+"""R's Theoph data (tests/data/theoph.csv, provenance in tests/data/theoph.md) fitted
+individually with a one-compartment oral model: a test-local drug with theophylline's
+molar mass (180.16 g/mol), concentrations converted from mg/L to the output's nmol/L,
+times from h to min, each subject's dose Dose (mg/kg) x Wt (kg).
+
+References: R's own per-subject least-squares fits (nlme::nlsList with SSfol, the
+first-order compartment model of Pinheiro & Bates 2000's nlme package, run once with R
+4.2.2; numbers below) and scipy.optimize.minimize of the closed-form -2 log L of the
+combined error model, written here."""
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import endorphin as en
+from endorphin.model.drugs import Route
+
+MW = 180.16                          # theophylline, g/mol
+NAMES = ["theo.ka_oral", "theo.cl", "theo.v1"]
+CSV = Path(__file__).resolve().parents[1] / "data" / "theoph.csv"
+
+# R 4.2.2, nlme 3.1: coef(nlsList(conc ~ SSfol(Dose, Time, lKe, lKa, lCl), data = Theoph))
+# (Time h, Dose mg/kg: Ke and Ka 1/h, Cl L/h/kg); printed with digits = 10, rounded here
+R_NLSLIST = {
+    1: (-2.919614202, 0.5751611942, -3.915856571),
+    2: (-2.286108271, 0.6640567772, -3.106316922),
+    3: (-2.508073238, 0.8975422432, -3.229964594),
+    4: (-2.436494022, 0.1582638256, -3.286086898),
+    5: (-2.425485864, 0.3862853345, -3.132600298),
+    6: (-2.307331612, 0.1516233762, -2.973241687),
+    7: (-2.280369804, -0.3860510847, -2.964335315),
+    8: (-2.386436915, 0.3188339143, -3.069111036),
+    9: (-2.446087712, 2.1821879045, -3.420773862),
+    10: (-2.604147555, -0.3631215958, -3.428270545),
+    11: (-2.321530357, 1.3478238604, -2.860397382),
+    12: (-2.248325693, -0.1828442263, -3.170158229),
+}
+
+
+@pytest.fixture(scope="module")
+def theoph():
+    base = en.drugs["morphine"]
+    d = dataclasses.replace(base, name="theo", molar_mass=MW, q2=None, v2=None, q3=None,
+                            v3=None, cl=0.047, v1=32.0, cv={},
+                            routes={"iv": base.routes["iv"],
+                                    "oral": Route(F=1.0, ka=0.025, lag=0.0)})
+    en.drugs.register(d, replace=True)
+    th = pd.read_csv(CSV)
+    assert th.shape == (132, 5) and th.Subject.nunique() == 12
+    yield th
+    en.drugs.unregister("theo")
+
+
+def scenario():
+    # the protocol: an oral per-kg dose at t = 0 (each subject's amount from the data)
+    return en.Scenario(doses=[en.Dose("theo", amount=4.0, unit="mg/kg", route="oral")],
+                       population=en.Population(1, variability=0), t_end=25 * 60, dt=60,
+                       pulses=False)
+
+
+def tidy_and_doses(th):
+    data = pd.DataFrame({"subject": th.Subject, "time": th.Time * 60.0,
+                         "output": "theo_plasma", "value": th.conc * 1e6 / MW,
+                         "body_weight": th.Wt})
+    first = th.groupby("Subject").first().reset_index()
+    doses = pd.DataFrame({"subject": first.Subject, "time": 0.0, "amount": first.Dose})
+    return data, doses
+
+
+def to_nlme_scale(fit, th):
+    """(lKe, lKa, lCl) per subject: 1/h and L/h/kg as SSfol has them."""
+    wt = th.groupby("Subject").Wt.first().reindex(fit.params.index).to_numpy()
+    p = fit.params
+    return np.column_stack([np.log(p["theo.cl"] / p["theo.v1"] * 60),
+                            np.log(p["theo.ka_oral"] * 60),
+                            np.log(p["theo.cl"] * 60 / wt)])
+
+
+def test_theoph_additive_equals_r_nlslist(theoph):
+    """Additive error = ordinary least squares per subject: R's nls fits."""
+    data, doses = tidy_and_doses(theoph)
+    fit = en.fit_model(data, scenario(), NAMES, error="additive", doses=doses)
+    assert fit.converged.all(), fit.reason.to_dict()
+    ours = to_nlme_scale(fit, theoph)
+    ref = np.array([R_NLSLIST[s] for s in fit.params.index])
+    np.testing.assert_allclose(ours, ref, atol=2e-4)
+    # R's residual standard errors are per subject sqrt(RSS / (11 - 3)) in mg/L; ours
+    # in nmol/L
+    assert (fit.sigma * MW / 1e6).between(0.05, 1.5).all()
+
+
+def closed_form(ka, cl, v, dose_nmol, t):
+    """nmol/L, one compartment, first-order absorption (F = 1): the Bateman function."""
+    k = cl / v
+    return dose_nmol * ka / (v * (ka - k)) * (np.exp(-k * t) - np.exp(-ka * t))
+
+
+def test_theoph_combined_equals_scipy(theoph):
+    """Combined error: the t = 0 concentrations that are not zero (subjects 1, 7, 10) are
+    fitted by the additive part; the zeros at t = 0 are dropped (the prediction there is
+    exactly 0, so a zero observation would make the likelihood unbounded as the additive
+    SD tends to 0).  Every subject equals scipy's minimum of the closed-form -2 log L;
+    where one SD is at its bound (reported 0), scipy's minimum of the model without that
+    component."""
+    from scipy.optimize import minimize
+    data, doses = tidy_and_doses(theoph)
+    keep = ~((data.time == 0) & (data.value == 0))
+    assert (~keep).sum() == 9
+    fit = en.fit_model(data[keep], scenario(), NAMES, error="combined", doses=doses)
+    assert fit.converged.all(), fit.reason.to_dict()
+    interior = 0
+    for s, g in theoph.groupby("Subject"):
+        g = g[~((g.Time == 0) & (g.conc == 0))]
+        t = g.Time.to_numpy() * 60
+        y = g.conc.to_numpy() * 1e6 / MW
+        dose = g.Dose.iloc[0] * g.Wt.iloc[0] * 1e6 / MW          # nmol
+        sig = fit.sigma.loc[s].to_numpy()
+        theta = fit.params.loc[s].to_numpy()
+        free = sig > 0
+
+        def fun(x, t=t, y=y, dose=dose, free=free):
+            f = closed_form(*np.exp(x[:3]), dose, t)
+            sd = np.zeros(2)
+            sd[free] = np.exp(x[3:])
+            var = sd[0] ** 2 + (sd[1] * f) ** 2
+            return np.sum((y - f) ** 2 / var + np.log(2 * np.pi * var))
+
+        start = np.r_[np.log(theta), np.log(sig[free])] + 0.05
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            ref = minimize(fun, start, method="BFGS", options=dict(gtol=1e-9, maxiter=5000))
+        np.testing.assert_allclose(theta, np.exp(ref.x[:3]), rtol=1e-4)
+        # the SDs of 10-11 points are flat directions of the likelihood
+        np.testing.assert_allclose(sig[free], np.exp(ref.x[3:]), rtol=1e-3)
+        assert fit.ofv_subject.loc[s] == pytest.approx(ref.fun, abs=1e-4)
+        interior += free.all()
+    assert interior >= 3
+
+
+def test_theoph_nonmem_table_equals_tidy(theoph):
+    data, doses = tidy_and_doses(theoph)
+    th = theoph
+    first = th.groupby("Subject").first().reset_index()
+    nm = pd.concat([
+        pd.DataFrame({"ID": first.Subject, "TIME": 0.0, "DV": 0.0, "AMT": first.Dose,
+                      "EVID": 1, "MDV": 1, "CMT": 1, "WT": first.Wt}),
+        pd.DataFrame({"ID": th.Subject, "TIME": th.Time * 60, "DV": th.conc * 1e6 / MW,
+                      "AMT": 0.0, "EVID": 0, "MDV": 0, "CMT": 2, "WT": th.Wt}),
+    ]).sort_values(["ID", "TIME", "EVID"], ascending=[True, True, False], kind="stable")
+    a = en.fit_model(data, scenario(), NAMES, error="additive", doses=doses)
+    b = en.fit_model(nm, scenario(), NAMES, error="additive")
+    np.testing.assert_array_equal(a.params.to_numpy(), b.params.to_numpy())
+    # without the data's doses every subject would get the scenario's 4 mg/kg: different
+    c = en.fit_model(data, scenario(), NAMES, error="additive")
+    assert not np.allclose(a.params["theo.v1"], c.params["theo.v1"], rtol=1e-3)
