@@ -264,7 +264,8 @@ def fit(data, scenario, parameters, *, error="additive", initial=None, max_iter=
     error : {"additive", "proportional", "combined"}
         ``V = a^2``, ``(b f)^2`` or ``a^2 + (b f)^2``.
     max_iter : int, optional
-        Outer iterations (default 50).
+        Outer iterations (default 50); 0 evaluates the objective, the EBEs and
+        the covariance step at the initial values (NONMEM's MAXEVAL=0).
     omega : mapping, optional
         Parameter name -> starting omega^2 (variance of its log-normal random
         effect); 0 = no between-subject variability (held at 0).  Default: every
@@ -309,8 +310,9 @@ def fit(data, scenario, parameters, *, error="additive", initial=None, max_iter=
     if max_iter is None:
         max_iter = 50
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) \
-            or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
+            or max_iter < 0:
+        raise ValueError(f"max_iter must be an integer >= 0 (0: evaluate the objective "
+                         f"and the EBEs at the initial values), got {max_iter!r}")
     if not isinstance(covariance, (bool, np.bool_)):
         raise TypeError(f"covariance must be True or False, got {covariance!r}")
     prob = Problem(data, scenario, parameters, initial, rtol=rtol, atol=atol,
@@ -333,6 +335,8 @@ def fit(data, scenario, parameters, *, error="additive", initial=None, max_iter=
     se = np.full(len(vals), np.nan)
     cov_x = None
     if covariance:
+        if H is None:
+            H = est.grad_hess(x, est.surrogate(x, state))[2]
         cov_x = est.covariance(H)
         if cov_x is not None:
             J = np.zeros((len(vals), D))
@@ -590,6 +594,7 @@ class _Estimator:
             dx = -U @ ((U.T @ g) / lam)
             decrease = 0.5 * float(g @ -dx)
             if decrease < 1e-6 or np.abs(dx).max() < 1e-5:
+                # the Hessian H is the covariance step's
                 converged = True
                 break
             big = np.abs(dx).max()
