@@ -142,7 +142,7 @@ def test_bad_data(drug, change, word):
     (dict(parameters=[]), ValueError, "parameters"),
     (dict(parameters=["fm1cmt.cl"], error="multiplicative"), ValueError, "error"),
     (dict(parameters=["fm1cmt.cl"], error="combined"), ValueError, "not yet"),
-    (dict(parameters=["fm1cmt.cl"], method="foce"), ValueError, "not yet"),
+    (dict(parameters=["fm1cmt.cl"], method="foce", omega={"x": 0.1}), ValueError, "omega"),
     (dict(parameters=["fm1cmt.cl"], method="nlme"), ValueError, "method"),
     (dict(parameters=["fm1cmt.cl"], initial={"x": 1.0}), ValueError, "initial"),
 ])
