@@ -77,10 +77,16 @@ def foce_i_reference(y, theta, omega2, a, b, mw, start=None):
         Vr = a ** 2 + (b * f) ** 2
         return np.sum((yi - f) ** 2 / Vr + np.log(Vr)) + eta @ Oinv @ eta
 
+    def dO(eta, yi):
+        f, g = pred(eta)
+        Vr = a ** 2 + (b * f) ** 2
+        r = yi - f
+        return (-2 * r / Vr + (1 - r * r / Vr) * 2 * b * b * f / Vr) @ g + 2 * Oinv @ eta
+
     total = 0.0
     for i, yi in enumerate(y):
         res = minimize(O, np.zeros(len(iiv)) if start is None else start[i], args=(yi,),
-                       method="BFGS",
+                       jac=dO, method="BFGS",
                        options={"gtol": 1e-10, "xrtol": 1e-12})
         eta = res.x
         f, g = pred(eta)
