@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PopulationFit", "residual_sd"]
+__all__ = ["PopulationFit", "residual_sd", "diagnostics"]
 
 
 def residual_sd(f, additive: float, proportional: float):
@@ -58,6 +58,25 @@ class PopulationFit:
     def __init__(self, **kw):
         self.__dict__.update(kw)
 
+    def predict(self):
+        """The data with the diagnostics, one row per observation.
+
+        Columns added: ``pred`` (population prediction, eta = 0), ``ipred``
+        (individual prediction at the individual estimates), ``res``
+        (value - pred), ``iwres`` ((value - ipred) / residual SD at ipred) and
+        ``cwres`` (conditional weighted residuals, Hooker, Staatz & Karlsson
+        2007, Pharm Res 24:2187: from the FOCE linearisation around the
+        individual estimates; see :func:`diagnostics`).
+        """
+        diag = getattr(self, "_diagnostics", None)
+        if diag is None:
+            raise ValueError(f"this PopulationFit (method={self.method!r}) has no "
+                             f"predictions")
+        out = self._data.copy()
+        for k in ("pred", "ipred", "res", "iwres", "cwres"):
+            out[k] = diag[k]
+        return out
+
     def __repr__(self) -> str:
         return (f"PopulationFit(method={self.method!r}, error={self.error!r}, "
                 f"subjects={len(self.eta)}, params={dict(self.params.round(6))}, "
@@ -77,3 +96,26 @@ class PopulationFit:
         :func:`endorphin.estimation.diagnostics.profile`)."""
         from .diagnostics import profile
         return profile(self, name, values, **kwargs)
+
+def diagnostics(Y, mask, f_pred, f_ipred, G, eta, omega, additive, proportional):
+    """PRED, IPRED, RES, IWRES and CWRES, each (N, M) (padding slots 0).
+
+    ``G`` (N, M, Q) is ``d f / d eta`` at the individual estimates ``eta``
+    (N, Q), ``omega`` (Q, Q).  CWRES (Hooker, Staatz & Karlsson 2007, Pharm
+    Res 24:2187, doi:10.1007/s11095-007-9361-x): the residuals of the FOCE
+    linearisation around ``eta``, ``E_i = f_i(eta_i) - G_i eta_i``,
+    ``C_i = G_i Omega G_i' + diag(V_i)``, whitened by the symmetric inverse
+    square root: ``C_i^-1/2 (y_i - E_i)``.  IWRES ``(y - IPRED) / sqrt(V)``
+    with ``V`` at IPRED; RES ``y - PRED``.
+    """
+    w = mask.astype(np.float64)
+    V = np.where(mask, residual_sd(f_ipred, additive, proportional) ** 2, 1.0)
+    Gm = G * w[:, :, None]
+    C = np.einsum("smq,qr,snr->smn", Gm, omega, Gm) + V[:, :, None] * np.eye(Y.shape[1])
+    e = np.where(mask, Y - (f_ipred - np.einsum("smq,sq->sm", G, eta)), 0.0)
+    lam, U = np.linalg.eigh(C)
+    cw = np.einsum("smk,sk,snk,sn->sm", U, 1.0 / np.sqrt(lam), U, e)
+    return {"pred": np.where(mask, f_pred, 0.0), "ipred": np.where(mask, f_ipred, 0.0),
+            "res": np.where(mask, Y - f_pred, 0.0),
+            "iwres": np.where(mask, (Y - f_ipred) / np.sqrt(V), 0.0),
+            "cwres": np.where(mask, cw, 0.0)}

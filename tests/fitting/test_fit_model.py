@@ -141,7 +141,7 @@ def test_bad_data(drug, change, word):
     (dict(parameters=["t_half_plasmaa"]), ValueError, "did you mean"),
     (dict(parameters=[]), ValueError, "parameters"),
     (dict(parameters=["fm1cmt.cl"], error="multiplicative"), ValueError, "error"),
-    (dict(parameters=["fm1cmt.cl"], method="foce"), ValueError, "not yet"),
+    (dict(parameters=["fm1cmt.cl"], method="foce", omega={"x": 0.1}), ValueError, "omega"),
     (dict(parameters=["fm1cmt.cl"], method="nlme"), ValueError, "method"),
     (dict(parameters=["fm1cmt.cl"], initial={"x": 1.0}), ValueError, "initial"),
 ])
