@@ -14,9 +14,14 @@ doi:10.1214/aos/1018031103; Kuhn & Lavielle 2005, Comput Stat Data Anal
    ``p(eta_i | y_i; theta_k)``.  Each kernel step is ONE batched engine call
    (:meth:`.Problem.simulate`) for all subjects and chains.  ``kernels =
    (m1, m2, m3)`` steps per iteration of (1) independent proposals from the
-   prior ``N(0, Omega)``, (2) a random walk on the whole vector,
-   ``eta + s2 N(0, Omega)``, (3) component-wise random walks, ``eta_k + s3_k
-   omega_k N(0, 1)``, one engine call per component.  The scales ``s2, s3_k``
+   prior ``N(0, Omega)``, (2) a random walk on the whole vector, ``eta + s2
+   N(0, C_i)`` with ``C_i`` the chain's conditional covariance of the model
+   linearised at its state, ``(J^T W J + Omega^-1)^-1`` (recomputed every 5
+   iterations by forward differences, one engine call; Kuhn & Lavielle's
+   kernel uses ``Omega``, which moves slowly along the ridge that a strongly
+   correlated conditional distribution has, e.g. clearance and volume with
+   their ratio well determined), (3) component-wise random walks, ``eta_k +
+   s3_k omega_k N(0, 1)``, one engine call per component.  The scales ``s2, s3_k``
    adapt during the fit towards an acceptance rate of 0.4
    (``s <- s (1 + 0.4 (rate - 0.4))`` after each iteration).
 2. *Stochastic approximation* of the complete-data sufficient statistics
@@ -36,6 +41,12 @@ doi:10.1214/aos/1018031103; Kuhn & Lavielle 2005, Comput Stat Data Anal
    Fisher-scoring step on their log typical values for the chains' complete-
    data likelihood (forward differences, one engine call), weighted by
    ``gamma_k``, and re-simulates the chains' current state (a second call).
+   The step is the typical values' part of the joint Fisher-scoring step in
+   all log typical values with the chains' ``eta`` held (the non-centred
+   complete data): holding the individual parameters ``phi`` instead would
+   tie the typical value to the chains' current state and converge as slowly
+   as EM does with much missing information.  Both have the maximum-likelihood
+   estimate as fixed point (Fisher's identity).
 4. *Simulated annealing* (``annealing=True``, the first ``K1 // 2``
    iterations): ``omega^2`` and the residual variance decrease at most by the
    factor 0.95 per iteration, which keeps the chains exploring early on.
@@ -103,6 +114,8 @@ _ANNEAL = 0.95
 _TARGET = 0.4
 _T_DF = 5.0
 _STAGE_SAEM, _STAGE_COND, _STAGE_IS, _STAGE_BURN = 0, 1, 2, 3
+#: iterations between updates of the whole-vector random walk's proposal covariance
+_RW_REFRESH = 5
 #: MCMC iterations before the first M-step (parameters held at their start)
 _BURN_IN = 5
 
@@ -355,7 +368,8 @@ def fit(data, scenario, parameters, *, error="additive", initial=None, max_iter=
     eta = np.zeros((L, nR))
     f = np.tile(f0, (C, 1))
     ll = loglik(f, Yl, maskl, a, b)
-    s2 = 0.5                                   # whole-vector random-walk scale
+    s2 = 1.0                                   # whole-vector random-walk scale
+    rw_chol = None                             # its per-lane proposal Cholesky factor
     s3 = np.full(nR, 1.0)                      # component-wise scales
     acc_sum = np.zeros(3)
     acc_n = np.zeros(3)
@@ -392,7 +406,7 @@ def fit(data, scenario, parameters, *, error="additive", initial=None, max_iter=
             prop = draws() * sd
             step(prop, 0.0, 0)
         for _ in range(kernels[1]):
-            prop = eta + s2 * sd * draws()
+            prop = eta + s2 * np.einsum("lrs,ls->lr", rw_chol, draws())
             rates2.append(step(prop, lprior(prop) - lprior(eta), 1))
         for _ in range(kernels[2]):
             for j in range(nR):
@@ -408,6 +422,29 @@ def fit(data, scenario, parameters, *, error="additive", initial=None, max_iter=
                     s3[j] *= 1.0 + 0.4 * (np.mean(rates3[j]) - _TARGET)
         return eta, f, ll, s2, s3
 
+    def laplace_chol():
+        """Cholesky factors (L, nR, nR) of the chains' conditional covariances of
+        eta linearised at their current state, (J^T W J + Omega^-1)^-1 (forward
+        differences, one engine call): the whole-vector random walk's proposal,
+        which follows the ridges a strongly correlated posterior has."""
+        base = np.empty((L, P))
+        base[:, F] = mu[F]
+        base[:, R] = mu[R] + eta
+        lanes = np.repeat(base[None], nR, axis=0)
+        for j, p in enumerate(R):
+            lanes[j, :, p] += 1e-4
+        fp = prob.simulate(lanes.reshape(-1, P), np.tile(subj, nR)).reshape(nR, L, M)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            J = np.where(np.isfinite(fp), (fp - f[None]) / 1e-4, 0.0)
+            g2 = a * a + (b * f) ** 2
+            w = np.where(maskl, 1.0 / g2 + 2.0 * (b * b * f) ** 2 / g2 ** 2, 0.0)
+        w = np.where(np.isfinite(w), w, 0.0)
+        prec = np.einsum("jlm,lm,klm->ljk", J, w, J) + np.diag(1.0 / om2)[None]
+        try:
+            return np.linalg.cholesky(np.linalg.inv(prec))
+        except np.linalg.LinAlgError:
+            return np.broadcast_to(np.diag(np.sqrt(om2)), (L, nR, nR)).copy()
+
     def refresh_ll():
         nonlocal ll
         ll = loglik(f, Yl, maskl, a, b)
@@ -416,11 +453,14 @@ def fit(data, scenario, parameters, *, error="additive", initial=None, max_iter=
     S2 = np.zeros(nR)
     SS = 0.0
     n_iter = K1 + K2
+    rw_chol = laplace_chol()
     for k in range(1, _BURN_IN + 1):           # MCMC only, parameters held (as saemix)
         eta, f, ll, s2, s3 = mcmc(_STAGE_BURN, k, eta, f, ll, s2, s3, True)
     traj = np.empty((n_iter, P + nR + int(use_a) + int(use_b)))
     h = 1e-4
     for k in range(1, n_iter + 1):
+        if kernels[1] and k % _RW_REFRESH == 1:
+            rw_chol = laplace_chol()
         eta, f, ll, s2, s3 = mcmc(_STAGE_SAEM, k, eta, f, ll, s2, s3, True)
         gamma = 1.0 if k <= K1 else 1.0 / (k - K1)
         phi = mu[R] + eta
@@ -457,15 +497,15 @@ def fit(data, scenario, parameters, *, error="additive", initial=None, max_iter=
             a, b = na, nb
         if F.size:
             # one Fisher-scoring step on the typical values without random effect
-            lanes = np.empty((F.size * L, P))
+            lanes = np.empty((P * L, P))
             base = np.empty((L, P))
             base[:, F] = mu[F]
             base[:, R] = mu[R] + eta
-            for j, p in enumerate(F):
-                lanes[j * L:(j + 1) * L] = base
-                lanes[j * L:(j + 1) * L, p] += h
-            fp = prob.simulate(lanes, np.tile(subj, F.size)).reshape(F.size, L, M)
-            J = (fp - f[None]) / h                            # (|F|, L, M)
+            for p in range(P):
+                lanes[p * L:(p + 1) * L] = base
+                lanes[p * L:(p + 1) * L, p] += h
+            fp = prob.simulate(lanes, np.tile(subj, P)).reshape(P, L, M)
+            J = (fp - f[None]) / h                            # (P, L, M)
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 g2 = a * a + (b * f) ** 2
                 dg2 = 2 * b * b * f
@@ -476,7 +516,7 @@ def fit(data, scenario, parameters, *, error="additive", initial=None, max_iter=
             grad = np.einsum("jlm,lm->j", J, d1) / C
             H = np.einsum("jlm,lm,klm->jk", J, wt, J) / C
             try:
-                delta = -np.linalg.solve(H, grad)
+                delta = -np.linalg.solve(H, grad)[F]
             except np.linalg.LinAlgError:
                 delta = np.zeros(F.size)
             if np.isfinite(delta).all():
@@ -492,6 +532,8 @@ def fit(data, scenario, parameters, *, error="additive", initial=None, max_iter=
     # conditional distributions at the estimates
     sum_e = np.zeros((L, nR))
     sum_e2 = np.zeros((L, nR))
+    if kernels[1]:
+        rw_chol = laplace_chol()
     for k in range(1, n_cond + 1):
         eta, f, ll, s2, s3 = mcmc(_STAGE_COND, k, eta, f, ll, s2, s3, False)
         sum_e += eta
