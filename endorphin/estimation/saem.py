@@ -45,7 +45,8 @@ doi:10.1214/aos/1018031103; Kuhn & Lavielle 2005, Comput Stat Data Anal
    all log typical values with the chains' ``eta`` held (the non-centred
    complete data): holding the individual parameters ``phi`` instead would
    tie the typical value to the chains' current state and converge as slowly
-   as EM does with much missing information.  Both have the maximum-likelihood
+   as EM does with much missing information.  Steps are limited to 0.1 on
+   the log scale per iteration (early states are noisy).  Both have the maximum-likelihood
    estimate as fixed point (Fisher's identity).
 4. *Simulated annealing* (``annealing=True``, the first ``K1 // 2``
    iterations): ``omega^2`` and the residual variance decrease at most by the
@@ -114,6 +115,9 @@ _ANNEAL = 0.95
 _TARGET = 0.4
 _T_DF = 5.0
 _STAGE_SAEM, _STAGE_COND, _STAGE_IS, _STAGE_BURN = 0, 1, 2, 3
+#: largest step of a log typical value without IIV per iteration (the Fisher-scoring
+#: step at an early, noisy state can be large)
+_F_STEP = 0.1
 #: iterations between updates of the whole-vector random walk's proposal covariance
 _RW_REFRESH = 5
 #: MCMC iterations before the first M-step (parameters held at their start)
@@ -520,7 +524,7 @@ def fit(data, scenario, parameters, *, error="additive", initial=None, max_iter=
             except np.linalg.LinAlgError:
                 delta = np.zeros(F.size)
             if np.isfinite(delta).all():
-                mu[F] += gamma * np.clip(delta, -1.0, 1.0)
+                mu[F] += gamma * np.clip(delta, -_F_STEP, _F_STEP)
             f = simulate(eta)
         refresh_ll()
         bad = ~np.isfinite(ll)
