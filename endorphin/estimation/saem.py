@@ -457,7 +457,8 @@ def fit(data, scenario, parameters, *, error="additive", initial=None, max_iter=
     S2 = np.zeros(nR)
     SS = 0.0
     n_iter = K1 + K2
-    rw_chol = laplace_chol()
+    if kernels[1]:
+        rw_chol = laplace_chol()
     for k in range(1, _BURN_IN + 1):           # MCMC only, parameters held (as saemix)
         eta, f, ll, s2, s3 = mcmc(_STAGE_BURN, k, eta, f, ll, s2, s3, True)
     traj = np.empty((n_iter, P + nR + int(use_a) + int(use_b)))

@@ -86,6 +86,30 @@ def test_recovery_of_a_simulated_population(drug):
     assert 0 < fit.ofv_se < 3
 
 
+@pytest.mark.slow
+def test_recovery_with_combined_error(drug):
+    n = 100
+    rng = np.random.default_rng(5)
+    cl = CL * np.exp(0.3 * rng.standard_normal(n))
+    v = V * np.exp(0.3 * rng.standard_normal(n))
+    c = closed_form(cl, v, TIMES, drug.molar_mass)
+    y = c * (1 + 0.1 * rng.standard_normal(c.shape)) + 1.0 * rng.standard_normal(c.shape)
+    data = pd.DataFrame({"subject": np.repeat(np.arange(n), TIMES.size),
+                         "time": np.tile(TIMES, n), "output": OUT, "value": y.ravel()})
+    fit = en.fit_model(data, scenario(), NAMES, method="saem", error="combined", seed=2,
+                       is_samples=0)
+    assert list(fit.sigma.index) == ["additive", "proportional"]
+    assert fit.ofv_method == "linearization" and np.isfinite(fit.ofv)
+    for name, true in zip(NAMES, (CL, V)):          # as in the proportional test
+        assert abs(np.log(fit.params[name] / true)) < 0.1, (name, fit.params[name])
+    for name in NAMES:
+        assert abs(fit.omega[name] - 0.09) < 0.045, (name, fit.omega[name])
+    # a = 1 nmol/L is set by the ~300 late samples near it: SE about 5 %; b = 0.1 by the
+    # early ones: SE about 0.004; 3-5 SE
+    assert abs(fit.sigma["additive"] / 1.0 - 1) < 0.15, fit.sigma
+    assert abs(fit.sigma["proportional"] - 0.1) < 0.02, fit.sigma
+
+
 def _small_fit(drug, **kw):
     data, _, _, _ = population(drug, 16, seed=5)
     opts = dict(method="saem", error="proportional", seed=3, iterations=(20, 10),
@@ -116,6 +140,16 @@ def test_other_error_models_run(drug, error):
     assert list(fit.sigma.index) == want
     assert (fit.sigma > 0).all() and np.isfinite(fit.ofv)
     assert [f"sigma:{k}" for k in want] == list(fit.stderr.index[-len(want):])
+
+
+def test_unbalanced_data_and_linearization_ofv(drug):
+    data, _, _, _ = population(drug, 16, seed=5)
+    data = data.drop(index=[3, 4, 25, 77, 78, 79]).reset_index(drop=True)   # padding
+    fit = en.fit_model(data, scenario(), NAMES, method="saem", error="proportional",
+                       seed=3, iterations=(20, 10), conditional=5, is_samples=0, chains=2)
+    assert fit.ofv_method == "linearization" and fit.ofv == fit.ofv_linearization
+    assert np.isfinite(fit.ofv) and fit.eta.shape == (16, 2)
+    assert np.isfinite(fit.stderr).all()
 
 
 def _gauss_hermite_ofv(y, cl_typ, v, omega2, b, mw, nodes=40):
