@@ -1,11 +1,16 @@
 """Estimation: fitting the model's parameters to measured time courses.
 
 The layer above :mod:`endorphin.scenario` (it simulates through the scenario
-runner).  This slice has :func:`fit_model` with ``method="individual"``; the
-population methods (FOCE-I, SAEM), NONMEM-style tables, the M3 likelihood for
-censored data and the diagnostics come later (issue 25).
+runner).  :func:`fit_model` fits each subject on its own
+(``method="individual"``, :mod:`.individual`: additive, proportional or
+combined error, the M3 likelihood for censored data) or the population
+(``"foce"``: FOCE-I, :mod:`.foce`; ``"saem"``: SAEM, :mod:`.saem`), from a tidy
+table or a NONMEM-style one (:mod:`.data`); :func:`vpc` and :func:`profile` are
+the diagnostics (:mod:`.diagnostics`), with ``PopulationFit.predict()`` giving
+PRED, IPRED, IWRES and CWRES.
 """
 from .individual import ModelFit, fit_model
 from .diagnostics import VPC, Profile, profile, vpc
+from .population import PopulationFit
 
-__all__ = ["fit_model", "ModelFit", "vpc", "profile", "VPC", "Profile"]
+__all__ = ["fit_model", "ModelFit", "PopulationFit", "vpc", "profile", "VPC", "Profile"]

@@ -200,7 +200,11 @@ def fit_model(data, scenario, parameters, *, method: str = "individual",
         L/min and L).  Estimated on the log scale (positive).
     method : {"individual", "foce", "saem"}
         ``"individual"``: each subject on its own, all subjects in one batched
-        simulation per iteration.  The population methods are in their modules.
+        simulation per iteration.  ``"foce"``: the population (mixed-effects)
+        fit by first-order conditional estimation with interaction
+        (:func:`endorphin.estimation.foce.fit`); ``"saem"``: by the stochastic
+        approximation EM algorithm (:func:`endorphin.estimation.saem.fit`).
+        Both return a :class:`~endorphin.estimation.population.PopulationFit`.
     error : {"additive", "proportional", "combined"}
         Residual error model (SD ``a``, ``b f`` or ``sqrt(a^2 + (b f)^2)``; see
         the module docstring for the two estimation paths).
@@ -224,8 +228,8 @@ def fit_model(data, scenario, parameters, *, method: str = "individual",
 
     Returns
     -------
-    ModelFit
-        ``params``, ``stderr``, ``stderr_log`` (DataFrames, one row per subject),
+    ModelFit or PopulationFit
+        ``method="individual"``: a ModelFit with ``params``, ``stderr``, ``stderr_log`` (DataFrames, one row per subject),
         ``sigma`` (Series; a DataFrame with columns additive/proportional for the
         combined model) and ``stderr_sigma``, ``converged``, ``reason``,
         ``iterations``, ``ofv`` and ``ofv_subject`` (-2 log L), ``likelihood``
