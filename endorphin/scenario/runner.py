@@ -222,7 +222,8 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
     The estimation layer (:mod:`endorphin.estimation`) and the study design
     (:mod:`endorphin.design`, ``times`` only) pass explicit subjects:
     ``params`` (count, P) engine parameters used instead of the population's
-    draws (a copy; the scenario's settings still apply), ``times`` output times
+    draws (a copy; the scenario's settings still apply; the symptoms get no trait
+    draws and no day-to-day fluctuation, so equal rows give equal outputs), ``times`` output times
     instead of ``sc.times`` (sorted, within ``[0, t_end]``) and ``drug_pk`` a
     mapping drug name -> {field: (count,) array} overriding fields of the
     population's drug PK; ``schedules`` per-subject boluses replacing a dose's
@@ -236,6 +237,7 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
         # the engine integrates to its last output time and refuses events (doses,
         # pulses) after it: integrate to t_end and drop that extra column at the end
         t_out = np.append(t_out, sc.t_end)
+    explicit = params
     if params is None:
         params = pop.draw(first, count)
     else:
@@ -297,7 +299,8 @@ def run(sc, first: int, count: int, outputs, *, method="auto", rtol=1e-6,
             continue
         p = params[a:b]                       # a view: fills params' pulse_mean
         inp = inputs[a:b] if inputs.ndim == 3 else inputs
-        brk, inp = symptom_inputs(sc, p, first + a, breaks, inp, plan.model)
+        brk, inp = symptom_inputs(sc, p, first + a, breaks, inp, plan.model,
+                                  random=explicit is None)
         sx = None if sex is None else sex[a:b]
         doses = None
         if boluses is not None:
@@ -373,14 +376,22 @@ def day_inputs(inputs, params, model_name, pulses: bool):
     return out
 
 
-def symptom_inputs(sc, params, first, breaks, inputs, model_name):
+def symptom_inputs(sc, params, first, breaks, inputs, model_name, random=True):
     """The symptom traits (into ``params``, in place) and day-to-day fluctuations of
     subjects ``first ..`` joined with the stimulus inputs (docs/model.md, "Symptoms";
-    keyed by (seed, subject), so any split gives the same numbers)."""
+    keyed by (seed, subject), so any split gives the same numbers).
+
+    ``random=False`` (explicit parameter rows: estimation and design lanes, each a
+    point in parameter space, not a drawn subject): no trait draws and no
+    fluctuation (``X = 0``, the mean day), so the model is deterministic and two
+    lanes at the same point give the same prediction."""
     pop = sc.population
-    sb, sv = symptoms.symptom_schedule(params, 0.0, sc.t_end, pop.seed,
-                                       first_subject=int(first),
-                                       variability=pop.variability)
+    if random:
+        sb, sv = symptoms.symptom_schedule(params, 0.0, sc.t_end, pop.seed,
+                                           first_subject=int(first),
+                                           variability=pop.variability)
+    else:
+        sb, sv = np.empty(0), np.zeros((params.shape[0], 1, len(symptoms.SYMPTOMS)))
     names = core.models[model_name].inputs
     cols = [names.index(f"{k}_fluctuation") for k in symptoms.SYMPTOMS]
     return symptoms.merge_inputs(breaks, inputs, sb, sv, cols)
