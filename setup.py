@@ -237,8 +237,35 @@ def _link_flags() -> list[str]:
     return []
 
 
+def _is_clang(compiler) -> bool:
+    """Whether the C compiler of a setuptools build is clang (macOS's cc is)."""
+    cmd = getattr(compiler, "compiler_so", None)
+    if not cmd:
+        return False
+    import subprocess
+    try:
+        out = subprocess.run([cmd[0], "--version"], capture_output=True, text=True,
+                             timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return "clang" in out.lower()
+
+
 class BuildExt(build_ext):
     """build_ext that first generates the headers (docstrings, Hill tables, model layout)."""
+
+    def build_extensions(self):
+        # clang assumes by default that no code reads the floating-point flags
+        # (-ffp-exception-behavior=ignore) and may raise "invalid" where the C does not;
+        # the ufuncs' error policy is made of those flags (README, "Error policy").  gcc
+        # keeps them by default (-ftrapping-math).  The engine, which reads no flag, keeps
+        # -fno-trapping-math.
+        if _is_clang(self.compiler):
+            for ext in self.extensions:
+                if ext.name == "endorphin._ufuncs":
+                    ext.extra_compile_args = ext.extra_compile_args + [
+                        "-ffp-exception-behavior=maytrap"]
+        super().build_extensions()
 
     def run(self):
         gen = Path(self.build_temp).resolve() / "generated"
