@@ -13,6 +13,10 @@ ENDORPHIN_WERROR=1      add -Werror (CI sets it; users' builds on newer
 ENDORPHIN_SANITIZE=1    build with -fsanitize=address,undefined (see
                         tools/sanitize.sh, which also preloads libasan).
 ENDORPHIN_CFLAGS="..."  extra compiler flags appended last.
+ENDORPHIN_LIMITED_API=1 build against CPython's limited API (Py_LIMITED_API =
+                        3.10): .abi3 modules and a cp310-abi3 wheel for every
+                        CPython >= 3.10 (docs/building.md: measured, not the
+                        default).
 """
 import os
 import runpy
@@ -208,7 +212,9 @@ def write_model_layout(target: Path) -> None:
 
 def _compiler_flags() -> list[str]:
     if sys.platform == "win32":
-        return []
+        # MSVC: C11 with its atomics (stdatomic.h: Visual Studio 2022 17.5+).  The C core
+        # does not build with MSVC yet (docs/building.md lists what it still needs).
+        return ["/std:c11", "/experimental:c11atomics"]
     # -O3 and -fopenmp-simd: the vectorised kernels (csrc/ufuncs/vhill*.c)
     # rely on the loop vectoriser, whatever optimisation level Python was
     # built with.  No -ffast-math anywhere (benchmarks/README.md).
@@ -231,8 +237,35 @@ def _link_flags() -> list[str]:
     return []
 
 
+def _is_clang(compiler) -> bool:
+    """Whether the C compiler of a setuptools build is clang (macOS's cc is)."""
+    cmd = getattr(compiler, "compiler_so", None)
+    if not cmd:
+        return False
+    import subprocess
+    try:
+        out = subprocess.run([cmd[0], "--version"], capture_output=True, text=True,
+                             timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return "clang" in out.lower()
+
+
 class BuildExt(build_ext):
     """build_ext that first generates the headers (docstrings, Hill tables, model layout)."""
+
+    def build_extensions(self):
+        # clang assumes by default that no code reads the floating-point flags
+        # (-ffp-exception-behavior=ignore) and may raise "invalid" where the C does not;
+        # the ufuncs' error policy is made of those flags (README, "Error policy").  gcc
+        # keeps them by default (-ftrapping-math).  The engine, which reads no flag, keeps
+        # -fno-trapping-math.
+        if _is_clang(self.compiler):
+            for ext in self.extensions:
+                if ext.name == "endorphin._ufuncs":
+                    ext.extra_compile_args = ext.extra_compile_args + [
+                        "-ffp-exception-behavior=maytrap"]
+        super().build_extensions()
 
     def run(self):
         gen = Path(self.build_temp).resolve() / "generated"
@@ -251,6 +284,18 @@ common = dict(
 )
 
 _PTHREAD = [] if sys.platform == "win32" else ["-pthread"]
+
+# CPython's limited API (the stable ABI of 3.10+): NumPy 2's headers support it, and the
+# modules use only functions it has.  Opt-in (docs/building.md has the measurements).
+LIMITED_API = os.environ.get("ENDORPHIN_LIMITED_API") == "1"
+
+
+def _abi3(ext: Extension) -> Extension:
+    if LIMITED_API:
+        ext.py_limited_api = True
+        ext.define_macros = list(ext.define_macros or []) + [("Py_LIMITED_API", "0x030A0000")]
+    return ext
+
 
 # The engine's translation units: csrc/ode (the methods, the subject driver,
 # the lanes, summary mode) and csrc/model (the model interface, the registry,
@@ -279,11 +324,11 @@ ENGINE_HEADERS = ["csrc/ode/engine.h", "csrc/ode/internal.h", "csrc/ode/erk.h",
                   "csrc/model/models.h", "csrc/model/endo_math.h",
                   "csrc/model/endorphin_model.h", "csrc/model/endorphin_model_impl.h",
                   "endorphin/model/spec.py", "csrc/glue/engine_api.h",
-                  "csrc/glue/checks.h", "csrc/glue/pool.h"]
+                  "csrc/glue/checks.h", "csrc/glue/pool.h", "csrc/portable.h"]
 
 setup(
     ext_modules=[
-        Extension(
+        _abi3(Extension(
             "endorphin._ufuncs",
             sources=["csrc/ufuncs/_ufuncs.c", "csrc/ufuncs/dose_response.c",
                      "csrc/ufuncs/receptor.c", "csrc/ufuncs/nca.c",
@@ -291,11 +336,11 @@ setup(
                      "csrc/ufuncs/vhill_avx512.c", "csrc/ufuncs/occ_avx2.c"],
             depends=["csrc/ufuncs/dose_response.h", "csrc/ufuncs/receptor.h",
                      "csrc/ufuncs/nca.h", "csrc/ufuncs/vhill.h",
-                     "csrc/ufuncs/vhill_impl.h", "csrc/ufuncs/simd_cap.h",
+                     "csrc/ufuncs/vhill_impl.h", "csrc/ufuncs/simd_cap.h", "csrc/portable.h",
                      "endorphin/math/docstrings.py"],
             **common,
-        ),
-        Extension(
+        )),
+        _abi3(Extension(
             "endorphin._integrate",
             sources=["csrc/glue/_integrate.c", "csrc/glue/pool.c",
                      "csrc/ode/driver.c", "csrc/ode/erk.c", "csrc/ode/rodas.c",
@@ -305,25 +350,26 @@ setup(
                      "csrc/model/endorphin_model.c", "csrc/model/endorphin_rest.c"],
             depends=ENGINE_HEADERS,
             **_engine(),
-        ),
-        Extension(
+        )),
+        _abi3(Extension(
             "endorphin._fit",
             sources=["csrc/glue/_fit.c", "csrc/glue/pool.c", "csrc/fit/fit.c",
                      "csrc/fit/start.c"],
-            depends=["csrc/fit/fit.h", "csrc/fit/curve.h", "csrc/glue/pool.h",
+            depends=["csrc/fit/fit.h", "csrc/fit/curve.h", "csrc/glue/pool.h", "csrc/portable.h",
                      "csrc/glue/checks.h"],
             include_dirs=["csrc", numpy.get_include()],
             extra_compile_args=_compiler_flags() + _PTHREAD,
             extra_link_args=_link_flags() + _PTHREAD,
-        ),
+        )),
         # Test-only (as NumPy's _umath_tests): the engine's test models and test
         # hooks; importing it registers the models with endorphin._integrate.
-        Extension(
+        _abi3(Extension(
             "endorphin._engine_tests",
             sources=["csrc/testing/_engine_tests.c", "csrc/testing/test_models.c"],
             depends=ENGINE_HEADERS,
             **_engine(),
-        ),
+        )),
     ],
     cmdclass={"build_ext": BuildExt},
+    options={"bdist_wheel": {"py_limited_api": "cp310"}} if LIMITED_API else {},
 )

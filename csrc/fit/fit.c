@@ -32,6 +32,7 @@
  *      the covariance s^2 (J^T W J)^-1, s^2 = RSS / df, transformed to the drc
  *      parameterisation.
  */
+#include "../portable.h"
 #include "curve.h"
 
 #include <float.h>
@@ -65,7 +66,7 @@ static int is_response_param(int model, int i)
 }
 
 #if defined(__GNUC__)
-#define ENDO_INLINE static inline __attribute__((always_inline))
+#define ENDO_INLINE static inline ENDO_ALWAYS_INLINE
 #else
 #define ENDO_INLINE static inline
 #endif

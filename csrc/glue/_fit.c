@@ -183,7 +183,7 @@ fit(PyObject *Py_UNUSED(self), PyObject *args)
     }
 
     if (bt.x_step == 0 && n > 0) {
-        bt.logx = PyMem_RawMalloc((size_t)n * sizeof(double));
+        bt.logx = malloc((size_t)n * sizeof(double));
         if (bt.logx == NULL) {
             return PyErr_NoMemory();
         }
@@ -213,7 +213,7 @@ fit(PyObject *Py_UNUSED(self), PyObject *args)
             out = PyTuple_Pack(7, params, cov, rss, nobs, df, nit, reason);
         }
     }
-    PyMem_RawFree(bt.logx);
+    free(bt.logx);
     Py_XDECREF(params);
     Py_XDECREF(cov);
     Py_XDECREF(rss);

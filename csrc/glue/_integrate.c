@@ -379,7 +379,7 @@ names_tuple(const char *const *names, int n)
             Py_DECREF(t);
             return NULL;
         }
-        PyTuple_SET_ITEM(t, i, s);
+        PyTuple_SetItem(t, i, s);       /* a new tuple: cannot fail; steals s */
     }
     return t;
 }
@@ -438,8 +438,8 @@ register_models(const endo_model *const *ms)
         }
     }
     if (on_register != NULL) {
-        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(on_register); i++) {
-            PyObject *r = PyObject_CallNoArgs(PyList_GET_ITEM(on_register, i));
+        for (Py_ssize_t i = 0; i < PyList_Size(on_register); i++) {
+            PyObject *r = PyObject_CallNoArgs(PyList_GetItem(on_register, i));
             if (r == NULL) {
                 return -1;
             }

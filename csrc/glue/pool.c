@@ -20,6 +20,18 @@
 /* How often the calling thread checks for signals. */
 #define POLL_NS (50L * 1000 * 1000)
 
+/* A clock for the polling interval: POSIX's monotonic clock; C11's timespec_get
+ * where there is no clock_gettime (MSVC's C runtime; docs/building.md). */
+static void
+poll_clock(struct timespec *ts)
+{
+#ifdef _WIN32
+    timespec_get(ts, TIME_UTC);
+#else
+    clock_gettime(CLOCK_MONOTONIC, ts);
+#endif
+}
+
 struct endo_pool {
     size_t n, chunk;
     endo_pool_work_fn work;
@@ -44,7 +56,7 @@ static void
 poll_signals(endo_pool *pl)
 {
     struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
+    poll_clock(&now);
     if ((now.tv_sec - pl->last_poll.tv_sec) * 1000000000L
         + (now.tv_nsec - pl->last_poll.tv_nsec) < POLL_NS) {
         return;
@@ -177,7 +189,7 @@ endo_pool_run(size_t n_items, size_t chunk, int nthreads, endo_pool_work_fn work
         nthreads = nchunks > 0 ? (int)nchunks : 1;
     }
     int nomem_ids = 0;
-    clock_gettime(CLOCK_MONOTONIC, &pl.last_poll);
+    poll_clock(&pl.last_poll);
     pl.tstate = PyEval_SaveThread();
 #ifdef ENDO_HAVE_PTHREADS
     if (nthreads > 1) {

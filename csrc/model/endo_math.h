@@ -19,13 +19,14 @@
 #ifndef ENDORPHIN_ENDO_MATH_H
 #define ENDORPHIN_ENDO_MATH_H
 
+#include "../portable.h"
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
 #define ENDO_COS_MAX 1.0e6      /* |x| 2/pi < 2^20: the reduction's products are exact */
 
-static inline __attribute__((always_inline)) double endo_cos_reduced(double x)
+static inline ENDO_ALWAYS_INLINE double endo_cos_reduced(double x)
 {
     static const double INVPIO2 = 6.36619772367581382433e-01;
     static const double PIO2_1 = 1.57079632673412561417e+00;    /* first 33 bits of pi/2 */
@@ -68,7 +69,7 @@ static inline double endo_cos(double x)
 }
 
 /* out[l] = endo_cos(x[l]), l < n, vectorised (bitwise the scalar results) */
-static inline __attribute__((always_inline)) void endo_cos_n(const double *restrict x,
+static inline ENDO_ALWAYS_INLINE void endo_cos_n(const double *restrict x,
                                                              double *restrict out, int n)
 {
     int ok = 1;
@@ -102,7 +103,7 @@ static inline __attribute__((always_inline)) void endo_cos_n(const double *restr
 #define ENDO_LOG_MAX 1.7976931348623157e308      /* largest finite */
 #define ENDO_EXP_MAX 708.0
 
-static inline __attribute__((always_inline)) double endo_log_core(double x)
+static inline ENDO_ALWAYS_INLINE double endo_log_core(double x)
 {
     static const double LN2_HI = 6.93147180369123816490e-01,
                         LN2_LO = 1.90821492927058770002e-10;
@@ -131,7 +132,7 @@ static inline __attribute__((always_inline)) double endo_log_core(double x)
     return kd * LN2_HI - ((hfsq - (s * (hfsq + R) + kd * LN2_LO)) - f);
 }
 
-static inline __attribute__((always_inline)) double endo_exp_core(double x)
+static inline ENDO_ALWAYS_INLINE double endo_exp_core(double x)
 {
     static const double INVLN2 = 1.44269504088896338700e+00,
                         LN2_HI = 6.93147180369123816490e-01,

@@ -17,6 +17,7 @@
  * oracle.  Time in minutes, beta-endorphin in pmol/L, drugs in nmol/L
  * (amounts in nmol), cortisol nmol/L.
  */
+#include "../portable.h"
 #include "endorphin_model_impl.h"
 #include "endorphin_practice.h"
 #include "endo_math.h"
@@ -65,7 +66,7 @@ _Static_assert(sizeof ou4 / sizeof ou4[0] == ENDO_EM_NOUTPUTS + 4 * DNO, "drug o
 /* The bodies of the variants' table functions, which are ENDO_CLONES: inlined
  * into each clone (so that the x86-64-v3 clone runs them as AVX2 code), with the
  * drug count a constant there (13 % of a default-model day). */
-#define EM_INLINE __attribute__((always_inline))
+#define EM_INLINE ENDO_ALWAYS_INLINE
 
 /* An input filter dX/dt = (drive - X) / tau (activations, non-opioid states): with its
  * drive off and |X| below EM_FLUSH the state is held.  Left to decay it would take days

@@ -7,6 +7,7 @@
  * in scipy's RK45, so tolerances mean the same thing here as there.  The
  * tableaux and the step control are in erk.h (shared with lanes.c).
  */
+#include "../portable.h"
 #include "erk.h"
 
 /* Hairer's initial step: one extra RHS evaluation, at t + h0 <= t + span. */
@@ -55,7 +56,7 @@ void ode_ts5_dense_at(subject *s, double theta, double *out)
 
 /* The outputs strictly inside (t, tnew) of an accepted step, and at tnew
  * unless tnew ends the interval, from the dense output (s->r). */
-static inline __attribute__((always_inline)) void
+static inline ENDO_ALWAYS_INLINE void
 emit_inside(subject *s, double t, double h, double tnew, const int tsit)
 {
     const endo_problem *pb = s->pb;
@@ -76,7 +77,7 @@ emit_inside(subject *s, double t, double h, double tnew, const int tsit)
  * writing the outputs requested strictly inside (ta, tb).  Returns a status.
  */
 /* One explicit pair, Dormand-Prince (tsit = 0) or Tsitouras (tsit = 1). */
-static inline __attribute__((always_inline)) int
+static inline ENDO_ALWAYS_INLINE int
 erk_interval(subject *s, double ta, double tb, const int tsit)
 {
     const endo_problem *pb = s->pb;

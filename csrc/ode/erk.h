@@ -12,6 +12,7 @@
 #ifndef ENDORPHIN_ODE_ERK_H
 #define ENDORPHIN_ODE_ERK_H
 
+#include "../portable.h"
 #include "internal.h"
 
 /* Tableau */
@@ -98,7 +99,7 @@ static const double SAFE = 0.9, FAC_MIN = 0.2, FAC_MAX = 10.0, BETA = 0.04;
 /* r0 + a (r1 + b (r2 + a (r3 + b r4))) of the last accepted step into ytmp:
  * only the states the model's output function reads (the others keep
  * whatever ytmp held; the output function does not look at them). */
-static inline __attribute__((always_inline)) void interpolate(subject *s, double a, double b)
+static inline ENDO_ALWAYS_INLINE void interpolate(subject *s, double a, double b)
 {
     const int *idx = s->m->output_states;
     const size_t n = idx ? (size_t)s->m->n_output_states : s->S;
@@ -111,21 +112,21 @@ static inline __attribute__((always_inline)) void interpolate(subject *s, double
 
 /* Dense output at theta in (0, 1) of the last accepted step, into ytmp
  * (the states the outputs read). */
-static inline __attribute__((always_inline)) void dense(subject *s, double theta)
+static inline ENDO_ALWAYS_INLINE void dense(subject *s, double theta)
 {
     interpolate(s, theta, 1.0 - theta);
 }
 
 /* Tsit5 interpolant at theta into ytmp (the states the outputs read):
  * r0 = y, r1..r4 = h sum_i TP_m[i] k_i */
-static inline __attribute__((always_inline)) void dense_poly(subject *s, double theta)
+static inline ENDO_ALWAYS_INLINE void dense_poly(subject *s, double theta)
 {
     interpolate(s, theta, theta);
 }
 
 /* The start of an interval [ta, tb]: k1 at ta (no FSAL across an event) and
  * the step size to try first. */
-static inline __attribute__((always_inline)) void erk_begin(subject *s, double ta, double tb)
+static inline ENDO_ALWAYS_INLINE void erk_begin(subject *s, double ta, double tb)
 {
     const double hfix = s->pb->fixed_step;
     rhs(s, ta, s->y, s->k[1]);
@@ -142,7 +143,7 @@ static inline __attribute__((always_inline)) void erk_begin(subject *s, double t
 
 /* The next step from t towards tb: its size, whether it lands on tb, or a
  * failure status. */
-static inline __attribute__((always_inline)) int
+static inline ENDO_ALWAYS_INLINE int
 erk_plan(const subject *s, double t, double tb, double *h_out, int *last_out)
 {
     if (s->n_acc + s->n_rej >= s->pb->max_steps) {
@@ -154,7 +155,7 @@ erk_plan(const subject *s, double t, double tb, double *h_out, int *last_out)
 /* PI control after an accepted step with log error le: the next step size
  * (err^(0.2 - 0.75 beta) and facold^beta through one log and one exp; two pow
  * calls cost 5 % of a W4 run). */
-static inline __attribute__((always_inline)) double
+static inline ENDO_ALWAYS_INLINE double
 pi_accepted(subject *s, double le, double h, int reject)
 {
     double fac = exp((0.2 - BETA * 0.75) * le - BETA * s->log_facold);
@@ -168,7 +169,7 @@ pi_accepted(subject *s, double le, double h, int reject)
 }
 
 /* ... and after a rejected one */
-static inline __attribute__((always_inline)) double
+static inline ENDO_ALWAYS_INLINE double
 pi_rejected(double err, double le, double h)
 {
     if (!isfinite(err)) {
@@ -180,7 +181,7 @@ pi_rejected(double err, double le, double h)
 
 /* auto: the stiffness test after an accepted step of size h ending at tnew
  * (s->stiff_hl set by the step); ENDO_STIFF asks for the restart with Rodas4. */
-static inline __attribute__((always_inline)) int auto_stiffness(subject *s, double h,
+static inline ENDO_ALWAYS_INLINE int auto_stiffness(subject *s, double h,
                                                                 double tnew)
 {
     const endo_problem *pb = s->pb;

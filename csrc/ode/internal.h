@@ -17,6 +17,7 @@
 #ifndef ENDORPHIN_ODE_INTERNAL_H
 #define ENDORPHIN_ODE_INTERNAL_H
 
+#include "../portable.h"
 #include "engine.h"
 
 #include <math.h>
@@ -111,7 +112,7 @@ static inline double err_norm(const subject *s, const double *restrict y,
 
 /* A step of the proposed size h from t towards tb: cut to land on tb when it
  * would (nearly) reach it; ENDO_STEP_UNDERFLOW below the time resolution. */
-static inline __attribute__((always_inline)) int
+static inline ENDO_ALWAYS_INLINE int
 step_to(double h, double t, double tb, double *h_out, int *last_out)
 {
     int last = 0;

@@ -12,6 +12,7 @@
  * done takes the next one at once: lanes never wait for each other.  Idle
  * lanes (no subjects left) step with h = 0 and are ignored.
  */
+#include "../portable.h"
 #include "erk.h"
 
 #define LN ENDO_LANES
@@ -149,7 +150,7 @@ static void lane_prepare(lanes_ctx *x, lane *ln, int l)
 
 /* emit_inside for lane l, reading the dense-output coefficients where the
  * lanes computed them (dense and dense_poly's arithmetic) */
-static inline __attribute__((always_inline)) void
+static inline ENDO_ALWAYS_INLINE void
 lane_emit_inside(const lanes_ctx *x, subject *s, int l, double t, double h, double tnew,
                  const int tsit)
 {
@@ -242,14 +243,14 @@ lane_emit_inside(const lanes_ctx *x, subject *s, int l, double t, double h, doub
     }
 
 /* the stage times t + c h of all lanes */
-static inline __attribute__((always_inline)) void lane_times(double *tt, const double *t,
+static inline ENDO_ALWAYS_INLINE void lane_times(double *tt, const double *t,
                                                              const double *h, double c)
 {
 #pragma omp simd
     for (int l = 0; l < LN; l++) tt[l] = t[l] + c * h[l];
 }
 
-static inline __attribute__((always_inline)) void
+static inline ENDO_ALWAYS_INLINE void
 lanes_run(const endo_problem *pb, endo_next_fn next, void *ctx, double *work, const int tsit)
 {
     const endo_model *m = pb->model;

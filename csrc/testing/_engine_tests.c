@@ -154,7 +154,8 @@ evaluate_lanes(PyObject *NPY_UNUSED(self), PyObject *args)
             goto fail;
         }
         m->rhs_lanes(PyArray_DATA(t), PyArray_DATA(y), PyArray_DATA(p), pu, PyArray_DATA(dy));
-        Py_SETREF(rd, (PyObject *)dy);
+        Py_DECREF(rd);                  /* (Py_SETREF is not in the limited API) */
+        rd = (PyObject *)dy;
     }
     if (m->output_lanes != NULL) {
         PyArrayObject *out = (PyArrayObject *)PyArray_SimpleNew(2, do2, NPY_DOUBLE);
@@ -163,7 +164,8 @@ evaluate_lanes(PyObject *NPY_UNUSED(self), PyObject *args)
         }
         m->output_lanes(PyArray_DATA(t), PyArray_DATA(y), PyArray_DATA(p), pu,
                         PyArray_DATA(out));
-        Py_SETREF(ro, (PyObject *)out);
+        Py_DECREF(ro);
+        ro = (PyObject *)out;
     }
     return Py_BuildValue("(NN)", rd, ro);
 fail:

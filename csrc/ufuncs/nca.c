@@ -13,9 +13,9 @@ static int profile_status(const double *t, const double *c, size_t n)
     int nan = 0, bad = 0;
     for (size_t i = 0; i < n; i++) {
         nan |= isnan(t[i]) | isnan(c[i]);
-        bad |= __builtin_isless(c[i], 0.0) | isinf(t[i]);
+        bad |= isless(c[i], 0.0) | isinf(t[i]);
         if (i > 0) {
-            bad |= __builtin_islessequal(t[i], t[i - 1]);
+            bad |= islessequal(t[i], t[i - 1]);
         }
     }
     return nan ? 1 : (bad ? 2 : 0);
@@ -67,7 +67,7 @@ double endo_cmax(const double *c, size_t n)
         if (isnan(c[i])) {
             return NAN;
         }
-        if (__builtin_isgreater(c[i], m)) {
+        if (isgreater(c[i], m)) {
             m = c[i];
         }
     }
@@ -81,7 +81,7 @@ double endo_tmax(const double *t, const double *c, size_t n)
         if (isnan(c[i]) || isnan(t[i])) {
             return NAN;
         }
-        if (__builtin_isgreater(c[i], c[im])) {
+        if (isgreater(c[i], c[im])) {
             im = i;
         }
     }

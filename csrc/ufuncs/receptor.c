@@ -10,6 +10,7 @@
  * with up to 4 receptors go to occ_avx2.c, which divides several sums at once
  * (bitwise the same values; W2, 3 x 3, at about 1.1x the floor).
  */
+#include "../portable.h"
 #include "receptor.h"
 #include "dose_response.h"
 
@@ -32,7 +33,7 @@ size_t endo_reciprocal_affinities(const double *K, size_t r, size_t l,
         bad_r[q] = 0;
         for (size_t j = 0; j < l; j++) {
             const double k = K[q * l + j];
-            if (!__builtin_isgreater(k, 0.0)) {     /* quiet for NaN */
+            if (!isgreater(k, 0.0)) {     /* quiet for NaN */
                 if (!isnan(k)) {
                     (void)endo_invalid();
                 }
@@ -92,7 +93,7 @@ void endo_competitive_occupancy(const double *conc, size_t l, size_t r,
     int nan = 0, neg = 0;
     for (size_t j = 0; j < l; j++) {
         nan |= isnan(conc[j]);
-        neg |= __builtin_isless(conc[j], 0.0);     /* quiet for NaN */
+        neg |= isless(conc[j], 0.0);     /* quiet for NaN */
     }
     if (nan || neg) {
         const double v = neg ? endo_invalid() : NAN;
@@ -131,7 +132,7 @@ void endo_competitive_occupancy(const double *conc, size_t l, size_t r,
  * (beta-endorphin, a drug, naloxone at mu, delta, kappa) the compiler unrolls
  * everything and the loop runs at the memory floor.
  */
-static inline __attribute__((always_inline)) void
+static inline ENDO_ALWAYS_INLINE void
 occupancy_rows_fixed(const double *conc, size_t nrows, size_t l, size_t r,
                      const double *rk, const unsigned char *bad_r, double *occ)
 {
@@ -142,7 +143,7 @@ occupancy_rows_fixed(const double *conc, size_t nrows, size_t l, size_t r,
         int ok = 1;
         for (size_t j = 0; j < l; j++) {
             /* quiet comparison: NaN fails it without raising a flag */
-            ok &= __builtin_isgreaterequal(c[j], 0.0);
+            ok &= isgreaterequal(c[j], 0.0);
         }
         for (size_t q = 0; q < r; q++) {
             double sum = 1.0;
@@ -150,7 +151,7 @@ occupancy_rows_fixed(const double *conc, size_t nrows, size_t l, size_t r,
                 sum += c[j] * rk[q * l + j];
             }
             /* an infinite concentration, or c/K overflowing: general kernel */
-            ok &= __builtin_isless(sum, INFINITY);
+            ok &= isless(sum, INFINITY);
             inv[q] = sum;
         }
         if (!ok) {
@@ -222,11 +223,11 @@ double endo_operational_multi(const double *conc, const double *K,
                               const double *tau, size_t l, double n)
 {
     /* quiet comparisons throughout: a NaN must not raise the invalid flag */
-    int nan = isnan(n), bad = __builtin_islessequal(n, 0.0);
+    int nan = isnan(n), bad = islessequal(n, 0.0);
     for (size_t j = 0; j < l; j++) {
         nan |= isnan(conc[j]) | isnan(K[j]) | isnan(tau[j]);
-        bad |= __builtin_isless(conc[j], 0.0) | __builtin_islessequal(K[j], 0.0)
-               | __builtin_isless(tau[j], 0.0);
+        bad |= isless(conc[j], 0.0) | islessequal(K[j], 0.0)
+               | isless(tau[j], 0.0);
     }
     if (nan) {
         return NAN;

@@ -20,13 +20,21 @@
  * for the scalar kernel, before anything is computed from them.
  */
 #include <float.h>
+#include <math.h>              /* fma, fabs, isless ...: C99 (gcc: the builtins) */
 #include <stdint.h>
 #include <string.h>
 
 #include "vhill_table.h"
 
+/* clang (macOS) does not vectorise the general loops below (gcc does) and says so with
+ * -Wpass-failed, an error under ENDORPHIN_WERROR: they then run one lane at a time,
+ * with the same results (docs/building.md). */
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wpass-failed"
+#endif
+
 #ifdef VHILL_FMA
-#define FMA(a, b, c) __builtin_fma((a), (b), (c))
+#define FMA(a, b, c) fma((a), (b), (c))
 #else
 #define FMA(a, b, c) ((a) * (b) + (c))
 #endif
@@ -58,7 +66,7 @@ static inline double vh_two_prod(double a, double b, double *e)
 {
     const double p = a * b;
 #ifdef VHILL_FMA
-    *e = __builtin_fma(a, b, -p);
+    *e = fma(a, b, -p);
 #else
     const double split = 134217729.0;           /* 2^27 + 1 */
     const double ta = split * a, tb = split * b;
@@ -93,7 +101,7 @@ static inline double vh_log_dd(double x, double *lo)
                                                   | 0x3ff0000000000000LL));
     /* r = m invc - 1 with one rounding; |r| <= 2^-8 */
 #ifdef VHILL_FMA
-    const double r = __builtin_fma(m, vh_log_invc[i], -1.0);
+    const double r = fma(m, vh_log_invc[i], -1.0);
 #else
     double pe;
     const double pp = vh_two_prod(m, vh_log_invc[i], &pe);
@@ -159,13 +167,13 @@ static inline double vh_hill_one(double ci, double ei, double ki, double ni,
 {
     /* vector domain: everything normal, finite and in range */
     /* quiet comparisons: a NaN input must not raise the invalid flag */
-    const int ok = __builtin_isgreaterequal(ci, DBL_MIN)
-                   & __builtin_islessequal(ci, DBL_MAX)
-                   & __builtin_isgreaterequal(ki, DBL_MIN)
-                   & __builtin_islessequal(ki, DBL_MAX)
-                   & __builtin_isgreater(ni, 0.0) & __builtin_islessequal(ni, 1e300)
-                   & __builtin_islessgreater(ni, 1.0)       /* n = 1: exact path */
-                   & __builtin_islessequal(__builtin_fabs(ei), DBL_MAX);
+    const int ok = isgreaterequal(ci, DBL_MIN)
+                   & islessequal(ci, DBL_MAX)
+                   & isgreaterequal(ki, DBL_MIN)
+                   & islessequal(ki, DBL_MAX)
+                   & isgreater(ni, 0.0) & islessequal(ni, 1e300)
+                   & islessgreater(ni, 1.0)       /* n = 1: exact path */
+                   & islessequal(fabs(ei), DBL_MAX);
     const double cs = vh_sel(ok, ci, 1.0), ks = vh_sel(ok, ki, 1.0);
     const double ns = vh_sel(ok, ni, 1.0);
     double lc_lo, lk_lo;
@@ -187,9 +195,9 @@ static inline double vh_hill_one(double ci, double ei, double ki, double ni,
     double ye;
     const double Y = vh_two_prod(ns, Lh, &ye);
     const double Yl = FMA(ns, Ll, ye);
-    const int up = __builtin_isgreater(Y, 0.0);
+    const int up = isgreater(Y, 0.0);
     const double zh = vh_sel(up, -Y, Y), zl = vh_sel(up, -Yl, Yl);
-    const int tiny = !__builtin_isgreaterequal(zh, -708.0);              /* result below ~1e-308 */
+    const int tiny = !isgreaterequal(zh, -708.0);              /* result below ~1e-308 */
     const double p = vh_exp_dd(vh_sel(tiny, 0.0, zh), vh_sel(tiny, 0.0, zl));
     const double num = vh_sel(up, 1.0, p);
     *fb = (unsigned char)((!ok) | tiny);
@@ -200,15 +208,15 @@ static inline double vh_hill_one(double ci, double ei, double ki, double ni,
  * evaluates it (pow(q, 1) = q): h = emax q/(1+q) or emax/(1+q), q = min/max. */
 static inline double vh_hill_n1(double ci, double ei, double ki, unsigned char *fb)
 {
-    const int ok = __builtin_isgreaterequal(ci, DBL_MIN)
-                   & __builtin_islessequal(ci, DBL_MAX)
-                   & __builtin_isgreaterequal(ki, DBL_MIN)
-                   & __builtin_islessequal(ki, DBL_MAX)
-                   & __builtin_islessequal(__builtin_fabs(ei), DBL_MAX);
+    const int ok = isgreaterequal(ci, DBL_MIN)
+                   & islessequal(ci, DBL_MAX)
+                   & isgreaterequal(ki, DBL_MIN)
+                   & islessequal(ki, DBL_MAX)
+                   & islessequal(fabs(ei), DBL_MAX);
     const double cs = vh_sel(ok, ci, 1.0), ks = vh_sel(ok, ki, 1.0);
-    const int up = __builtin_isgreater(cs, ks);
+    const int up = isgreater(cs, ks);
     const double q = vh_sel(up, ks, cs) / vh_sel(up, cs, ks);
-    const int tiny = __builtin_isless(q, DBL_MIN);     /* the precise path */
+    const int tiny = isless(q, DBL_MIN);     /* the precise path */
     *fb = (unsigned char)((!ok) | tiny);
     const double es = vh_sel(ok, ei, 0.0);
     return vh_sel(up, es / (1.0 + q), es * (q / (1.0 + q)));
@@ -230,8 +238,8 @@ int VHILL_NAME(const double *c, const double *emax, const double *ec50,
         }
         return any;
     }
-    if (ec50_const && __builtin_isgreaterequal(ec50[0], DBL_MIN)
-        && __builtin_islessequal(ec50[0], DBL_MAX)) {
+    if (ec50_const && isgreaterequal(ec50[0], DBL_MIN)
+        && islessequal(ec50[0], DBL_MAX)) {
         double lk_lo;
         const double k0 = ec50[0];
         const double lk = vh_log_dd(k0, &lk_lo);

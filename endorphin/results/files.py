@@ -9,6 +9,7 @@ times only (a CSV holds no provenance, status or scenario).
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -67,8 +68,10 @@ def open_result(path, *, engine=None):
         raise FileNotFoundError(f"open_result: no such file: {p}")
     if p.suffix.lower() == ".csv":
         import pandas as pd
-        # every float as written (pandas >= 3 parses round-trip by default)
-        kw = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+        # every float as written: pandas >= 3.1 parses round-trip by default (and deprecates
+        # float_precision); pandas 2.x and 3.0 need it asked for
+        major_minor = tuple(int(x) for x in re.findall(r"\d+", pd.__version__)[:2])
+        kw = {} if major_minor >= (3, 1) else {"float_precision": "round_trip"}
         return from_pandas(pd.read_csv(p, **kw))
     try:
         import xarray as xr

@@ -7,6 +7,9 @@ import pytest
 from endorphin import core
 from endorphin import model as M
 
+# np.trapezoid is NumPy >= 2.0; np.trapz before (the wheel supports NumPy 1.25+)
+trapezoid = getattr(np, "trapezoid", None) or np.trapz
+
 OUTS = ["plasma_beta_endorphin", "analgesia", "pain_nrs", "plasma_cortisol"]
 THR = [8.0, 0.1, 2.0, 350.0]
 
@@ -40,7 +43,7 @@ def test_summary_equals_full_trajectory_statistics(runs):
     np.testing.assert_allclose(s[..., 0], y.max(-1), rtol=1e-4)
     np.testing.assert_allclose(s[..., 2], y.min(-1), rtol=1e-4)
     # AUC against the trapezoid on the 0.05-min grid (its error ~1e-5 relative)
-    np.testing.assert_allclose(s[..., 3], np.trapezoid(y, t, axis=-1), rtol=1e-4)
+    np.testing.assert_allclose(s[..., 3], trapezoid(y, t, axis=-1), rtol=1e-4)
     # time above the thresholds: grid resolution 0.05 min
     above = (y > np.array(THR)[None, :, None]).sum(-1) * (t[1] - t[0])
     np.testing.assert_allclose(s[..., 4], above, atol=0.3)
