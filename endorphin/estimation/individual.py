@@ -172,7 +172,7 @@ class ModelFit:
 # ---------------------------------------------------------------------------
 def fit_model(data, scenario, parameters, *, method: str = "individual",
               error: str = "additive", initial=None, max_iter: int | None = None,
-              ftol: float = 1e-10, xtol: float = 1e-8, rtol: float = 1e-8,
+              ftol: float | None = None, xtol: float = 1e-8, rtol: float = 1e-8,
               atol: float = 1e-12, step: float = 1e-3, threads: int | None = None,
               doses=None, **population_options):
     """Fit model (and drug PK) parameters to measured time courses.
@@ -213,7 +213,15 @@ def fit_model(data, scenario, parameters, *, method: str = "individual",
     max_iter : int, optional
         Iteration limit (individual: Levenberg-Marquardt iterations per
         subject, default 100; population methods: see their modules).
-    ftol, xtol : Levenberg-Marquardt limits (per subject).
+    ftol, xtol : float
+        Levenberg-Marquardt limits (per subject): stop when an accepted step
+        lowers the objective by less than ``ftol`` relative, or moves the
+        log-parameters by less than ``xtol`` relative.  ``xtol`` 1e-8;
+        ``ftol`` by default 1e-8 for the sums of squares (additive or
+        proportional error without censored rows: scipy's ``least_squares``
+        default; the estimates are within about 1e-5 relative of a fit to
+        1e-14) and 1e-10 for the maximum-likelihood path (combined error or
+        censored rows, whose residual SDs sit on flatter likelihoods).
     rtol, atol : engine tolerances (default 1e-8, 1e-12).
     step : float
         Central finite-difference step on the log-parameters.
@@ -264,7 +272,9 @@ def fit_model(data, scenario, parameters, *, method: str = "individual",
     if scenario.pulses:
         raise ValueError("scenario: fitting needs a deterministic model; the scenario has "
                          "random pituitary pulses: pass Scenario(..., pulses=False)")
-    for name, v, lo in (("ftol", ftol, 0.0), ("xtol", xtol, 0.0), ("step", step, 0.0),
+    ml = error == "combined"           # or censored rows (known once the data are read)
+    for name, v, lo in (("ftol", 1e-8 if ftol is None else ftol, 0.0), ("xtol", xtol, 0.0),
+                        ("step", step, 0.0),
                         ("rtol", rtol, 0.0), ("atol", atol, 0.0)):
         if not isinstance(v, (int, float)) or not np.isfinite(v) or v <= lo:
             raise ValueError(f"{name} must be a positive number, got {v!r}")
@@ -280,9 +290,9 @@ def fit_model(data, scenario, parameters, *, method: str = "individual",
         raise ValueError(f"data: subject(s) {list(prob.subjects[small][:5])} have {prob.P} "
                          f"or fewer observations for {prob.P} parameters; each subject needs "
                          f"more observations than parameters")
-    if prob.censored.any() or error == "combined":
-        return _fit_ml(prob, error, max_iter, ftol, xtol, step)
-    return _fit_profiled(prob, error, max_iter, ftol, xtol, step)
+    if prob.censored.any() or ml:
+        return _fit_ml(prob, error, max_iter, 1e-10 if ftol is None else ftol, xtol, step)
+    return _fit_profiled(prob, error, max_iter, 1e-8 if ftol is None else ftol, xtol, step)
 
 
 # ---------------------------------------------------------------------------
