@@ -12,7 +12,6 @@ of notebooks/ are copied into docs/examples/ and executed at build time (myst-nb
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -46,16 +45,23 @@ def _code(path):
             for c in cells if c["cell_type"] == "code"]
 
 
-reused = 0
+def _rendered_as_is(path) -> bytes:
+    """The executed notebook with myst-nb's per-notebook switch: do not execute."""
+    import json
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb.setdefault("metadata", {})["mystnb"] = {"execution_mode": "off"}
+    return (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
 for nb in sorted((REPO / "notebooks").glob("*.ipynb")):
-    src = nb
-    if EXECUTED and (Path(EXECUTED) / nb.name).exists() \
-            and _code(Path(EXECUTED) / nb.name) == _code(nb):
-        src = Path(EXECUTED) / nb.name
-        reused += 1
+    done = Path(EXECUTED) / nb.name if EXECUTED else None
+    if done is not None and done.exists() and _code(done) == _code(nb):
+        data = _rendered_as_is(done)
+    else:
+        data = nb.read_bytes()
     dest = EXAMPLES / nb.name
-    if not dest.exists() or dest.read_bytes() != src.read_bytes():
-        shutil.copyfile(src, dest)
+    if not dest.exists() or dest.read_bytes() != data:
+        dest.write_bytes(data)
 
 # -- project -----------------------------------------------------------------------------
 project = "endorphin"
@@ -95,9 +101,9 @@ numpydoc_xref_param_type = False
 numpydoc_validation_checks: set[str] = set()
 
 # -- notebooks and executable pages (myst-nb) -------------------------------------------
-# "cache" executes every notebook and page; "auto" (when executed notebooks were given)
-# only those without outputs; "off" for a quick look
-nb_execution_mode = os.environ.get("ENDORPHIN_DOCS_EXECUTE", "auto" if reused else "cache")
+# "cache" executes every notebook and page (a reused executed notebook carries its own
+# "off", above); "off" for a quick look
+nb_execution_mode = os.environ.get("ENDORPHIN_DOCS_EXECUTE", "cache")
 nb_execution_timeout = 300                # seconds per cell
 nb_execution_raise_on_error = True        # a failing cell fails the build
 nb_execution_show_tb = True               # and its traceback is in the log

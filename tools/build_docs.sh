@@ -28,13 +28,13 @@ if [ "$fresh" = 1 ]; then
     (cd "$REPO" && python -m pip install --quiet ".[docs]")
 fi
 
+# from outside the clone: the source tree must not shadow the installed package
+cd "${TMPDIR:-/tmp}"
 python -c "import endorphin, sphinx, myst_nb, numpydoc" 2>/dev/null || {
     echo "install the docs extra first: python -m pip install \".[docs]\" (or use --venv)" >&2
     exit 1
 }
 
 start=$(date +%s)
-# run from outside the clone: the source tree must not shadow the installed package
-cd "${TMPDIR:-/tmp}"
 python -m sphinx -W --keep-going -b html "$REPO/docs" "$OUT"
 echo "docs built in $(( $(date +%s) - start )) s: $OUT/index.html"

@@ -25,7 +25,10 @@ def test_notebook_stored_without_outputs(path):
 
 @pytest.mark.slow   # each notebook in a fresh kernel (up to a minute each)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs(path, tmp_path):
+def test_notebook_runs(path, tmp_path, monkeypatch):
+    # the kernel draws inline as in Jupyter (CI sets MPLBACKEND=Agg for this process;
+    # a kernel that inherits it makes no figures, and the docs render these outputs)
+    monkeypatch.delenv("MPLBACKEND", raising=False)
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
