@@ -68,6 +68,15 @@ def suggest(value, options, *, n: int = 3) -> str:
                                       cutoff=0.6)
     hits = [o for k in close for o in folded[k]][:n]
     if not hits:
+        # no close spelling: the names that share a word with it ('bend_plasma' ->
+        # 'plasma_beta_endorphin', 'plasma_acth', ...), the most shared words first
+        words = {w for w in value.strip().casefold().replace("-", "_").split("_")
+                 if len(w) >= 3}
+        shared = [(len(words & set(o.casefold().split("_"))), o) for o in options]
+        shared = [(k, o) for k, o in shared if k > 0]
+        shared.sort(key=lambda ko: -ko[0])
+        hits = [o for _, o in shared[:n]]
+    if not hits:
         return ""
     return "did you mean " + " or ".join(repr(h) for h in hits) + "? "
 

@@ -133,3 +133,17 @@ def test_a_bad_clock_time_names_the_argument(bad):
         en.Exercise(0.7, start=bad, duration=30)
     with pytest.raises(ValueError, match="time must be a clock time 'HH:MM'"):
         en.Dose("naloxone", 0.4, time=bad)
+
+
+def test_unknown_output_without_a_close_spelling_suggests_names_sharing_a_word():
+    """'bend_plasma' is not close enough to any output for difflib, and the message
+    said only "(known: 44 names)"; it now names the outputs that share a word."""
+    sc = en.Scenario(en.Exercise(intensity=0.8, start=30, duration=30), t_end=120,
+                     pulses=False)
+    with pytest.raises(ValueError, match="did you mean 'plasma_beta_endorphin'") as e:
+        en.design.evaluate(sc, output="bend_plasma", times=[0, 60, 90], n=10,
+                           parameters={"bend_plasma_base": 0.1},
+                           error=en.design.error(proportional=0.1))
+    assert "plasma_acth" in str(e.value)
+    from endorphin._validate import suggest
+    assert suggest("zzz_qqq", ["plasma_acth", "mood"]) == ""
