@@ -58,6 +58,7 @@ from .._validate import choice, integer, real
 from ..measurement import PRO, Assay, check_seed
 from ..scenario import Population, Scenario
 from ..scenario import runner
+from .fim import check_times
 
 __all__ = ["Detection", "detection", "detection_search", "TESTS"]
 
@@ -145,16 +146,7 @@ def _times(times, scenario: Scenario, name: str = "times") -> np.ndarray:
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a sequence of numbers (minutes), got "
                         f"{type(times).__name__}") from None
-    t = np.atleast_1d(t)
-    if t.ndim != 1 or t.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D sequence of minutes, got shape "
-                         f"{t.shape}")
-    if not np.all(np.isfinite(t)):
-        raise ValueError(f"{name} must be finite (minutes)")
-    bad = t[(t < 0) | (t > scenario.t_end)]
-    if bad.size:
-        raise ValueError(f"{name} must lie within the scenario, [0, {scenario.t_end:g}] min; "
-                         f"got {', '.join(f'{b:g}' for b in bad[:5])}")
+    t = check_times(t, scenario, name)
     if np.unique(t).size != t.size:
         raise ValueError(f"{name} must be distinct sampling times, got {_fmt(t)}")
     return np.sort(t)
